@@ -1,0 +1,38 @@
+using Aiprod.Api.Http;
+using Aiprod.Domain.Common;
+using Mediator;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Aiprod.Api.Controllers;
+
+/// <summary>Thin controllers: bind, send one message, map the result to HTTP.</summary>
+[ApiController]
+[Produces("application/json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status500InternalServerError, "application/problem+json")]
+public abstract class ApiControllerBase : ControllerBase
+{
+    private ISender? sender;
+
+    protected ISender Sender => sender ??= HttpContext.RequestServices.GetRequiredService<ISender>();
+
+    protected IActionResult Problem(Error error)
+    {
+        var status = error.Kind switch
+        {
+            ErrorKind.Validation => StatusCodes.Status400BadRequest,
+            ErrorKind.Unauthorized => StatusCodes.Status401Unauthorized,
+            ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+            ErrorKind.NotFound => StatusCodes.Status404NotFound,
+            ErrorKind.Conflict => StatusCodes.Status409Conflict,
+            ErrorKind.Locked => StatusCodes.Status423Locked,
+            ErrorKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
+            _ => StatusCodes.Status400BadRequest,
+        };
+        return Problem(detail: error.Message, statusCode: status, type: ProblemTypes.For(error.Code));
+    }
+
+    protected IActionResult ToActionResult<T>(Result<T> result, Func<T, IActionResult> onSuccess) =>
+        result.IsSuccess ? onSuccess(result.Value) : Problem(result.Error);
+}

@@ -1,0 +1,17 @@
+using Aiprod.Application.Abstractions;
+using System.Diagnostics;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Aiprod.Api.Http;
+
+internal sealed class HttpRequestContext(IHttpContextAccessor accessor) : IRequestContext
+{
+    public Guid? UserId =>
+        Guid.TryParse(accessor.HttpContext?.User.FindFirst(JwtRegisteredClaimNames.Sub)?.Value, out var id) ? id : null;
+
+    public string? ClientAddress => accessor.HttpContext?.Connection.RemoteIpAddress?.ToString();
+
+    public string? UserAgent => accessor.HttpContext?.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null;
+
+    public string? TraceId => Activity.Current?.TraceId.ToString() ?? accessor.HttpContext?.TraceIdentifier;
+}

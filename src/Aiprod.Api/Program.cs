@@ -1,0 +1,110 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Aiprod.Api.Http;
+using Aiprod.Api.Setup;
+using Aiprod.Application;
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Accounts;
+using Aiprod.Application.Accounts.Commands.PromoteToAdmin;
+using Aiprod.Application.Common.Behaviours;
+using Aiprod.Infrastructure;
+using Aiprod.Infrastructure.Persistence;
+using Mediator;
+using Microsoft.Extensions.Options;
+
+var builder = WebApplication.CreateBuilder(args);
+var maxBodyBytes = builder.Configuration.GetValue("Api:MaxRequestBodyBytes", 1L * 1024 * 1024);
+
+builder.WebHost.ConfigureKestrel(k =>
+{
+    k.AddServerHeader = false;
+    k.Limits.MaxRequestBodySize = maxBodyBytes;
+});
+
+builder.Services.AddApplication();
+builder.Services.AddInfrastructure(builder.Configuration, builder.Environment.ContentRootPath);
+builder.Services.AddMediator((MediatorOptions o) =>
+{
+    o.ServiceLifetime = ServiceLifetime.Scoped;
+    o.Assemblies = [typeof(Aiprod.Application.DependencyInjection)];
+    o.PipelineBehaviors = [typeof(LoggingBehaviour<,>), typeof(ValidationBehaviour<,>)];
+});
+builder.Services.AddOptions<LockoutOptions>().Bind(builder.Configuration.GetSection("Auth:Lockout"));
+builder.Services.AddHttpContextAccessor();
+builder.Services.AddScoped<IRequestContext, HttpRequestContext>();
+
+builder.Services.AddControllers()
+    .AddJsonOptions(o =>
+    {
+        o.JsonSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        o.JsonSerializerOptions.DictionaryKeyPolicy = null;
+        o.JsonSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        o.JsonSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        // Parser messages name CLR types; the 400 we send names the field instead.
+        o.AllowInputFormatterExceptionMessages = false;
+    });
+builder.Services.AddAiprodProblemDetails();
+builder.Services.AddAiprodAuthentication();
+builder.Services.AddAiprodRateLimiting(builder.Configuration);
+builder.Services.AddAiprodSecurityHeaders();
+builder.Services.AddAiprodSwagger();
+builder.Services.AddHealthChecks().AddDbContextCheck<AiprodDbContext>("database", tags: ["ready"]);
+
+var app = builder.Build();
+
+if (args is ["make-admin", var adminEmail])
+{
+    return await MakeAdminAsync(app, adminEmail);
+}
+
+if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
+{
+    await using var scope = app.Services.CreateAsyncScope();
+    await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
+}
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseSecurityHeaders();
+app.UseMiddleware<RequestBodyLimitMiddleware>(maxBodyBytes);
+app.UseSwagger();
+app.UseSwaggerUI(o =>
+{
+    o.SwaggerEndpoint("/swagger/v1/swagger.json", "Aiprod API v1");
+    o.DocumentTitle = "Aiprod API";
+});
+app.UseRouting();
+app.UseAuthentication();
+app.UseRateLimiter();
+app.UseAuthorization();
+app.MapControllers();
+
+await app.RunAsync();
+return 0;
+
+// `dotnet run --project src/Aiprod.Api -- make-admin someone@example.com`: an operator's way to grant the admin role.
+static async Task<int> MakeAdminAsync(WebApplication app, string email)
+{
+    await using var scope = app.Services.CreateAsyncScope();
+    await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
+    try
+    {
+        var result = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new PromoteToAdminCommand(email));
+        if (!result.IsSuccess)
+        {
+            await Console.Error.WriteLineAsync(result.Error.Message);
+            return 1;
+        }
+
+        Console.WriteLine($"{result.Value.Email} is now an admin.");
+        return 0;
+    }
+    catch (Aiprod.Application.Common.ValidationFailedException ex)
+    {
+        await Console.Error.WriteLineAsync(string.Join(" ", ex.Errors.SelectMany(e => e.Value)));
+        return 1;
+    }
+}
+
+/// <summary>The entry point, visible to the functional tests' <c>WebApplicationFactory</c>.</summary>
+public partial class Program;

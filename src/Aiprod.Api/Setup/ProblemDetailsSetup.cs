@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Aiprod.Api.Http;
+using Aiprod.Application.Common;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Infrastructure;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+
+namespace Aiprod.Api.Setup;
+
+internal static class ProblemDetailsSetup
+{
+    public const string TraceIdKey = "trace_id";
+
+    public static IServiceCollection AddAiprodProblemDetails(this IServiceCollection services)
+    {
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            // MVC adds "traceId"; our JSON is snake_case throughout.
+            ctx.ProblemDetails.Extensions.Remove("traceId");
+            ctx.ProblemDetails.Extensions[TraceIdKey] = Activity.Current?.TraceId.ToString() ?? ctx.HttpContext.TraceIdentifier;
+            ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.Path;
+        });
+        services.AddExceptionHandler<GlobalExceptionHandler>();
+        services.Configure<ApiBehaviorOptions>(o => o.InvalidModelStateResponseFactory = ModelStateProblem);
+        return services;
+    }
+
+    /// <summary>Model-binding failures (malformed JSON, wrong types, missing fields) as a 400 naming the fields in snake_case.</summary>
+    private static BadRequestObjectResult ModelStateProblem(ActionContext context)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var (key, entry) in context.ModelState)
+        {
+            if (entry.Errors.Count == 0)
+            {
+                continue;
+            }
+
+            var field = FieldName(key);
+            var messages = entry.Errors
+                .Select(e => e.Exception is not null || string.IsNullOrEmpty(e.ErrorMessage)
+                    ? "The value is malformed or of the wrong type."
+                    : RewriteRequiredMessage(e.ErrorMessage, field))
+                .Distinct()
+                .ToArray();
+            errors[field] = errors.TryGetValue(field, out var existing) ? [.. existing, .. messages] : messages;
+        }
+
+        // The factory applies the same customisation (trace_id, instance) as every other problem we send.
+        var factory = context.HttpContext.RequestServices.GetRequiredService<ProblemDetailsFactory>();
+        var problem = factory.CreateValidationProblemDetails(
+            context.HttpContext,
+            new ModelStateDictionary(),
+            StatusCodes.Status400BadRequest,
+            "The request is invalid.",
+            ProblemTypes.For("validation_failed"),
+            "See errors for the fields that are missing, malformed or of the wrong type.");
+        foreach (var (field, messages) in errors)
+        {
+            problem.Errors[field] = messages;
+        }
+        return new BadRequestObjectResult(problem) { ContentTypes = { "application/problem+json" } };
+    }
+
+    /// <summary>"$.display_name" / "DisplayName" / "request" → "display_name" / "display_name" / "body".</summary>
+    public static string FieldName(string key)
+    {
+        if (string.IsNullOrEmpty(key) || key is "$" or "request")
+        {
+            return "body";
+        }
+
+        var path = key.StartsWith("$.", StringComparison.Ordinal) ? key[2..] : key;
+        return string.Join('.', path.Split('.').Select(segment => JsonNamingPolicy.SnakeCaseLower.ConvertName(segment)));
+    }
+
+    private static string RewriteRequiredMessage(string message, string field) =>
+        message.EndsWith("field is required.", StringComparison.Ordinal) ? $"The {field} field is required." : message;
+}
+
+/// <summary>
+/// The one place where escaped exceptions become problem details. Expected failures never get here (they are
+/// results); what does is either a validation failure, a malformed request, or a bug, which is logged with its
+/// trace id and answered without any internals.
+/// </summary>
+internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, ILogger<GlobalExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        ProblemDetails problem = exception switch
+        {
+            ValidationFailedException validation => new ValidationProblemDetails(
+                validation.Errors.ToDictionary(e => ProblemDetailsSetup.FieldName(e.Key), e => e.Value, StringComparer.Ordinal))
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Type = ProblemTypes.For("validation_failed"),
+                Title = "The request is invalid.",
+                Detail = "See errors for the fields that are invalid.",
+            },
+            BadHttpRequestException bad => new ProblemDetails
+            {
+                Status = bad.StatusCode,
+                Type = ProblemTypes.For(bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "body_too_large" : "bad_request"),
+                Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.",
+            },
+            OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => new ProblemDetails
+            {
+                // The client went away; nobody reads this answer, but it must not be logged as a server error.
+                Status = 499,
+                Title = "The client closed the request.",
+            },
+            _ => new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Type = ProblemTypes.For("internal_error"),
+                Title = "An unexpected error occurred.",
+                Detail = "The error was logged. Quote the trace_id when you report it.",
+            },
+        };
+
+        if (problem.Status == StatusCodes.Status500InternalServerError)
+        {
+            logger.LogError(exception, "Unhandled exception on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+        }
+
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem });
+    }
+}

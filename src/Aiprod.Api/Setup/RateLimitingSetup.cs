@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Aiprod.Api.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Aiprod.Api.Setup;
+
+/// <summary>Named rate-limit policies, one per route group of DESIGN.md.</summary>
+public static class RateLimitPolicies
+{
+    public const string Auth = "auth";
+    public const string PipelineRun = "pipeline-run";
+    public const string ApiKeysCreate = "api-keys-create";
+    public const string ApiKeysRead = "api-keys-read";
+    public const string ApiKeysChange = "api-keys-change";
+    public const string ApiKeysRevokeAll = "api-keys-revoke-all";
+    public const string ApiKeysHealth = "api-keys-health";
+    public const string Csrf = "csrf";
+    public const string CsrfRefresh = "csrf-refresh";
+    public const string PublicRead = "public-read";
+    public const string AuditLog = "audit-log";
+
+    /// <summary>Requests per window (one minute) from DESIGN.md; each is overridable in configuration.</summary>
+    public static IReadOnlyDictionary<string, int> Defaults { get; } = new Dictionary<string, int>
+    {
+        [Auth] = 60,
+        [PipelineRun] = 30,
+        [ApiKeysCreate] = 5,
+        [ApiKeysRead] = 30,
+        [ApiKeysChange] = 10,
+        [ApiKeysRevokeAll] = 2,
+        [ApiKeysHealth] = 20,
+        [Csrf] = 60,
+        [CsrfRefresh] = 30,
+        [PublicRead] = 100,
+        [AuditLog] = 20,
+    };
+}
+
+/// <summary>Configuration section <c>RateLimits</c>.</summary>
+public sealed class RateLimitOptions
+{
+    public const string SectionName = "RateLimits";
+
+    public bool Enabled { get; set; } = true;
+
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Policy name → permits per window; missing names take <see cref="RateLimitPolicies.Defaults"/>.</summary>
+    public Dictionary<string, int> Policies { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public int PermitsFor(string policy) =>
+        Policies.TryGetValue(policy, out var permits) ? permits : RateLimitPolicies.Defaults[policy];
+}
+
+internal static class RateLimitingSetup
+{
+    public static IServiceCollection AddAiprodRateLimiting(this IServiceCollection services, IConfiguration configuration)
+    {
+        var settings = configuration.GetSection(RateLimitOptions.SectionName).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        services.AddSingleton(settings);
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = WriteRejectionAsync;
+            foreach (var policy in RateLimitPolicies.Defaults.Keys)
+            {
+                var permits = settings.PermitsFor(policy);
+                o.AddPolicy(policy, context => settings.Enabled
+                    ? RateLimitPartition.GetFixedWindowLimiter(PartitionKey(context), _ => new FixedWindowRateLimiterOptions
+                    {
+                        PermitLimit = permits,
+                        Window = settings.Window,
+                        QueueLimit = 0,
+                        AutoReplenishment = true,
+                    })
+                    : RateLimitPartition.GetNoLimiter(string.Empty));
+            }
+        });
+        return services;
+    }
+
+    /// <summary>Per caller: the authenticated user, else the client address.</summary>
+    internal static string PartitionKey(HttpContext context)
+    {
+        var subject = context.User.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
+        return subject is not null
+            ? "user:" + subject
+            : "addr:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+    }
+
+    private static async ValueTask WriteRejectionAsync(OnRejectedContext context, CancellationToken cancellationToken)
+    {
+        var http = context.HttpContext;
+        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status429TooManyRequests,
+                Type = ProblemTypes.For("rate_limited"),
+                Title = "Too many requests.",
+                Detail = $"The rate limit of this endpoint was reached; retry after {seconds} seconds.",
+            },
+        });
+    }
+}

@@ -1,0 +1,39 @@
+using Aiprod.Api.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Aiprod.Api.Setup;
+
+/// <summary>
+/// Refuses a body larger than <c>Api:MaxRequestBodyBytes</c> with 413 before anything reads it. Kestrel enforces the
+/// same limit on chunked bodies as they stream (that surfaces as a 413 through the exception handler).
+/// </summary>
+internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, long maxBytes)
+{
+    public async Task InvokeAsync(HttpContext context, IProblemDetailsService problems)
+    {
+        if (context.Request.ContentLength > maxBytes)
+        {
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            await problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails = new ProblemDetails
+                {
+                    Status = StatusCodes.Status413PayloadTooLarge,
+                    Type = ProblemTypes.For("body_too_large"),
+                    Title = "The request body is too large.",
+                    Detail = $"Request bodies are limited to {maxBytes} bytes.",
+                },
+            });
+            return;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = maxBytes;
+        }
+
+        await next(context);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace Aiprod.Api.Setup;
+
+internal static class SwaggerSetup
+{
+    public const string BearerScheme = "Bearer";
+
+    public static IServiceCollection AddAiprodSwagger(this IServiceCollection services)
+    {
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(o =>
+        {
+            o.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "Aiprod API",
+                Version = "v1",
+                Description = "Control plane of the Aiprod video-production pipeline. JSON is snake_case; errors are RFC 9457 problem details.",
+            });
+            foreach (var assembly in new[] { typeof(Program).Assembly, typeof(Application.DependencyInjection).Assembly })
+            {
+                var xml = Path.Combine(AppContext.BaseDirectory, assembly.GetName().Name + ".xml");
+                if (File.Exists(xml))
+                {
+                    o.IncludeXmlComments(xml, includeControllerXmlComments: true);
+                }
+            }
+
+            o.AddSecurityDefinition(BearerScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                BearerFormat = "JWT",
+                Description = "An access token from POST /auth/login. Paste the token only; Swagger UI adds 'Bearer '.",
+            });
+            o.OperationFilter<SecurityAndRateLimitOperationFilter>();
+            o.SupportNonNullableReferenceTypes();
+        });
+        return services;
+    }
+}
+
+/// <summary>Marks each operation with the credentials it needs and the rate limit it is under.</summary>
+internal sealed class SecurityAndRateLimitOperationFilter(RateLimitOptions rateLimits) : IOperationFilter
+{
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
+        var anonymous = metadata.OfType<IAllowAnonymous>().Any();
+        var authorize = metadata.OfType<IAuthorizeData>().ToList();
+        if (authorize.Count > 0 && !anonymous)
+        {
+            operation.Security ??= [];
+            operation.Security.Add(new OpenApiSecurityRequirement
+            {
+                [new OpenApiSecuritySchemeReference(SwaggerSetup.BearerScheme, context.Document)] = [],
+            });
+            operation.Responses ??= [];
+            operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No valid access token." });
+            if (authorize.Any(a => a.Policy is not null || a.Roles is not null))
+            {
+                operation.Responses.TryAdd("403", new OpenApiResponse { Description = "The caller lacks the required role." });
+            }
+        }
+
+        var limit = metadata.OfType<EnableRateLimitingAttribute>().LastOrDefault();
+        if (limit?.PolicyName is { } policy && RateLimitPolicies.Defaults.ContainsKey(policy))
+        {
+            var permits = rateLimits.PermitsFor(policy);
+            var note = $"**Rate limit:** {permits} requests per {rateLimits.Window.TotalSeconds:0} s per caller (policy `{policy}`); beyond it 429 with `Retry-After`.";
+            operation.Description = string.IsNullOrEmpty(operation.Description) ? note : operation.Description + "\n\n" + note;
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Accounts.Dtos;
+using Aiprod.Domain.Audit;
+using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
+using Mediator;
+using Microsoft.Extensions.Options;
+
+namespace Aiprod.Application.Accounts.Commands.Login;
+
+public sealed class LoginCommandHandler(
+    IUserRepository users,
+    IPasswordHasher hasher,
+    IAccessTokenIssuer accessTokens,
+    IAuditLog audit,
+    IUnitOfWork unitOfWork,
+    IOptions<LockoutOptions> lockout,
+    TimeProvider clock) : ICommandHandler<LoginCommand, Result<TokenResponse>>
+{
+    /// <summary>
+    /// One answer for an unknown email, a wrong password, a locked and a disabled account, so the endpoint
+    /// cannot be used to learn which addresses have accounts (OWASP ASVS V2.2).
+    /// </summary>
+    public static readonly Error InvalidCredentials = Error.Unauthorized(
+        "invalid_credentials",
+        "The email or password is wrong, or the account is temporarily locked after repeated failures.");
+
+    public async ValueTask<Result<TokenResponse>> Handle(LoginCommand command, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var user = Email.TryCreate(command.Email, out var email)
+            ? await users.FindByEmailAsync(email, cancellationToken)
+            : null;
+
+        if (user is null)
+        {
+            // Same slow hash as a real check, so response time does not tell whether the email exists.
+            hasher.VerifyAgainstDecoy(command.Password);
+            audit.Record(new AuditEntry(AuditEventTypes.LoginFailed, AuditOutcome.Failure, Target: email?.Value, Details: Reason("unknown_email")));
+            await unitOfWork.SaveChangesAsync(cancellationToken);
+            return InvalidCredentials;
+        }
+
+        var check = hasher.Verify(user.PasswordHash, command.Password);
+        if (user.IsDisabled || user.IsLockedOut(now))
+        {
+            audit.Record(new AuditEntry(AuditEventTypes.LoginFailed, AuditOutcome.Failure, Target: user.Id.ToString(), Details: Reason(user.IsDisabled ? "disabled" : "locked_out")));
+            await unitOfWork.SaveChangesAsync(cancellationToken);
+            return InvalidCredentials;
+        }
+
+        if (check == PasswordCheck.Failed)
+        {
+            var lockedNow = user.RecordFailedLogin(now, lockout.Value.ToPolicy());
+            audit.Record(new AuditEntry(AuditEventTypes.LoginFailed, AuditOutcome.Failure, Target: user.Id.ToString(), Details: Reason("wrong_password")));
+            if (lockedNow)
+            {
+                audit.Record(new AuditEntry(
+                    AuditEventTypes.Lockout,
+                    AuditOutcome.Success,
+                    Target: user.Id.ToString(),
+                    Details: new Dictionary<string, object?> { ["locked_until"] = user.LockoutEndsAt, ["failed_attempts"] = user.FailedLoginCount },
+                    ActorKind: ActorKind.System));
+            }
+
+            await SaveIgnoringConcurrencyAsync(cancellationToken);
+            return InvalidCredentials;
+        }
+
+        if (check == PasswordCheck.SucceededRehashNeeded)
+        {
+            user.UpgradePasswordHash(hasher.Hash(command.Password));
+        }
+
+        user.RecordSuccessfulLogin(now);
+        var token = accessTokens.Issue(user, sessionId: null);
+        audit.Record(new AuditEntry(AuditEventTypes.LoginSucceeded, AuditOutcome.Success, Target: user.Id.ToString(), ActorKind: ActorKind.User, ActorId: user.Id.ToString()));
+        await SaveIgnoringConcurrencyAsync(cancellationToken);
+
+        return new TokenResponse(token.Token, "Bearer", (int)(token.ExpiresAt - token.IssuedAt).TotalSeconds, token.IssuedAt);
+    }
+
+    private static Dictionary<string, object?> Reason(string reason) => new() { ["reason"] = reason };
+
+    private async Task SaveIgnoringConcurrencyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await unitOfWork.SaveChangesAsync(cancellationToken);
+        }
+        catch (ConcurrencyConflictException)
+        {
+            // A parallel login for the same account updated the counters first; the answer stands either way.
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using Aiprod.Domain.Users;
+using Riok.Mapperly.Abstractions;
+
+namespace Aiprod.Application.Accounts.Dtos;
+
+/// <summary>An account as the API shows it: never the password hash or lockout counters.</summary>
+/// <param name="Id">The user id.</param>
+/// <param name="Email">The normalised email address.</param>
+/// <param name="DisplayName">The name shown to others.</param>
+/// <param name="Role">`user` or `admin`.</param>
+/// <param name="CreatedAt">When the account was registered (UTC).</param>
+/// <param name="LastLoginAt">The last successful login (UTC), if any.</param>
+public sealed record UserDto(Guid Id, string Email, string DisplayName, UserRole Role, DateTimeOffset CreatedAt, DateTimeOffset? LastLoginAt);
+
+[Mapper]
+public static partial class UserMapper
+{
+    [MapperIgnoreSource(nameof(User.PasswordHash))]
+    [MapperIgnoreSource(nameof(User.FailedLoginCount))]
+    [MapperIgnoreSource(nameof(User.LockoutEndsAt))]
+    [MapperIgnoreSource(nameof(User.DisabledAt))]
+    [MapperIgnoreSource(nameof(User.IsDisabled))]
+    [MapperIgnoreSource(nameof(User.PasswordChangedAt))]
+    public static partial UserDto ToDto(this User user);
+
+    private static string MapEmail(Email email) => email.Value;
+}

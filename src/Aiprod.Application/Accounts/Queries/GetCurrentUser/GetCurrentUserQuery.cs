@@ -1,0 +1,23 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Accounts.Dtos;
+using Aiprod.Domain.Common;
+using Mediator;
+
+namespace Aiprod.Application.Accounts.Queries.GetCurrentUser;
+
+public sealed record GetCurrentUserQuery(Guid UserId) : IQuery<Result<UserDto>>;
+
+public sealed class GetCurrentUserQueryHandler(IUserRepository users) : IQueryHandler<GetCurrentUserQuery, Result<UserDto>>
+{
+    public async ValueTask<Result<UserDto>> Handle(GetCurrentUserQuery query, CancellationToken cancellationToken)
+    {
+        var user = await users.FindByIdAsync(query.UserId, cancellationToken);
+        if (user is null || user.IsDisabled)
+        {
+            // The token is valid but its subject is gone: the caller is no longer anyone.
+            return Error.Unauthorized("unknown_subject", "The account this token was issued to no longer exists or is disabled.");
+        }
+
+        return user.ToDto();
+    }
+}

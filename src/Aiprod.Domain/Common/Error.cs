@@ -1,0 +1,24 @@
+namespace Aiprod.Domain.Common;
+
+/// <summary>What kind of expected failure an <see cref="Error"/> is; the API maps each kind to one status code.</summary>
+public enum ErrorKind
+{
+    Validation,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    Locked,
+    TooManyRequests,
+}
+
+/// <summary>An expected failure: a stable machine code (used as the problem <c>type</c> suffix) and a message for humans.</summary>
+public sealed record Error(ErrorKind Kind, string Code, string Message)
+{
+    public static Error NotFound(string code, string message) => new(ErrorKind.NotFound, code, message);
+    public static Error Conflict(string code, string message) => new(ErrorKind.Conflict, code, message);
+    public static Error Unauthorized(string code, string message) => new(ErrorKind.Unauthorized, code, message);
+    public static Error Forbidden(string code, string message) => new(ErrorKind.Forbidden, code, message);
+    public static Error Validation(string code, string message) => new(ErrorKind.Validation, code, message);
+    public static Error Locked(string code, string message) => new(ErrorKind.Locked, code, message);
+}

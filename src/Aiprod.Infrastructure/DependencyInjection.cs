@@ -1,0 +1,66 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Infrastructure.Audit;
+using Aiprod.Infrastructure.Persistence;
+using Aiprod.Infrastructure.Persistence.Repositories;
+using Aiprod.Infrastructure.Security;
+using Aiprod.Infrastructure.Tokens;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Aiprod.Infrastructure;
+
+public static class DependencyInjection
+{
+    public const string ConnectionStringName = "Aiprod";
+
+    public static IServiceCollection AddInfrastructure(this IServiceCollection services, IConfiguration configuration, string contentRoot)
+    {
+        services.AddOptions<DataFolderOptions>()
+            .Bind(configuration.GetSection(DataFolderOptions.SectionName))
+            .PostConfigure(o => o.Path = Path.GetFullPath(o.Path, contentRoot));
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.SectionName));
+        services.AddOptions<JwtOptions>()
+            .Bind(configuration.GetSection(JwtOptions.SectionName))
+            .Validate(o => o.ClockSkew >= TimeSpan.Zero && o.ClockSkew <= TimeSpan.FromSeconds(30), "Jwt:ClockSkew must be between 0 and 30 seconds.")
+            .Validate(o => o.AccessTokenLifetime > TimeSpan.Zero && o.AccessTokenLifetime <= TimeSpan.FromHours(1), "Jwt:AccessTokenLifetime must be positive and at most one hour.")
+            .ValidateOnStart();
+
+        var provider = configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
+        var connectionString = configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } configured ? configured : null;
+        switch (provider)
+        {
+            case DatabaseProvider.SqlServer:
+                if (string.IsNullOrWhiteSpace(connectionString))
+                {
+                    throw new InvalidOperationException($"Database:Provider is SqlServer but ConnectionStrings:{ConnectionStringName} is empty.");
+                }
+
+                services.AddDbContext<AiprodDbContext, SqlServerAiprodDbContext>(o =>
+                    o.UseSqlServer(connectionString, sql => sql.EnableRetryOnFailure()));
+                break;
+            default:
+                services.AddDbContext<AiprodDbContext, SqliteAiprodDbContext>((sp, o) =>
+                    o.UseSqlite(connectionString ?? SqliteConnectionString(sp.GetRequiredService<IOptions<DataFolderOptions>>().Value)));
+                break;
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IPasswordHasher, IdentityPasswordHasher>();
+        services.AddSingleton<SigningKeyStore>();
+        services.AddScoped<IAccessTokenIssuer, JwtAccessTokenIssuer>();
+        services.AddScoped<IUnitOfWork, EfUnitOfWork>();
+        services.AddScoped<IUserRepository, UserRepository>();
+        services.AddScoped<IAuditLog, EfAuditLog>();
+        services.AddScoped<DatabaseMigrator>();
+        return services;
+    }
+
+    private static string SqliteConnectionString(DataFolderOptions dataFolder)
+    {
+        Directory.CreateDirectory(dataFolder.Path);
+        return $"Data Source={Path.Combine(dataFolder.Path, "aiprod.db")}";
+    }
+}

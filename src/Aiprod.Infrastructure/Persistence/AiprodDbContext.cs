@@ -1,0 +1,24 @@
+using Aiprod.Domain.Audit;
+using Aiprod.Domain.Users;
+using Microsoft.EntityFrameworkCore;
+
+namespace Aiprod.Infrastructure.Persistence;
+
+/// <summary>
+/// The model, shared by both providers. Each provider has its own derived context, so that each keeps its
+/// own migrations folder and its own conventions (see <see cref="SqliteAiprodDbContext"/>, <see cref="SqlServerAiprodDbContext"/>).
+/// </summary>
+public abstract class AiprodDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<User> Users => Set<User>();
+
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    /// <summary>True when the provider reports that a unique index refused the write.</summary>
+    public abstract bool IsUniqueConstraintViolation(DbUpdateException exception);
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(AiprodDbContext).Assembly);
+    }
+}

@@ -1,0 +1,11 @@
+using Microsoft.Data.SqlClient;
+using Microsoft.EntityFrameworkCore;
+
+namespace Aiprod.Infrastructure.Persistence;
+
+/// <summary>The production provider. Migrations in <c>Migrations/SqlServer</c>.</summary>
+public sealed class SqlServerAiprodDbContext(DbContextOptions<SqlServerAiprodDbContext> options) : AiprodDbContext(options)
+{
+    public override bool IsUniqueConstraintViolation(DbUpdateException exception) =>
+        exception.InnerException is SqlException { Number: 2601 or 2627 };
+}

@@ -1,0 +1,22 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Aiprod.Infrastructure.Persistence;
+
+/// <summary>The embedded default: a SQLite file in the data folder. Migrations in <c>Migrations/Sqlite</c>.</summary>
+public sealed class SqliteAiprodDbContext(DbContextOptions<SqliteAiprodDbContext> options) : AiprodDbContext(options)
+{
+    private const int SqliteConstraint = 19;
+
+    public override bool IsUniqueConstraintViolation(DbUpdateException exception) =>
+        exception.InnerException is SqliteException { SqliteErrorCode: SqliteConstraint, SqliteExtendedErrorCode: 2067 or 1555 };
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite has no date type: stored as text it can neither order nor compare DateTimeOffset in SQL.
+        // As a 64-bit number it does both, and every time we store is UTC.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+        configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+    }
+}

@@ -1,0 +1,45 @@
+using System.Security.Claims;
+using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Users;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Aiprod.Infrastructure.Tokens;
+
+internal sealed class JwtAccessTokenIssuer(SigningKeyStore keys, IOptions<JwtOptions> options, TimeProvider clock) : IAccessTokenIssuer
+{
+    private readonly JsonWebTokenHandler handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    public AccessToken Issue(User user, Guid? sessionId)
+    {
+        var settings = options.Value;
+        // JWT times have one-second resolution; round so that expires_in and exp agree exactly.
+        var now = DateTimeOffset.FromUnixTimeSeconds(clock.GetUtcNow().ToUnixTimeSeconds());
+        var expires = now + settings.AccessTokenLifetime;
+        var claims = new Dictionary<string, object>
+        {
+            [JwtRegisteredClaimNames.Sub] = user.Id.ToString(),
+            [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString("N"),
+            [JwtRegisteredClaimNames.Email] = user.Email.Value,
+            [AccessTokenClaims.Role] = user.Role.ToString().ToLowerInvariant(),
+        };
+        if (sessionId is { } sid)
+        {
+            claims[AccessTokenClaims.Session] = sid.ToString();
+        }
+
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = settings.Issuer,
+            Audience = settings.Audience,
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = expires.UtcDateTime,
+            Claims = claims,
+            TokenType = AccessTokenClaims.TokenType,
+            SigningCredentials = keys.SigningCredentials,
+        };
+        return new AccessToken(handler.CreateToken(descriptor), now, expires);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Aiprod.Infrastructure.Tokens;
+
+/// <summary>
+/// The ES256 key that signs access tokens. ECDSA P-256 keeps tokens small and lets other services verify them
+/// from <c>/.well-known/jwks.json</c> without a shared secret.
+/// </summary>
+public sealed class SigningKeyStore : IDisposable
+{
+    public const string Algorithm = SecurityAlgorithms.EcdsaSha256;
+    public const string KeyFileName = "jwt-signing-key.pem";
+
+    private readonly ECDsa ecdsa;
+
+    public SigningKeyStore(IOptions<JwtOptions> options, IOptions<DataFolderOptions> dataFolder, ILogger<SigningKeyStore> logger)
+    {
+        ecdsa = ECDsa.Create();
+        var pem = options.Value.SigningKeyPem;
+        if (string.IsNullOrWhiteSpace(pem))
+        {
+            pem = LoadOrCreateKeyFile(Path.Combine(dataFolder.Value.Path, KeyFileName), logger);
+        }
+
+        ecdsa.ImportFromPem(pem);
+        if (ecdsa.KeySize != 256)
+        {
+            throw new InvalidOperationException("The JWT signing key must be an EC P-256 key (ES256).");
+        }
+
+        var key = new ECDsaSecurityKey(ecdsa);
+        key.KeyId = Base64UrlEncoder.Encode(key.ComputeJwkThumbprint());
+        SecurityKey = key;
+        SigningCredentials = new SigningCredentials(key, Algorithm);
+        PublicJwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ECDsa.Create(ecdsa.ExportParameters(false))) { KeyId = key.KeyId });
+        PublicJwk.Use = "sig";
+        PublicJwk.Alg = Algorithm;
+    }
+
+    public ECDsaSecurityKey SecurityKey { get; }
+
+    public SigningCredentials SigningCredentials { get; }
+
+    /// <summary>The public half only, for the JWKS document.</summary>
+    public JsonWebKey PublicJwk { get; }
+
+    public void Dispose() => ecdsa.Dispose();
+
+    private static string LoadOrCreateKeyFile(string path, ILogger logger)
+    {
+        if (File.Exists(path))
+        {
+            return File.ReadAllText(path);
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var created = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var pem = created.ExportPkcs8PrivateKeyPem();
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, pem);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        // Two instances starting on one data folder: the first key written wins, the other reads it.
+        try
+        {
+            File.Move(temp, path, overwrite: false);
+            logger.LogWarning("No Jwt:SigningKeyPem configured; generated a signing key in {Path}. Configure one in production.", path);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(temp);
+        }
+
+        return File.ReadAllText(path);
+    }
+}
