@@ -9,6 +9,7 @@ using Aiprod.Application.Accounts.Commands.PromoteToAdmin;
 using Aiprod.Application.Common.Behaviours;
 using Aiprod.Infrastructure;
 using Aiprod.Infrastructure.Persistence;
+using Aiprod.Infrastructure.Tokens;
 using Mediator;
 using Microsoft.Extensions.Options;
 
@@ -33,7 +34,11 @@ builder.Services.AddOptions<LockoutOptions>().Bind(builder.Configuration.GetSect
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<IRequestContext, HttpRequestContext>();
 
-builder.Services.AddControllers()
+builder.Services.AddControllers(o =>
+    {
+        // Every answer is JSON: drop the text/plain formatter so the documented media types are the real ones.
+        o.OutputFormatters.RemoveType<Microsoft.AspNetCore.Mvc.Formatters.StringOutputFormatter>();
+    })
     .AddJsonOptions(o =>
     {
         o.JsonSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -51,6 +56,9 @@ builder.Services.AddAiprodSwagger();
 builder.Services.AddHealthChecks().AddDbContextCheck<AiprodDbContext>("database", tags: ["ready"]);
 
 var app = builder.Build();
+
+// Load (or create) the signing key now: a bad key configuration must stop the start, not the first login.
+_ = app.Services.GetRequiredService<SigningKeyStore>();
 
 if (args is ["make-admin", var adminEmail])
 {

@@ -7,7 +7,6 @@ namespace Aiprod.Api.Controllers;
 
 /// <summary>Thin controllers: bind, send one message, map the result to HTTP.</summary>
 [ApiController]
-[Produces("application/json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status500InternalServerError, "application/problem+json")]

@@ -21,13 +21,26 @@ internal sealed class IdentityPasswordHasher : IPasswordHasher
 
     public string Hash(string password) => hasher.HashPassword(Subject, password);
 
-    public PasswordCheck Verify(string passwordHash, string password) =>
-        hasher.VerifyHashedPassword(Subject, passwordHash, password) switch
+    public PasswordCheck Verify(string passwordHash, string password)
+    {
+        PasswordVerificationResult result;
+        try
+        {
+            result = hasher.VerifyHashedPassword(Subject, passwordHash, password);
+        }
+        catch (FormatException)
+        {
+            // A stored hash that is not base64 can match no password; refusing beats a 500 on every login.
+            return PasswordCheck.Failed;
+        }
+
+        return result switch
         {
             PasswordVerificationResult.Success => PasswordCheck.Succeeded,
             PasswordVerificationResult.SuccessRehashNeeded => PasswordCheck.SucceededRehashNeeded,
             _ => PasswordCheck.Failed,
         };
+    }
 
     public void VerifyAgainstDecoy(string password) => _ = hasher.VerifyHashedPassword(Subject, decoyHash.Value, password);
 }

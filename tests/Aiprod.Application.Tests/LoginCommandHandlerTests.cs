@@ -1,0 +1,124 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Accounts;
+using Aiprod.Application.Accounts.Commands.Login;
+using Aiprod.Domain.Audit;
+using Aiprod.Domain.Users;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using NSubstitute;
+
+namespace Aiprod.Application.Tests;
+
+public sealed class LoginCommandHandlerTests
+{
+    private const string Password = "correct horse battery";
+    private readonly IUserRepository users = Substitute.For<IUserRepository>();
+    private readonly IPasswordHasher hasher = Substitute.For<IPasswordHasher>();
+    private readonly IAccessTokenIssuer tokens = Substitute.For<IAccessTokenIssuer>();
+    private readonly IAuditLog audit = Substitute.For<IAuditLog>();
+    private readonly IUnitOfWork unitOfWork = Substitute.For<IUnitOfWork>();
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 5, 1, 8, 0, 0, TimeSpan.Zero));
+    private readonly LockoutOptions lockout = new() { MaxFailedAttempts = 2, Duration = TimeSpan.FromMinutes(5) };
+    private readonly User ann;
+
+    public LoginCommandHandlerTests()
+    {
+        Email.TryCreate("ann@example.com", out var email);
+        ann = User.Register(email, null, "stored-hash", clock.GetUtcNow());
+        users.FindByEmailAsync(email, Arg.Any<CancellationToken>()).Returns(ann);
+        hasher.Verify("stored-hash", Password).Returns(PasswordCheck.Succeeded);
+        hasher.Verify("stored-hash", Arg.Is<string>(p => p != Password)).Returns(PasswordCheck.Failed);
+        tokens.Issue(Arg.Any<User>(), Arg.Any<Guid?>()).Returns(ci =>
+            new AccessToken("jwt", clock.GetUtcNow(), clock.GetUtcNow().AddMinutes(15)));
+    }
+
+    private LoginCommandHandler Handler() => new(users, hasher, tokens, audit, unitOfWork, Options.Create(lockout), clock);
+
+    [Fact]
+    public async Task Handle_WithTheRightPassword_IssuesATokenAndAuditsSuccess()
+    {
+        var result = await Handler().Handle(new LoginCommand("ANN@example.com", Password), TestContext.Current.CancellationToken);
+
+        Assert.True(result.IsSuccess);
+        Assert.Equal("jwt", result.Value.AccessToken);
+        Assert.Equal("Bearer", result.Value.TokenType);
+        Assert.Equal(900, result.Value.ExpiresIn);
+        audit.Received(1).Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.LoginSucceeded && e.Outcome == AuditOutcome.Success));
+        await unitOfWork.Received(1).SaveChangesAsync(Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task Handle_WithAnUnknownEmail_SpendsAHashAndAnswersLikeAWrongPassword()
+    {
+        var unknown = await Handler().Handle(new LoginCommand("nobody@example.com", Password), TestContext.Current.CancellationToken);
+        var wrong = await Handler().Handle(new LoginCommand("ann@example.com", "wrong password!"), TestContext.Current.CancellationToken);
+
+        hasher.Received(1).VerifyAgainstDecoy(Password);
+        Assert.False(unknown.IsSuccess);
+        Assert.Equal(wrong.Error, unknown.Error);
+        tokens.DidNotReceiveWithAnyArgs().Issue(default!, default);
+        audit.Received(1).Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.LoginFailed && e.Target == "nobody@example.com"));
+    }
+
+    [Fact]
+    public async Task Handle_OnTheLastAllowedFailure_LocksAndAuditsTheLockout()
+    {
+        await Handler().Handle(new LoginCommand("ann@example.com", "wrong password 1"), TestContext.Current.CancellationToken);
+        audit.DidNotReceive().Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.Lockout));
+
+        await Handler().Handle(new LoginCommand("ann@example.com", "wrong password 2"), TestContext.Current.CancellationToken);
+
+        Assert.True(ann.IsLockedOut(clock.GetUtcNow()));
+        audit.Received(1).Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.Lockout && e.ActorKind == ActorKind.System));
+    }
+
+    [Fact]
+    public async Task Handle_WhileLockedOut_RefusesEvenTheRightPassword()
+    {
+        ann.RecordFailedLogin(clock.GetUtcNow(), lockout.ToPolicy());
+        ann.RecordFailedLogin(clock.GetUtcNow(), lockout.ToPolicy());
+
+        var result = await Handler().Handle(new LoginCommand("ann@example.com", Password), TestContext.Current.CancellationToken);
+
+        Assert.False(result.IsSuccess);
+        Assert.Equal(LoginCommandHandler.InvalidCredentials, result.Error);
+        // The hash is still computed, so a locked account answers in the same time as any other.
+        hasher.Received(1).Verify("stored-hash", Password);
+        tokens.DidNotReceiveWithAnyArgs().Issue(default!, default);
+    }
+
+    [Fact]
+    public async Task Handle_AfterTheLockoutEnds_AcceptsTheRightPassword()
+    {
+        ann.RecordFailedLogin(clock.GetUtcNow(), lockout.ToPolicy());
+        ann.RecordFailedLogin(clock.GetUtcNow(), lockout.ToPolicy());
+        clock.Advance(lockout.Duration);
+
+        var result = await Handler().Handle(new LoginCommand("ann@example.com", Password), TestContext.Current.CancellationToken);
+
+        Assert.True(result.IsSuccess);
+        Assert.Equal(0, ann.FailedLoginCount);
+    }
+
+    [Fact]
+    public async Task Handle_WhenTheHashNeedsUpgrading_StoresAFreshHash()
+    {
+        hasher.Verify("stored-hash", Password).Returns(PasswordCheck.SucceededRehashNeeded);
+        hasher.Hash(Password).Returns("fresh-hash");
+
+        var result = await Handler().Handle(new LoginCommand("ann@example.com", Password), TestContext.Current.CancellationToken);
+
+        Assert.True(result.IsSuccess);
+        Assert.Equal("fresh-hash", ann.PasswordHash);
+    }
+
+    [Fact]
+    public async Task Handle_ForADisabledUser_IsRefused()
+    {
+        ann.Disable(clock.GetUtcNow());
+
+        var result = await Handler().Handle(new LoginCommand("ann@example.com", Password), TestContext.Current.CancellationToken);
+
+        Assert.Equal(LoginCommandHandler.InvalidCredentials, result.Error);
+    }
+}

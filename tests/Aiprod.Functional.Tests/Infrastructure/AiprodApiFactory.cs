@@ -1,0 +1,76 @@
+using Aiprod.Infrastructure.Persistence;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Aiprod.Functional.Tests.Infrastructure;
+
+/// <summary>The real API host over TestServer, on a real database (a SQLite file in a temp folder unless told otherwise).</summary>
+public sealed class AiprodApiFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> settings;
+
+    public AiprodApiFactory(IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        DataFolder = Directory.CreateTempSubdirectory("aiprod-functional-").FullName;
+        settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["DataFolder:Path"] = DataFolder,
+            ["Auth:Lockout:MaxFailedAttempts"] = "3",
+            ["Auth:Lockout:Duration"] = "00:10:00",
+            // Functional tests share one caller address; the limits themselves are tested with a dedicated host.
+            ["RateLimits:Policies:auth"] = "100000",
+            ["Logging:LogLevel:Default"] = "Warning",
+            // Expected unique-index refusals (the registration race) are logged by EF as errors; they are asserted on, not read.
+            ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Critical",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+    }
+
+    public string DataFolder { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    /// <summary>Empties every table, so each test starts from a clean database without paying for a new host.</summary>
+    public async Task ResetAsync()
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+        await db.AuditEvents.ExecuteDeleteAsync();
+        await db.Users.ExecuteDeleteAsync();
+    }
+
+    public async Task<T> WithDbAsync<T>(Func<AiprodDbContext, Task<T>> query)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await query(scope.ServiceProvider.GetRequiredService<AiprodDbContext>());
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(DataFolder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open by a closing connection; the temp folder is cleaned by the OS.
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Aiprod.Functional.Tests.Infrastructure;
+
+public static class ApiClientExtensions
+{
+    public const string DefaultPassword = "correct horse battery staple";
+
+    public static async Task<JsonObject> RegisterAsync(this HttpClient client, string email, string password = DefaultPassword, string? displayName = null)
+    {
+        var response = await client.PostAsJsonAsync("/auth/register", new { email, password, display_name = displayName });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return await response.ReadJsonAsync();
+    }
+
+    public static async Task<string> LoginAsync(this HttpClient client, string email, string password = DefaultPassword)
+    {
+        var response = await client.PostAsJsonAsync("/auth/login", new { email, password });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.ReadJsonAsync())["access_token"]!.GetValue<string>();
+    }
+
+    public static async Task<string> RegisterAndLoginAsync(this HttpClient client, string email)
+    {
+        await client.RegisterAsync(email);
+        return await client.LoginAsync(email);
+    }
+
+    public static HttpRequestMessage WithBearer(this HttpRequestMessage request, string token)
+    {
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return request;
+    }
+
+    public static Task<HttpResponseMessage> GetWithTokenAsync(this HttpClient client, string url, string token) =>
+        client.SendAsync(new HttpRequestMessage(HttpMethod.Get, url).WithBearer(token));
+
+    public static async Task<JsonObject> ReadJsonAsync(this HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return JsonNode.Parse(text)?.AsObject() ?? throw new JsonException("Empty body");
+    }
+
+    /// <summary>Asserts an RFC 9457 answer with the given status and problem type code, and returns its body.</summary>
+    public static async Task<JsonObject> AssertProblemAsync(this HttpResponseMessage response, HttpStatusCode status, string? code = null)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"Expected {(int)status}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonNode.Parse(body)!.AsObject();
+        Assert.Equal((int)status, problem["status"]!.GetValue<int>());
+        Assert.False(string.IsNullOrEmpty(problem["title"]?.GetValue<string>()));
+        Assert.False(string.IsNullOrEmpty(problem["trace_id"]?.GetValue<string>()), "problem details must carry a trace_id");
+        if (code is not null)
+        {
+            Assert.Equal("urn:aiprod:problem:" + code, problem["type"]?.GetValue<string>());
+        }
+
+        return problem;
+    }
+}
