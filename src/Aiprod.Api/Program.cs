@@ -6,6 +6,8 @@ using Aiprod.Application;
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Accounts;
 using Aiprod.Application.Accounts.Commands.PromoteToAdmin;
+using Aiprod.Application.Sessions;
+using Aiprod.Api.Controllers;
 using Aiprod.Application.Common.Behaviours;
 using Aiprod.Infrastructure;
 using Aiprod.Infrastructure.Persistence;
@@ -31,6 +33,12 @@ builder.Services.AddMediator((MediatorOptions o) =>
     o.PipelineBehaviors = [typeof(LoggingBehaviour<,>), typeof(ValidationBehaviour<,>)];
 });
 builder.Services.AddOptions<LockoutOptions>().Bind(builder.Configuration.GetSection("Auth:Lockout"));
+builder.Services.AddOptions<RefreshTokenOptions>()
+    .Bind(builder.Configuration.GetSection("Auth:RefreshTokens"))
+    .Validate(o => o.TokenLifetime > TimeSpan.Zero && o.FamilyLifetime >= o.TokenLifetime && o.ReuseLeeway >= TimeSpan.Zero && o.ReuseLeeway <= TimeSpan.FromMinutes(5),
+        "Auth:RefreshTokens: lifetimes must be positive, the family at least as long as a token, the leeway 0 to 5 minutes.")
+    .ValidateOnStart();
+builder.Services.AddOptions<PasswordGrantOptions>().Bind(builder.Configuration.GetSection("Auth:PasswordGrant"));
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<IRequestContext, HttpRequestContext>();
 

@@ -3,12 +3,14 @@ using Aiprod.Infrastructure.Audit;
 using Aiprod.Infrastructure.Persistence;
 using Aiprod.Infrastructure.Persistence.Repositories;
 using Aiprod.Infrastructure.Security;
+using Aiprod.Infrastructure.Sessions;
 using Aiprod.Infrastructure.Tokens;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace Aiprod.Infrastructure;
 
@@ -55,6 +57,23 @@ public static class DependencyInjection
         services.AddScoped<IUserRepository, UserRepository>();
         services.AddScoped<IAuditLog, EfAuditLog>();
         services.AddScoped<DatabaseMigrator>();
+        services.AddScoped<IRefreshTokenRepository, RefreshTokenRepository>();
+        services.AddSingleton<IRefreshTokenGenerator, RefreshTokenGenerator>();
+        services.AddScoped<IAccessTokenReader, JwtAccessTokenReader>();
+        services.AddSingleton(sp => new CachingJsonWebTokenHandler(
+            configuration.GetSection("Jwt:ValidationCache").Get<TokenValidationCacheOptions>() ?? new TokenValidationCacheOptions(),
+            sp.GetRequiredService<TimeProvider>()));
+
+        services.AddOptions<SessionRevocationOptions>().Bind(configuration.GetSection("Auth:Revocations"));
+        services.AddSingleton<SessionRevocationRegistry>();
+        services.AddSingleton<ISessionRevocations>(sp => sp.GetRequiredService<SessionRevocationRegistry>());
+        services.AddHostedService<SessionRevocationSync>();
+
+        var redis = configuration["Redis:Configuration"];
+        if (!string.IsNullOrWhiteSpace(redis))
+        {
+            services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
+        }
         return services;
     }
 

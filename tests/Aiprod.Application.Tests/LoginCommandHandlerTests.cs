@@ -1,6 +1,8 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Accounts;
 using Aiprod.Application.Accounts.Commands.Login;
+using Aiprod.Application.Sessions;
+using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Users;
 using Microsoft.Extensions.Options;
@@ -15,6 +17,9 @@ public sealed class LoginCommandHandlerTests
     private readonly IUserRepository users = Substitute.For<IUserRepository>();
     private readonly IPasswordHasher hasher = Substitute.For<IPasswordHasher>();
     private readonly IAccessTokenIssuer tokens = Substitute.For<IAccessTokenIssuer>();
+    private readonly IRefreshTokenRepository refreshTokens = Substitute.For<IRefreshTokenRepository>();
+    private readonly IRefreshTokenGenerator generator = Substitute.For<IRefreshTokenGenerator>();
+    private readonly IRequestContext request = Substitute.For<IRequestContext>();
     private readonly IAuditLog audit = Substitute.For<IAuditLog>();
     private readonly IUnitOfWork unitOfWork = Substitute.For<IUnitOfWork>();
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 5, 1, 8, 0, 0, TimeSpan.Zero));
@@ -28,11 +33,21 @@ public sealed class LoginCommandHandlerTests
         users.FindByEmailAsync(email, Arg.Any<CancellationToken>()).Returns(ann);
         hasher.Verify("stored-hash", Password).Returns(PasswordCheck.Succeeded);
         hasher.Verify("stored-hash", Arg.Is<string>(p => p != Password)).Returns(PasswordCheck.Failed);
+        generator.Generate().Returns(new NewRefreshToken("refresh", "0123456789abcdef"));
         tokens.Issue(Arg.Any<User>(), Arg.Any<Guid?>()).Returns(ci =>
             new AccessToken("jwt", clock.GetUtcNow(), clock.GetUtcNow().AddMinutes(15)));
     }
 
-    private LoginCommandHandler Handler() => new(users, hasher, tokens, audit, unitOfWork, Options.Create(lockout), clock);
+    private LoginCommandHandler Handler() => new(
+        users,
+        hasher,
+        refreshTokens,
+        new TokenIssuance(refreshTokens, generator, tokens, Options.Create(new RefreshTokenOptions()), clock),
+        audit,
+        unitOfWork,
+        request,
+        Options.Create(lockout),
+        clock);
 
     [Fact]
     public async Task Handle_WithTheRightPassword_IssuesATokenAndAuditsSuccess()
@@ -43,7 +58,12 @@ public sealed class LoginCommandHandlerTests
         Assert.Equal("jwt", result.Value.AccessToken);
         Assert.Equal("Bearer", result.Value.TokenType);
         Assert.Equal(900, result.Value.ExpiresIn);
+        Assert.Equal("refresh", result.Value.RefreshToken);
+        Assert.Equal((int)TimeSpan.FromDays(7).TotalSeconds, result.Value.RefreshExpiresIn);
+        refreshTokens.Received(1).Add(Arg.Is<RefreshTokenFamily>(f => f.UserId == ann.Id));
+        refreshTokens.Received(1).Add(Arg.Is<RefreshToken>(t => t.TokenHash == "0123456789abcdef" && t.Generation == 0));
         audit.Received(1).Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.LoginSucceeded && e.Outcome == AuditOutcome.Success));
+        audit.Received(1).Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.TokenIssued && (string)e.Details!["token_hash_prefix"]! == "01234567"));
         await unitOfWork.Received(1).SaveChangesAsync(Arg.Any<CancellationToken>());
     }
 

@@ -4,7 +4,15 @@ using Aiprod.Api.Setup;
 using Aiprod.Application.Accounts.Commands.Login;
 using Aiprod.Application.Accounts.Commands.RegisterUser;
 using Aiprod.Application.Accounts.Dtos;
+using Aiprod.Application.Accounts.Commands.ChangePassword;
 using Aiprod.Application.Accounts.Queries.GetCurrentUser;
+using Aiprod.Application.Sessions.Commands.EndSession;
+using Aiprod.Application.Sessions.Commands.LogoutAll;
+using Aiprod.Application.Sessions.Commands.RefreshTokens;
+using Aiprod.Application.Sessions.Commands.RevokeRefreshToken;
+using Aiprod.Application.Sessions.Dtos;
+using Aiprod.Application.Sessions.Queries.GetTokenInfo;
+using Aiprod.Application.Sessions.Queries.ListSessions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -31,7 +39,7 @@ public sealed class AuthController : ApiControllerBase
         return ToActionResult(result, user => Created("/auth/me", user));
     }
 
-    /// <summary>Logs in with email and password and returns an access token.</summary>
+    /// <summary>Logs in with email and password and returns an access token and a refresh token.</summary>
     /// <remarks>
     /// A wrong password, an unknown email, a locked and a disabled account all get the same 401, in the same time.
     /// After repeated failures the account is locked for a while (`Auth:Lockout`).
@@ -51,6 +59,99 @@ public sealed class AuthController : ApiControllerBase
             Response.Headers.CacheControl = "no-store";
             return Ok(tokens);
         });
+    }
+
+    /// <summary>Exchanges a refresh token for a new access token and a new refresh token (rotation).</summary>
+    /// <remarks>
+    /// The presented token is spent. Presenting it again within `Auth:RefreshTokens:ReuseLeeway` (30 s) gives
+    /// another pair of the same session (two tabs refreshing at once); later, it is taken for a stolen token:
+    /// the whole session is ended, its access tokens included, and the answer is 401 `refresh_token_reused`.
+    /// </remarks>
+    /// <response code="200">The new tokens.</response>
+    /// <response code="401">The refresh token is unknown, expired, revoked, or was reused.</response>
+    [HttpPost("refresh")]
+    [AllowAnonymous]
+    [Consumes("application/json")]
+    [ProducesResponseType<TokenResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
+    public async Task<IActionResult> Refresh(RefreshTokenRequest request, CancellationToken cancellationToken)
+    {
+        var result = await Sender.Send(new RefreshTokensCommand(request.RefreshToken), cancellationToken);
+        return ToActionResult(result, tokens =>
+        {
+            Response.Headers.CacheControl = "no-store";
+            return Ok(tokens);
+        });
+    }
+
+    /// <summary>Revokes one of the caller's refresh tokens, which ends its whole session.</summary>
+    /// <response code="204">The session is ended (or already was).</response>
+    /// <response code="404">No refresh token of the caller matches.</response>
+    [HttpPost("revoke")]
+    [Authorize]
+    [Consumes("application/json")]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<IActionResult> Revoke(RefreshTokenRequest request, CancellationToken cancellationToken)
+    {
+        var result = await Sender.Send(new RevokeRefreshTokenCommand(User.RequireUserId(), request.RefreshToken), cancellationToken);
+        return ToActionResult(result, _ => NoContent());
+    }
+
+    /// <summary>Describes one of the caller's refresh tokens, sent in the `X-Refresh-Token` header (never in the URL).</summary>
+    /// <response code="200">What the token is and whether it still works.</response>
+    /// <response code="404">No refresh token of the caller matches.</response>
+    [HttpGet("token-info")]
+    [Authorize]
+    [ProducesResponseType<TokenInfoDto>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<IActionResult> TokenInfo([FromHeader(Name = "X-Refresh-Token")] string? refreshToken, CancellationToken cancellationToken)
+    {
+        var result = await Sender.Send(new GetTokenInfoQuery(User.RequireUserId(), refreshToken ?? string.Empty), cancellationToken);
+        return ToActionResult(result, Ok);
+    }
+
+    /// <summary>Lists the caller's live sessions (one per login), most recently used first.</summary>
+    [HttpGet("sessions")]
+    [Authorize]
+    [ProducesResponseType<SessionListResponse>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> Sessions(CancellationToken cancellationToken)
+    {
+        var sessions = await Sender.Send(new ListSessionsQuery(User.RequireUserId(), User.SessionId()), cancellationToken);
+        return Ok(new SessionListResponse(sessions));
+    }
+
+    /// <summary>Ends one of the caller's sessions: its refresh tokens and its access tokens stop working.</summary>
+    /// <response code="204">The session is ended (or already was).</response>
+    /// <response code="404">The caller has no session with this id.</response>
+    [HttpDelete("sessions/{session_id:guid}")]
+    [Authorize]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<IActionResult> EndSession([FromRoute(Name = "session_id")] Guid sessionId, CancellationToken cancellationToken)
+    {
+        var result = await Sender.Send(new EndSessionCommand(User.RequireUserId(), sessionId), cancellationToken);
+        return ToActionResult(result, _ => NoContent());
+    }
+
+    /// <summary>Ends every session of the caller, this one included.</summary>
+    [HttpPost("logout-all")]
+    [Authorize]
+    [ProducesResponseType<LogoutAllResponse>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> LogoutAll(CancellationToken cancellationToken) =>
+        Ok(await Sender.Send(new LogoutAllCommand(User.RequireUserId()), cancellationToken));
+
+    /// <summary>Changes the caller's password and ends every session, this one included.</summary>
+    /// <response code="204">Changed; log in again with the new password.</response>
+    /// <response code="400">The current password is wrong, or the new one breaks the policy.</response>
+    [HttpPost("change-password")]
+    [Authorize]
+    [Consumes("application/json")]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
+    public async Task<IActionResult> ChangePassword(ChangePasswordRequest request, CancellationToken cancellationToken)
+    {
+        var result = await Sender.Send(new ChangePasswordCommand(User.RequireUserId(), request.CurrentPassword, request.NewPassword), cancellationToken);
+        return ToActionResult(result, _ => NoContent());
     }
 
     /// <summary>Returns the caller's account.</summary>

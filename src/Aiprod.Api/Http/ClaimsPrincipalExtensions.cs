@@ -9,4 +9,8 @@ internal static class ClaimsPrincipalExtensions
     public static Guid RequireUserId(this ClaimsPrincipal principal) =>
         Guid.Parse(principal.FindFirstValue(JwtRegisteredClaimNames.Sub)
             ?? throw new InvalidOperationException("An authenticated principal without a subject claim."));
+
+    /// <summary>The session (refresh-token family) of the access token, when the caller has one.</summary>
+    public static Guid? SessionId(this ClaimsPrincipal principal) =>
+        Guid.TryParse(principal.FindFirstValue(Aiprod.Infrastructure.Tokens.AccessTokenClaims.Session), out var sid) ? sid : null;
 }

@@ -1,4 +1,5 @@
 using Aiprod.Api.Http;
+using Aiprod.Application.Abstractions;
 using Aiprod.Infrastructure.Tokens;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Mvc;
@@ -16,31 +17,39 @@ internal static class AuthenticationSetup
     {
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<SigningKeyStore, IOptions<JwtOptions>>((o, keys, jwt) =>
+            .Configure<SigningKeyStore, IOptions<JwtOptions>, CachingJsonWebTokenHandler>((o, keys, jwt, handler) =>
             {
                 o.MapInboundClaims = false;
-                o.TokenValidationParameters = new TokenValidationParameters
-                {
-                    ValidIssuer = jwt.Value.Issuer,
-                    ValidAudience = jwt.Value.Audience,
-                    IssuerSigningKey = keys.SecurityKey,
-                    // An allow-list of one: "none", HMAC with the public key as secret, or any other algorithm is refused.
-                    ValidAlgorithms = [SigningKeyStore.Algorithm],
-                    ValidTypes = [AccessTokenClaims.TokenType],
-                    ClockSkew = jwt.Value.ClockSkew,
-                    RequireExpirationTime = true,
-                    RequireSignedTokens = true,
-                    ValidateLifetime = true,
-                    ValidateIssuerSigningKey = true,
-                    NameClaimType = JwtRegisteredClaimNames.Sub,
-                    RoleClaimType = AccessTokenClaims.Role,
-                };
-                o.Events = new JwtBearerEvents { OnChallenge = WriteChallengeAsync };
+                o.TokenValidationParameters = AccessTokenValidation.CreateParameters(keys, jwt.Value);
+                o.TokenHandlers.Clear();
+                o.TokenHandlers.Add(handler);
+                o.Events = new JwtBearerEvents { OnChallenge = WriteChallengeAsync, OnTokenValidated = RejectRevokedSessions };
             });
 
         services.AddAuthorizationBuilder()
             .AddPolicy(AdminPolicy, p => p.RequireAuthenticatedUser().RequireRole("admin"));
         return services;
+    }
+
+    /// <summary>
+    /// Every request, cached validation or not: a token whose session (refresh-token family) was revoked by a
+    /// logout, a password change, a reuse detection or an admin is refused. A dictionary look-up, no database.
+    /// </summary>
+    private static Task RejectRevokedSessions(TokenValidatedContext context)
+    {
+        var sid = context.Principal?.FindFirst(AccessTokenClaims.Session)?.Value;
+        if (!Guid.TryParse(sid, out var sessionId))
+        {
+            context.Fail(new SecurityTokenValidationException("The access token belongs to no session."));
+            return Task.CompletedTask;
+        }
+
+        if (context.HttpContext.RequestServices.GetRequiredService<ISessionRevocations>().IsRevoked(sessionId))
+        {
+            context.Fail(new SessionRevokedException());
+        }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>401 as problem details that say why, with the RFC 6750 WWW-Authenticate header.</summary>
@@ -50,6 +59,7 @@ internal static class AuthenticationSetup
         var (code, detail) = context.AuthenticateFailure switch
         {
             SecurityTokenExpiredException => ("token_expired", "The access token has expired; refresh it or log in again."),
+            SessionRevokedException => ("session_revoked", "The session of this access token has ended; log in again."),
             not null => ("invalid_token", "The access token is invalid."),
             null => ("unauthenticated", "This endpoint needs an access token: send 'Authorization: Bearer <token>'."),
         };
@@ -69,5 +79,24 @@ internal static class AuthenticationSetup
                 Detail = detail,
             },
         });
+    }
+}
+
+/// <summary>The token is genuine, but its session was ended.</summary>
+internal sealed class SessionRevokedException : SecurityTokenValidationException
+{
+    public SessionRevokedException()
+        : base("The session of this access token was revoked.")
+    {
+    }
+
+    public SessionRevokedException(string message)
+        : base(message)
+    {
+    }
+
+    public SessionRevokedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Aiprod.Api.Http;
+using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -104,6 +105,14 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
                 Status = bad.StatusCode,
                 Type = ProblemTypes.For(bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "body_too_large" : "bad_request"),
                 Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.",
+            },
+            ConcurrencyConflictException => new ProblemDetails
+            {
+                // A write lost a race more often than its handler retries: the state is consistent, the caller retries.
+                Status = StatusCodes.Status409Conflict,
+                Type = ProblemTypes.For("concurrent_update"),
+                Title = "The resource changed while this request was updating it.",
+                Detail = "Retry the request.",
             },
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => new ProblemDetails
             {

@@ -7,4 +7,11 @@ public static class AuditEventTypes
     public const string LoginFailed = "authn_login_failed";
     public const string Lockout = "authn_lockout";
     public const string UserPromotedToAdmin = "user_promoted_admin";
+    public const string UserPasswordChanged = "user_password_changed";
+    public const string UserDisabled = "user_disabled";
+    public const string TokenIssued = "authn_token_issued";
+    public const string TokenRefreshed = "authn_token_refreshed";
+    public const string TokenReuse = "authn_token_reuse";
+    public const string TokenRevoked = "authn_token_revoked";
+    public const string LogoutAll = "authn_logout_all";
 }

@@ -28,8 +28,8 @@ public readonly record struct Result<T>
     public static implicit operator Result<T>(Error error) => Failure(error);
 }
 
-/// <summary>Unit value for results that carry no data.</summary>
-public readonly record struct Unit
+/// <summary>The value of a result that carries no data.</summary>
+public readonly record struct Done
 {
-    public static Unit Value => default;
+    public static Done Value => default;
 }

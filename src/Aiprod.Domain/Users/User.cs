@@ -99,7 +99,7 @@ public sealed class User
         PasswordChangedAt = now;
     }
 
-    public Result<Unit> PromoteToAdmin()
+    public Result<Done> PromoteToAdmin()
     {
         if (Role == UserRole.Admin)
         {
@@ -107,10 +107,10 @@ public sealed class User
         }
 
         Role = UserRole.Admin;
-        return Unit.Value;
+        return Done.Value;
     }
 
-    public Result<Unit> Disable(DateTimeOffset now)
+    public Result<Done> Disable(DateTimeOffset now)
     {
         if (IsDisabled)
         {
@@ -118,6 +118,6 @@ public sealed class User
         }
 
         DisabledAt = now;
-        return Unit.Value;
+        return Done.Value;
     }
 }

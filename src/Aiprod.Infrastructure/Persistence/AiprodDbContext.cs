@@ -1,4 +1,5 @@
 using Aiprod.Domain.Audit;
+using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Users;
 using Microsoft.EntityFrameworkCore;
 
@@ -13,6 +14,10 @@ public abstract class AiprodDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<User> Users => Set<User>();
 
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    public DbSet<RefreshTokenFamily> RefreshTokenFamilies => Set<RefreshTokenFamily>();
+
+    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
 
     /// <summary>True when the provider reports that a unique index refused the write.</summary>
     public abstract bool IsUniqueConstraintViolation(DbUpdateException exception);

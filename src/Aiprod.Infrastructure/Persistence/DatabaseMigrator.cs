@@ -8,6 +8,12 @@ public sealed class DatabaseMigrator(AiprodDbContext db, ILogger<DatabaseMigrato
 {
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
+        if (db.Database.IsSqlite())
+        {
+            // Write-ahead logging: readers never wait for the writer, and concurrent requests queue on one lock.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         if (pending.Count == 0)
         {

@@ -13,22 +13,17 @@ internal sealed class EfUnitOfWork(AiprodDbContext db) : IUnitOfWork
         }
         catch (DbUpdateConcurrencyException ex)
         {
-            DetachFailed(ex);
+            Discard();
             throw new ConcurrencyConflictException("A row changed while this request was updating it.", ex);
         }
         catch (DbUpdateException ex) when (db.IsUniqueConstraintViolation(ex))
         {
-            DetachFailed(ex);
+            Discard();
             throw new UniqueConstraintViolationException("A unique index refused the change.", ex);
         }
     }
 
-    // Leave the context usable for a retry or a follow-up write (such as an audit event) in the same scope.
-    private static void DetachFailed(DbUpdateException ex)
-    {
-        foreach (var entry in ex.Entries)
-        {
-            entry.State = EntityState.Detached;
-        }
-    }
+    // Nothing of a failed unit of work may be saved by a later one in the same scope (a retry, an audit event):
+    // the caller starts again from the database.
+    private void Discard() => db.ChangeTracker.Clear();
 }

@@ -134,7 +134,7 @@ public abstract class AccountFlowTests(IApiFixture fixture)
 
         var events = await fixture.Factory.WithDbAsync(db => db.AuditEvents.OrderBy(e => e.Id).ToListAsync());
 
-        Assert.Equal(["user_registered", "authn_login_succeeded", "authn_login_failed"], events.Select(e => e.EventType));
+        Assert.Equal(["user_registered", "authn_login_succeeded", "authn_token_issued", "authn_login_failed"], events.Select(e => e.EventType));
         Assert.All(events, e =>
         {
             Assert.Equal("aiprod-tests/1.0", e.UserAgent);
@@ -143,7 +143,7 @@ public abstract class AccountFlowTests(IApiFixture fixture)
             Assert.DoesNotContain(ApiClientExtensions.DefaultPassword, everything, StringComparison.Ordinal);
             Assert.DoesNotContain("a wrong password!", everything, StringComparison.Ordinal);
         });
-        Assert.Contains("wrong_password", events[2].Details, StringComparison.Ordinal);
+        Assert.Contains("wrong_password", events[3].Details, StringComparison.Ordinal);
     }
 
     [DatabaseFact]

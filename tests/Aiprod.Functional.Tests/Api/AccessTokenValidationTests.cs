@@ -19,8 +19,14 @@ public sealed class AccessTokenValidationTests(SqliteApiFixture fixture) : IClas
         return (client, user["id"]!.GetValue<string>());
     }
 
-    private string Token(string subject, SigningCredentials? credentials = null, string audience = "aiprod-api", string type = "at+jwt", DateTime? expires = null)
+    private string Token(string subject, SigningCredentials? credentials = null, string audience = "aiprod-api", string type = "at+jwt", DateTime? expires = null, bool withSession = true)
     {
+        var claims = new Dictionary<string, object> { ["sub"] = subject, ["role"] = "user" };
+        if (withSession)
+        {
+            claims["sid"] = Guid.NewGuid().ToString();
+        }
+
         var keys = fixture.Factory.Services.GetRequiredService<SigningKeyStore>();
         var exp = expires ?? DateTime.UtcNow.AddMinutes(10);
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
@@ -31,7 +37,7 @@ public sealed class AccessTokenValidationTests(SqliteApiFixture fixture) : IClas
             NotBefore = exp.AddMinutes(-15),
             Expires = exp,
             TokenType = type,
-            Claims = new Dictionary<string, object> { ["sub"] = subject, ["role"] = "user" },
+            Claims = claims,
             SigningCredentials = credentials ?? keys.SigningCredentials,
         });
     }
@@ -109,6 +115,16 @@ public sealed class AccessTokenValidationTests(SqliteApiFixture fixture) : IClas
         var (client, subject) = await SignedUpAsync();
 
         var response = await client.GetWithTokenAsync("/auth/me", Token(subject, type: "JWT"));
+
+        await response.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_token");
+    }
+
+    [Fact]
+    public async Task ATokenWithoutASession_Is401()
+    {
+        var (client, subject) = await SignedUpAsync();
+
+        var response = await client.GetWithTokenAsync("/auth/me", Token(subject, withSession: false));
 
         await response.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_token");
     }

@@ -48,6 +48,8 @@ public sealed class AiprodApiFactory : WebApplicationFactory<Program>
         await using var scope = Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
         await db.AuditEvents.ExecuteDeleteAsync();
+        await db.RefreshTokens.ExecuteDeleteAsync();
+        await db.RefreshTokenFamilies.ExecuteDeleteAsync();
         await db.Users.ExecuteDeleteAsync();
     }
 

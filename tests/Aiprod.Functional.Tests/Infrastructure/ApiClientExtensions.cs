@@ -24,6 +24,30 @@ public static class ApiClientExtensions
         return (await response.ReadJsonAsync())["access_token"]!.GetValue<string>();
     }
 
+    /// <summary>Logs in and returns the whole token answer (access and refresh tokens).</summary>
+    public static async Task<JsonObject> LoginForTokensAsync(this HttpClient client, string email, string password = DefaultPassword)
+    {
+        var response = await client.PostAsJsonAsync("/auth/login", new { email, password });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.ReadJsonAsync();
+    }
+
+    public static Task<HttpResponseMessage> RefreshAsync(this HttpClient client, string refreshToken) =>
+        client.PostAsJsonAsync("/auth/refresh", new { refresh_token = refreshToken });
+
+    public static Task<HttpResponseMessage> SendWithTokenAsync(this HttpClient client, HttpMethod method, string url, string token, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, url).WithBearer(token);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        return client.SendAsync(request);
+    }
+
+    public static string Str(this JsonObject json, string name) => json[name]!.GetValue<string>();
+
     public static async Task<string> RegisterAndLoginAsync(this HttpClient client, string email)
     {
         await client.RegisterAsync(email);

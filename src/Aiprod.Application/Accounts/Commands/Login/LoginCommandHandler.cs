@@ -2,6 +2,8 @@ using Aiprod.Application.Abstractions;
 using Aiprod.Application.Accounts.Dtos;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Sessions;
+using Aiprod.Application.Sessions;
 using Aiprod.Domain.Users;
 using Mediator;
 using Microsoft.Extensions.Options;
@@ -11,9 +13,11 @@ namespace Aiprod.Application.Accounts.Commands.Login;
 public sealed class LoginCommandHandler(
     IUserRepository users,
     IPasswordHasher hasher,
-    IAccessTokenIssuer accessTokens,
+    IRefreshTokenRepository refreshTokens,
+    TokenIssuance issuance,
     IAuditLog audit,
     IUnitOfWork unitOfWork,
+    IRequestContext request,
     IOptions<LockoutOptions> lockout,
     TimeProvider clock) : ICommandHandler<LoginCommand, Result<TokenResponse>>
 {
@@ -26,6 +30,21 @@ public sealed class LoginCommandHandler(
         "The email or password is wrong, or the account is temporarily locked after repeated failures.");
 
     public async ValueTask<Result<TokenResponse>> Handle(LoginCommand command, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await LoginAsync(command, cancellationToken);
+            }
+            catch (ConcurrencyConflictException) when (attempt < 3)
+            {
+                // A parallel login for the same account changed its counters first; decide again on fresh state.
+            }
+        }
+    }
+
+    private async Task<Result<TokenResponse>> LoginAsync(LoginCommand command, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var user = Email.TryCreate(command.Email, out var email)
@@ -63,7 +82,7 @@ public sealed class LoginCommandHandler(
                     ActorKind: ActorKind.System));
             }
 
-            await SaveIgnoringConcurrencyAsync(cancellationToken);
+            await unitOfWork.SaveChangesAsync(cancellationToken);
             return InvalidCredentials;
         }
 
@@ -73,24 +92,19 @@ public sealed class LoginCommandHandler(
         }
 
         user.RecordSuccessfulLogin(now);
-        var token = accessTokens.Issue(user, sessionId: null);
-        audit.Record(new AuditEntry(AuditEventTypes.LoginSucceeded, AuditOutcome.Success, Target: user.Id.ToString(), ActorKind: ActorKind.User, ActorId: user.Id.ToString()));
-        await SaveIgnoringConcurrencyAsync(cancellationToken);
+        var family = RefreshTokenFamily.Start(user.Id, now, issuance.Policy, request.ClientAddress, request.UserAgent);
+        refreshTokens.Add(family);
+        var issued = issuance.Issue(user, family, parent: null);
+        if (!issued.IsSuccess)
+        {
+            return issued.Error;
+        }
 
-        return new TokenResponse(token.Token, "Bearer", (int)(token.ExpiresAt - token.IssuedAt).TotalSeconds, token.IssuedAt);
+        audit.Record(new AuditEntry(AuditEventTypes.LoginSucceeded, AuditOutcome.Success, Target: user.Id.ToString(), ActorKind: ActorKind.User, ActorId: user.Id.ToString()));
+        audit.Record(TokenIssuance.Audit(AuditEventTypes.TokenIssued, AuditOutcome.Success, user, family.Id, issued.Value.Refresh.HashPrefix, 0));
+        await unitOfWork.SaveChangesAsync(cancellationToken);
+        return issued.Value.Response;
     }
 
     private static Dictionary<string, object?> Reason(string reason) => new() { ["reason"] = reason };
-
-    private async Task SaveIgnoringConcurrencyAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await unitOfWork.SaveChangesAsync(cancellationToken);
-        }
-        catch (ConcurrencyConflictException)
-        {
-            // A parallel login for the same account updated the counters first; the answer stands either way.
-        }
-    }
 }

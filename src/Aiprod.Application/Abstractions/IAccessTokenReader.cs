@@ -1,0 +1,9 @@
+namespace Aiprod.Application.Abstractions;
+
+/// <summary>What a valid access token of ours says (signature, issuer, audience and lifetime checked).</summary>
+public sealed record AccessTokenClaimsDto(Guid UserId, Guid? SessionId, string TokenId, string? Email, string? Role, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt);
+
+public interface IAccessTokenReader
+{
+    Task<AccessTokenClaimsDto?> ReadAsync(string token);
+}

@@ -1,0 +1,22 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Common;
+using Mediator;
+
+namespace Aiprod.Application.Sessions.Commands.EndSession;
+
+public sealed record EndSessionCommand(Guid UserId, Guid SessionId) : ICommand<Result<Done>>;
+
+public sealed class EndSessionCommandHandler(IRefreshTokenRepository tokens, SessionRevoker revoker) : ICommandHandler<EndSessionCommand, Result<Done>>
+{
+    public async ValueTask<Result<Done>> Handle(EndSessionCommand command, CancellationToken cancellationToken)
+    {
+        var family = await tokens.FindFamilyAsync(command.SessionId, cancellationToken);
+        if (family is null || family.UserId != command.UserId)
+        {
+            return RefreshErrors.SessionNotFound;
+        }
+
+        await revoker.RevokeAsync([family], "session_ended", AuditEventTypes.TokenRevoked, cancellationToken);
+        return Done.Value;
+    }
+}

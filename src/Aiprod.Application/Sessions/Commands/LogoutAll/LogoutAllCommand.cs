@@ -1,0 +1,18 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Sessions.Dtos;
+using Mediator;
+
+namespace Aiprod.Application.Sessions.Commands.LogoutAll;
+
+public sealed record LogoutAllCommand(Guid UserId) : ICommand<LogoutAllResponse>;
+
+public sealed class LogoutAllCommandHandler(IRefreshTokenRepository tokens, SessionRevoker revoker, TimeProvider clock)
+    : ICommandHandler<LogoutAllCommand, LogoutAllResponse>
+{
+    public async ValueTask<LogoutAllResponse> Handle(LogoutAllCommand command, CancellationToken cancellationToken)
+    {
+        var families = await tokens.ListActiveFamiliesAsync(command.UserId, clock.GetUtcNow(), cancellationToken);
+        var count = await revoker.RevokeAsync(families, "logout_all", AuditEventTypes.LogoutAll, cancellationToken);
+        return new LogoutAllResponse(count);
+    }
+}

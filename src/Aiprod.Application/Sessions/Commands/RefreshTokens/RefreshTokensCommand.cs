@@ -1,0 +1,92 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Accounts.Dtos;
+using Aiprod.Domain.Audit;
+using Aiprod.Domain.Common;
+using Aiprod.Domain.Sessions;
+using FluentValidation;
+using Mediator;
+
+namespace Aiprod.Application.Sessions.Commands.RefreshTokens;
+
+/// <summary>Redeems a refresh token for a new access token and the next refresh token of its family.</summary>
+public sealed record RefreshTokensCommand(string RefreshToken) : ICommand<Result<TokenResponse>>;
+
+public sealed class RefreshTokensCommandValidator : AbstractValidator<RefreshTokensCommand>
+{
+    public RefreshTokensCommandValidator() =>
+        RuleFor(c => c.RefreshToken).NotEmpty().WithMessage("A refresh token is required.")
+            .MaximumLength(512).WithMessage("The refresh token is too long.");
+}
+
+public sealed class RefreshTokensCommandHandler(
+    IRefreshTokenRepository tokens,
+    IRefreshTokenGenerator generator,
+    IUserRepository users,
+    TokenIssuance issuance,
+    SessionRevoker revoker,
+    IAuditLog audit,
+    IUnitOfWork unitOfWork,
+    IRequestContext request,
+    TimeProvider clock) : ICommandHandler<RefreshTokensCommand, Result<TokenResponse>>
+{
+    private const int MaxAttempts = 3;
+
+    public async ValueTask<Result<TokenResponse>> Handle(RefreshTokensCommand command, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await RefreshAsync(command.RefreshToken, cancellationToken);
+            }
+            catch (ConcurrencyConflictException) when (attempt < MaxAttempts)
+            {
+                // Another request redeemed the token between our read and our write. The conditional update
+                // refused ours; decide again on the committed state (within the leeway, or a reuse).
+            }
+        }
+    }
+
+    private async Task<Result<TokenResponse>> RefreshAsync(string presented, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var token = await tokens.FindByHashAsync(generator.Hash(presented), cancellationToken);
+        if (token is null || !token.Family.IsActive(now))
+        {
+            return RefreshErrors.InvalidRefreshToken;
+        }
+
+        var family = token.Family;
+        var user = await users.FindByIdAsync(family.UserId, cancellationToken);
+        if (user is null || user.IsDisabled)
+        {
+            return RefreshErrors.InvalidRefreshToken;
+        }
+
+        switch (token.Redeem(now, issuance.Policy.ReuseLeeway))
+        {
+            case RedemptionOutcome.Expired:
+                return RefreshErrors.InvalidRefreshToken;
+            case RedemptionOutcome.Reused:
+                // RFC 9700 §4.14.2: a replayed refresh token means it leaked; end the whole line, access tokens included.
+                await revoker.RevokeAsync(
+                    [family],
+                    "token_reuse",
+                    AuditEventTypes.TokenReuse,
+                    cancellationToken,
+                    new Dictionary<string, object?> { ["token_hash_prefix"] = token.TokenHash[..8], ["generation"] = token.Generation });
+                return RefreshErrors.TokenReused;
+        }
+
+        var issued = issuance.Issue(user, family, token);
+        if (!issued.IsSuccess)
+        {
+            return issued.Error;
+        }
+
+        family.Touch(now, request.ClientAddress, request.UserAgent);
+        audit.Record(TokenIssuance.Audit(AuditEventTypes.TokenRefreshed, AuditOutcome.Success, user, family.Id, issued.Value.Refresh.HashPrefix, token.Generation + 1));
+        await unitOfWork.SaveChangesAsync(cancellationToken);
+        return issued.Value.Response;
+    }
+}

@@ -1,0 +1,40 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Sessions.Dtos;
+using Aiprod.Domain.Common;
+using FluentValidation;
+using Mediator;
+
+namespace Aiprod.Application.Sessions.Queries.GetTokenInfo;
+
+public sealed record GetTokenInfoQuery(Guid UserId, string RefreshToken) : IQuery<Result<TokenInfoDto>>;
+
+public sealed class GetTokenInfoQueryValidator : AbstractValidator<GetTokenInfoQuery>
+{
+    public GetTokenInfoQueryValidator() =>
+        RuleFor(q => q.RefreshToken).NotEmpty().WithMessage("Send the refresh token in the X-Refresh-Token header.")
+            .MaximumLength(512).WithMessage("The refresh token is too long.");
+}
+
+public sealed class GetTokenInfoQueryHandler(IRefreshTokenRepository tokens, IRefreshTokenGenerator generator, TimeProvider clock)
+    : IQueryHandler<GetTokenInfoQuery, Result<TokenInfoDto>>
+{
+    public async ValueTask<Result<TokenInfoDto>> Handle(GetTokenInfoQuery query, CancellationToken cancellationToken)
+    {
+        var token = await tokens.FindByHashAsync(generator.Hash(query.RefreshToken), cancellationToken);
+        if (token is null || token.Family.UserId != query.UserId)
+        {
+            return RefreshErrors.NotFound;
+        }
+
+        var family = token.Family;
+        return new TokenInfoDto(
+            family.UserId,
+            family.Id,
+            token.CreatedAt,
+            token.ExpiresAt,
+            family.ExpiresAt,
+            token.Generation,
+            token.StatusAt(clock.GetUtcNow()),
+            family.LastUsedAt);
+    }
+}

@@ -1,0 +1,19 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Sessions.Dtos;
+using Mediator;
+
+namespace Aiprod.Application.Sessions.Queries.ListSessions;
+
+public sealed record ListSessionsQuery(Guid UserId, Guid? CurrentSessionId) : IQuery<IReadOnlyList<SessionDto>>;
+
+public sealed class ListSessionsQueryHandler(IRefreshTokenRepository tokens, TimeProvider clock) : IQueryHandler<ListSessionsQuery, IReadOnlyList<SessionDto>>
+{
+    public async ValueTask<IReadOnlyList<SessionDto>> Handle(ListSessionsQuery query, CancellationToken cancellationToken)
+    {
+        var families = await tokens.ListActiveFamiliesAsync(query.UserId, clock.GetUtcNow(), cancellationToken);
+        return families
+            .OrderByDescending(f => f.LastUsedAt)
+            .Select(f => new SessionDto(f.Id, f.CreatedAt, f.LastUsedAt, f.ExpiresAt, f.ClientAddress, f.UserAgent, f.Id == query.CurrentSessionId))
+            .ToList();
+    }
+}

@@ -1,0 +1,41 @@
+using Aiprod.Domain.Sessions;
+using Aiprod.Domain.Users;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Aiprod.Infrastructure.Persistence.Configurations;
+
+internal sealed class RefreshTokenFamilyConfiguration : IEntityTypeConfiguration<RefreshTokenFamily>
+{
+    public void Configure(EntityTypeBuilder<RefreshTokenFamily> builder)
+    {
+        builder.ToTable("refresh_token_families");
+        builder.HasKey(f => f.Id);
+        builder.Property(f => f.Id).ValueGeneratedNever();
+        builder.HasOne<User>().WithMany().HasForeignKey(f => f.UserId).OnDelete(DeleteBehavior.Cascade);
+        builder.Property(f => f.ClientAddress).HasMaxLength(RefreshTokenFamily.ClientAddressMaxLength);
+        builder.Property(f => f.UserAgent).HasMaxLength(RefreshTokenFamily.UserAgentMaxLength);
+        builder.Property(f => f.RevocationReason).HasMaxLength(64);
+        builder.Ignore(f => f.IsRevoked);
+        builder.HasIndex(f => new { f.UserId, f.RevokedAt });
+        // The revocation registry reloads recent revocations by time.
+        builder.HasIndex(f => f.RevokedAt);
+    }
+}
+
+internal sealed class RefreshTokenConfiguration : IEntityTypeConfiguration<RefreshToken>
+{
+    public void Configure(EntityTypeBuilder<RefreshToken> builder)
+    {
+        builder.ToTable("refresh_tokens");
+        builder.HasKey(t => t.Id);
+        builder.Property(t => t.Id).ValueGeneratedNever();
+        builder.Property(t => t.TokenHash).HasMaxLength(64).IsUnicode(false).IsRequired();
+        builder.HasIndex(t => t.TokenHash).IsUnique();
+        builder.HasOne(t => t.Family).WithMany().HasForeignKey(t => t.FamilyId).OnDelete(DeleteBehavior.Cascade);
+
+        // Redemption is "UPDATE … SET RedeemedAt = @now WHERE Id = @id AND RedeemedAt IS NULL": of many concurrent
+        // redemptions exactly one writes; the others get a concurrency conflict and decide again on fresh state.
+        builder.Property(t => t.RedeemedAt).IsConcurrencyToken();
+    }
+}

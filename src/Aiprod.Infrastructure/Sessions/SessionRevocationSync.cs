@@ -1,0 +1,76 @@
+using Aiprod.Infrastructure.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Aiprod.Infrastructure.Sessions;
+
+/// <summary>Configuration section <c>Auth:Revocations</c>.</summary>
+public sealed class SessionRevocationOptions
+{
+    /// <summary>How often recent revocations are reloaded from the database (the backstop behind Redis pub/sub).</summary>
+    public TimeSpan ReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>Fills the registry at start, listens to other instances, reloads periodically and forgets what expired.</summary>
+internal sealed class SessionRevocationSync(
+    SessionRevocationRegistry registry,
+    IServiceScopeFactory scopes,
+    IOptions<SessionRevocationOptions> options,
+    TimeProvider clock,
+    ILogger<SessionRevocationSync> logger,
+    IConnectionMultiplexer? redis = null) : BackgroundService
+{
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Before the first request: a restart must not forget a revocation whose access tokens still live.
+        await ReloadAsync(cancellationToken);
+        if (redis is not null)
+        {
+            await redis.GetSubscriber().SubscribeAsync(SessionRevocationRegistry.Channel, (_, message) =>
+            {
+                if (Guid.TryParseExact(message.ToString(), "N", out var id))
+                {
+                    registry.Remember(id, clock.GetUtcNow());
+                }
+            });
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.ReloadInterval, clock);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                registry.ForgetExpired();
+                await ReloadAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Reloading session revocations failed; retrying in {Interval}", options.Value.ReloadInterval);
+            }
+        }
+    }
+
+    private async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+        var since = clock.GetUtcNow() - registry.Retention;
+        var recent = await db.RefreshTokenFamilies.AsNoTracking()
+            .Where(f => f.RevokedAt != null && f.RevokedAt > since)
+            .Select(f => new { f.Id, f.RevokedAt })
+            .ToListAsync(cancellationToken);
+        foreach (var family in recent)
+        {
+            registry.Remember(family.Id, family.RevokedAt!.Value);
+        }
+    }
+}

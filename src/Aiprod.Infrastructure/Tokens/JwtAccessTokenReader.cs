@@ -1,0 +1,22 @@
+using Aiprod.Application.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Aiprod.Infrastructure.Tokens;
+
+internal sealed class JwtAccessTokenReader(SigningKeyStore keys, IOptions<JwtOptions> options, CachingJsonWebTokenHandler handler) : IAccessTokenReader
+{
+    public async Task<AccessTokenClaimsDto?> ReadAsync(string token)
+    {
+        var result = await handler.ValidateTokenAsync(token, AccessTokenValidation.CreateParameters(keys, options.Value));
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt || !Guid.TryParse(jwt.Subject, out var userId))
+        {
+            return null;
+        }
+
+        Guid? sessionId = jwt.TryGetPayloadValue<string>(AccessTokenClaims.Session, out var sid) && Guid.TryParse(sid, out var parsed) ? parsed : null;
+        jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Email, out var email);
+        jwt.TryGetPayloadValue<string>(AccessTokenClaims.Role, out var role);
+        return new AccessTokenClaimsDto(userId, sessionId, jwt.Id, email, role, new DateTimeOffset(jwt.IssuedAt, TimeSpan.Zero), new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
+    }
+}

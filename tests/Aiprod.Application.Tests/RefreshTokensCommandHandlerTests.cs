@@ -1,0 +1,132 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Sessions;
+using Aiprod.Application.Sessions.Commands.RefreshTokens;
+using Aiprod.Domain.Sessions;
+using Aiprod.Domain.Users;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using NSubstitute;
+using NSubstitute.ExceptionExtensions;
+
+namespace Aiprod.Application.Tests;
+
+public sealed class RefreshTokensCommandHandlerTests
+{
+    private readonly IRefreshTokenRepository tokens = Substitute.For<IRefreshTokenRepository>();
+    private readonly IRefreshTokenGenerator generator = Substitute.For<IRefreshTokenGenerator>();
+    private readonly IUserRepository users = Substitute.For<IUserRepository>();
+    private readonly IAccessTokenIssuer accessTokens = Substitute.For<IAccessTokenIssuer>();
+    private readonly IAuditLog audit = Substitute.For<IAuditLog>();
+    private readonly IUnitOfWork unitOfWork = Substitute.For<IUnitOfWork>();
+    private readonly ISessionRevocations revocations = Substitute.For<ISessionRevocations>();
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 4, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly RefreshTokenOptions options = new();
+    private readonly User user;
+    private readonly RefreshTokenFamily family;
+    private readonly RefreshToken token;
+
+    public RefreshTokensCommandHandlerTests()
+    {
+        Email.TryCreate("ann@example.com", out var email);
+        user = User.Register(email, null, "hash", clock.GetUtcNow());
+        family = RefreshTokenFamily.Start(user.Id, clock.GetUtcNow(), options.ToPolicy(), null, null);
+        token = family.Issue("presented-hash", null, clock.GetUtcNow(), options.ToPolicy()).Value!;
+        generator.Hash("presented").Returns("presented-hash");
+        generator.Generate().Returns(_ => new NewRefreshToken(Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N")));
+        tokens.FindByHashAsync("presented-hash", Arg.Any<CancellationToken>()).Returns(token);
+        users.FindByIdAsync(user.Id, Arg.Any<CancellationToken>()).Returns(user);
+        accessTokens.Issue(user, family.Id).Returns(new AccessToken("jwt", clock.GetUtcNow(), clock.GetUtcNow().AddMinutes(15)));
+    }
+
+    private RefreshTokensCommandHandler Handler() => new(
+        tokens,
+        generator,
+        users,
+        new TokenIssuance(tokens, generator, accessTokens, Options.Create(options), clock),
+        new SessionRevoker(audit, unitOfWork, revocations, clock),
+        audit,
+        unitOfWork,
+        Substitute.For<IRequestContext>(),
+        clock);
+
+    [Fact]
+    public async Task Handle_FirstUse_RotatesToTheNextGeneration()
+    {
+        var result = await Handler().Handle(new RefreshTokensCommand("presented"), TestContext.Current.CancellationToken);
+
+        Assert.True(result.IsSuccess);
+        Assert.NotNull(token.RedeemedAt);
+        tokens.Received(1).Add(Arg.Is<RefreshToken>(t => t.ParentId == token.Id && t.Generation == 1));
+        audit.Received(1).Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.TokenRefreshed));
+    }
+
+    [Fact]
+    public async Task Handle_ReuseAfterTheLeeway_RevokesTheFamilyAndPublishesIt()
+    {
+        token.Redeem(clock.GetUtcNow(), options.ReuseLeeway);
+        clock.Advance(options.ReuseLeeway + TimeSpan.FromSeconds(1));
+
+        var result = await Handler().Handle(new RefreshTokensCommand("presented"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(RefreshErrors.TokenReused, result.Error);
+        Assert.True(family.IsRevoked);
+        Assert.Equal("token_reuse", family.RevocationReason);
+        audit.Received(1).Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.TokenReuse && (string)e.Details!["token_hash_prefix"]! == "presente"));
+        await revocations.Received(1).PublishAsync(Arg.Is<IReadOnlyCollection<Guid>>(ids => ids.Single() == family.Id), Arg.Any<CancellationToken>());
+        tokens.DidNotReceive().Add(Arg.Any<RefreshToken>());
+    }
+
+    [Fact]
+    public async Task Handle_WhenAConcurrentRedemptionWinsTheWrite_DecidesAgainOnFreshState()
+    {
+        // First save loses the conditional update; the reload shows the winner's redemption, within the leeway.
+        unitOfWork.SaveChangesAsync(Arg.Any<CancellationToken>()).Returns(
+            _ => throw new ConcurrencyConflictException(),
+            _ => Task.CompletedTask);
+        var reloaded = RefreshTokenFamily.Start(user.Id, clock.GetUtcNow(), options.ToPolicy(), null, null);
+        var winnerView = reloaded.Issue("presented-hash", null, clock.GetUtcNow(), options.ToPolicy()).Value!;
+        winnerView.Redeem(clock.GetUtcNow(), options.ReuseLeeway);
+        tokens.FindByHashAsync("presented-hash", Arg.Any<CancellationToken>()).Returns(token, winnerView);
+        users.FindByIdAsync(user.Id, Arg.Any<CancellationToken>()).Returns(user);
+        accessTokens.Issue(user, Arg.Any<Guid?>()).Returns(new AccessToken("jwt", clock.GetUtcNow(), clock.GetUtcNow().AddMinutes(15)));
+
+        var result = await Handler().Handle(new RefreshTokensCommand("presented"), TestContext.Current.CancellationToken);
+
+        Assert.True(result.IsSuccess);
+        Assert.False(reloaded.IsRevoked);
+        await unitOfWork.Received(2).SaveChangesAsync(Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task Handle_UnknownToken_IsOneAnswerForEverything()
+    {
+        var result = await Handler().Handle(new RefreshTokensCommand("never-issued"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(RefreshErrors.InvalidRefreshToken, result.Error);
+    }
+
+    [Fact]
+    public async Task Handle_ForADisabledUser_IsRefused()
+    {
+        user.Disable(clock.GetUtcNow());
+
+        var result = await Handler().Handle(new RefreshTokensCommand("presented"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(RefreshErrors.InvalidRefreshToken, result.Error);
+        Assert.Null(token.RedeemedAt);
+    }
+
+    [Fact]
+    public async Task Handle_WhenConflictsPersist_GivesUpAfterThreeTries()
+    {
+        unitOfWork.SaveChangesAsync(Arg.Any<CancellationToken>()).ThrowsAsync(new ConcurrencyConflictException());
+        tokens.FindByHashAsync("presented-hash", Arg.Any<CancellationToken>()).Returns(_ =>
+            RefreshTokenFamily.Start(user.Id, clock.GetUtcNow(), options.ToPolicy(), null, null).Issue("presented-hash", null, clock.GetUtcNow(), options.ToPolicy()).Value);
+        users.FindByIdAsync(user.Id, Arg.Any<CancellationToken>()).Returns(user);
+        accessTokens.Issue(user, Arg.Any<Guid?>()).Returns(new AccessToken("jwt", clock.GetUtcNow(), clock.GetUtcNow().AddMinutes(15)));
+
+        await Assert.ThrowsAsync<ConcurrencyConflictException>(async () =>
+            await Handler().Handle(new RefreshTokensCommand("presented"), TestContext.Current.CancellationToken));
+        await unitOfWork.Received(3).SaveChangesAsync(Arg.Any<CancellationToken>());
+    }
+}
