@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.Http.Json;
+using Aiprod.Application.Accounts.Commands.PromoteToAdmin;
+using Aiprod.Functional.Tests.Infrastructure;
+using Mediator;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Aiprod.Functional.Tests.Accounts;
+
+public sealed class AdminTests(SqliteApiFixture fixture) : IClassFixture<SqliteApiFixture>
+{
+    private async Task<string> AdminTokenAsync(HttpClient client)
+    {
+        await client.RegisterAsync("ops@example.com");
+        await using (var scope = fixture.Factory.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<ISender>().Send(new PromoteToAdminCommand("ops@example.com"), TestContext.Current.CancellationToken);
+        }
+
+        return await client.LoginAsync("ops@example.com");
+    }
+
+    [Fact]
+    public async Task DisableUser_ByAnAdmin_EndsTheUsersSessionsAndLogins()
+    {
+        var client = await fixture.CreateClientAsync();
+        var admin = await AdminTokenAsync(client);
+        var ann = await client.RegisterAsync("ann@example.com");
+        var annTokens = await client.LoginForTokensAsync("ann@example.com");
+
+        var response = await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{ann.Str("id")}/disable", admin);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        await (await client.GetWithTokenAsync("/auth/me", annTokens.Str("access_token"))).AssertProblemAsync(HttpStatusCode.Unauthorized, "session_revoked");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.RefreshAsync(annTokens.Str("refresh_token"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/auth/login", new { email = "ann@example.com", password = ApiClientExtensions.DefaultPassword }, TestContext.Current.CancellationToken)).StatusCode);
+        await (await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{ann.Str("id")}/disable", admin)).AssertProblemAsync(HttpStatusCode.Conflict, "already_disabled");
+    }
+
+    [Fact]
+    public async Task DisableUser_ByAUser_Is403()
+    {
+        var client = await fixture.CreateClientAsync();
+        var bob = await client.RegisterAndLoginAsync("bob@example.com");
+        var ann = await client.RegisterAsync("ann@example.com");
+
+        var response = await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{ann.Str("id")}/disable", bob);
+
+        await response.AssertProblemAsync(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task DisableUser_Unknown_Is404()
+    {
+        var client = await fixture.CreateClientAsync();
+        var admin = await AdminTokenAsync(client);
+
+        var response = await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{Guid.NewGuid()}/disable", admin);
+
+        await response.AssertProblemAsync(HttpStatusCode.NotFound, "user_not_found");
+    }
+}
