@@ -7,6 +7,7 @@ using Aiprod.Application.Abstractions;
 using Aiprod.Application.Accounts;
 using Aiprod.Application.Accounts.Commands.PromoteToAdmin;
 using Aiprod.Application.Sessions;
+using Aiprod.Application.ApiKeys;
 using Aiprod.Api.Controllers;
 using Aiprod.Application.Common.Behaviours;
 using Aiprod.Infrastructure;
@@ -37,6 +38,11 @@ builder.Services.AddOptions<RefreshTokenOptions>()
     .Bind(builder.Configuration.GetSection("Auth:RefreshTokens"))
     .Validate(o => o.TokenLifetime > TimeSpan.Zero && o.FamilyLifetime >= o.TokenLifetime && o.ReuseLeeway >= TimeSpan.Zero && o.ReuseLeeway <= TimeSpan.FromMinutes(5),
         "Auth:RefreshTokens: lifetimes must be positive, the family at least as long as a token, the leeway 0 to 5 minutes.")
+    .ValidateOnStart();
+builder.Services.AddOptions<ApiKeyOptions>()
+    .Bind(builder.Configuration.GetSection(ApiKeyOptions.SectionName))
+    .Validate(o => o.DefaultLifetimeDays >= 1 && o.MaxLifetimeDays >= o.DefaultLifetimeDays && o.MaxActiveKeysPerUser >= 1,
+        "ApiKeys: lifetimes must be at least a day, the maximum at least the default, the cap at least one key.")
     .ValidateOnStart();
 builder.Services.AddOptions<PasswordGrantOptions>().Bind(builder.Configuration.GetSection("Auth:PasswordGrant"));
 builder.Services.AddHttpContextAccessor();

@@ -1,4 +1,5 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Infrastructure.ApiKeys;
 using Aiprod.Infrastructure.Audit;
 using Aiprod.Infrastructure.Persistence;
 using Aiprod.Infrastructure.Persistence.Repositories;
@@ -68,6 +69,17 @@ public static class DependencyInjection
         services.AddSingleton<SessionRevocationRegistry>();
         services.AddSingleton<ISessionRevocations>(sp => sp.GetRequiredService<SessionRevocationRegistry>());
         services.AddHostedService<SessionRevocationSync>();
+
+        services.AddScoped<IApiKeyRepository, ApiKeyRepository>();
+        services.AddSingleton<IApiKeyGenerator, ApiKeyGenerator>();
+        services.AddSingleton(configuration.GetSection("ApiKeys:Cache").Get<ApiKeyCacheOptions>() ?? new ApiKeyCacheOptions());
+        services.AddSingleton(configuration.GetSection("ApiKeys:Usage").Get<ApiKeyUsageOptions>() ?? new ApiKeyUsageOptions());
+        services.AddSingleton<ApiKeyUsageRecorder>();
+        services.AddSingleton<ApiKeyFailureAudit>();
+        services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton<IApiKeyCache>(sp => sp.GetRequiredService<ApiKeyAuthenticator>());
+        services.AddSingleton<ApiKeyUsageFlusher>();
+        services.AddHostedService(sp => sp.GetRequiredService<ApiKeyUsageFlusher>());
 
         var redis = configuration["Redis:Configuration"];
         if (!string.IsNullOrWhiteSpace(redis))

@@ -1,5 +1,7 @@
 using Aiprod.Api.Http;
 using Aiprod.Application.Abstractions;
+using Aiprod.Domain.ApiKeys;
+using Microsoft.AspNetCore.Authentication;
 using Aiprod.Infrastructure.Tokens;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Mvc;
@@ -13,9 +15,20 @@ internal static class AuthenticationSetup
 {
     public const string AdminPolicy = "admin";
 
+    /// <summary>Only a user's access token: what manages accounts, sessions and keys, so a leaked key cannot mint keys.</summary>
+    public const string UserPolicy = "user";
+
+    /// <summary>Only an API key (a script checking its own key).</summary>
+    public const string ApiKeyPolicy = "api-key";
+
+    /// <summary>The policy of an endpoint that a user's token or a key holding <paramref name="scope"/> may call.</summary>
+    public static string ScopePolicy(string scope) => "scope:" + scope;
+
     public static IServiceCollection AddAiprodAuthentication(this IServiceCollection services)
     {
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+            .AddJwtBearer()
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<SigningKeyStore, IOptions<JwtOptions>, CachingJsonWebTokenHandler>((o, keys, jwt, handler) =>
             {
@@ -26,8 +39,19 @@ internal static class AuthenticationSetup
                 o.Events = new JwtBearerEvents { OnChallenge = WriteChallengeAsync, OnTokenValidated = RejectRevokedSessions };
             });
 
-        services.AddAuthorizationBuilder()
-            .AddPolicy(AdminPolicy, p => p.RequireAuthenticatedUser().RequireRole("admin"));
+        var authorization = services.AddAuthorizationBuilder()
+            .AddPolicy(AdminPolicy, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser().RequireRole("admin"))
+            .AddPolicy(UserPolicy, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser())
+            .AddPolicy(ApiKeyPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+        foreach (var scope in ApiKeyScopes.All)
+        {
+            // A user's token may do everything its owner may; a key only what its scopes say.
+            authorization.AddPolicy(ScopePolicy(scope), p => p
+                .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme, ApiKeyAuthenticationHandler.SchemeName)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(ctx => ctx.User.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim) is null
+                    || ctx.User.HasClaim(ApiKeyAuthenticationHandler.ScopeClaim, scope)));
+        }
         return services;
     }
 
@@ -52,15 +76,30 @@ internal static class AuthenticationSetup
         return Task.CompletedTask;
     }
 
+    private static bool AcceptsApiKeys(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetOrderedMetadata<Microsoft.AspNetCore.Authorization.IAuthorizeData>()
+            .Any(a => a.Policy is { } policy && (policy == ApiKeyPolicy || policy.StartsWith("scope:", StringComparison.Ordinal))) == true;
+
     /// <summary>401 as problem details that say why, with the RFC 6750 WWW-Authenticate header.</summary>
     private static async Task WriteChallengeAsync(JwtBearerChallengeContext context)
     {
         context.HandleResponse();
+        var presentedKeyOnly = context.AuthenticateFailure is null
+            && !context.Request.Headers.ContainsKey("Authorization")
+            && context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName);
+        if (presentedKeyOnly && AcceptsApiKeys(context.HttpContext))
+        {
+            // The API-key scheme is challenged next and says what was wrong with the key.
+            return;
+        }
+
         var (code, detail) = context.AuthenticateFailure switch
         {
+            null when presentedKeyOnly => ("api_key_not_accepted", "This endpoint needs a user's access token (Authorization: Bearer); API keys are not accepted here."),
             SecurityTokenExpiredException => ("token_expired", "The access token has expired; refresh it or log in again."),
             SessionRevokedException => ("session_revoked", "The session of this access token has ended; log in again."),
             not null => ("invalid_token", "The access token is invalid."),
+            null when AcceptsApiKeys(context.HttpContext) => ("unauthenticated", "This endpoint needs an access token (Authorization: Bearer) or an API key (X-API-Key)."),
             null => ("unauthenticated", "This endpoint needs an access token: send 'Authorization: Bearer <token>'."),
         };
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;

@@ -14,4 +14,10 @@ public static class AuditEventTypes
     public const string TokenReuse = "authn_token_reuse";
     public const string TokenRevoked = "authn_token_revoked";
     public const string LogoutAll = "authn_logout_all";
+    public const string ApiKeyCreated = "API_KEY_CREATED";
+    public const string ApiKeyRotated = "API_KEY_ROTATED";
+    public const string ApiKeyRevoked = "API_KEY_REVOKED";
+    public const string ApiKeyMassRevoked = "API_KEY_MASS_REVOKED";
+    public const string ApiKeyListed = "API_KEY_LISTED";
+    public const string ApiKeyAuthenticationFailed = "API_KEY_AUTH_FAILED";
 }

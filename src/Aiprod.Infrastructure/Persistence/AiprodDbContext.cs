@@ -1,3 +1,4 @@
+using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Users;
@@ -18,6 +19,8 @@ public abstract class AiprodDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<RefreshTokenFamily> RefreshTokenFamilies => Set<RefreshTokenFamily>();
 
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
     /// <summary>True when the provider reports that a unique index refused the write.</summary>
     public abstract bool IsUniqueConstraintViolation(DbUpdateException exception);

@@ -31,7 +31,13 @@ public sealed class SigningKeyStore : IDisposable
             throw new InvalidOperationException("The JWT signing key must be an EC P-256 key (ES256).");
         }
 
-        var key = new ECDsaSecurityKey(ecdsa);
+        var key = new ECDsaSecurityKey(ecdsa)
+        {
+            // Our own provider cache: the library's default one is static and keyed by thumbprint, so a store
+            // disposed and re-created with the same key (a host restarted in-process) would get back a provider
+            // holding the disposed ECDsa, and every signature check would fail.
+            CryptoProviderFactory = new CryptoProviderFactory(),
+        };
         key.KeyId = Base64UrlEncoder.Encode(key.ComputeJwkThumbprint());
         SecurityKey = key;
         SigningCredentials = new SigningCredentials(key, Algorithm);

@@ -1,6 +1,7 @@
 using Aiprod.Infrastructure.Persistence;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -11,8 +12,11 @@ public sealed class AiprodApiFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> settings;
 
-    public AiprodApiFactory(IReadOnlyDictionary<string, string?>? overrides = null)
+    private readonly TimeProvider? clock;
+
+    public AiprodApiFactory(IReadOnlyDictionary<string, string?>? overrides = null, TimeProvider? clock = null)
     {
+        this.clock = clock;
         DataFolder = Directory.CreateTempSubdirectory("aiprod-functional-").FullName;
         settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
@@ -21,6 +25,11 @@ public sealed class AiprodApiFactory : WebApplicationFactory<Program>
             ["Auth:Lockout:Duration"] = "00:10:00",
             // Functional tests share one caller address; the limits themselves are tested with a dedicated host.
             ["RateLimits:Policies:auth"] = "100000",
+            ["RateLimits:Policies:api-keys-create"] = "100000",
+            ["RateLimits:Policies:api-keys-read"] = "100000",
+            ["RateLimits:Policies:api-keys-change"] = "100000",
+            ["RateLimits:Policies:api-keys-revoke-all"] = "100000",
+            ["RateLimits:Policies:api-keys-health"] = "100000",
             ["Logging:LogLevel:Default"] = "Warning",
             // Expected unique-index refusals (the registration race) are logged by EF as errors; they are asserted on, not read.
             ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Critical",
@@ -40,14 +49,22 @@ public sealed class AiprodApiFactory : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+
+        if (clock is not null)
+        {
+            builder.ConfigureTestServices(s => s.AddSingleton(clock));
+        }
     }
 
     /// <summary>Empties every table, so each test starts from a clean database without paying for a new host.</summary>
     public async Task ResetAsync()
     {
+        // What earlier tests left in memory (usage counts, failure audits) is written first, then deleted with the rest.
+        await Services.GetRequiredService<Aiprod.Infrastructure.ApiKeys.ApiKeyUsageFlusher>().FlushAsync(CancellationToken.None);
         await using var scope = Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
         await db.AuditEvents.ExecuteDeleteAsync();
+        await db.ApiKeys.ExecuteDeleteAsync();
         await db.RefreshTokens.ExecuteDeleteAsync();
         await db.RefreshTokenFamilies.ExecuteDeleteAsync();
         await db.Users.ExecuteDeleteAsync();

@@ -48,6 +48,21 @@ public static class ApiClientExtensions
 
     public static string Str(this JsonObject json, string name) => json[name]!.GetValue<string>();
 
+    /// <summary>Creates a key for the token's user; returns the whole answer (key and api_key).</summary>
+    public static async Task<JsonObject> CreateApiKeyAsync(this HttpClient client, string token, object? body = null)
+    {
+        var response = await client.SendWithTokenAsync(HttpMethod.Post, "/api-keys/create", token, body ?? new { name = "test key" });
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return await response.ReadJsonAsync();
+    }
+
+    public static Task<HttpResponseMessage> GetWithKeyAsync(this HttpClient client, string url, string key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Add("X-API-Key", key);
+        return client.SendAsync(request);
+    }
+
     public static async Task<string> RegisterAndLoginAsync(this HttpClient client, string email)
     {
         await client.RegisterAsync(email);

@@ -6,12 +6,14 @@ using Mediator;
 
 namespace Aiprod.Application.Accounts.Commands.DisableUser;
 
-/// <summary>An admin disables an account: it can no longer log in, and every session it has ends now.</summary>
+/// <summary>An admin disables an account: it can no longer log in, and every session and API key it has stops now.</summary>
 public sealed record DisableUserCommand(Guid UserId) : ICommand<Result<Done>>;
 
 public sealed class DisableUserCommandHandler(
     IUserRepository users,
     IRefreshTokenRepository tokens,
+    IApiKeyRepository apiKeys,
+    IApiKeyCache apiKeyCache,
     SessionRevoker revoker,
     IAuditLog audit,
     TimeProvider clock) : ICommandHandler<DisableUserCommand, Result<Done>>
@@ -31,9 +33,16 @@ public sealed class DisableUserCommandHandler(
             return disabled.Error;
         }
 
-        audit.Record(new AuditEntry(AuditEventTypes.UserDisabled, AuditOutcome.Success, Target: user.Id.ToString()));
+        var keys = (await apiKeys.ListUsableOwnedAsync(user.Id, now, cancellationToken))
+            .Where(k => k.Revoke(now, "user_disabled").IsSuccess)
+            .ToList();
+        audit.Record(new AuditEntry(AuditEventTypes.UserDisabled, AuditOutcome.Success, Target: user.Id.ToString(),
+            Details: new Dictionary<string, object?> { ["revoked_api_keys"] = keys.Select(k => k.Id).ToList() }));
+
+        // One transaction: the account, its sessions and its keys stop together.
         var families = await tokens.ListActiveFamiliesAsync(user.Id, now, cancellationToken);
         await revoker.RevokeAsync(families, "user_disabled", AuditEventTypes.TokenRevoked, cancellationToken);
+        await apiKeyCache.InvalidateAsync(keys.Select(k => k.KeyHash).ToList(), cancellationToken);
         return Done.Value;
     }
 }

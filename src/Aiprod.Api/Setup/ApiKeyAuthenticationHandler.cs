@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Aiprod.Api.Http;
+using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Audit;
+using Aiprod.Infrastructure.ApiKeys;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Aiprod.Api.Setup;
+
+/// <summary>The <c>ApiKey</c> scheme: <c>X-API-Key</c> authenticates as the key's owner, limited to the key's scopes.</summary>
+internal sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    ApiKeyAuthenticator authenticator,
+    ApiKeyFailureAudit failures,
+    TimeProvider clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string HeaderName = "X-API-Key";
+    public const string KeyIdClaim = "key_id";
+    public const string ScopeClaim = "scope";
+    private const string RefusalItem = "aiprod.api_key_refusal";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!Request.Headers.TryGetValue(HeaderName, out var values) || values.Count == 0 || string.IsNullOrEmpty(values[0]))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var result = await authenticator.AuthenticateAsync(values[0]!, Context.RequestAborted);
+        if (!result.Succeeded)
+        {
+            Context.Items[RefusalItem] = result.Refusal;
+            RecordFailure(result);
+            return AuthenticateResult.Fail($"API key refused: {result.Refusal}");
+        }
+
+        var key = result.Key!;
+        var claims = new List<Claim>
+        {
+            new(JwtRegisteredClaimNames.Sub, key.OwnerId.ToString()),
+            new(KeyIdClaim, key.Id.ToString()),
+        };
+        claims.AddRange(key.Scopes.Select(s => new Claim(ScopeClaim, s)));
+        var identity = new ClaimsIdentity(claims, SchemeName, JwtRegisteredClaimNames.Sub, "role");
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        if (Response.HasStarted)
+        {
+            // The bearer scheme already answered (the caller sent an access token, or nothing at all).
+            return;
+        }
+
+        var refusal = Context.Items.TryGetValue(RefusalItem, out var value) ? value as ApiKeyRefusal? : null;
+        var (code, detail) = refusal switch
+        {
+            ApiKeyRefusal.Expired => ("api_key_expired", "The API key has expired; create or rotate a key."),
+            ApiKeyRefusal.Revoked => ("api_key_revoked", "The API key was revoked."),
+            ApiKeyRefusal.Rotated => ("api_key_rotated", "The API key was replaced by rotation and its grace period is over; use the new key."),
+            ApiKeyRefusal.Malformed or ApiKeyRefusal.Unknown => ("api_key_invalid", "The API key is not valid (mistyped, truncated or unknown)."),
+            _ => ("unauthenticated", "This endpoint needs an API key in the X-API-Key header."),
+        };
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = $"ApiKey header=\"{HeaderName}\"";
+        await Context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status401Unauthorized,
+                Type = ProblemTypes.For(code),
+                Title = "Unauthorized",
+                Detail = detail,
+            },
+        });
+    }
+
+    private void RecordFailure(ApiKeyAuthentication result) =>
+        failures.Record(AuditEvent.Record(
+            clock.GetUtcNow(),
+            AuditEventTypes.ApiKeyAuthenticationFailed,
+            ActorKind.Anonymous,
+            actorId: null,
+            target: result.HashPrefix is null ? null : "key_hash_prefix:" + result.HashPrefix,
+            AuditOutcome.Failure,
+            Context.Connection.RemoteIpAddress?.ToString(),
+            Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null,
+            Activity.Current?.TraceId.ToString() ?? Context.TraceIdentifier,
+            $"{{\"reason\":\"{result.Refusal.ToString()!.ToLowerInvariant()}\"}}"));
+}

@@ -1,0 +1,17 @@
+using Aiprod.Domain.ApiKeys;
+
+namespace Aiprod.Application.ApiKeys;
+
+/// <summary>Configuration section <c>ApiKeys</c>.</summary>
+public sealed class ApiKeyOptions
+{
+    public const string SectionName = "ApiKeys";
+
+    public int DefaultLifetimeDays { get; set; } = 90;
+
+    public int MaxLifetimeDays { get; set; } = 365;
+
+    public int MaxActiveKeysPerUser { get; set; } = 25;
+
+    public ApiKeyPolicy ToPolicy() => new(TimeSpan.FromDays(DefaultLifetimeDays), TimeSpan.FromDays(MaxLifetimeDays), TimeSpan.FromDays(1));
+}

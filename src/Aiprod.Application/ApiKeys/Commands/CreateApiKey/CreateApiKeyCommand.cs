@@ -1,0 +1,54 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.ApiKeys.Dtos;
+using Aiprod.Domain.ApiKeys;
+using Aiprod.Domain.Audit;
+using Aiprod.Domain.Common;
+using FluentValidation;
+using Mediator;
+using Microsoft.Extensions.Options;
+
+namespace Aiprod.Application.ApiKeys.Commands.CreateApiKey;
+
+public sealed record CreateApiKeyCommand(Guid OwnerId, string Name, IReadOnlyList<string>? Scopes, int? ExpiresInDays) : ICommand<Result<IssuedApiKeyDto>>;
+
+public sealed class CreateApiKeyCommandValidator : AbstractValidator<CreateApiKeyCommand>
+{
+    public CreateApiKeyCommandValidator(IOptions<ApiKeyOptions> options)
+    {
+        RuleFor(c => c.Name).NotEmpty().WithMessage("A name is required.")
+            .MaximumLength(ApiKey.NameMaxLength).WithMessage($"The name must be at most {ApiKey.NameMaxLength} characters long.");
+        RuleFor(c => c.Scopes).Must(s => s is null || s.Count > 0).WithMessage("Give at least one scope, or leave scopes out for the default.");
+        RuleForEach(c => c.Scopes).Must(ApiKeyScopes.IsKnown)
+            .WithMessage((_, scope) => $"Unknown scope '{scope}'. Known scopes: {string.Join(", ", ApiKeyScopes.All)}.");
+        RuleFor(c => c.ExpiresInDays).InclusiveBetween(1, options.Value.MaxLifetimeDays)
+            .When(c => c.ExpiresInDays is not null)
+            .WithMessage($"expires_in_days must be between 1 and {options.Value.MaxLifetimeDays}.");
+    }
+}
+
+public sealed class CreateApiKeyCommandHandler(
+    IApiKeyRepository keys,
+    IApiKeyGenerator generator,
+    IAuditLog audit,
+    IUnitOfWork unitOfWork,
+    IOptions<ApiKeyOptions> options,
+    TimeProvider clock) : ICommandHandler<CreateApiKeyCommand, Result<IssuedApiKeyDto>>
+{
+    public async ValueTask<Result<IssuedApiKeyDto>> Handle(CreateApiKeyCommand command, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var cap = options.Value.MaxActiveKeysPerUser;
+        if (await keys.CountActiveAsync(command.OwnerId, now, cancellationToken) >= cap)
+        {
+            return Error.Conflict("api_key_limit_reached", $"You already have {cap} active keys, the most allowed. Revoke one first.");
+        }
+
+        var generated = generator.Generate();
+        var lifetime = TimeSpan.FromDays(command.ExpiresInDays ?? options.Value.DefaultLifetimeDays);
+        var key = ApiKey.Issue(command.OwnerId, command.Name, command.Scopes ?? ApiKeyScopes.Default, generated.Hash, generated.Prefix, now, lifetime);
+        keys.Add(key);
+        audit.Record(new AuditEntry(AuditEventTypes.ApiKeyCreated, AuditOutcome.Success, Target: key.Id.ToString(), Details: ApiKeyAudit.Details(key)));
+        await unitOfWork.SaveChangesAsync(cancellationToken);
+        return new IssuedApiKeyDto(generated.Key, key.ToDtoAt(now));
+    }
+}

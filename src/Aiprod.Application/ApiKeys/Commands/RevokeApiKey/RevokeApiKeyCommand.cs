@@ -1,0 +1,47 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.ApiKeys.Dtos;
+using Aiprod.Domain.ApiKeys;
+using Aiprod.Domain.Audit;
+using Aiprod.Domain.Common;
+using FluentValidation;
+using Mediator;
+
+namespace Aiprod.Application.ApiKeys.Commands.RevokeApiKey;
+
+public sealed record RevokeApiKeyCommand(Guid OwnerId, Guid KeyId, string? Reason) : ICommand<Result<ApiKeyDto>>;
+
+public sealed class RevokeApiKeyCommandValidator : AbstractValidator<RevokeApiKeyCommand>
+{
+    public RevokeApiKeyCommandValidator() =>
+        RuleFor(c => c.Reason).MaximumLength(ApiKey.ReasonMaxLength).WithMessage($"The reason must be at most {ApiKey.ReasonMaxLength} characters long.");
+}
+
+public sealed class RevokeApiKeyCommandHandler(
+    IApiKeyRepository keys,
+    IApiKeyCache cache,
+    IAuditLog audit,
+    IUnitOfWork unitOfWork,
+    TimeProvider clock) : ICommandHandler<RevokeApiKeyCommand, Result<ApiKeyDto>>
+{
+    public async ValueTask<Result<ApiKeyDto>> Handle(RevokeApiKeyCommand command, CancellationToken cancellationToken)
+    {
+        var key = await keys.FindOwnedAsync(command.OwnerId, command.KeyId, cancellationToken);
+        if (key is null)
+        {
+            return ApiKeyErrors.NotFound;
+        }
+
+        var now = clock.GetUtcNow();
+        var revoked = key.Revoke(now, command.Reason);
+        if (!revoked.IsSuccess)
+        {
+            return revoked.Error;
+        }
+
+        audit.Record(new AuditEntry(AuditEventTypes.ApiKeyRevoked, AuditOutcome.Success, Target: key.Id.ToString(),
+            Details: ApiKeyAudit.Details(key, ("reason", key.RevocationReason))));
+        await unitOfWork.SaveChangesAsync(cancellationToken);
+        await cache.InvalidateAsync([key.KeyHash], cancellationToken);
+        return key.ToDtoAt(now);
+    }
+}

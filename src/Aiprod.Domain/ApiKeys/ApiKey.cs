@@ -1,0 +1,162 @@
+using Aiprod.Domain.Common;
+
+namespace Aiprod.Domain.ApiKeys;
+
+/// <summary>
+/// A long-lived credential for scripts and workers. Only the SHA-256 of the key is kept, with a short display
+/// prefix; the key itself is shown once, when it is issued. Rotation issues a child that inherits name and
+/// scopes; the parent keeps working for a grace period, never past its own expiry.
+/// </summary>
+public sealed class ApiKey
+{
+    public const int NameMaxLength = 100;
+    public const int ReasonMaxLength = 500;
+
+    private List<string> scopes = [];
+
+    private ApiKey()
+    {
+        Name = string.Empty;
+        KeyHash = string.Empty;
+        Prefix = string.Empty;
+    }
+
+    public Guid Id { get; private set; }
+
+    public Guid OwnerId { get; private set; }
+
+    public string Name { get; private set; }
+
+    /// <summary>Lower-case hex SHA-256 of the key.</summary>
+    public string KeyHash { get; private set; }
+
+    /// <summary>The first characters of the key, to tell keys apart in lists.</summary>
+    public string Prefix { get; private set; }
+
+    public IReadOnlyList<string> Scopes => scopes.AsReadOnly();
+
+    /// <summary>Active, rotated or revoked as last changed; <see cref="StatusAt"/> adds expiry.</summary>
+    public ApiKeyStatus Status { get; private set; }
+
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public DateTimeOffset ExpiresAt { get; private set; }
+
+    public DateTimeOffset? LastUsedAt { get; private set; }
+
+    public long UsageCount { get; private set; }
+
+    public Guid? ParentKeyId { get; private set; }
+
+    public DateTimeOffset? RotatedAt { get; private set; }
+
+    /// <summary>Until when a rotated key still authenticates.</summary>
+    public DateTimeOffset? GraceEndsAt { get; private set; }
+
+    public DateTimeOffset? RevokedAt { get; private set; }
+
+    public string? RevocationReason { get; private set; }
+
+    public static ApiKey Issue(
+        Guid ownerId,
+        string name,
+        IReadOnlyCollection<string> scopes,
+        string keyHash,
+        string prefix,
+        DateTimeOffset now,
+        TimeSpan lifetime) =>
+        Create(ownerId, name, scopes, keyHash, prefix, now, lifetime, parent: null);
+
+    public ApiKeyStatus StatusAt(DateTimeOffset now) =>
+        Status is ApiKeyStatus.Active && now >= ExpiresAt ? ApiKeyStatus.Expired : Status;
+
+    /// <summary>Whether a request presenting this key is let in now.</summary>
+    public bool CanAuthenticate(DateTimeOffset now) => AuthenticationRefusal(now) is null;
+
+    /// <summary>Why a request presenting this key is refused now, or null when it is let in.</summary>
+    public ApiKeyStatus? AuthenticationRefusal(DateTimeOffset now) => Status switch
+    {
+        ApiKeyStatus.Revoked => ApiKeyStatus.Revoked,
+        _ when now >= ExpiresAt => ApiKeyStatus.Expired,
+        ApiKeyStatus.Rotated when GraceEndsAt is null || now >= GraceEndsAt => ApiKeyStatus.Rotated,
+        _ => null,
+    };
+
+    /// <summary>
+    /// Issues the successor (same name and scopes, a fresh expiry) and keeps this key working for
+    /// <paramref name="gracePeriod"/>, but never past its own expiry.
+    /// </summary>
+    public Result<ApiKey> Rotate(string newKeyHash, string newPrefix, DateTimeOffset now, TimeSpan gracePeriod, TimeSpan lifetime)
+    {
+        if (gracePeriod < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(gracePeriod), "A grace period cannot be negative.");
+        }
+
+        var status = StatusAt(now);
+        if (status != ApiKeyStatus.Active)
+        {
+            return Error.Conflict("api_key_not_active", $"Only an active key can be rotated; this one is {status.ToString().ToLowerInvariant()}.");
+        }
+
+        Status = ApiKeyStatus.Rotated;
+        RotatedAt = now;
+        var graceEnd = now + gracePeriod;
+        GraceEndsAt = graceEnd < ExpiresAt ? graceEnd : ExpiresAt;
+        return Create(OwnerId, Name, scopes, newKeyHash, newPrefix, now, lifetime, parent: this);
+    }
+
+    /// <summary>Stops the key at once, in or out of a rotation grace period.</summary>
+    public Result<Done> Revoke(DateTimeOffset now, string? reason)
+    {
+        if (Status == ApiKeyStatus.Revoked)
+        {
+            return Error.Conflict("api_key_already_revoked", "The key is already revoked.");
+        }
+
+        Status = ApiKeyStatus.Revoked;
+        RevokedAt = now;
+        RevocationReason = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim()[..Math.Min(reason.Trim().Length, ReasonMaxLength)];
+        return Done.Value;
+    }
+
+    private static ApiKey Create(
+        Guid ownerId,
+        string name,
+        IReadOnlyCollection<string> scopes,
+        string keyHash,
+        string prefix,
+        DateTimeOffset now,
+        TimeSpan lifetime,
+        ApiKey? parent)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(keyHash);
+        ArgumentException.ThrowIfNullOrWhiteSpace(prefix);
+        ArgumentNullException.ThrowIfNull(scopes);
+        if (lifetime <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lifetime), "A key must live for a positive time.");
+        }
+
+        var unknown = scopes.FirstOrDefault(s => !ApiKeyScopes.IsKnown(s));
+        if (unknown is not null)
+        {
+            throw new ArgumentException($"Unknown scope '{unknown}'.", nameof(scopes));
+        }
+
+        return new ApiKey
+        {
+            Id = Guid.CreateVersion7(now),
+            OwnerId = ownerId,
+            Name = name.Trim(),
+            KeyHash = keyHash,
+            Prefix = prefix,
+            scopes = scopes.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+            Status = ApiKeyStatus.Active,
+            CreatedAt = now,
+            ExpiresAt = now + lifetime,
+            ParentKeyId = parent?.Id,
+        };
+    }
+}

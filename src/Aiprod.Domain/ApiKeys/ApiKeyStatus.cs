@@ -1,0 +1,9 @@
+namespace Aiprod.Domain.ApiKeys;
+
+public enum ApiKeyStatus
+{
+    Active,
+    Rotated,
+    Revoked,
+    Expired,
+}

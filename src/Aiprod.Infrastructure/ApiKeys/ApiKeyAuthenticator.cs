@@ -1,0 +1,146 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Domain.ApiKeys;
+using Aiprod.Infrastructure.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Aiprod.Infrastructure.ApiKeys;
+
+public enum ApiKeyRefusal
+{
+    Malformed,
+    Unknown,
+    Expired,
+    Revoked,
+    Rotated,
+}
+
+/// <summary>The outcome of presenting a key: the key (when it is let in) or why it is refused.</summary>
+public sealed record ApiKeyAuthentication(ApiKey? Key, ApiKeyRefusal? Refusal, string? HashPrefix)
+{
+    public bool Succeeded => Key is not null;
+}
+
+/// <summary>Configuration section <c>ApiKeys:Cache</c>.</summary>
+public sealed class ApiKeyCacheOptions
+{
+    /// <summary>How long a look-up is trusted without a change notice; the backstop if a Redis message is lost.</summary>
+    public TimeSpan TimeToLive { get; set; } = TimeSpan.FromSeconds(60);
+
+    public int Capacity { get; set; } = 50_000;
+}
+
+/// <summary>
+/// Verifies <c>X-API-Key</c> with no database write and, on a warm cache, no database read: checksum, SHA-256,
+/// then a look-up cached by hash. The cached key is evaluated against the clock on every request, so expiry and
+/// the end of a rotation grace period take effect to the second; a rotation or revocation removes the entry at
+/// once here and, through Redis, on the other instances. Usage is counted in memory and flushed in batches.
+/// </summary>
+public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
+{
+    public static readonly RedisChannel Channel = RedisChannel.Literal("aiprod:apikeys:invalidated");
+
+    private readonly MemoryCache cache;
+    private readonly IServiceScopeFactory scopes;
+    private readonly ApiKeyUsageRecorder usage;
+    private readonly ApiKeyCacheOptions options;
+    private readonly TimeProvider clock;
+    private readonly ILogger<ApiKeyAuthenticator> logger;
+    private readonly IConnectionMultiplexer? redis;
+
+    public ApiKeyAuthenticator(
+        IServiceScopeFactory scopes,
+        ApiKeyUsageRecorder usage,
+        ApiKeyCacheOptions options,
+        TimeProvider clock,
+        ILogger<ApiKeyAuthenticator> logger,
+        IConnectionMultiplexer? redis = null)
+    {
+        this.scopes = scopes;
+        this.usage = usage;
+        this.options = options;
+        this.clock = clock;
+        this.logger = logger;
+        this.redis = redis;
+        cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = options.Capacity });
+        redis?.GetSubscriber().Subscribe(Channel, (_, message) => cache.Remove(message.ToString()));
+    }
+
+    public async ValueTask<ApiKeyAuthentication> AuthenticateAsync(string presented, CancellationToken cancellationToken)
+    {
+        if (!ApiKeyFormat.IsWellFormed(presented))
+        {
+            return new ApiKeyAuthentication(null, ApiKeyRefusal.Malformed, null);
+        }
+
+        var hash = ApiKeyFormat.Hash(presented);
+        if (!cache.TryGetValue(hash, out CachedLookup? lookup))
+        {
+            lookup = new CachedLookup(await LoadAsync(hash, cancellationToken));
+            cache.Set(hash, lookup, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = options.TimeToLive });
+        }
+
+        var key = lookup!.Key;
+        if (key is null)
+        {
+            return new ApiKeyAuthentication(null, ApiKeyRefusal.Unknown, hash[..8]);
+        }
+
+        var now = clock.GetUtcNow();
+        var refusal = key.AuthenticationRefusal(now);
+        if (refusal is not null)
+        {
+            return new ApiKeyAuthentication(null, refusal switch
+            {
+                ApiKeyStatus.Revoked => ApiKeyRefusal.Revoked,
+                ApiKeyStatus.Rotated => ApiKeyRefusal.Rotated,
+                _ => ApiKeyRefusal.Expired,
+            }, hash[..8]);
+        }
+
+        usage.Record(key.Id, now);
+        return new ApiKeyAuthentication(key, null, hash[..8]);
+    }
+
+    public async Task InvalidateAsync(IReadOnlyCollection<string> keyHashes, CancellationToken cancellationToken)
+    {
+        foreach (var hash in keyHashes)
+        {
+            cache.Remove(hash);
+        }
+
+        if (redis is null || keyHashes.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var subscriber = redis.GetSubscriber();
+            foreach (var hash in keyHashes)
+            {
+                await subscriber.PublishAsync(Channel, hash);
+            }
+        }
+        catch (RedisException ex)
+        {
+            // The change is committed; other instances see it when their entry's time to live runs out.
+            logger.LogWarning(ex, "Could not publish {Count} API key invalidation(s) to Redis", keyHashes.Count);
+        }
+    }
+
+    public void Dispose() => cache.Dispose();
+
+    private async Task<ApiKey?> LoadAsync(string hash, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+        return await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.KeyHash == hash, cancellationToken);
+    }
+
+    /// <summary>A look-up result, an unknown key included, so a flood of invented keys does not reach the database.</summary>
+    private sealed record CachedLookup(ApiKey? Key);
+}

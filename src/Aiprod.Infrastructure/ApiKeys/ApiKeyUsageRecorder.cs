@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Aiprod.Domain.ApiKeys;
+using Aiprod.Domain.Audit;
+using Aiprod.Infrastructure.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Aiprod.Infrastructure.ApiKeys;
+
+/// <summary>Counts key use in memory; <see cref="ApiKeyUsageFlusher"/> adds the counts to the database in batches.</summary>
+public sealed class ApiKeyUsageRecorder
+{
+    private ConcurrentDictionary<Guid, Usage> pending = new();
+
+    public void Record(Guid keyId, DateTimeOffset at) =>
+        pending.AddOrUpdate(keyId, _ => new Usage(1, at), (_, u) => new Usage(u.Count + 1, at > u.LastUsedAt ? at : u.LastUsedAt));
+
+    /// <summary>Takes what was counted so far; new uses go to a fresh batch.</summary>
+    public IReadOnlyDictionary<Guid, Usage> Drain() => Interlocked.Exchange(ref pending, new ConcurrentDictionary<Guid, Usage>());
+
+    /// <summary>Puts back a batch that could not be written, so no use is lost.</summary>
+    public void Restore(IReadOnlyDictionary<Guid, Usage> batch)
+    {
+        foreach (var (id, usage) in batch)
+        {
+            pending.AddOrUpdate(id, usage, (_, u) => new Usage(u.Count + usage.Count, u.LastUsedAt > usage.LastUsedAt ? u.LastUsedAt : usage.LastUsedAt));
+        }
+    }
+
+    public readonly record struct Usage(long Count, DateTimeOffset LastUsedAt);
+}
+
+/// <summary>
+/// Failed key authentications, audited with the key's hash prefix only. Buffered and bounded: a flood of bad keys
+/// costs a batched insert, never a write per request, and beyond the bound events are counted and dropped.
+/// </summary>
+public sealed class ApiKeyFailureAudit
+{
+    private readonly Channel<AuditEvent> events = Channel.CreateBounded<AuditEvent>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite });
+    private long dropped;
+
+    public long Dropped => Interlocked.Read(ref dropped);
+
+    public void Record(AuditEvent auditEvent)
+    {
+        if (!events.Writer.TryWrite(auditEvent))
+        {
+            Interlocked.Increment(ref dropped);
+        }
+    }
+
+    public List<AuditEvent> Drain()
+    {
+        var batch = new List<AuditEvent>();
+        while (batch.Count < 1000 && events.Reader.TryRead(out var e))
+        {
+            batch.Add(e);
+        }
+
+        return batch;
+    }
+}
+
+/// <summary>Configuration section <c>ApiKeys:Usage</c>.</summary>
+public sealed class ApiKeyUsageOptions
+{
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>Writes usage counts and failure audits every few seconds, and once more on a graceful shutdown.</summary>
+public sealed class ApiKeyUsageFlusher(
+    ApiKeyUsageRecorder usage,
+    ApiKeyFailureAudit failures,
+    IServiceScopeFactory scopes,
+    ApiKeyUsageOptions options,
+    TimeProvider clock,
+    ILogger<ApiKeyUsageFlusher> logger) : BackgroundService
+{
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await FlushAsync(CancellationToken.None);
+    }
+
+    /// <summary>Writes what is pending now.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var batch = usage.Drain();
+        var failed = failures.Drain();
+        if (batch.Count == 0 && failed.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+            foreach (var (id, use) in batch)
+            {
+                // An increment in SQL: concurrent flushes from several instances add up instead of overwriting.
+                await db.ApiKeys.Where(k => k.Id == id).ExecuteUpdateAsync(
+                    s => s.SetProperty(k => k.UsageCount, k => k.UsageCount + use.Count)
+                          .SetProperty(k => k.LastUsedAt, k => k.LastUsedAt == null || k.LastUsedAt < use.LastUsedAt ? use.LastUsedAt : k.LastUsedAt),
+                    cancellationToken);
+            }
+
+            if (failed.Count > 0)
+            {
+                db.AuditEvents.AddRange(failed);
+                await db.SaveChangesAsync(cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+        {
+            usage.Restore(batch);
+            logger.LogWarning(ex, "Flushing API key usage failed; {Count} key(s) kept for the next flush", batch.Count);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.FlushInterval, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await FlushAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: StopAsync flushes the rest.
+        }
+    }
+}
