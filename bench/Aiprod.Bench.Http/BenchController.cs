@@ -20,10 +20,25 @@ public sealed class BenchController : ControllerBase
     [HttpGet("authenticated")]
     [Authorize]
     public IActionResult Authenticated() => Ok(Body);
+
+    [HttpGet("key-authenticated")]
+    [Authorize(Policy = "scope:jobs:read")]
+    public IActionResult KeyAuthenticated() => Ok(Body);
 }
 
 internal static class BenchSetup
 {
-    /// <summary>Extra credentials for the benches that need them (an API key, once keys exist).</summary>
-    public static Task AfterLoginAsync(HttpClient client, string accessToken, string outDir) => Task.CompletedTask;
+    /// <summary>An API key (jobs:read) for the key bench.</summary>
+    public static async Task AfterLoginAsync(HttpClient client, string accessToken, string outDir)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api-keys/create")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { name = "bench", scopes = new[] { "jobs:read" } }),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", accessToken);
+        using var response = await client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        var created = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(response.Content);
+        await File.WriteAllTextAsync(Path.Combine(outDir, "api_key"), created.GetProperty("key").GetString());
+    }
 }

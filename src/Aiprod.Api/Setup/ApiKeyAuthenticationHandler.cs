@@ -55,12 +55,6 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        if (Response.HasStarted)
-        {
-            // The bearer scheme already answered (the caller sent an access token, or nothing at all).
-            return;
-        }
-
         var refusal = Context.Items.TryGetValue(RefusalItem, out var value) ? value as ApiKeyRefusal? : null;
         var (code, detail) = refusal switch
         {

@@ -18,6 +18,8 @@ internal static class AuthenticationSetup
     /// <summary>Only a user's access token: what manages accounts, sessions and keys, so a leaked key cannot mint keys.</summary>
     public const string UserPolicy = "user";
 
+    public const string TokenOrKeyScheme = "TokenOrApiKey";
+
     /// <summary>Only an API key (a script checking its own key).</summary>
     public const string ApiKeyPolicy = "api-key";
 
@@ -28,7 +30,12 @@ internal static class AuthenticationSetup
     {
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer()
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            // Endpoints open to tokens and keys authenticate once, with the scheme the request's headers name.
+            .AddPolicyScheme(TokenOrKeyScheme, "Access token or API key", o => o.ForwardDefaultSelector = ctx =>
+                ctx.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName) && !ctx.Request.Headers.ContainsKey("Authorization")
+                    ? ApiKeyAuthenticationHandler.SchemeName
+                    : JwtBearerDefaults.AuthenticationScheme);
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<SigningKeyStore, IOptions<JwtOptions>, CachingJsonWebTokenHandler>((o, keys, jwt, handler) =>
             {
@@ -47,7 +54,7 @@ internal static class AuthenticationSetup
         {
             // A user's token may do everything its owner may; a key only what its scopes say.
             authorization.AddPolicy(ScopePolicy(scope), p => p
-                .AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme, ApiKeyAuthenticationHandler.SchemeName)
+                .AddAuthenticationSchemes(TokenOrKeyScheme)
                 .RequireAuthenticatedUser()
                 .RequireAssertion(ctx => ctx.User.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim) is null
                     || ctx.User.HasClaim(ApiKeyAuthenticationHandler.ScopeClaim, scope)));
@@ -87,12 +94,6 @@ internal static class AuthenticationSetup
         var presentedKeyOnly = context.AuthenticateFailure is null
             && !context.Request.Headers.ContainsKey("Authorization")
             && context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName);
-        if (presentedKeyOnly && AcceptsApiKeys(context.HttpContext))
-        {
-            // The API-key scheme is challenged next and says what was wrong with the key.
-            return;
-        }
-
         var (code, detail) = context.AuthenticateFailure switch
         {
             null when presentedKeyOnly => ("api_key_not_accepted", "This endpoint needs a user's access token (Authorization: Bearer); API keys are not accepted here."),

@@ -2,7 +2,7 @@ using Aiprod.Application.Abstractions;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Caching.Memory;
+using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -43,7 +43,7 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
 {
     public static readonly RedisChannel Channel = RedisChannel.Literal("aiprod:apikeys:invalidated");
 
-    private readonly MemoryCache cache;
+    private readonly ConcurrentDictionary<KeyHash, CachedLookup> cache = new();
     private readonly IServiceScopeFactory scopes;
     private readonly ApiKeyUsageRecorder usage;
     private readonly ApiKeyCacheOptions options;
@@ -65,8 +65,7 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
         this.clock = clock;
         this.logger = logger;
         this.redis = redis;
-        cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = options.Capacity });
-        redis?.GetSubscriber().Subscribe(Channel, (_, message) => cache.Remove(message.ToString()));
+        redis?.GetSubscriber().Subscribe(Channel, (_, message) => cache.TryRemove(KeyHash.FromHex(message.ToString()), out var removed));
     }
 
     public async ValueTask<ApiKeyAuthentication> AuthenticateAsync(string presented, CancellationToken cancellationToken)
@@ -76,20 +75,27 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
             return new ApiKeyAuthentication(null, ApiKeyRefusal.Malformed, null);
         }
 
-        var hash = ApiKeyFormat.Hash(presented);
-        if (!cache.TryGetValue(hash, out CachedLookup? lookup))
+        var hash = ApiKeyFormat.HashKey(presented);
+        var now = clock.GetUtcNow();
+        if (!cache.TryGetValue(hash, out var lookup) || lookup.StaleAt <= now)
         {
-            lookup = new CachedLookup(await LoadAsync(hash, cancellationToken));
-            cache.Set(hash, lookup, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = options.TimeToLive });
+            var hex = ApiKeyFormat.Hash(presented);
+            lookup = new CachedLookup(await LoadAsync(hex, cancellationToken), hex[..8], now + options.TimeToLive);
+            if (cache.Count >= options.Capacity)
+            {
+                // Crude but bounded: a full cache starts over; the next requests reload what is in use.
+                cache.Clear();
+            }
+
+            cache[hash] = lookup;
         }
 
-        var key = lookup!.Key;
+        var key = lookup.Key;
         if (key is null)
         {
-            return new ApiKeyAuthentication(null, ApiKeyRefusal.Unknown, hash[..8]);
+            return new ApiKeyAuthentication(null, ApiKeyRefusal.Unknown, lookup.HashPrefix);
         }
 
-        var now = clock.GetUtcNow();
         var refusal = key.AuthenticationRefusal(now);
         if (refusal is not null)
         {
@@ -98,18 +104,18 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
                 ApiKeyStatus.Revoked => ApiKeyRefusal.Revoked,
                 ApiKeyStatus.Rotated => ApiKeyRefusal.Rotated,
                 _ => ApiKeyRefusal.Expired,
-            }, hash[..8]);
+            }, lookup.HashPrefix);
         }
 
         usage.Record(key.Id, now);
-        return new ApiKeyAuthentication(key, null, hash[..8]);
+        return new ApiKeyAuthentication(key, null, lookup.HashPrefix);
     }
 
     public async Task InvalidateAsync(IReadOnlyCollection<string> keyHashes, CancellationToken cancellationToken)
     {
         foreach (var hash in keyHashes)
         {
-            cache.Remove(hash);
+            cache.TryRemove(KeyHash.FromHex(hash), out _);
         }
 
         if (redis is null || keyHashes.Count == 0)
@@ -132,7 +138,7 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
         }
     }
 
-    public void Dispose() => cache.Dispose();
+    public void Dispose() => cache.Clear();
 
     private async Task<ApiKey?> LoadAsync(string hash, CancellationToken cancellationToken)
     {
@@ -142,5 +148,5 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
     }
 
     /// <summary>A look-up result, an unknown key included, so a flood of invented keys does not reach the database.</summary>
-    private sealed record CachedLookup(ApiKey? Key);
+    private sealed record CachedLookup(ApiKey? Key, string HashPrefix, DateTimeOffset StaleAt);
 }

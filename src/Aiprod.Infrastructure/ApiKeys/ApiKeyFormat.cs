@@ -31,7 +31,7 @@ public static class ApiKeyFormat
         return head + Checksum(head);
     }
 
-    /// <summary>Shape and checksum only; says nothing about whether the key exists.</summary>
+    /// <summary>Shape and checksum only; says nothing about whether the key exists. Allocates nothing.</summary>
     public static bool IsWellFormed(string? key)
     {
         if (key is null || key.Length != Length || !key.StartsWith(Marker, StringComparison.Ordinal))
@@ -39,19 +39,51 @@ public static class ApiKeyFormat
             return false;
         }
 
-        foreach (var c in key.AsSpan(Marker.Length))
+        Span<byte> ascii = stackalloc byte[Length];
+        for (var i = 0; i < Length; i++)
         {
-            if (!char.IsAsciiLetterOrDigit(c))
+            var c = key[i];
+            if (i >= Marker.Length && !char.IsAsciiLetterOrDigit(c))
             {
                 return false;
             }
+
+            ascii[i] = (byte)c;
         }
 
-        var head = key[..(Length - ChecksumLength)];
-        return string.Equals(Checksum(head), key[(Length - ChecksumLength)..], StringComparison.Ordinal);
+        var crc = Crc32.HashToUInt32(ascii[..(Length - ChecksumLength)]);
+        var checksum = key.AsSpan(Length - ChecksumLength);
+        for (var i = ChecksumLength - 1; i >= 0; i--)
+        {
+            if (checksum[i] != Alphabet[(int)(crc % 62)])
+            {
+                return false;
+            }
+
+            crc /= 62;
+        }
+
+        return true;
     }
 
-    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(key)));
+    public static string Hash(string key) => Convert.ToHexStringLower(HashBytes(key));
+
+    /// <summary>The SHA-256 of a well-formed key as four words: a cache key that needs no string.</summary>
+    public static KeyHash HashKey(string key)
+    {
+        Span<byte> ascii = stackalloc byte[Math.Min(key.Length, 256)];
+        var written = Encoding.ASCII.GetBytes(key.AsSpan(0, ascii.Length), ascii);
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(ascii[..written], hash);
+        return KeyHash.From(hash);
+    }
+
+    private static byte[] HashBytes(string key)
+    {
+        Span<byte> ascii = stackalloc byte[Math.Min(key.Length, 256)];
+        var written = Encoding.ASCII.GetBytes(key.AsSpan(0, ascii.Length), ascii);
+        return SHA256.HashData(ascii[..written]);
+    }
 
     public static string DisplayPrefix(string key) => key[..DisplayPrefixLength];
 
@@ -74,4 +106,16 @@ public static class ApiKeyFormat
 
         return new string(chars);
     }
+}
+
+/// <summary>A SHA-256 as four 64-bit words, for dictionary keys without a string per request.</summary>
+public readonly record struct KeyHash(ulong A, ulong B, ulong C, ulong D)
+{
+    public static KeyHash From(ReadOnlySpan<byte> sha256)
+    {
+        var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(sha256);
+        return new KeyHash(words[0], words[1], words[2], words[3]);
+    }
+
+    public static KeyHash FromHex(string hex) => From(Convert.FromHexString(hex));
 }
