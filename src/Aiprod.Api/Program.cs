@@ -8,6 +8,7 @@ using Aiprod.Application.Accounts;
 using Aiprod.Application.Accounts.Commands.PromoteToAdmin;
 using Aiprod.Application.Sessions;
 using Aiprod.Application.ApiKeys;
+using Aiprod.Application.Jobs;
 using Aiprod.Api.Controllers;
 using Aiprod.Application.Common.Behaviours;
 using Aiprod.Infrastructure;
@@ -18,6 +19,10 @@ using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
 var maxBodyBytes = builder.Configuration.GetValue("Api:MaxRequestBodyBytes", 1L * 1024 * 1024);
+
+// Every console line goes through the redacting formatter: a token in a WebSocket URL never reaches a log.
+builder.Logging.AddConsole(o => o.FormatterName = RedactingConsoleFormatter.Name)
+    .AddConsoleFormatter<RedactingConsoleFormatter, Microsoft.Extensions.Logging.Console.SimpleConsoleFormatterOptions>();
 
 builder.WebHost.ConfigureKestrel(k =>
 {
@@ -44,6 +49,13 @@ builder.Services.AddOptions<ApiKeyOptions>()
     .Validate(o => o.DefaultLifetimeDays >= 1 && o.MaxLifetimeDays >= o.DefaultLifetimeDays && o.MaxActiveKeysPerUser >= 1,
         "ApiKeys: lifetimes must be at least a day, the maximum at least the default, the cap at least one key.")
     .ValidateOnStart();
+builder.Services.AddOptions<JobOptions>()
+    .Bind(builder.Configuration.GetSection(JobOptions.SectionName))
+    .Validate(o => o.MaxRetries >= 0 && o.MaxLogLines >= 0 && o.DefaultLeaseSeconds >= 5 && o.MaxLeaseSeconds >= o.DefaultLeaseSeconds,
+        "Jobs: retries and log lines cannot be negative; leases are at least 5 s, the maximum at least the default.")
+    .ValidateOnStart();
+builder.Services.AddOptions<Aiprod.Api.WebSockets.JobSocketOptions>().Bind(builder.Configuration.GetSection(Aiprod.Api.WebSockets.JobSocketOptions.SectionName));
+builder.Services.AddSingleton<Aiprod.Api.WebSockets.WebSocketStats>();
 builder.Services.AddOptions<PasswordGrantOptions>().Bind(builder.Configuration.GetSection("Auth:PasswordGrant"));
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<IRequestContext, HttpRequestContext>();
@@ -52,6 +64,7 @@ builder.Services.AddControllers(o =>
     {
         // Every answer is JSON: drop the text/plain formatter so the documented media types are the real ones.
         o.OutputFormatters.RemoveType<Microsoft.AspNetCore.Mvc.Formatters.StringOutputFormatter>();
+        o.ModelBinderProviders.Insert(0, new SnakeCaseEnumModelBinderProvider());
     })
     .AddJsonOptions(o =>
     {
@@ -95,6 +108,7 @@ app.UseSwaggerUI(o =>
     o.SwaggerEndpoint("/swagger/v1/swagger.json", "Aiprod API v1");
     o.DocumentTitle = "Aiprod API";
 });
+app.UseWebSockets();
 app.UseRouting();
 app.UseAuthentication();
 app.UseRateLimiter();

@@ -1,6 +1,7 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Infrastructure.ApiKeys;
 using Aiprod.Infrastructure.Audit;
+using Aiprod.Infrastructure.Jobs;
 using Aiprod.Infrastructure.Persistence;
 using Aiprod.Infrastructure.Persistence.Repositories;
 using Aiprod.Infrastructure.Security;
@@ -81,10 +82,19 @@ public static class DependencyInjection
         services.AddSingleton<ApiKeyUsageFlusher>();
         services.AddHostedService(sp => sp.GetRequiredService<ApiKeyUsageFlusher>());
 
+        services.AddScoped<IJobRepository, JobRepository>();
+        services.AddSingleton<LocalJobSubscribers>();
+        services.AddHostedService<LeaseExpiryService>();
+
         var redis = configuration["Redis:Configuration"];
         if (!string.IsNullOrWhiteSpace(redis))
         {
             services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
+            services.AddSingleton<IJobEventBus, RedisJobEventBus>();
+        }
+        else
+        {
+            services.AddSingleton<IJobEventBus, InProcessJobEventBus>();
         }
         return services;
     }

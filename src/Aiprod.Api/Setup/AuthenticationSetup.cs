@@ -20,6 +20,9 @@ internal static class AuthenticationSetup
 
     public const string TokenOrKeyScheme = "TokenOrApiKey";
 
+    /// <summary>A GPU worker: an API key holding <c>pipeline:worker</c>.</summary>
+    public const string WorkerPolicy = "worker";
+
     /// <summary>Only an API key (a script checking its own key).</summary>
     public const string ApiKeyPolicy = "api-key";
 
@@ -34,6 +37,7 @@ internal static class AuthenticationSetup
             // Endpoints open to tokens and keys authenticate once, with the scheme the request's headers name.
             .AddPolicyScheme(TokenOrKeyScheme, "Access token or API key", o => o.ForwardDefaultSelector = ctx =>
                 ctx.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName) && !ctx.Request.Headers.ContainsKey("Authorization")
+                    && !ctx.Request.Query.ContainsKey("access_token")
                     ? ApiKeyAuthenticationHandler.SchemeName
                     : JwtBearerDefaults.AuthenticationScheme);
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
@@ -43,13 +47,30 @@ internal static class AuthenticationSetup
                 o.TokenValidationParameters = AccessTokenValidation.CreateParameters(keys, jwt.Value);
                 o.TokenHandlers.Clear();
                 o.TokenHandlers.Add(handler);
-                o.Events = new JwtBearerEvents { OnChallenge = WriteChallengeAsync, OnTokenValidated = RejectRevokedSessions };
+                o.Events = new JwtBearerEvents
+                {
+                    OnChallenge = WriteChallengeAsync,
+                    OnTokenValidated = RejectRevokedSessions,
+                    // Browsers cannot set headers on a WebSocket handshake: there, the token may come in the URL.
+                    OnMessageReceived = ctx =>
+                    {
+                        if (ctx.Request.Path.StartsWithSegments("/ws") && ctx.Request.Query.TryGetValue("access_token", out var token))
+                        {
+                            ctx.Token = token;
+                        }
+
+                        return Task.CompletedTask;
+                    },
+                };
             });
 
         var authorization = services.AddAuthorizationBuilder()
             .AddPolicy(AdminPolicy, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser().RequireRole("admin"))
             .AddPolicy(UserPolicy, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser())
-            .AddPolicy(ApiKeyPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+            .AddPolicy(ApiKeyPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
+            .AddPolicy(WorkerPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
+                .RequireAuthenticatedUser()
+                .RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, ApiKeyScopes.PipelineWorker));
         foreach (var scope in ApiKeyScopes.All)
         {
             // A user's token may do everything its owner may; a key only what its scopes say.

@@ -20,4 +20,8 @@ public static class AuditEventTypes
     public const string ApiKeyMassRevoked = "API_KEY_MASS_REVOKED";
     public const string ApiKeyListed = "API_KEY_LISTED";
     public const string ApiKeyAuthenticationFailed = "API_KEY_AUTH_FAILED";
+    public const string JobSubmitted = "job_submitted";
+    public const string JobCancelled = "job_cancelled";
+    public const string JobFailedByWorker = "job_failed_by_worker";
+    public const string JobLeaseLapsed = "job_lease_lapsed";
 }

@@ -68,7 +68,10 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
         redis?.GetSubscriber().Subscribe(Channel, (_, message) => cache.TryRemove(KeyHash.FromHex(message.ToString()), out var removed));
     }
 
-    public async ValueTask<ApiKeyAuthentication> AuthenticateAsync(string presented, CancellationToken cancellationToken)
+    /// <param name="presented">The key as sent.</param>
+    /// <param name="cancellationToken">Aborts the look-up.</param>
+    /// <param name="recordUsage">False for a re-check of a key already in use (a WebSocket kept open), which is not a new use.</param>
+    public async ValueTask<ApiKeyAuthentication> AuthenticateAsync(string presented, CancellationToken cancellationToken, bool recordUsage = true)
     {
         if (!ApiKeyFormat.IsWellFormed(presented))
         {
@@ -107,7 +110,11 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
             }, lookup.HashPrefix);
         }
 
-        usage.Record(key.Id, now);
+        if (recordUsage)
+        {
+            usage.Record(key.Id, now);
+        }
+
         return new ApiKeyAuthentication(key, null, lookup.HashPrefix);
     }
 

@@ -118,8 +118,17 @@ public sealed class ApiKeyUsageFlusher(
     IServiceScopeFactory scopes,
     ApiKeyUsageOptions options,
     TimeProvider clock,
+    IHostApplicationLifetime lifetime,
     ILogger<ApiKeyUsageFlusher> logger) : BackgroundService
 {
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // The first flush of a shutdown runs when stopping is signalled, before any service stops and while the
+        // database is certainly reachable; StopAsync flushes again for whatever came in after.
+        lifetime.ApplicationStopping.Register(() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult());
+        return base.StartAsync(cancellationToken);
+    }
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);

@@ -1,5 +1,6 @@
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
+using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Users;
 using Microsoft.EntityFrameworkCore;
@@ -21,6 +22,10 @@ public abstract class AiprodDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
+    public DbSet<PipelineJob> PipelineJobs => Set<PipelineJob>();
+
+    public DbSet<JobEvent> JobEvents => Set<JobEvent>();
 
     /// <summary>True when the provider reports that a unique index refused the write.</summary>
     public abstract bool IsUniqueConstraintViolation(DbUpdateException exception);

@@ -1,4 +1,5 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Jobs;
 using Microsoft.EntityFrameworkCore;
 
 namespace Aiprod.Infrastructure.Persistence;
@@ -15,6 +16,13 @@ internal sealed class EfUnitOfWork(AiprodDbContext db) : IUnitOfWork
         {
             Discard();
             throw new ConcurrencyConflictException("A row changed while this request was updating it.", ex);
+        }
+        catch (DbUpdateException ex) when (db.IsUniqueConstraintViolation(ex) && ex.Entries.Any(e => e.Entity is JobEvent))
+        {
+            // A job's event number is taken only by a writer that changed the job first: the same lost race
+            // as a version mismatch, whichever statement the database ran first.
+            Discard();
+            throw new ConcurrencyConflictException("The job changed while this request was updating it.", ex);
         }
         catch (DbUpdateException ex) when (db.IsUniqueConstraintViolation(ex))
         {

@@ -30,6 +30,8 @@ public sealed class AiprodApiFactory : WebApplicationFactory<Program>
             ["RateLimits:Policies:api-keys-change"] = "100000",
             ["RateLimits:Policies:api-keys-revoke-all"] = "100000",
             ["RateLimits:Policies:api-keys-health"] = "100000",
+            ["RateLimits:Policies:pipeline-run"] = "100000",
+            ["WebSockets:CredentialCheckInterval"] = "00:00:00.200",
             ["Logging:LogLevel:Default"] = "Warning",
             // Expected unique-index refusals (the registration race) are logged by EF as errors; they are asserted on, not read.
             ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Critical",
@@ -65,6 +67,8 @@ public sealed class AiprodApiFactory : WebApplicationFactory<Program>
         var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
         await db.AuditEvents.ExecuteDeleteAsync();
         await db.ApiKeys.ExecuteDeleteAsync();
+        await db.JobEvents.ExecuteDeleteAsync();
+        await db.PipelineJobs.ExecuteDeleteAsync();
         await db.RefreshTokens.ExecuteDeleteAsync();
         await db.RefreshTokenFamilies.ExecuteDeleteAsync();
         await db.Users.ExecuteDeleteAsync();

@@ -1,0 +1,108 @@
+using Aiprod.Api.Http;
+using Aiprod.Api.Setup;
+using Aiprod.Api.WebSockets;
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Jobs.Queries;
+using Aiprod.Domain.ApiKeys;
+using Aiprod.Infrastructure.ApiKeys;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Aiprod.Api.Controllers;
+
+/// <summary>Live job updates over WebSockets, and their statistics.</summary>
+public sealed class LiveController(
+    IJobEventBus bus,
+    WebSocketStats stats,
+    IOptions<JobSocketOptions> options,
+    ISessionRevocations revocations,
+    ApiKeyAuthenticator keys,
+    TimeProvider clock,
+    ILogger<LiveController> logger) : ApiControllerBase
+{
+    /// <summary>
+    /// Follows a job live (WebSocket). Authenticate with an access token in the `access_token` query parameter
+    /// (browsers cannot set headers on a handshake) or with `X-API-Key` (`jobs:read`); only the job's owner may.
+    /// </summary>
+    /// <remarks>
+    /// Server messages, JSON: `connected` (the job's state and last `event_id`), then `state_changed`, `progress`
+    /// and `log` as they happen, each with `event_id`; `pong`, `status` and `error` in answer to the client.
+    /// Client messages: `ping` and `status`, as plain text or `{"type": "ping"}`. Pass `last_event_id` to receive
+    /// what was missed, replayed from the stored history, before live events. Messages over 64 KB close the
+    /// socket with 1009; an expired token or a revoked key or session closes it with 1008. Browser origins must be
+    /// in `WebSockets:AllowedOrigins`. A token in the URL is redacted from every log line.
+    /// </remarks>
+    /// <param name="jobId">The job.</param>
+    /// <param name="lastEventId">The last `event_id` this client saw, to resume without loss.</param>
+    /// <response code="101">Switching to the WebSocket protocol.</response>
+    /// <response code="400">Not a WebSocket handshake.</response>
+    /// <response code="403">A browser origin that is not allowed.</response>
+    /// <response code="404">The caller has no job with this id.</response>
+    [HttpGet("/ws/job/{job_id:guid}")]
+    [Authorize(Policy = "scope:" + ApiKeyScopes.JobsRead)]
+    [ProducesResponseType(StatusCodes.Status101SwitchingProtocols)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<IActionResult> Job([FromRoute(Name = "job_id")] Guid jobId, [FromQuery(Name = "last_event_id")] long? lastEventId)
+    {
+        if (!HttpContext.WebSockets.IsWebSocketRequest)
+        {
+            return Problem(Domain.Common.Error.Validation("websocket_required", "Open this URL with a WebSocket client (ws:// or wss://)."));
+        }
+
+        var origin = Request.Headers.Origin.ToString();
+        if (origin.Length > 0 && !options.Value.AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase))
+        {
+            return Problem(Domain.Common.Error.Forbidden("origin_not_allowed", $"The origin {origin} may not open job sockets (WebSockets:AllowedOrigins)."));
+        }
+
+        var owner = User.RequireUserId();
+        var exists = await Sender.Send(new GetJobSnapshotQuery(owner, jobId), HttpContext.RequestAborted);
+        if (!exists.IsSuccess)
+        {
+            return Problem(exists.Error);
+        }
+
+        var viaKey = User.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim) is not null;
+        ICredentialWatch watch = viaKey
+            ? new ApiKeyWatch(Request.Headers[ApiKeyAuthenticationHandler.HeaderName].ToString(), keys)
+            : new AccessTokenWatch(
+                DateTimeOffset.FromUnixTimeSeconds(long.Parse(User.FindFirst(JwtRegisteredClaimNames.Exp)!.Value, System.Globalization.CultureInfo.InvariantCulture)),
+                User.SessionId(),
+                revocations,
+                clock);
+
+        using var socket = await HttpContext.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.Value.KeepAliveInterval });
+        using var connection = stats.Connected(viaKey);
+        var session = new JobSocketSession(socket, owner, jobId, watch, bus, Sender, stats, options.Value, logger);
+        try
+        {
+            await session.RunAsync(lastEventId, HttpContext.RequestAborted);
+        }
+        catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            stats.Error();
+        }
+
+        return new EmptyResult();
+    }
+
+    /// <summary>Connection statistics of this instance (admin).</summary>
+    [HttpGet("/ws/stats")]
+    [Authorize(Policy = AuthenticationSetup.AdminPolicy)]
+    [ProducesResponseType<WebSocketStatsDto>(StatusCodes.Status200OK)]
+    public IActionResult Stats() => Ok(new WebSocketStatsDto(
+        stats.Active, stats.ByToken, stats.ByApiKey, stats.TotalConnections, stats.MessagesSent, stats.Errors, bus.JobsWithSubscribers));
+
+    /// <summary>Job sockets of this instance.</summary>
+    /// <param name="ActiveConnections">Open now.</param>
+    /// <param name="AuthenticatedByToken">Open now, opened with an access token.</param>
+    /// <param name="AuthenticatedByApiKey">Open now, opened with an API key.</param>
+    /// <param name="TotalConnections">Opened since start.</param>
+    /// <param name="MessagesSent">Sent since start.</param>
+    /// <param name="Errors">Unknown client messages and broken sockets since start.</param>
+    /// <param name="JobsWithSubscribers">Jobs someone is following now.</param>
+    public sealed record WebSocketStatsDto(long ActiveConnections, long AuthenticatedByToken, long AuthenticatedByApiKey, long TotalConnections, long MessagesSent, long Errors, int JobsWithSubscribers);
+}

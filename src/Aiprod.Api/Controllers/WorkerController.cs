@@ -1,0 +1,68 @@
+using Aiprod.Api.Contracts;
+using Aiprod.Api.Http;
+using Aiprod.Api.Setup;
+using Aiprod.Application.Jobs.Commands;
+using Aiprod.Application.Jobs.Dtos;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Aiprod.Api.Controllers;
+
+/// <summary>
+/// The worker protocol, for GPU workers holding an API key with the `pipeline:worker` scope. Claim a job, then
+/// report progress (which renews the lease), append logs, and end with complete or fail. A job whose lease
+/// lapses goes back to the queue (`retry_count + 1`), and fails after `Jobs:MaxRetries` lapses. A worker key
+/// owned by an admin serves every user's jobs; any other key only its owner's.
+/// </summary>
+[Route("pipeline/worker")]
+[Authorize(Policy = AuthenticationSetup.WorkerPolicy)]
+public sealed class WorkerController : ApiControllerBase
+{
+    private Guid WorkerKeyId => Guid.Parse(User.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim)!.Value);
+
+    /// <summary>Claims the next queued job: highest priority first, then oldest. Two workers never get the same job.</summary>
+    /// <response code="200">The job, and until when it is held.</response>
+    /// <response code="204">No job is waiting; ask again later.</response>
+    [HttpPost("claim")]
+    [ProducesResponseType<ClaimedJobDto>(StatusCodes.Status200OK)]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
+    public async Task<IActionResult> Claim([FromBody] ClaimJobRequest? request, CancellationToken cancellationToken)
+    {
+        var claimed = await Sender.Send(new ClaimJobCommand(WorkerKeyId, User.RequireUserId(), request?.LeaseSeconds), cancellationToken);
+        return claimed is null ? NoContent() : Ok(claimed);
+    }
+
+    /// <summary>Reports progress and renews the lease.</summary>
+    /// <response code="200">Acknowledged, with the new lease end.</response>
+    /// <response code="409">The job is not running any more (cancelled, ended) or the worker's lease lapsed: stop working on it.</response>
+    [HttpPost("jobs/{job_id:guid}/progress")]
+    [Consumes("application/json")]
+    [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    public async Task<IActionResult> Progress([FromRoute(Name = "job_id")] Guid jobId, ProgressRequest request, CancellationToken cancellationToken) =>
+        ToActionResult(await Sender.Send(new ReportProgressCommand(WorkerKeyId, jobId, request.Progress, request.Message), cancellationToken), Ok);
+
+    /// <summary>Appends log lines.</summary>
+    [HttpPost("jobs/{job_id:guid}/logs")]
+    [Consumes("application/json")]
+    [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    public async Task<IActionResult> Logs([FromRoute(Name = "job_id")] Guid jobId, AppendLogsRequest request, CancellationToken cancellationToken) =>
+        ToActionResult(await Sender.Send(new AppendLogsCommand(WorkerKeyId, jobId, request.Lines.Select(l => (l.Level, l.Message)).ToList()), cancellationToken), Ok);
+
+    /// <summary>Completes the job with its output.</summary>
+    [HttpPost("jobs/{job_id:guid}/complete")]
+    [Consumes("application/json")]
+    [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    public async Task<IActionResult> Complete([FromRoute(Name = "job_id")] Guid jobId, CompleteJobRequest request, CancellationToken cancellationToken) =>
+        ToActionResult(await Sender.Send(new CompleteJobCommand(WorkerKeyId, jobId, request.Output, request.ExecutionTimeMs), cancellationToken), Ok);
+
+    /// <summary>Fails the job with an error (audited).</summary>
+    [HttpPost("jobs/{job_id:guid}/fail")]
+    [Consumes("application/json")]
+    [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    public async Task<IActionResult> Fail([FromRoute(Name = "job_id")] Guid jobId, FailJobRequest request, CancellationToken cancellationToken) =>
+        ToActionResult(await Sender.Send(new FailJobCommand(WorkerKeyId, jobId, request.ErrorMessage, request.ExecutionTimeMs), cancellationToken), Ok);
+}

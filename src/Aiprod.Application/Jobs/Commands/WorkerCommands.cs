@@ -1,0 +1,218 @@
+using System.Text.Json;
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.Audit;
+using Aiprod.Domain.Common;
+using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
+using FluentValidation;
+using Mediator;
+using Microsoft.Extensions.Options;
+
+namespace Aiprod.Application.Jobs.Commands;
+
+/// <summary>
+/// A worker (an API key with <c>pipeline:worker</c>) takes the next queued job: highest priority, then oldest.
+/// A key owned by an admin serves every user's jobs (the platform's workers); any other key serves only its
+/// owner's, so nobody's content reaches a stranger's worker.
+/// </summary>
+public sealed record ClaimJobCommand(Guid WorkerKeyId, Guid WorkerOwnerId, int? LeaseSeconds) : ICommand<ClaimedJobDto?>;
+
+public sealed class ClaimJobCommandValidator : AbstractValidator<ClaimJobCommand>
+{
+    public ClaimJobCommandValidator(IOptions<JobOptions> options) =>
+        RuleFor(c => c.LeaseSeconds).InclusiveBetween(5, options.Value.MaxLeaseSeconds).When(c => c.LeaseSeconds is not null)
+            .WithMessage($"lease_seconds must be between 5 and {options.Value.MaxLeaseSeconds}.");
+}
+
+public sealed class ClaimJobCommandHandler(
+    IJobRepository jobs,
+    IUserRepository users,
+    JobChangeCommitter committer,
+    IOptions<JobOptions> options,
+    TimeProvider clock) : ICommandHandler<ClaimJobCommand, ClaimedJobDto?>
+{
+    private const int Candidates = 5;
+
+    public async ValueTask<ClaimedJobDto?> Handle(ClaimJobCommand command, CancellationToken cancellationToken)
+    {
+        var owner = await users.FindByIdAsync(command.WorkerOwnerId, cancellationToken);
+        Guid? onlyOwner = owner?.Role == UserRole.Admin ? null : command.WorkerOwnerId;
+        var lease = TimeSpan.FromSeconds(command.LeaseSeconds ?? options.Value.DefaultLeaseSeconds);
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var job in await jobs.NextQueuedAsync(onlyOwner, Candidates, cancellationToken))
+            {
+                var before = job.LastEventSequence;
+                var now = clock.GetUtcNow();
+                if (!job.Claim(command.WorkerKeyId, now, lease).IsSuccess)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await committer.CommitAsync(job, before, cancellationToken);
+                    return new ClaimedJobDto(job.Id, job.Content, job.Preset, job.Priority, job.Lang, job.DurationSec, job.RetryCount, job.LeaseExpiresAt!.Value);
+                }
+                catch (ConcurrencyConflictException)
+                {
+                    // Another worker claimed it between our read and our write: the version check refused
+                    // ours, so no job is ever handed to two workers. Try the next candidate.
+                }
+            }
+        }
+
+        return null;
+    }
+}
+
+public sealed record ReportProgressCommand(Guid WorkerKeyId, Guid JobId, int Progress, string? Message) : ICommand<Result<WorkerAckDto>>;
+
+public sealed class ReportProgressCommandValidator : AbstractValidator<ReportProgressCommand>
+{
+    public ReportProgressCommandValidator()
+    {
+        RuleFor(c => c.Progress).InclusiveBetween(0, 100).WithMessage("progress must be between 0 and 100.");
+        RuleFor(c => c.Message).MaximumLength(JobEvent.MessageMaxLength).WithMessage($"message must be at most {JobEvent.MessageMaxLength} characters long.");
+    }
+}
+
+public sealed class ReportProgressCommandHandler(WorkerReports reports) : ICommandHandler<ReportProgressCommand, Result<WorkerAckDto>>
+{
+    public ValueTask<Result<WorkerAckDto>> Handle(ReportProgressCommand command, CancellationToken cancellationToken) =>
+        reports.ApplyAsync(command.WorkerKeyId, command.JobId, (job, now, ctx) =>
+            job.ReportProgress(command.WorkerKeyId, command.Progress, command.Message, now, ctx.Lease), cancellationToken);
+}
+
+public sealed record AppendLogsCommand(Guid WorkerKeyId, Guid JobId, IReadOnlyList<(string Level, string Message)> Lines) : ICommand<Result<WorkerAckDto>>;
+
+public sealed class AppendLogsCommandValidator : AbstractValidator<AppendLogsCommand>
+{
+    private static readonly string[] Levels = ["debug", "info", "warning", "error"];
+
+    public AppendLogsCommandValidator()
+    {
+        RuleFor(c => c.Lines).NotEmpty().WithMessage("Send at least one log line.")
+            .Must(l => l.Count <= 100).WithMessage("Send at most 100 log lines at a time.");
+        RuleForEach(c => c.Lines).Must(l => Levels.Contains(l.Level)).WithMessage("level must be debug, info, warning or error.")
+            .Must(l => !string.IsNullOrEmpty(l.Message) && l.Message.Length <= JobEvent.MessageMaxLength)
+            .WithMessage($"Each message must be 1 to {JobEvent.MessageMaxLength} characters long.");
+    }
+}
+
+public sealed class AppendLogsCommandHandler(WorkerReports reports, IOptions<JobOptions> options) : ICommandHandler<AppendLogsCommand, Result<WorkerAckDto>>
+{
+    public ValueTask<Result<WorkerAckDto>> Handle(AppendLogsCommand command, CancellationToken cancellationToken) =>
+        reports.ApplyAsync(command.WorkerKeyId, command.JobId, (job, now, _) =>
+            job.AppendLogs(command.WorkerKeyId, command.Lines, now, options.Value.ToPolicy()), cancellationToken);
+}
+
+public sealed record CompleteJobCommand(Guid WorkerKeyId, Guid JobId, JsonElement Output, long? ExecutionTimeMs) : ICommand<Result<WorkerAckDto>>;
+
+public sealed class CompleteJobCommandValidator : AbstractValidator<CompleteJobCommand>
+{
+    public CompleteJobCommandValidator()
+    {
+        RuleFor(c => c.Output.ValueKind).Must(k => k is JsonValueKind.Object or JsonValueKind.Array)
+            .WithName("output").WithMessage("output must be a JSON object or array.");
+        RuleFor(c => c.Output).Must(o => o.GetRawText().Length <= 256 * 1024).WithMessage("output must be at most 256 KB of JSON.");
+        RuleFor(c => c.ExecutionTimeMs).GreaterThanOrEqualTo(0).When(c => c.ExecutionTimeMs is not null).WithMessage("execution_time_ms cannot be negative.");
+    }
+}
+
+public sealed class CompleteJobCommandHandler(WorkerReports reports) : ICommandHandler<CompleteJobCommand, Result<WorkerAckDto>>
+{
+    public ValueTask<Result<WorkerAckDto>> Handle(CompleteJobCommand command, CancellationToken cancellationToken) =>
+        reports.ApplyAsync(command.WorkerKeyId, command.JobId, (job, now, _) =>
+            job.Complete(command.WorkerKeyId, command.Output.GetRawText(), command.ExecutionTimeMs, now), cancellationToken);
+}
+
+public sealed record FailJobCommand(Guid WorkerKeyId, Guid JobId, string ErrorMessage, long? ExecutionTimeMs) : ICommand<Result<WorkerAckDto>>;
+
+public sealed class FailJobCommandValidator : AbstractValidator<FailJobCommand>
+{
+    public FailJobCommandValidator()
+    {
+        RuleFor(c => c.ErrorMessage).NotEmpty().WithMessage("Say what went wrong in error_message.")
+            .MaximumLength(JobEvent.MessageMaxLength).WithMessage($"error_message must be at most {JobEvent.MessageMaxLength} characters long.");
+        RuleFor(c => c.ExecutionTimeMs).GreaterThanOrEqualTo(0).When(c => c.ExecutionTimeMs is not null).WithMessage("execution_time_ms cannot be negative.");
+    }
+}
+
+public sealed class FailJobCommandHandler(WorkerReports reports, IAuditLog audit) : ICommandHandler<FailJobCommand, Result<WorkerAckDto>>
+{
+    public ValueTask<Result<WorkerAckDto>> Handle(FailJobCommand command, CancellationToken cancellationToken) =>
+        reports.ApplyAsync(command.WorkerKeyId, command.JobId, (job, now, _) =>
+        {
+            var failed = job.Fail(command.WorkerKeyId, command.ErrorMessage, command.ExecutionTimeMs, now);
+            if (failed.IsSuccess)
+            {
+                audit.Record(new AuditEntry(AuditEventTypes.JobFailedByWorker, AuditOutcome.Failure, Target: job.Id.ToString(),
+                    Details: new Dictionary<string, object?> { ["worker_key_id"] = command.WorkerKeyId, ["error_message"] = command.ErrorMessage },
+                    ActorKind: ActorKind.ApiKey, ActorId: command.WorkerKeyId.ToString()));
+            }
+
+            return failed;
+        }, cancellationToken);
+}
+
+/// <summary>The shared shape of a worker's report: load the job, let the aggregate judge it, commit, publish, acknowledge.</summary>
+public sealed class WorkerReports(IJobRepository jobs, JobChangeCommitter committer, IOptions<JobOptions> options, TimeProvider clock)
+{
+    public sealed record Context(TimeSpan Lease);
+
+    public async ValueTask<Result<WorkerAckDto>> ApplyAsync(
+        Guid workerKeyId,
+        Guid jobId,
+        Func<PipelineJob, DateTimeOffset, Context, Result<Done>> change,
+        CancellationToken cancellationToken)
+    {
+        var job = await jobs.FindAsync(jobId, cancellationToken);
+        if (job is null || (job.WorkerKeyId != workerKeyId && job.Status == JobStatus.Queued))
+        {
+            return Error.NotFound("job_not_found", "No job with this id is held by you.");
+        }
+
+        var before = job.LastEventSequence;
+        var applied = change(job, clock.GetUtcNow(), new Context(TimeSpan.FromSeconds(options.Value.DefaultLeaseSeconds)));
+        if (!applied.IsSuccess)
+        {
+            return applied.Error;
+        }
+
+        await committer.CommitAsync(job, before, cancellationToken);
+        return new WorkerAckDto(job.Id, job.Status, job.LeaseExpiresAt);
+    }
+}
+
+/// <summary>Puts jobs whose worker went silent back in the queue, or fails them once their retries are spent.</summary>
+public sealed record ExpireLeasesCommand : ICommand<int>;
+
+public sealed class ExpireLeasesCommandHandler(IJobRepository jobs, IAuditLog audit, JobChangeCommitter committer, IOptions<JobOptions> options, TimeProvider clock)
+    : ICommandHandler<ExpireLeasesCommand, int>
+{
+    public async ValueTask<int> Handle(ExpireLeasesCommand command, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var changed = new List<(PipelineJob, long)>();
+        foreach (var job in await jobs.WithLapsedLeasesAsync(now, 100, cancellationToken))
+        {
+            var before = job.LastEventSequence;
+            if (job.ExpireLease(now, options.Value.ToPolicy()))
+            {
+                changed.Add((job, before));
+                audit.Record(new AuditEntry(AuditEventTypes.JobLeaseLapsed, job.Status == JobStatus.Failed ? AuditOutcome.Failure : AuditOutcome.Success,
+                    Target: job.Id.ToString(), Details: new Dictionary<string, object?> { ["retry_count"] = job.RetryCount, ["status"] = job.Status.ToString() },
+                    ActorKind: ActorKind.System));
+            }
+        }
+
+        if (changed.Count > 0)
+        {
+            await committer.CommitAsync(changed, cancellationToken);
+        }
+
+        return changed.Count;
+    }
+}

@@ -1,0 +1,293 @@
+using Aiprod.Domain.Common;
+
+namespace Aiprod.Domain.Jobs;
+
+/// <summary>
+/// A pipeline job: what the owner asked for, where it is (queued → running → completed | failed; queued or
+/// running → cancelled), who holds it (a worker's lease), and its events. Every change goes through a method
+/// that checks the current state and appends its event; the persistence layer guards the row with
+/// <see cref="Version"/>, so two writers never both win.
+/// </summary>
+public sealed class PipelineJob
+{
+    public const int ContentMaxLength = 10_000;
+    public const int MinDurationSec = 5;
+    public const int MaxDurationSec = 600;
+
+    private readonly List<JobEvent> events = [];
+
+    private PipelineJob()
+    {
+        Content = string.Empty;
+        Lang = string.Empty;
+    }
+
+    public Guid Id { get; private set; }
+
+    public Guid OwnerId { get; private set; }
+
+    public string Content { get; private set; }
+
+    public JobPreset Preset { get; private set; }
+
+    public JobPriority Priority { get; private set; }
+
+    public string Lang { get; private set; }
+
+    public int DurationSec { get; private set; }
+
+    public JobStatus Status { get; private set; }
+
+    public int Progress { get; private set; }
+
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public DateTimeOffset UpdatedAt { get; private set; }
+
+    public DateTimeOffset? StartedAt { get; private set; }
+
+    public int RetryCount { get; private set; }
+
+    /// <summary>The API key of the worker holding the job, while it runs.</summary>
+    public Guid? WorkerKeyId { get; private set; }
+
+    public DateTimeOffset? LeaseExpiresAt { get; private set; }
+
+    public bool? ResultSuccess { get; private set; }
+
+    /// <summary>The worker's output, a JSON document.</summary>
+    public string? ResultOutput { get; private set; }
+
+    public string? ErrorMessage { get; private set; }
+
+    public long? ExecutionTimeMs { get; private set; }
+
+    public DateTimeOffset? CompletedAt { get; private set; }
+
+    public long LastEventSequence { get; private set; }
+
+    public int LogCount { get; private set; }
+
+    public int DroppedLogCount { get; private set; }
+
+    /// <summary>Optimistic concurrency: incremented by every change.</summary>
+    public int Version { get; private set; }
+
+    /// <summary>The events loaded with the job, and those added since.</summary>
+    public IReadOnlyCollection<JobEvent> Events => events.AsReadOnly();
+
+    public bool IsTerminal => Status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled;
+
+    public static PipelineJob Submit(Guid ownerId, string content, JobPreset preset, JobPriority priority, string lang, int durationSec, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(content);
+        ArgumentException.ThrowIfNullOrWhiteSpace(lang);
+        if (durationSec is < MinDurationSec or > MaxDurationSec)
+        {
+            throw new ArgumentOutOfRangeException(nameof(durationSec));
+        }
+
+        var job = new PipelineJob
+        {
+            Id = Guid.CreateVersion7(now),
+            OwnerId = ownerId,
+            Content = content,
+            Preset = preset,
+            Priority = priority,
+            Lang = lang,
+            DurationSec = durationSec,
+            Status = JobStatus.Queued,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        job.Append(JobEventType.StateChanged, now, "Job submitted.", to: JobStatus.Queued);
+        return job;
+    }
+
+    /// <summary>A worker takes the queued job and holds it until <paramref name="leaseFor"/> from now, renewed by each report.</summary>
+    public Result<Done> Claim(Guid workerKeyId, DateTimeOffset now, TimeSpan leaseFor)
+    {
+        if (Status != JobStatus.Queued)
+        {
+            return JobErrors.IllegalTransition(Status, JobStatus.Running);
+        }
+
+        WorkerKeyId = workerKeyId;
+        LeaseExpiresAt = now + leaseFor;
+        StartedAt ??= now;
+        ChangeState(JobStatus.Running, now, RetryCount == 0 ? "Claimed by a worker." : $"Claimed by a worker (attempt {RetryCount + 1}).");
+        return Done.Value;
+    }
+
+    public Result<Done> ReportProgress(Guid workerKeyId, int progress, string? message, DateTimeOffset now, TimeSpan leaseFor)
+    {
+        var held = EnsureLease(workerKeyId, now);
+        if (!held.IsSuccess)
+        {
+            return held;
+        }
+
+        if (progress is < 0 or > 100)
+        {
+            return Error.Validation("invalid_progress", "Progress is a percentage from 0 to 100.");
+        }
+
+        Progress = progress;
+        LeaseExpiresAt = now + leaseFor;
+        Append(JobEventType.Progress, now, message, progress: progress);
+        return Done.Value;
+    }
+
+    /// <summary>Appends log lines; past the per-job cap they are counted, not kept.</summary>
+    public Result<Done> AppendLogs(Guid workerKeyId, IReadOnlyCollection<(string Level, string Message)> lines, DateTimeOffset now, JobPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        ArgumentNullException.ThrowIfNull(policy);
+        var held = EnsureLease(workerKeyId, now);
+        if (!held.IsSuccess)
+        {
+            return held;
+        }
+
+        foreach (var (level, message) in lines)
+        {
+            if (LogCount >= policy.MaxLogLines)
+            {
+                DroppedLogCount++;
+                continue;
+            }
+
+            LogCount++;
+            Append(JobEventType.Log, now, message, level: level);
+        }
+
+        UpdatedAt = now;
+        return Done.Value;
+    }
+
+    public Result<Done> Complete(Guid workerKeyId, string outputJson, long? executionTimeMs, DateTimeOffset now)
+    {
+        var held = EnsureLease(workerKeyId, now);
+        if (!held.IsSuccess)
+        {
+            return held;
+        }
+
+        ResultSuccess = true;
+        ResultOutput = outputJson;
+        Progress = 100;
+        Finish(now, executionTimeMs);
+        ChangeState(JobStatus.Completed, now, "Completed.");
+        return Done.Value;
+    }
+
+    public Result<Done> Fail(Guid workerKeyId, string errorMessage, long? executionTimeMs, DateTimeOffset now)
+    {
+        var held = EnsureLease(workerKeyId, now);
+        if (!held.IsSuccess)
+        {
+            return held;
+        }
+
+        ResultSuccess = false;
+        ErrorMessage = errorMessage;
+        Finish(now, executionTimeMs);
+        ChangeState(JobStatus.Failed, now, "Failed: " + errorMessage);
+        return Done.Value;
+    }
+
+    /// <summary>The owner stops a job that has not ended; a worker still holding it learns at its next report.</summary>
+    public Result<Done> Cancel(DateTimeOffset now)
+    {
+        if (IsTerminal)
+        {
+            return JobErrors.IllegalTransition(Status, JobStatus.Cancelled);
+        }
+
+        WorkerKeyId = null;
+        LeaseExpiresAt = null;
+        CompletedAt = now;
+        ChangeState(JobStatus.Cancelled, now, "Cancelled by the owner.");
+        return Done.Value;
+    }
+
+    /// <summary>
+    /// The worker stopped reporting: the job goes back to the queue with one more retry, or fails once the
+    /// retries are spent. Does nothing while the lease holds.
+    /// </summary>
+    public bool ExpireLease(DateTimeOffset now, JobPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        if (Status != JobStatus.Running || LeaseExpiresAt is not { } lease || lease > now)
+        {
+            return false;
+        }
+
+        WorkerKeyId = null;
+        LeaseExpiresAt = null;
+        if (RetryCount >= policy.MaxRetries)
+        {
+            ResultSuccess = false;
+            ErrorMessage = $"The worker lease lapsed {RetryCount + 1} times; giving up.";
+            CompletedAt = now;
+            ChangeState(JobStatus.Failed, now, ErrorMessage);
+            return true;
+        }
+
+        RetryCount++;
+        Progress = 0;
+        ChangeState(JobStatus.Queued, now, $"The worker lease lapsed; back in the queue (retry {RetryCount} of {policy.MaxRetries}).");
+        return true;
+    }
+
+    private Result<Done> EnsureLease(Guid workerKeyId, DateTimeOffset now)
+    {
+        if (Status != JobStatus.Running)
+        {
+            return Error.Conflict("job_not_running", $"The job is {Status.ToString().ToLowerInvariant()}, not running; stop working on it.");
+        }
+
+        if (WorkerKeyId != workerKeyId)
+        {
+            return Error.Conflict("lease_not_held", "Another worker holds this job.");
+        }
+
+        if (LeaseExpiresAt is { } lease && lease <= now)
+        {
+            return Error.Conflict("lease_expired", "Your lease on this job has lapsed; it will go back to the queue.");
+        }
+
+        return Done.Value;
+    }
+
+    private void Finish(DateTimeOffset now, long? executionTimeMs)
+    {
+        CompletedAt = now;
+        ExecutionTimeMs = executionTimeMs ?? (StartedAt is { } started ? (long)(now - started).TotalMilliseconds : null);
+        WorkerKeyId = null;
+        LeaseExpiresAt = null;
+    }
+
+    private void ChangeState(JobStatus to, DateTimeOffset now, string message)
+    {
+        var from = Status;
+        Status = to;
+        Append(JobEventType.StateChanged, now, message, from, to);
+    }
+
+    private void Append(JobEventType type, DateTimeOffset now, string? message, JobStatus? from = null, JobStatus? to = null, int? progress = null, string? level = null)
+    {
+        LastEventSequence++;
+        UpdatedAt = now;
+        Version++;
+        events.Add(JobEvent.Create(Id, LastEventSequence, type, now, message, from, to, progress, level));
+    }
+}
+
+public static class JobErrors
+{
+    public static readonly Error NotFound = Error.NotFound("job_not_found", "You have no job with this id.");
+
+    public static Error IllegalTransition(JobStatus from, JobStatus to) =>
+        Error.Conflict("illegal_transition", $"A {from.ToString().ToLowerInvariant()} job cannot become {to.ToString().ToLowerInvariant()}.");
+}

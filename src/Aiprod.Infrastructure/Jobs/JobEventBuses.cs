@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Text.Json;
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Jobs.Dtos;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Aiprod.Infrastructure.Jobs;
+
+/// <summary>The subscribers of this instance, by job. Both adapters deliver through it.</summary>
+public sealed class LocalJobSubscribers
+{
+    private readonly ConcurrentDictionary<Guid, ImmutableArray<Action<JobEventDto>>> byJob = new();
+
+    public int JobCount => byJob.Count;
+
+    public IDisposable Add(Guid jobId, Action<JobEventDto> handler)
+    {
+        byJob.AddOrUpdate(jobId, static (_, h) => [h], static (_, list, h) => list.Add(h), handler);
+        return new Subscription(this, jobId, handler);
+    }
+
+    public void Deliver(JobEventDto e)
+    {
+        if (byJob.TryGetValue(e.JobId, out var handlers))
+        {
+            foreach (var handler in handlers)
+            {
+                handler(e);
+            }
+        }
+    }
+
+    private void Remove(Guid jobId, Action<JobEventDto> handler)
+    {
+        while (byJob.TryGetValue(jobId, out var list))
+        {
+            var updated = list.Remove(handler);
+            if (updated.IsEmpty ? byJob.TryRemove(new KeyValuePair<Guid, ImmutableArray<Action<JobEventDto>>>(jobId, list)) : byJob.TryUpdate(jobId, updated, list))
+            {
+                return;
+            }
+        }
+    }
+
+    private sealed class Subscription(LocalJobSubscribers owner, Guid jobId, Action<JobEventDto> handler) : IDisposable
+    {
+        private int disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) == 0)
+            {
+                owner.Remove(jobId, handler);
+            }
+        }
+    }
+}
+
+/// <summary>One instance: events go straight to this instance's subscribers.</summary>
+public sealed class InProcessJobEventBus(LocalJobSubscribers subscribers) : IJobEventBus
+{
+    public int JobsWithSubscribers => subscribers.JobCount;
+
+    public Task PublishAsync(IReadOnlyList<JobEventDto> events, CancellationToken cancellationToken)
+    {
+        foreach (var e in events)
+        {
+            subscribers.Deliver(e);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public IDisposable Subscribe(Guid jobId, Action<JobEventDto> handler) => subscribers.Add(jobId, handler);
+}
+
+/// <summary>
+/// Several instances: every event is published on one Redis channel, and every instance, this one included,
+/// delivers what it receives to its own subscribers. One channel keeps each publisher's events in order.
+/// </summary>
+public sealed class RedisJobEventBus : IJobEventBus
+{
+    public static readonly RedisChannel Channel = RedisChannel.Literal("aiprod:jobs:events");
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly LocalJobSubscribers subscribers;
+    private readonly IConnectionMultiplexer redis;
+    private readonly ILogger<RedisJobEventBus> logger;
+
+    public RedisJobEventBus(LocalJobSubscribers subscribers, IConnectionMultiplexer redis, ILogger<RedisJobEventBus> logger)
+    {
+        this.subscribers = subscribers;
+        this.redis = redis;
+        this.logger = logger;
+        redis.GetSubscriber().Subscribe(Channel).OnMessage(message =>
+        {
+            try
+            {
+                var e = JsonSerializer.Deserialize<JobEventDto>((string)message.Message!, Json);
+                if (e is not null)
+                {
+                    subscribers.Deliver(e);
+                }
+            }
+            catch (JsonException ex)
+            {
+                logger.LogWarning(ex, "Ignoring a malformed job event from Redis");
+            }
+        });
+    }
+
+    public int JobsWithSubscribers => subscribers.JobCount;
+
+    public async Task PublishAsync(IReadOnlyList<JobEventDto> events, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var publisher = redis.GetSubscriber();
+            foreach (var e in events)
+            {
+                await publisher.PublishAsync(Channel, JsonSerializer.Serialize(e, Json));
+            }
+        }
+        catch (RedisException ex)
+        {
+            // The events are committed; a subscriber that reconnects with last_event_id replays them.
+            logger.LogWarning(ex, "Could not publish {Count} job event(s) to Redis", events.Count);
+        }
+    }
+
+    public IDisposable Subscribe(Guid jobId, Action<JobEventDto> handler) => subscribers.Add(jobId, handler);
+}

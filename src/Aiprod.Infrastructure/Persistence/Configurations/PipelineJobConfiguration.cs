@@ -1,0 +1,51 @@
+using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Aiprod.Infrastructure.Persistence.Configurations;
+
+internal sealed class PipelineJobConfiguration : IEntityTypeConfiguration<PipelineJob>
+{
+    public void Configure(EntityTypeBuilder<PipelineJob> builder)
+    {
+        builder.ToTable("pipeline_jobs");
+        builder.HasKey(j => j.Id);
+        builder.Property(j => j.Id).ValueGeneratedNever();
+        builder.HasOne<User>().WithMany().HasForeignKey(j => j.OwnerId).OnDelete(DeleteBehavior.Cascade);
+        builder.Property(j => j.Content).HasMaxLength(PipelineJob.ContentMaxLength).IsRequired();
+        builder.Property(j => j.Preset).HasConversion<string>().HasMaxLength(32);
+        builder.Property(j => j.Priority).HasConversion<int>();
+        builder.Property(j => j.Status).HasConversion<string>().HasMaxLength(16);
+        builder.Property(j => j.Lang).HasMaxLength(16).IsRequired();
+        builder.Property(j => j.ErrorMessage).HasMaxLength(JobEvent.MessageMaxLength);
+        builder.Ignore(j => j.IsTerminal);
+
+        // Every change increments Version; the UPDATE carries the version read, so of two writers (two workers
+        // claiming, a report racing a cancel) exactly one wins and the other reloads.
+        builder.Property(j => j.Version).IsConcurrencyToken();
+
+        builder.HasMany(j => j.Events).WithOne().HasForeignKey(e => e.JobId).OnDelete(DeleteBehavior.Cascade);
+        builder.Navigation(j => j.Events).HasField("events").UsePropertyAccessMode(PropertyAccessMode.Field);
+
+        builder.HasIndex(j => new { j.Status, j.Priority, j.CreatedAt });
+        builder.HasIndex(j => new { j.OwnerId, j.CreatedAt });
+        builder.HasIndex(j => new { j.Status, j.LeaseExpiresAt });
+    }
+}
+
+internal sealed class JobEventConfiguration : IEntityTypeConfiguration<JobEvent>
+{
+    public void Configure(EntityTypeBuilder<JobEvent> builder)
+    {
+        builder.ToTable("job_events");
+        builder.HasKey(e => e.Id);
+        builder.Property(e => e.Id).ValueGeneratedOnAdd();
+        builder.Property(e => e.Type).HasConversion<string>().HasMaxLength(16);
+        builder.Property(e => e.FromStatus).HasConversion<string>().HasMaxLength(16);
+        builder.Property(e => e.ToStatus).HasConversion<string>().HasMaxLength(16);
+        builder.Property(e => e.Level).HasMaxLength(16);
+        builder.Property(e => e.Message).HasMaxLength(JobEvent.MessageMaxLength);
+        builder.HasIndex(e => new { e.JobId, e.Sequence }).IsUnique();
+    }
+}

@@ -1,0 +1,75 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Jobs;
+using Microsoft.EntityFrameworkCore;
+
+namespace Aiprod.Infrastructure.Persistence.Repositories;
+
+internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
+{
+    public void Add(PipelineJob job) => db.PipelineJobs.Add(job);
+
+    public Task<PipelineJob?> FindOwnedAsync(Guid ownerId, Guid jobId, bool withEvents, CancellationToken cancellationToken)
+    {
+        var query = db.PipelineJobs.Where(j => j.Id == jobId && j.OwnerId == ownerId);
+        return (withEvents ? query.Include(j => j.Events) : query).FirstOrDefaultAsync(cancellationToken);
+    }
+
+    public Task<PipelineJob?> FindAsync(Guid jobId, CancellationToken cancellationToken) =>
+        db.PipelineJobs.FirstOrDefaultAsync(j => j.Id == jobId, cancellationToken);
+
+    public async Task<(IReadOnlyList<PipelineJob> Items, int Total)> ListAsync(JobListFilter filter, CancellationToken cancellationToken)
+    {
+        var query = db.PipelineJobs.AsNoTracking().Where(j => j.OwnerId == filter.OwnerId);
+        if (filter.Status is { } status)
+        {
+            query = query.Where(j => j.Status == status);
+        }
+
+        if (filter.Preset is { } preset)
+        {
+            query = query.Where(j => j.Preset == preset);
+        }
+
+        if (filter.CreatedFrom is { } from)
+        {
+            query = query.Where(j => j.CreatedAt >= from);
+        }
+
+        if (filter.CreatedTo is { } to)
+        {
+            query = query.Where(j => j.CreatedAt <= to);
+        }
+
+        var total = await query.CountAsync(cancellationToken);
+        query = filter.Sort switch
+        {
+            "created_at" => query.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id),
+            "priority" => query.OrderBy(j => j.Priority).ThenByDescending(j => j.CreatedAt),
+            "-priority" => query.OrderByDescending(j => j.Priority).ThenByDescending(j => j.CreatedAt),
+            "updated_at" => query.OrderBy(j => j.UpdatedAt).ThenBy(j => j.Id),
+            "-updated_at" => query.OrderByDescending(j => j.UpdatedAt).ThenByDescending(j => j.Id),
+            _ => query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id),
+        };
+        var items = await query.Skip(filter.Offset).Take(filter.Limit).ToListAsync(cancellationToken);
+        return (items, total);
+    }
+
+    public async Task<IReadOnlyList<PipelineJob>> NextQueuedAsync(Guid? ownerId, int take, CancellationToken cancellationToken)
+    {
+        var query = db.PipelineJobs.Where(j => j.Status == JobStatus.Queued);
+        if (ownerId is { } owner)
+        {
+            query = query.Where(j => j.OwnerId == owner);
+        }
+
+        return await query.OrderByDescending(j => j.Priority).ThenBy(j => j.CreatedAt).Take(take).ToListAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<PipelineJob>> WithLapsedLeasesAsync(DateTimeOffset now, int take, CancellationToken cancellationToken) =>
+        await db.PipelineJobs.Where(j => j.Status == JobStatus.Running && j.LeaseExpiresAt != null && j.LeaseExpiresAt <= now)
+            .OrderBy(j => j.LeaseExpiresAt).Take(take).ToListAsync(cancellationToken);
+
+    public async Task<IReadOnlyList<JobEvent>> EventsAfterAsync(Guid jobId, long afterSequence, int take, CancellationToken cancellationToken) =>
+        await db.JobEvents.AsNoTracking().Where(e => e.JobId == jobId && e.Sequence > afterSequence)
+            .OrderBy(e => e.Sequence).Take(take).ToListAsync(cancellationToken);
+}

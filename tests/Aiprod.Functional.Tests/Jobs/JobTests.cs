@@ -1,0 +1,206 @@
+using System.Net;
+using Aiprod.Functional.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace Aiprod.Functional.Tests.Jobs;
+
+/// <summary>Owner endpoints and the worker protocol, on every database provider.</summary>
+public abstract class JobTests(IApiFixture fixture)
+{
+    private async Task<(HttpClient Client, string Token)> SignedInAsync(string email = "ann@example.com")
+    {
+        var client = await fixture.CreateClientAsync();
+        return (client, await client.RegisterAndLoginAsync(email));
+    }
+
+    [DatabaseFact]
+    public async Task Run_Is202Queued_WithWhereToLook()
+    {
+        var (client, token) = await SignedInAsync();
+
+        var response = await client.SendWithTokenAsync(HttpMethod.Post, "/pipeline/run", token,
+            new { content = "Launch video", preset = "brand_campaign", priority = "high", lang = "fr", duration_sec = 45 });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = await response.ReadJsonAsync();
+        Assert.Equal("queued", body.Str("status"));
+        Assert.NotNull(body["check_status_at"]);
+        Assert.Equal($"/pipeline/job/{body.Str("job_id")}", response.Headers.Location?.ToString());
+        var job = await (await client.GetWithTokenAsync($"/pipeline/job/{body.Str("job_id")}", token)).ReadJsonAsync();
+        Assert.Equal("brand_campaign", job.Str("preset"));
+        Assert.Equal("high", job.Str("priority"));
+        Assert.Equal(45, job["duration_sec"]!.GetValue<int>());
+        Assert.Equal("queued", job["state_history"]![0]!["to"]!.GetValue<string>());
+    }
+
+    [DatabaseFact]
+    public async Task Run_WithBadFields_Is400NamingEach()
+    {
+        var (client, token) = await SignedInAsync();
+
+        var enumError = await client.SendWithTokenAsync(HttpMethod.Post, "/pipeline/run", token, new { content = "x", preset = "cinema" });
+        var rules = await client.SendWithTokenAsync(HttpMethod.Post, "/pipeline/run", token, new { content = "", lang = "english!", duration_sec = 3 });
+
+        Assert.NotNull((await enumError.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!["preset"]);
+        var errors = (await rules.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!.AsObject();
+        Assert.Equal(["content", "duration_sec", "lang"], errors.Select(e => e.Key).Order());
+    }
+
+    [DatabaseFact]
+    public async Task List_FiltersSortsAndPages_OwnJobsOnly()
+    {
+        var (client, ann) = await SignedInAsync();
+        var bob = await client.RegisterAndLoginAsync("bob@example.com");
+        for (var i = 0; i < 5; i++)
+        {
+            await client.SubmitAsync(ann, new { content = $"job {i}", preset = i % 2 == 0 ? "quick_social" : "premium_spot" });
+        }
+
+        var bobsJob = await client.SubmitAsync(bob);
+
+        var page = await (await client.GetWithTokenAsync("/pipeline/jobs?preset=quick_social&limit=2&offset=0&sort=created_at", ann)).ReadJsonAsync();
+        Assert.Equal(3, page["total"]!.GetValue<int>());
+        Assert.Equal(2, page["items"]!.AsArray().Count);
+        var all = await (await client.GetWithTokenAsync("/pipeline/jobs?limit=100", ann)).ReadJsonAsync();
+        Assert.Equal(5, all["total"]!.GetValue<int>());
+        Assert.DoesNotContain(all["items"]!.AsArray(), j => j!["job_id"]!.GetValue<string>() == bobsJob);
+        await (await client.GetWithTokenAsync($"/pipeline/job/{bobsJob}", ann)).AssertProblemAsync(HttpStatusCode.NotFound, "job_not_found");
+        await (await client.SendWithTokenAsync(HttpMethod.Post, $"/pipeline/job/{bobsJob}/cancel", ann)).AssertProblemAsync(HttpStatusCode.NotFound, "job_not_found");
+        await (await client.GetWithTokenAsync("/pipeline/jobs?limit=1000", ann)).AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+    }
+
+    [DatabaseFact]
+    public async Task Cancel_EndsAQueuedJob_AndASecondCancelIsAConflict()
+    {
+        var (client, token) = await SignedInAsync();
+        var job = await client.SubmitAsync(token);
+
+        var cancelled = await (await client.SendWithTokenAsync(HttpMethod.Post, $"/pipeline/job/{job}/cancel", token)).ReadJsonAsync();
+
+        Assert.Equal("cancelled", cancelled.Str("status"));
+        await (await client.SendWithTokenAsync(HttpMethod.Post, $"/pipeline/job/{job}/cancel", token)).AssertProblemAsync(HttpStatusCode.Conflict, "illegal_transition");
+    }
+
+    [DatabaseFact]
+    public async Task Worker_ClaimsReportsAndCompletes_AndTheOwnerSeesEverything()
+    {
+        var (client, token) = await SignedInAsync();
+        var worker = await client.WorkerKeyAsync(token);
+        var job = await client.SubmitAsync(token);
+
+        var claimed = await client.ClaimAsync(worker, leaseSeconds: 120);
+        Assert.Equal(job, claimed!.Str("job_id"));
+        Assert.Equal(HttpStatusCode.OK, (await client.WorkerPostAsync(worker, $"/pipeline/worker/jobs/{job}/progress", new { progress = 40, message = "scene 2" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.WorkerPostAsync(worker, $"/pipeline/worker/jobs/{job}/logs", new { lines = new[] { new { level = "info", message = "weights loaded" } } })).StatusCode);
+        var done = await client.WorkerPostAsync(worker, $"/pipeline/worker/jobs/{job}/complete", new { output = new { video_url = "s3://bucket/a.mp4", frames = 720 }, execution_time_ms = 9000 });
+        Assert.Equal("completed", (await done.ReadJsonAsync()).Str("status"));
+
+        var details = await (await client.GetWithTokenAsync($"/pipeline/job/{job}", token)).ReadJsonAsync();
+        Assert.Equal(["queued", "running", "completed"], details["state_history"]!.AsArray().Select(s => s!["to"]!.GetValue<string>()));
+        Assert.Equal(100, details["progress"]!.GetValue<int>());
+        Assert.Equal("weights loaded", details["logs"]![0]!["message"]!.GetValue<string>());
+        Assert.True(details["result"]!["success"]!.GetValue<bool>());
+        Assert.Equal(720, details["result"]!["output"]!["frames"]!.GetValue<int>());
+        Assert.Equal(9000, details["result"]!["execution_time_ms"]!.GetValue<long>());
+        Assert.Null(await client.ClaimAsync(worker));
+    }
+
+    [DatabaseFact]
+    public async Task Worker_ClaimsHighestPriorityFirst_ThenOldest()
+    {
+        var (client, token) = await SignedInAsync();
+        var worker = await client.WorkerKeyAsync(token);
+        var low = await client.SubmitAsync(token, new { content = "low", priority = "low" });
+        var normal1 = await client.SubmitAsync(token, new { content = "normal 1" });
+        var high = await client.SubmitAsync(token, new { content = "high", priority = "high" });
+        var normal2 = await client.SubmitAsync(token, new { content = "normal 2" });
+
+        var order = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            order.Add((await client.ClaimAsync(worker))!.Str("job_id"));
+        }
+
+        Assert.Equal([high, normal1, normal2, low], order);
+    }
+
+    [DatabaseFact]
+    public async Task TwoWorkersRacingForOneJob_OnlyOneGetsIt()
+    {
+        var (client, token) = await SignedInAsync();
+        var workers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => client.WorkerKeyAsync(token)));
+        var job = await client.SubmitAsync(token);
+
+        var claims = await Task.WhenAll(workers.Select(w => client.WorkerPostAsync(w, "/pipeline/worker/claim", new { })));
+
+        Assert.All(claims, c => Assert.True((int)c.StatusCode < 500, $"got {(int)c.StatusCode}"));
+        Assert.Single(claims, c => c.StatusCode == HttpStatusCode.OK);
+        Assert.Equal(1, await fixture.Factory.WithDbAsync(db => db.JobEvents.CountAsync(e => e.JobId == Guid.Parse(job) && e.ToStatus == Aiprod.Domain.Jobs.JobStatus.Running)));
+    }
+
+    [DatabaseFact]
+    public async Task AnotherUsersWorker_CannotTakeMyJobs_ButAnAdminsWorkerCan()
+    {
+        var (client, ann) = await SignedInAsync();
+        var bob = await client.RegisterAndLoginAsync("bob@example.com");
+        await client.RegisterAsync("ops@example.com");
+        await JobTestKit.PromoteAsync(fixture.Factory, "ops@example.com");
+        var ops = await client.LoginAsync("ops@example.com");
+        var job = await client.SubmitAsync(ann);
+
+        Assert.Null(await client.ClaimAsync(await client.WorkerKeyAsync(bob)));
+        Assert.Equal(job, (await client.ClaimAsync(await client.WorkerKeyAsync(ops)))!.Str("job_id"));
+    }
+
+    [DatabaseFact]
+    public async Task Worker_WithoutTheWorkerScope_IsRefused_AndOwnersKeysCannotReport()
+    {
+        var (client, token) = await SignedInAsync();
+        var reader = (await client.CreateApiKeyAsync(token, new { name = "reader", scopes = new[] { "jobs:read" } })).Str("key");
+
+        var response = await client.WorkerPostAsync(reader, "/pipeline/worker/claim", new { });
+
+        await response.AssertProblemAsync(HttpStatusCode.Forbidden);
+    }
+
+    [DatabaseFact]
+    public async Task Worker_ReportingOnACancelledJob_IsToldToStop_AndFailIsAudited()
+    {
+        var (client, token) = await SignedInAsync();
+        var worker = await client.WorkerKeyAsync(token);
+        var first = await client.SubmitAsync(token);
+        await client.ClaimAsync(worker);
+        await client.SendWithTokenAsync(HttpMethod.Post, $"/pipeline/job/{first}/cancel", token);
+
+        var late = await client.WorkerPostAsync(worker, $"/pipeline/worker/jobs/{first}/progress", new { progress = 50 });
+        await late.AssertProblemAsync(HttpStatusCode.Conflict, "job_not_running");
+
+        var second = await client.SubmitAsync(token);
+        await client.ClaimAsync(worker);
+        var failed = await (await client.WorkerPostAsync(worker, $"/pipeline/worker/jobs/{second}/fail", new { error_message = "CUDA out of memory" })).ReadJsonAsync();
+        Assert.Equal("failed", failed.Str("status"));
+        var audit = await fixture.Factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == "job_failed_by_worker" || e.EventType == "job_submitted" || e.EventType == "job_cancelled").Select(e => e.EventType).ToListAsync());
+        Assert.Equal(2, audit.Count(e => e == "job_submitted"));
+        Assert.Contains("job_cancelled", audit);
+        Assert.Contains("job_failed_by_worker", audit);
+    }
+
+    [DatabaseFact]
+    public async Task AJobsWorker_KeysAndOwnerTokens_AreIsolated()
+    {
+        var (client, ann) = await SignedInAsync();
+        var annWorker = await client.WorkerKeyAsync(ann);
+        var job = await client.SubmitAsync(ann);
+        await client.ClaimAsync(annWorker);
+        var bob = await client.RegisterAndLoginAsync("bob@example.com");
+        var bobWorker = await client.WorkerKeyAsync(bob);
+
+        var foreign = await client.WorkerPostAsync(bobWorker, $"/pipeline/worker/jobs/{job}/progress", new { progress = 10 });
+
+        await foreign.AssertProblemAsync(HttpStatusCode.Conflict, "lease_not_held");
+    }
+}
+
+public sealed class SqliteJobTests(SqliteApiFixture fixture) : JobTests(fixture), IClassFixture<SqliteApiFixture>;
+
+public sealed class SqlServerJobTests(SqlServerApiFixture fixture) : JobTests(fixture), IClassFixture<SqlServerApiFixture>;
