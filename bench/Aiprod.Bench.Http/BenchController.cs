@@ -40,5 +40,18 @@ internal static class BenchSetup
         response.EnsureSuccessStatusCode();
         var created = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(response.Content);
         await File.WriteAllTextAsync(Path.Combine(outDir, "api_key"), created.GetProperty("key").GetString());
+
+        // For the WebSocket bench: a worker key and a job to follow.
+        await File.WriteAllTextAsync(Path.Combine(outDir, "worker_key"), (await PostAsync(client, accessToken, "/api-keys/create", new { name = "bench worker", scopes = new[] { "pipeline:worker" } })).GetProperty("key").GetString());
+        await File.WriteAllTextAsync(Path.Combine(outDir, "job_id"), (await PostAsync(client, accessToken, "/pipeline/run", new { content = "bench job", duration_sec = 600 })).GetProperty("job_id").GetString());
+    }
+
+    private static async Task<System.Text.Json.JsonElement> PostAsync(HttpClient client, string accessToken, string path, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = System.Net.Http.Json.JsonContent.Create(body) };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", accessToken);
+        using var response = await client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(response.Content);
     }
 }

@@ -121,44 +121,36 @@ internal sealed class JobSocketSession(
 
     private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(options.MaxMessageBytes + 1);
-        try
+        // Client messages are a few bytes ("ping"): a small buffer per socket, grown only for a message that
+        // spans several frames, and never past the limit. A 64 KB buffer held by each of thousands of idle
+        // sockets would be most of the instance's memory.
+        var chunk = new byte[1024];
+        var message = new ArrayBufferWriter<byte>(1024);
+        while (socket.State == WebSocketState.Open)
         {
-            while (socket.State == WebSocketState.Open)
+            message.ResetWrittenCount();
+            ValueWebSocketReceiveResult result;
+            do
             {
-                var length = 0;
-                ValueWebSocketReceiveResult result;
-                do
+                result = await socket.ReceiveAsync(chunk.AsMemory(), cancellationToken);
+                if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    if (length > options.MaxMessageBytes)
-                    {
-                        // Stop reading what is left of it: the limit is what protects our memory.
-                        await CloseAsync(WebSocketCloseStatus.MessageTooBig, $"Messages are limited to {options.MaxMessageBytes / 1024} KB.", cancellationToken);
-                        return;
-                    }
-
-                    result = await socket.ReceiveAsync(buffer.AsMemory(length, buffer.Length - length), cancellationToken);
-                    length += result.Count;
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        await CloseAsync(WebSocketCloseStatus.NormalClosure, "Bye.", cancellationToken);
-                        return;
-                    }
+                    await CloseAsync(WebSocketCloseStatus.NormalClosure, "Bye.", cancellationToken);
+                    return;
                 }
-                while (!result.EndOfMessage);
 
-                if (length > options.MaxMessageBytes)
+                if (message.WrittenCount + result.Count > options.MaxMessageBytes)
                 {
+                    // Stop reading the rest of it: the limit is what protects our memory.
                     await CloseAsync(WebSocketCloseStatus.MessageTooBig, $"Messages are limited to {options.MaxMessageBytes / 1024} KB.", cancellationToken);
                     return;
                 }
 
-                await AnswerAsync(result.MessageType == WebSocketMessageType.Text ? Encoding.UTF8.GetString(buffer, 0, length) : null, cancellationToken);
+                message.Write(chunk.AsSpan(0, result.Count));
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            while (!result.EndOfMessage);
+
+            await AnswerAsync(result.MessageType == WebSocketMessageType.Text ? Encoding.UTF8.GetString(message.WrittenSpan) : null, cancellationToken);
         }
     }
 

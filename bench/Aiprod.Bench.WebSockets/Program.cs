@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+
+namespace Aiprod.Bench.WebSockets;
+
+/// <summary>
+/// Against a running bench host (bench/http/websockets.sh starts one): opens N sockets following one job, then
+/// reports progress as the worker M times and measures, for every socket and report, the time from sending the
+/// report to receiving the event. Then opens sockets in steps up to a ceiling and reports how many were held
+/// at once and the host's resident memory.
+/// </summary>
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var dir = Arg(args, "--out") ?? throw new ArgumentException("--out DIR");
+        var port = int.Parse(Arg(args, "--port") ?? "5199", CultureInfo.InvariantCulture);
+        var subscribers = int.Parse(Arg(args, "--subscribers") ?? "1000", CultureInfo.InvariantCulture);
+        var reports = int.Parse(Arg(args, "--reports") ?? "50", CultureInfo.InvariantCulture);
+        var ceiling = int.Parse(Arg(args, "--max-sockets") ?? "10000", CultureInfo.InvariantCulture);
+        var hostPid = int.Parse(Arg(args, "--host-pid") ?? "0", CultureInfo.InvariantCulture);
+        var reader = await File.ReadAllTextAsync(Path.Combine(dir, "api_key"));
+        var worker = await File.ReadAllTextAsync(Path.Combine(dir, "worker_key"));
+        var job = await File.ReadAllTextAsync(Path.Combine(dir, "job_id"));
+        var wsUri = new Uri($"ws://127.0.0.1:{port}/ws/job/{job}");
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        http.DefaultRequestHeaders.Add("X-API-Key", worker);
+
+        // 1. Latency of one report to N subscribers.
+        var sockets = await OpenAsync(wsUri, reader, subscribers);
+        Console.WriteLine($"{sockets.Count} subscribers connected");
+        var sentAt = new long[reports + 1];
+        var latencies = new List<double>[sockets.Count];
+        var receivers = sockets.Select((s, i) => Task.Run(async () =>
+        {
+            latencies[i] = new List<double>(reports);
+            var buffer = new byte[16 * 1024];
+            while (latencies[i].Count < reports)
+            {
+                var result = await s.ReceiveAsync(buffer, CancellationToken.None);
+                var now = Stopwatch.GetTimestamp();
+                using var doc = JsonDocument.Parse(buffer.AsMemory(0, result.Count));
+                if (doc.RootElement.GetProperty("type").GetString() == "progress")
+                {
+                    var n = doc.RootElement.GetProperty("progress").GetInt32();
+                    latencies[i].Add(Stopwatch.GetElapsedTime(Volatile.Read(ref sentAt[n]), now).TotalMilliseconds);
+                }
+            }
+        })).ToArray();
+
+        (await http.PostAsJsonAsync("/pipeline/worker/claim", new { lease_seconds = 600 })).EnsureSuccessStatusCode();
+        await Task.Delay(500);
+        for (var r = 1; r <= reports; r++)
+        {
+            Volatile.Write(ref sentAt[r], Stopwatch.GetTimestamp());
+            (await http.PostAsJsonAsync($"/pipeline/worker/jobs/{job}/progress", new { progress = r })).EnsureSuccessStatusCode();
+            await Task.Delay(100);
+        }
+
+        if (!Task.WaitAll(receivers, TimeSpan.FromSeconds(60)))
+        {
+            Console.WriteLine("some subscribers did not receive every report within 60 s");
+            return 1;
+        }
+
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        Console.WriteLine($"report → delivery on {sockets.Count} sockets, {reports} reports ({all.Length} deliveries): " +
+            $"median {Percentile(all, 0.50):F1} ms, p99 {Percentile(all, 0.99):F1} ms, max {all[^1]:F1} ms");
+
+        // 2. How many sockets one instance holds.
+        var held = sockets;
+        var step = 2000;
+        while (held.Count < ceiling)
+        {
+            var more = await OpenAsync(wsUri, reader, Math.Min(step, ceiling - held.Count));
+            held.AddRange(more);
+            Console.WriteLine($"{held.Count} sockets open; host resident memory {Rss(hostPid)}");
+            if (more.Count < Math.Min(step, ceiling - held.Count))
+            {
+                break;
+            }
+        }
+
+        var pinger = held[^1];
+        var started = Stopwatch.GetTimestamp();
+        await pinger.SendAsync(Encoding.UTF8.GetBytes("ping"), WebSocketMessageType.Text, true, CancellationToken.None);
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            var buffer = new byte[4096];
+            while (true)
+            {
+                var result = await pinger.ReceiveAsync(buffer, timeout.Token);
+                if (Encoding.UTF8.GetString(buffer, 0, result.Count).Contains("\"pong\"", StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+        }
+
+        Console.WriteLine($"with {held.Count} sockets open, a ping is answered in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F1} ms");
+        foreach (var s in held)
+        {
+            s.Abort();
+            s.Dispose();
+        }
+
+        return 0;
+    }
+
+    private static async Task<List<ClientWebSocket>> OpenAsync(Uri uri, string key, int count)
+    {
+        var opened = new List<ClientWebSocket>(count);
+        using var gate = new SemaphoreSlim(64);
+        var tasks = Enumerable.Range(0, count).Select(async _ =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                var socket = new ClientWebSocket();
+                socket.Options.SetRequestHeader("X-API-Key", key);
+                await socket.ConnectAsync(uri, CancellationToken.None);
+                var buffer = new byte[4096];
+                await socket.ReceiveAsync(buffer, CancellationToken.None); // connected
+                lock (opened)
+                {
+                    opened.Add(socket);
+                }
+            }
+            catch (Exception ex) when (ex is WebSocketException or HttpRequestException or IOException)
+            {
+                Console.WriteLine($"connect failed: {ex.Message}");
+            }
+            finally
+            {
+                gate.Release();
+            }
+        });
+        await Task.WhenAll(tasks);
+        return opened;
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+    private static string Rss(int pid)
+    {
+        if (pid == 0 || !File.Exists($"/proc/{pid}/status"))
+        {
+            return "unknown";
+        }
+
+        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return line?["VmRSS:".Length..].Trim() ?? "unknown";
+    }
+
+    private static string? Arg(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}
