@@ -9,6 +9,7 @@ namespace Aiprod.Api.Setup;
 internal static class SwaggerSetup
 {
     public const string BearerScheme = "Bearer";
+    public const string ApiKeyScheme = "ApiKey";
 
     public static IServiceCollection AddAiprodSwagger(this IServiceCollection services)
     {
@@ -37,6 +38,13 @@ internal static class SwaggerSetup
                 BearerFormat = "JWT",
                 Description = "An access token from POST /auth/login. Paste the token only; Swagger UI adds 'Bearer '.",
             });
+            o.AddSecurityDefinition(ApiKeyScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Header,
+                Name = "X-API-Key",
+                Description = "An API key from POST /api-keys/create (aip_…), for the endpoints that accept keys.",
+            });
             o.OperationFilter<SecurityAndRateLimitOperationFilter>();
             o.SupportNonNullableReferenceTypes();
         });
@@ -54,11 +62,36 @@ internal sealed class SecurityAndRateLimitOperationFilter(RateLimitOptions rateL
         var authorize = metadata.OfType<IAuthorizeData>().ToList();
         if (authorize.Count > 0 && !anonymous)
         {
+            // Each requirement is an alternative: a scope endpoint takes a token or a key, a worker endpoint a key.
+            var policies = authorize.Select(a => a.Policy).Where(p => p is not null).ToList();
+            var keyOnly = policies.Any(p => p is AuthenticationSetup.ApiKeyPolicy or AuthenticationSetup.WorkerPolicy);
+            var keyAccepted = keyOnly || policies.Any(p => p!.StartsWith("scope:", StringComparison.Ordinal));
             operation.Security ??= [];
-            operation.Security.Add(new OpenApiSecurityRequirement
+            if (!keyOnly)
             {
-                [new OpenApiSecuritySchemeReference(SwaggerSetup.BearerScheme, context.Document)] = [],
-            });
+                operation.Security.Add(new OpenApiSecurityRequirement
+                {
+                    [new OpenApiSecuritySchemeReference(SwaggerSetup.BearerScheme, context.Document)] = [],
+                });
+            }
+
+            if (keyAccepted)
+            {
+                operation.Security.Add(new OpenApiSecurityRequirement
+                {
+                    [new OpenApiSecuritySchemeReference(SwaggerSetup.ApiKeyScheme, context.Document)] = [],
+                });
+            }
+
+            var scope = policies.FirstOrDefault(p => p!.StartsWith("scope:", StringComparison.Ordinal))?["scope:".Length..];
+            if (scope is not null || keyOnly)
+            {
+                var who = keyOnly
+                    ? (policies.Contains(AuthenticationSetup.WorkerPolicy) ? "an API key with the `pipeline:worker` scope" : "an API key")
+                    : $"a user's access token, or an API key with the `{scope}` scope";
+                operation.Description = string.IsNullOrEmpty(operation.Description) ? $"**Auth:** {who}." : $"**Auth:** {who}.\n\n" + operation.Description;
+            }
+
             operation.Responses ??= [];
             operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No valid access token." });
             if (authorize.Any(a => a.Policy is not null || a.Roles is not null))

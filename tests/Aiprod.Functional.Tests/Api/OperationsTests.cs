@@ -99,6 +99,15 @@ public sealed partial class OperationsTests(SqliteApiFixture fixture) : IClassFi
         Assert.Contains("Rate limit", paths["/auth/login"]!["post"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Null(paths["/auth/login"]!["post"]!["security"]);
         Assert.Equal("http", document["components"]!["securitySchemes"]!["Bearer"]!["type"]!.GetValue<string>());
+        Assert.Equal("X-API-Key", document["components"]!["securitySchemes"]!["ApiKey"]!["name"]!.GetValue<string>());
+
+        // Alternatives per endpoint: a scope endpoint takes a token or a key; a worker endpoint a key; key management a token.
+        static string[] Schemes(JsonNode operation) => operation["security"]!.AsArray().Select(r => r!.AsObject().Single().Key).ToArray();
+        Assert.Equal(["Bearer", "ApiKey"], Schemes(paths["/pipeline/run"]!["post"]!));
+        Assert.Equal(["ApiKey"], Schemes(paths["/pipeline/worker/claim"]!["post"]!));
+        Assert.Equal(["Bearer"], Schemes(paths["/api-keys/create"]!["post"]!));
+        Assert.Contains("jobs:write", paths["/pipeline/run"]!["post"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.NotNull(paths["/ws/job/{job_id}"]!["get"]!["responses"]!["101"]);
     }
 }
 

@@ -263,5 +263,8 @@ public sealed class CrossInstanceLiveUpdateTests(RedisServer redis) : IClassFixt
         var progress = await socketOnB.ReceiveTypeAsync("progress");
         Assert.Equal(70, progress["progress"]!.GetValue<int>());
         Assert.Equal("from A", progress.Str("message"));
+
+        var ready = System.Text.Json.Nodes.JsonNode.Parse(await b.CreateClient().GetStringAsync("/health/ready", TestContext.Current.CancellationToken))!;
+        Assert.Equal("healthy", ready["checks"]!["redis"]!.GetValue<string>());
     }
 }
