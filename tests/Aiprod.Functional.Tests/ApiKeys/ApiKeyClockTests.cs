@@ -115,15 +115,7 @@ public sealed class ApiKeyCrossInstanceTests(RedisServer redis) : IClassFixture<
 
         await clientA.SendWithTokenAsync(HttpMethod.Post, $"/api-keys/{created["api_key"]!["key_id"]}/revoke", token, new { });
 
-        var refused = false;
-        for (var i = 0; i < 40 && !refused; i++)
-        {
-            refused = (await clientB.GetWithKeyAsync("/api-keys/current", created.Str("key"))).StatusCode == HttpStatusCode.Unauthorized;
-            if (!refused)
-            {
-                await Task.Delay(50, TestContext.Current.CancellationToken);
-            }
-        }
+        var refused = await ApiClientExtensions.EventuallyAsync(async () => (await clientB.GetWithKeyAsync("/api-keys/current", created.Str("key"))).StatusCode == HttpStatusCode.Unauthorized);
 
         Assert.True(refused, "instance B still accepted a key revoked on instance A");
     }

@@ -48,6 +48,25 @@ public static class ApiClientExtensions
 
     public static string Str(this JsonObject json, string name) => json[name]!.GetValue<string>();
 
+    /// <summary>
+    /// Polls a condition that another instance makes true asynchronously (a Redis message), for at most two
+    /// seconds: far below any backstop interval, so only the fast path can satisfy it.
+    /// </summary>
+    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return false;
+    }
+
     /// <summary>Creates a key for the token's user; returns the whole answer (key and api_key).</summary>
     public static async Task<JsonObject> CreateApiKeyAsync(this HttpClient client, string token, object? body = null)
     {
