@@ -68,15 +68,32 @@ internal static class RateLimitingSetup
             foreach (var policy in RateLimitPolicies.Defaults.Keys)
             {
                 var permits = settings.PermitsFor(policy);
-                o.AddPolicy(policy, context => settings.Enabled
-                    ? RateLimitPartition.GetFixedWindowLimiter(PartitionKey(context), _ => new FixedWindowRateLimiterOptions
+                o.AddPolicy(policy, context =>
+                {
+                    if (!settings.Enabled)
                     {
-                        PermitLimit = permits,
-                        Window = settings.Window,
-                        QueueLimit = 0,
-                        AutoReplenishment = true,
-                    })
-                    : RateLimitPartition.GetNoLimiter(string.Empty));
+                        return RateLimitPartition.GetNoLimiter(string.Empty);
+                    }
+
+                    // With Redis, one counter for all instances; without, this instance's own window.
+                    var key = PartitionKey(context);
+                    var redis = context.RequestServices.GetService<StackExchange.Redis.IConnectionMultiplexer>();
+                    return redis is null
+                        ? RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+                        {
+                            PermitLimit = permits,
+                            Window = settings.Window,
+                            QueueLimit = 0,
+                            AutoReplenishment = true,
+                        })
+                        : RateLimitPartition.Get(key, k => new RedisFixedWindowRateLimiter(
+                            redis,
+                            policy + ":" + k,
+                            permits,
+                            settings.Window,
+                            context.RequestServices.GetRequiredService<TimeProvider>(),
+                            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger<RedisFixedWindowRateLimiter>()));
+                });
             }
         });
         return services;
