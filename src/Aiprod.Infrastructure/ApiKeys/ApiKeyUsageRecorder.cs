@@ -121,6 +121,8 @@ public sealed class ApiKeyUsageFlusher(
     IHostApplicationLifetime lifetime,
     ILogger<ApiKeyUsageFlusher> logger) : BackgroundService
 {
+    private long droppedReported;
+
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         // The first flush of a shutdown runs when stopping is signalled, before any service stops and while the
@@ -140,6 +142,12 @@ public sealed class ApiKeyUsageFlusher(
     {
         var batch = usage.Drain();
         var failed = failures.Drain();
+        var dropped = failures.Dropped;
+        if (dropped > Interlocked.Exchange(ref droppedReported, dropped))
+        {
+            logger.LogWarning("{Dropped} failed API-key authentications were not audited: the buffer was full (a flood of bad keys)", dropped);
+        }
+
         if (batch.Count == 0 && failed.Count == 0)
         {
             return;
