@@ -133,6 +133,17 @@ public sealed class LoginCommandHandlerTests
     }
 
     [Fact]
+    public async Task Handle_WhenAWrongPasswordKeepsLosingTheCounterRace_StillAnswersInvalidCredentials()
+    {
+        unitOfWork.SaveChangesAsync(Arg.Any<CancellationToken>()).Returns(Task.FromException(new ConcurrencyConflictException()));
+
+        var result = await Handler().Handle(new LoginCommand("ann@example.com", "wrong password!"), TestContext.Current.CancellationToken);
+
+        // A 409 here would be an answer an unknown email never gets.
+        Assert.Equal(LoginCommandHandler.InvalidCredentials, result.Error);
+    }
+
+    [Fact]
     public async Task Handle_ForADisabledUser_IsRefused()
     {
         ann.Disable(clock.GetUtcNow());

@@ -106,6 +106,19 @@ public abstract class AccountFlowTests(IApiFixture fixture)
     }
 
     [DatabaseFact]
+    public async Task Login_ParallelWrongPasswordsForAnExistingAccount_AreAll401LikeAnUnknownEmail()
+    {
+        var client = await fixture.CreateClientAsync();
+        await client.RegisterAsync("ann@example.com");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(i =>
+            client.PostAsJsonAsync("/auth/login", new { email = "ann@example.com", password = $"wrong password {i}" })));
+
+        // Any other status (a 409 from the counter race, a 500) would tell an existing account from an unknown one.
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
+    }
+
+    [DatabaseFact]
     public async Task Login_AfterRepeatedFailures_LocksTheAccountAndAuditsIt()
     {
         var client = await fixture.CreateClientAsync();

@@ -37,9 +37,15 @@ public sealed class LoginCommandHandler(
             {
                 return await LoginAsync(command, cancellationToken);
             }
-            catch (ConcurrencyConflictException) when (attempt < 3)
+            catch (ConcurrencyConflictException)
             {
                 // A parallel login for the same account changed its counters first; decide again on fresh state.
+                // Past the last try, answer as for any failure: a conflict is something an unknown email never
+                // gets, so letting it through would tell existing accounts apart.
+                if (attempt == 3)
+                {
+                    return InvalidCredentials;
+                }
             }
         }
     }
