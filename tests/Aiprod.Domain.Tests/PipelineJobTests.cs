@@ -7,7 +7,7 @@ namespace Aiprod.Domain.Tests;
 public sealed class PipelineJobTests
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
-    private static readonly JobPolicy Policy = new(MaxRetries: 2, MaxLogLines: 3, MaxLease: TimeSpan.FromMinutes(10));
+    private static readonly JobPolicy Policy = new(MaxRetries: 2, MaxLogLines: 3);
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 9, 1, 8, 0, 0, TimeSpan.Zero));
     private readonly Guid worker = Guid.NewGuid();
 

@@ -1,5 +1,3 @@
-using Aiprod.Domain.ApiKeys;
-
 namespace Aiprod.Application.ApiKeys;
 
 /// <summary>Configuration section <c>ApiKeys</c>.</summary>
@@ -12,6 +10,4 @@ public sealed class ApiKeyOptions
     public int MaxLifetimeDays { get; set; } = 365;
 
     public int MaxActiveKeysPerUser { get; set; } = 25;
-
-    public ApiKeyPolicy ToPolicy() => new(TimeSpan.FromDays(DefaultLifetimeDays), TimeSpan.FromDays(MaxLifetimeDays), TimeSpan.FromDays(1));
 }

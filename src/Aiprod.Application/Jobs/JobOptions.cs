@@ -18,5 +18,5 @@ public sealed class JobOptions
     /// <summary>How often lapsed leases are looked for.</summary>
     public TimeSpan LeaseCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    public JobPolicy ToPolicy() => new(MaxRetries, MaxLogLines, TimeSpan.FromSeconds(MaxLeaseSeconds));
+    public JobPolicy ToPolicy() => new(MaxRetries, MaxLogLines);
 }

@@ -41,7 +41,7 @@ public sealed class TokenIssuance(
         return (response, refresh);
     }
 
-    public static Dictionary<string, object?> AuditDetails(Guid familyId, string hashPrefix, int? generation = null) => new()
+    private static Dictionary<string, object?> AuditDetails(Guid familyId, string hashPrefix, int? generation = null) => new()
     {
         ["family_id"] = familyId,
         ["token_hash_prefix"] = hashPrefix,

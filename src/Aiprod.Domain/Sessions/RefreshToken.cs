@@ -54,6 +54,9 @@ public sealed class RefreshToken
     /// <summary>Set once, by the first redemption; the persistence layer uses it as the concurrency token.</summary>
     public DateTimeOffset? RedeemedAt { get; private set; }
 
+    /// <summary>A short, non-reversible label for audit events; never the token.</summary>
+    public string HashPrefix => TokenHash[..8];
+
     public bool IsExpired(DateTimeOffset now) => now >= ExpiresAt;
 
     public RefreshTokenStatus StatusAt(DateTimeOffset now) =>

@@ -33,6 +33,7 @@ internal sealed class RefreshTokenConfiguration : IEntityTypeConfiguration<Refre
         builder.Property(t => t.TokenHash).HasMaxLength(64).IsUnicode(false).IsRequired();
         builder.HasIndex(t => t.TokenHash).IsUnique();
         builder.HasOne(t => t.Family).WithMany().HasForeignKey(t => t.FamilyId).OnDelete(DeleteBehavior.Cascade);
+        builder.Ignore(t => t.HashPrefix);
 
         // Redemption is "UPDATE … SET RedeemedAt = @now WHERE Id = @id AND RedeemedAt IS NULL": of many concurrent
         // redemptions exactly one writes; the others get a concurrency conflict and decide again on fresh state.

@@ -74,7 +74,7 @@ public sealed class RefreshTokensCommandHandler(
                     "token_reuse",
                     AuditEventTypes.TokenReuse,
                     cancellationToken,
-                    new Dictionary<string, object?> { ["token_hash_prefix"] = token.TokenHash[..8], ["generation"] = token.Generation });
+                    new Dictionary<string, object?> { ["token_hash_prefix"] = token.HashPrefix, ["generation"] = token.Generation });
                 return RefreshErrors.TokenReused;
         }
 

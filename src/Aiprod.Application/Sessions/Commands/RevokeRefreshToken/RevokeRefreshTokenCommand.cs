@@ -27,7 +27,7 @@ public sealed class RevokeRefreshTokenCommandHandler(IRefreshTokenRepository tok
         }
 
         await revoker.RevokeAsync([token.Family], "user_revoked", AuditEventTypes.TokenRevoked, cancellationToken,
-            new Dictionary<string, object?> { ["token_hash_prefix"] = token.TokenHash[..8] });
+            new Dictionary<string, object?> { ["token_hash_prefix"] = token.HashPrefix });
         return Done.Value;
     }
 }

@@ -24,18 +24,17 @@ public sealed class RevokeTokenCommandHandler(
         }
 
         // The hint only orders the look-ups (§2.1): a wrong hint still finds the token.
-        var accessFirst = command.TokenTypeHint == "access_token";
-        if (!accessFirst && await RevokeRefreshAsync(command.Token, cancellationToken))
+        Func<string, CancellationToken, Task<bool>>[] lookups = command.TokenTypeHint == "access_token"
+            ? [RevokeAccessAsync, RevokeRefreshAsync]
+            : [RevokeRefreshAsync, RevokeAccessAsync];
+        foreach (var revoke in lookups)
         {
-            return Done.Value;
+            if (await revoke(command.Token, cancellationToken))
+            {
+                break;
+            }
         }
 
-        if (await RevokeAccessAsync(command.Token, cancellationToken) || !accessFirst)
-        {
-            return Done.Value;
-        }
-
-        await RevokeRefreshAsync(command.Token, cancellationToken);
         return Done.Value;
     }
 
@@ -48,7 +47,7 @@ public sealed class RevokeTokenCommandHandler(
         }
 
         await revoker.RevokeAsync([found.Family], "oauth_revocation", AuditEventTypes.TokenRevoked, cancellationToken,
-            new Dictionary<string, object?> { ["token_hash_prefix"] = found.TokenHash[..8], ["token_type"] = "refresh_token" });
+            new Dictionary<string, object?> { ["token_hash_prefix"] = found.HashPrefix, ["token_type"] = "refresh_token" });
         return true;
     }
 
