@@ -71,6 +71,9 @@ public sealed class ApiKeyFormatTests
         Assert.Equal(ApiKeyFormat.Hash(key), ApiKeyFormat.Hash(key));
         Assert.Equal(64, ApiKeyFormat.Hash(key).Length);
         Assert.Equal(key[..12], ApiKeyFormat.DisplayPrefix(key));
+        // The cache derives the stored (hex) hash from its key words: the two must name the same SHA-256.
+        Assert.Equal(ApiKeyFormat.Hash(key), ApiKeyFormat.HashKey(key).ToHex());
+        Assert.Equal(ApiKeyFormat.HashKey(key), KeyHash.FromHex(ApiKeyFormat.Hash(key)));
     }
 
     [Fact]

@@ -82,7 +82,7 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
         var now = clock.GetUtcNow();
         if (!cache.TryGetValue(hash, out var lookup) || lookup.StaleAt <= now)
         {
-            var hex = ApiKeyFormat.Hash(presented);
+            var hex = hash.ToHex();
             lookup = new CachedLookup(await LoadAsync(hex, cancellationToken), hex[..8], now + options.TimeToLive);
             if (cache.Count >= options.Capacity)
             {
@@ -125,23 +125,10 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
             cache.TryRemove(KeyHash.FromHex(hash), out _);
         }
 
-        if (redis is null || keyHashes.Count == 0)
+        // Without Redis, or if it fails, other instances see the change when their entry's time to live runs out.
+        if (redis is not null && keyHashes.Count > 0)
         {
-            return;
-        }
-
-        try
-        {
-            var subscriber = redis.GetSubscriber();
-            foreach (var hash in keyHashes)
-            {
-                await subscriber.PublishAsync(Channel, hash);
-            }
-        }
-        catch (RedisException ex)
-        {
-            // The change is committed; other instances see it when their entry's time to live runs out.
-            logger.LogWarning(ex, "Could not publish {Count} API key invalidation(s) to Redis", keyHashes.Count);
+            await redis.TryPublishAsync(Channel, keyHashes.Select(h => (RedisValue)h), logger, "API key invalidations");
         }
     }
 

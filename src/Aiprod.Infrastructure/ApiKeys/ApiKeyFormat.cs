@@ -118,4 +118,10 @@ public readonly record struct KeyHash(ulong A, ulong B, ulong C, ulong D)
     }
 
     public static KeyHash FromHex(string hex) => From(Convert.FromHexString(hex));
+
+    public string ToHex()
+    {
+        Span<ulong> words = [A, B, C, D];
+        return Convert.ToHexStringLower(System.Runtime.InteropServices.MemoryMarshal.AsBytes(words));
+    }
 }

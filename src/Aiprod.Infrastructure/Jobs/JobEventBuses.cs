@@ -113,22 +113,9 @@ public sealed class RedisJobEventBus : IJobEventBus
 
     public int JobsWithSubscribers => subscribers.JobCount;
 
-    public async Task PublishAsync(IReadOnlyList<JobEventDto> events, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var publisher = redis.GetSubscriber();
-            foreach (var e in events)
-            {
-                await publisher.PublishAsync(Channel, JsonSerializer.Serialize(e, Json));
-            }
-        }
-        catch (RedisException ex)
-        {
-            // The events are committed; a subscriber that reconnects with last_event_id replays them.
-            logger.LogWarning(ex, "Could not publish {Count} job event(s) to Redis", events.Count);
-        }
-    }
+    // If Redis fails, the events are still committed: a subscriber that reconnects with last_event_id replays them.
+    public Task PublishAsync(IReadOnlyList<JobEventDto> events, CancellationToken cancellationToken) =>
+        redis.TryPublishAsync(Channel, events.Select(e => (RedisValue)JsonSerializer.Serialize(e, Json)), logger, "job events");
 
     public IDisposable Subscribe(Guid jobId, Action<JobEventDto> handler) => subscribers.Add(jobId, handler);
 }

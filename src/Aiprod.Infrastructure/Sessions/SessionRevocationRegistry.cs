@@ -38,23 +38,10 @@ public sealed class SessionRevocationRegistry(
             revoked[id] = forgetAt;
         }
 
-        if (redis is null)
+        // Without Redis, or if it fails, other instances pick the revocation up on their next database reload.
+        if (redis is not null)
         {
-            return;
-        }
-
-        try
-        {
-            var subscriber = redis.GetSubscriber();
-            foreach (var id in sessionIds)
-            {
-                await subscriber.PublishAsync(Channel, id.ToString("N"));
-            }
-        }
-        catch (RedisException ex)
-        {
-            // The revocation is committed; other instances pick it up on their next database reload.
-            logger.LogWarning(ex, "Could not publish {Count} session revocation(s) to Redis", sessionIds.Count);
+            await redis.TryPublishAsync(Channel, sessionIds.Select(id => (RedisValue)id.ToString("N")), logger, "session revocations");
         }
     }
 
