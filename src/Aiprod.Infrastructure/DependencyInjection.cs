@@ -77,6 +77,7 @@ public static class DependencyInjection
         services.AddSingleton(configuration.GetSection("ApiKeys:Usage").Get<ApiKeyUsageOptions>() ?? new ApiKeyUsageOptions());
         services.AddSingleton<ApiKeyUsageRecorder>();
         services.AddSingleton<ApiKeyFailureAudit>();
+        services.AddSingleton<IApiKeyStore, EfApiKeyStore>();
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<IApiKeyCache>(sp => sp.GetRequiredService<ApiKeyAuthenticator>());
         services.AddSingleton<ApiKeyUsageFlusher>();

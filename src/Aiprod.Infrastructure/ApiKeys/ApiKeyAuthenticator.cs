@@ -44,28 +44,31 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
     public static readonly RedisChannel Channel = RedisChannel.Literal("aiprod:apikeys:invalidated");
 
     private readonly ConcurrentDictionary<KeyHash, CachedLookup> cache = new();
-    private readonly IServiceScopeFactory scopes;
+    private readonly IApiKeyStore store;
     private readonly ApiKeyUsageRecorder usage;
     private readonly ApiKeyCacheOptions options;
     private readonly TimeProvider clock;
     private readonly ILogger<ApiKeyAuthenticator> logger;
     private readonly IConnectionMultiplexer? redis;
 
+    /// <summary>Bumped by every invalidation, here or from another instance.</summary>
+    private long invalidations;
+
     public ApiKeyAuthenticator(
-        IServiceScopeFactory scopes,
+        IApiKeyStore store,
         ApiKeyUsageRecorder usage,
         ApiKeyCacheOptions options,
         TimeProvider clock,
         ILogger<ApiKeyAuthenticator> logger,
         IConnectionMultiplexer? redis = null)
     {
-        this.scopes = scopes;
+        this.store = store;
         this.usage = usage;
         this.options = options;
         this.clock = clock;
         this.logger = logger;
         this.redis = redis;
-        redis?.GetSubscriber().Subscribe(Channel, (_, message) => cache.TryRemove(KeyHash.FromHex(message.ToString()), out var removed));
+        redis?.GetSubscriber().Subscribe(Channel, (_, message) => Forget(KeyHash.FromHex(message.ToString())));
     }
 
     /// <param name="presented">The key as sent.</param>
@@ -83,14 +86,21 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
         if (!cache.TryGetValue(hash, out var lookup) || lookup.StaleAt <= now)
         {
             var hex = hash.ToHex();
-            lookup = new CachedLookup(await LoadAsync(hex, cancellationToken), hex[..8], now + options.TimeToLive);
-            if (cache.Count >= options.Capacity)
-            {
-                // Crude but bounded: a full cache starts over; the next requests reload what is in use.
-                cache.Clear();
-            }
+            var before = Interlocked.Read(ref invalidations);
+            lookup = new CachedLookup(await store.FindByHashAsync(hex, cancellationToken), hex[..8], now + options.TimeToLive);
 
-            cache[hash] = lookup;
+            // A rotation or revocation that committed while we read has already removed nothing; what we read may
+            // predate it, so it answers this request only and is not cached.
+            if (Interlocked.Read(ref invalidations) == before)
+            {
+                if (cache.Count >= options.Capacity)
+                {
+                    // Crude but bounded: a full cache starts over; the next requests reload what is in use.
+                    cache.Clear();
+                }
+
+                cache[hash] = lookup;
+            }
         }
 
         var key = lookup.Key;
@@ -122,7 +132,7 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
     {
         foreach (var hash in keyHashes)
         {
-            cache.TryRemove(KeyHash.FromHex(hash), out _);
+            Forget(KeyHash.FromHex(hash));
         }
 
         // Without Redis, or if it fails, other instances see the change when their entry's time to live runs out.
@@ -134,13 +144,28 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
 
     public void Dispose() => cache.Clear();
 
-    private async Task<ApiKey?> LoadAsync(string hash, CancellationToken cancellationToken)
+    private void Forget(KeyHash hash)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
-        return await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.KeyHash == hash, cancellationToken);
+        Interlocked.Increment(ref invalidations);
+        cache.TryRemove(hash, out _);
     }
 
     /// <summary>A look-up result, an unknown key included, so a flood of invented keys does not reach the database.</summary>
     private sealed record CachedLookup(ApiKey? Key, string HashPrefix, DateTimeOffset StaleAt);
+}
+
+/// <summary>Where a key is looked up by its hash when the cache does not have it.</summary>
+public interface IApiKeyStore
+{
+    Task<ApiKey?> FindByHashAsync(string keyHash, CancellationToken cancellationToken);
+}
+
+internal sealed class EfApiKeyStore(IServiceScopeFactory scopes) : IApiKeyStore
+{
+    public async Task<ApiKey?> FindByHashAsync(string keyHash, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+        return await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.KeyHash == keyHash, cancellationToken);
+    }
 }
