@@ -26,8 +26,7 @@ internal sealed class SessionRevocationSync(
 {
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        // Before the first request: a restart must not forget a revocation whose access tokens still live.
-        await ReloadAsync(cancellationToken);
+        // Listen first, then load: a revocation published between the two is caught by one or the other.
         if (redis is not null)
         {
             await redis.GetSubscriber().SubscribeAsync(SessionRevocationRegistry.Channel, (_, message) =>
@@ -38,6 +37,9 @@ internal sealed class SessionRevocationSync(
                 }
             });
         }
+
+        // Before the first request: a restart must not forget a revocation whose access tokens still live.
+        await ReloadAsync(cancellationToken);
 
         await base.StartAsync(cancellationToken);
     }
