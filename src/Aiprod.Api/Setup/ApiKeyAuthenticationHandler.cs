@@ -64,19 +64,8 @@ internal sealed class ApiKeyAuthenticationHandler(
             ApiKeyRefusal.Malformed or ApiKeyRefusal.Unknown => ("api_key_invalid", "The API key is not valid (mistyped, truncated or unknown)."),
             _ => ("unauthenticated", "This endpoint needs an API key in the X-API-Key header."),
         };
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = $"ApiKey header=\"{HeaderName}\"";
-        await Context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = Context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status401Unauthorized,
-                Type = ProblemTypes.For(code),
-                Title = "Unauthorized",
-                Detail = detail,
-            },
-        });
+        await Context.WriteProblemAsync(StatusCodes.Status401Unauthorized, code, "Unauthorized", detail);
     }
 
     private void RecordFailure(ApiKeyAuthentication result) =>

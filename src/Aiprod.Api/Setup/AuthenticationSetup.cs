@@ -124,22 +124,10 @@ internal static class AuthenticationSetup
             null when AcceptsApiKeys(context.HttpContext) => ("unauthenticated", "This endpoint needs an access token (Authorization: Bearer) or an API key (X-API-Key)."),
             null => ("unauthenticated", "This endpoint needs an access token: send 'Authorization: Bearer <token>'."),
         };
-        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         context.Response.Headers.WWWAuthenticate = context.AuthenticateFailure is null
             ? "Bearer"
             : $"Bearer error=\"invalid_token\", error_description=\"{detail}\"";
-        var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context.HttpContext,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status401Unauthorized,
-                Type = ProblemTypes.For(code),
-                Title = "Unauthorized",
-                Detail = detail,
-            },
-        });
+        await context.HttpContext.WriteProblemAsync(StatusCodes.Status401Unauthorized, code, "Unauthorized", detail);
     }
 }
 

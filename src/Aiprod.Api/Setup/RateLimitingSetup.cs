@@ -114,17 +114,7 @@ internal static class RateLimitingSetup
         var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status429TooManyRequests,
-                Type = ProblemTypes.For("rate_limited"),
-                Title = "Too many requests.",
-                Detail = $"The rate limit of this endpoint was reached; retry after {seconds} seconds.",
-            },
-        });
+        await http.WriteProblemAsync(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many requests.",
+            $"The rate limit of this endpoint was reached; retry after {seconds} seconds.");
     }
 }

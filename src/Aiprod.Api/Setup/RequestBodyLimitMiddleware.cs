@@ -10,22 +10,12 @@ namespace Aiprod.Api.Setup;
 /// </summary>
 internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, long maxBytes)
 {
-    public async Task InvokeAsync(HttpContext context, IProblemDetailsService problems)
+    public async Task InvokeAsync(HttpContext context)
     {
         if (context.Request.ContentLength > maxBytes)
         {
-            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            await problems.WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails = new ProblemDetails
-                {
-                    Status = StatusCodes.Status413PayloadTooLarge,
-                    Type = ProblemTypes.For("body_too_large"),
-                    Title = "The request body is too large.",
-                    Detail = $"Request bodies are limited to {maxBytes} bytes.",
-                },
-            });
+            await context.WriteProblemAsync(StatusCodes.Status413PayloadTooLarge, "body_too_large", "The request body is too large.",
+                $"Request bodies are limited to {maxBytes} bytes.");
             return;
         }
 
