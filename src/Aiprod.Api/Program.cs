@@ -54,8 +54,13 @@ builder.Services.AddOptions<JobOptions>()
     .Validate(o => o.MaxRetries >= 0 && o.MaxLogLines >= 0 && o.DefaultLeaseSeconds >= 5 && o.MaxLeaseSeconds >= o.DefaultLeaseSeconds,
         "Jobs: retries and log lines cannot be negative; leases are at least 5 s, the maximum at least the default.")
     .ValidateOnStart();
-builder.Services.AddOptions<Aiprod.Api.WebSockets.JobSocketOptions>().Bind(builder.Configuration.GetSection(Aiprod.Api.WebSockets.JobSocketOptions.SectionName));
+builder.Services.AddOptions<Aiprod.Api.WebSockets.JobSocketOptions>()
+    .Bind(builder.Configuration.GetSection(Aiprod.Api.WebSockets.JobSocketOptions.SectionName))
+    .Validate(o => o.MaxSocketsPerUser >= 1 && o.SendTimeout > TimeSpan.Zero,
+        "WebSockets: MaxSocketsPerUser must be at least 1 and SendTimeout positive.")
+    .ValidateOnStart();
 builder.Services.AddSingleton<Aiprod.Api.WebSockets.WebSocketStats>();
+builder.Services.AddSingleton<Aiprod.Api.WebSockets.OpenSocketsPerUser>();
 builder.Services.AddOptions<PasswordGrantOptions>().Bind(builder.Configuration.GetSection("Auth:PasswordGrant"));
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<IRequestContext, HttpRequestContext>();

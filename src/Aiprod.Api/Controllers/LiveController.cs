@@ -2,11 +2,11 @@ using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
 using Aiprod.Api.WebSockets;
 using Aiprod.Application.Abstractions;
-using Aiprod.Application.Jobs.Queries;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Infrastructure.ApiKeys;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 
@@ -16,6 +16,8 @@ namespace Aiprod.Api.Controllers;
 public sealed class LiveController(
     IJobEventBus bus,
     WebSocketStats stats,
+    OpenSocketsPerUser openSockets,
+    IServiceScopeFactory scopes,
     IOptions<JobSocketOptions> options,
     ISessionRevocations revocations,
     ApiKeyAuthenticator keys,
@@ -29,10 +31,13 @@ public sealed class LiveController(
     /// <remarks>
     /// Server messages, JSON: `connected` (the job's state and last `event_id`), then `state_changed`, `progress`
     /// and `log` as they happen, each with `event_id`; `pong`, `status` and `error` in answer to the client.
-    /// Client messages: `ping` and `status`, as plain text or `{"type": "ping"}`. Pass `last_event_id` to receive
-    /// what was missed, replayed from the stored history, before live events. Messages over 64 KB close the
-    /// socket with 1009; an expired token or a revoked key or session closes it with 1008. Browser origins must be
-    /// in `WebSockets:AllowedOrigins`. A token in the URL is redacted from every log line.
+    /// Client messages: `ping` and `status`, as plain text or `{"type": "ping"}`; `status` is answered from the
+    /// events this socket received and read again from the database at most once a second. Pass `last_event_id` to
+    /// receive what was missed, replayed from the stored history, before live events. Messages over 64 KB close the
+    /// socket with 1009; an expired token or a revoked key or session closes it with 1008; a client that stops
+    /// reading is dropped after `WebSockets:SendTimeout`. A user holds at most `WebSockets:MaxSocketsPerUser`
+    /// sockets on an instance. Browser origins must be in `WebSockets:AllowedOrigins`. A token in the URL is
+    /// redacted from every log line.
     /// </remarks>
     /// <param name="jobId">The job.</param>
     /// <param name="lastEventId">The last `event_id` this client saw, to resume without loss.</param>
@@ -40,11 +45,14 @@ public sealed class LiveController(
     /// <response code="400">Not a WebSocket handshake.</response>
     /// <response code="403">A browser origin that is not allowed.</response>
     /// <response code="404">The caller has no job with this id.</response>
+    /// <response code="409">The caller already holds the most sockets allowed on this instance (`socket_limit_reached`); close one first.</response>
     [HttpGet("/ws/job/{job_id:guid}")]
     [Authorize(Policy = "scope:" + ApiKeyScopes.JobsRead)]
+    [EnableRateLimiting(RateLimitPolicies.WsConnect)]
     [ProducesResponseType(StatusCodes.Status101SwitchingProtocols)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     public async Task<IActionResult> Job([FromRoute(Name = "job_id")] Guid jobId, [FromQuery(Name = "last_event_id")] long? lastEventId)
     {
         if (!HttpContext.WebSockets.IsWebSocketRequest)
@@ -59,7 +67,19 @@ public sealed class LiveController(
         }
 
         var owner = User.RequireUserId();
-        var exists = await Sender.Send(new GetJobSnapshotQuery(owner, jobId), HttpContext.RequestAborted);
+        var cap = options.Value.MaxSocketsPerUser;
+        // Taken before the upgrade and released by this using on every way out: refusal, close, abort or error.
+        using var slot = openSockets.TryOpen(owner, cap);
+        if (slot is null)
+        {
+            // 409, not 429: waiting does not help, closing one of the caller's sockets does; and 429 stays the
+            // handshake rate limit's, so a client can tell the two apart.
+            return Problem(Domain.Common.Error.Conflict("socket_limit_reached",
+                $"You already have {cap} job sockets open on this server, the most allowed (WebSockets:MaxSocketsPerUser). Close one first."));
+        }
+
+        var reads = new JobSocketReads(scopes);
+        var exists = await reads.SnapshotAsync(owner, jobId, HttpContext.RequestAborted);
         if (!exists.IsSuccess)
         {
             return Problem(exists.Error);
@@ -76,7 +96,7 @@ public sealed class LiveController(
 
         using var socket = await HttpContext.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.Value.KeepAliveInterval });
         using var connection = stats.Connected(viaKey);
-        var session = new JobSocketSession(socket, owner, jobId, watch, bus, Sender, stats, options.Value, logger);
+        var session = new JobSocketSession(socket, owner, jobId, watch, bus, reads, stats, options.Value, clock, logger);
         try
         {
             await session.RunAsync(lastEventId, HttpContext.RequestAborted);

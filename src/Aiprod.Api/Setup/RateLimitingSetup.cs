@@ -21,6 +21,7 @@ public static class RateLimitPolicies
     public const string CsrfRefresh = "csrf-refresh";
     public const string PublicRead = "public-read";
     public const string AuditLog = "audit-log";
+    public const string WsConnect = "ws-connect";
 
     /// <summary>Requests per window (one minute) from DESIGN.md; each is overridable in configuration.</summary>
     public static IReadOnlyDictionary<string, int> Defaults { get; } = new Dictionary<string, int>
@@ -36,6 +37,7 @@ public static class RateLimitPolicies
         [CsrfRefresh] = 30,
         [PublicRead] = 100,
         [AuditLog] = 20,
+        [WsConnect] = 120,
     };
 }
 

@@ -21,4 +21,16 @@ public sealed class JobSocketOptions
 
     /// <summary>Events queued for a slow client before it is disconnected (it resumes with <c>last_event_id</c>).</summary>
     public int SendQueueCapacity { get; set; } = 10_000;
+
+    /// <summary>
+    /// Sockets one user may hold open on this instance at once; the next handshake gets 409. Each socket holds a
+    /// subscription, buffers and a place in every fan-out of its job, so one account must not be able to take them all.
+    /// </summary>
+    public int MaxSocketsPerUser { get; set; } = 100;
+
+    /// <summary>
+    /// How long one send may wait for a client that stopped reading (its TCP window full) before the socket is
+    /// aborted. Without it the send waits forever: the queue limit is only checked between sends.
+    /// </summary>
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

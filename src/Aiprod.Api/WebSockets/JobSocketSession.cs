@@ -6,8 +6,6 @@ using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Jobs.Dtos;
-using Aiprod.Application.Jobs.Queries;
-using Mediator;
 
 namespace Aiprod.Api.WebSockets;
 
@@ -28,11 +26,19 @@ internal sealed class JobSocketSession(
     Guid jobId,
     ICredentialWatch credential,
     IJobEventBus bus,
-    ISender sender,
+    JobSocketReads reads,
     WebSocketStats stats,
     JobSocketOptions options,
+    TimeProvider clock,
     ILogger logger)
 {
+    /// <summary>
+    /// <c>status</c> is answered from what this socket knows (its last read, then its events); the database is asked
+    /// again at most this often, so a client that sends <c>status</c> in a loop costs one query a second, not one per
+    /// message. The read catches what no event brought (a Redis message lost between instances).
+    /// </summary>
+    public static readonly TimeSpan StatusRefreshInterval = TimeSpan.FromSeconds(1);
+
     public static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -46,12 +52,25 @@ internal sealed class JobSocketSession(
         FullMode = BoundedChannelFullMode.DropWrite,
     });
 
+    // Written before the loops start, then only by the send loop: no lock.
     private long lastSent;
+    private JobSnapshotDto known = null!;
+    private DateTimeOffset knownReadAt;
+
     private volatile bool overflowed;
+
+    // Armed for each send; cancels it (and with it the socket) when the client has not taken it in time.
+    private CancellationTokenSource sendDeadline = null!;
+    private CancellationToken sendToken;
 
     public async Task RunAsync(long? lastEventId, CancellationToken aborted)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        using var deadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, clock);
+        using var send = CancellationTokenSource.CreateLinkedTokenSource(cts.Token, deadline.Token);
+        sendDeadline = deadline;
+        sendToken = send.Token;
+
         // Subscribe before reading the state, so nothing committed in between is missed; duplicates are skipped by id.
         using var subscription = bus.Subscribe(jobId, e =>
         {
@@ -61,21 +80,23 @@ internal sealed class JobSocketSession(
             }
         });
 
-        var snapshot = await sender.Send(new GetJobSnapshotQuery(ownerId, jobId), cts.Token);
+        var snapshot = await reads.SnapshotAsync(ownerId, jobId, cts.Token);
         if (!snapshot.IsSuccess)
         {
             await CloseAsync(WebSocketCloseStatus.PolicyViolation, "The job is gone.", cts.Token);
             return;
         }
 
-        await SendAsync(new { type = "connected", job_id = jobId, status = snapshot.Value.Status, progress = snapshot.Value.Progress, event_id = snapshot.Value.LastEventId, updated_at = snapshot.Value.UpdatedAt }, cts.Token);
-        lastSent = snapshot.Value.LastEventId;
-        if (lastEventId is { } resumeAfter && resumeAfter < snapshot.Value.LastEventId)
+        known = snapshot.Value;
+        knownReadAt = clock.GetUtcNow();
+        await SendAsync(new { type = "connected", job_id = jobId, status = known.Status, progress = known.Progress, event_id = known.LastEventId, updated_at = known.UpdatedAt });
+        lastSent = known.LastEventId;
+        if (lastEventId is { } resumeAfter && resumeAfter < known.LastEventId)
         {
-            var missed = await sender.Send(new GetJobEventsQuery(ownerId, jobId, resumeAfter), cts.Token);
+            var missed = await reads.EventsAfterAsync(ownerId, jobId, resumeAfter, cts.Token);
             foreach (var e in missed.Value ?? [])
             {
-                await SendAsync(e, cts.Token);
+                await SendAsync(e);
                 lastSent = Math.Max(lastSent, e.EventId);
             }
         }
@@ -89,9 +110,9 @@ internal sealed class JobSocketSession(
         {
             await Task.WhenAll(sending, receiving, watching);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ChannelClosedException or IOException)
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ChannelClosedException or IOException or ObjectDisposedException)
         {
-            // The socket ended; whichever loop noticed first has already closed it.
+            // The socket ended; whichever loop noticed first has already closed or aborted it.
         }
     }
 
@@ -105,18 +126,59 @@ internal sealed class JobSocketSession(
                 return;
             }
 
-            if (message is JobEventDto e)
+            switch (message)
             {
-                if (e.EventId <= lastSent)
-                {
+                case JobEventDto e when e.EventId <= lastSent:
                     continue;
-                }
+                case JobEventDto e:
+                    lastSent = e.EventId;
+                    Remember(e);
+                    await SendAsync(e);
+                    break;
+                case StatusRequest:
+                    await SendAsync(await StatusAsync(cancellationToken));
+                    break;
+                default:
+                    await SendAsync(message);
+                    break;
+            }
+        }
+    }
 
-                lastSent = e.EventId;
+    private void Remember(JobEventDto e)
+    {
+        // A database read may already be ahead of an event still in the queue; never step back to it.
+        if (e.EventId > known.LastEventId)
+        {
+            known = known with
+            {
+                Status = e.Type == "state_changed" && e.Status is { } status ? status : known.Status,
+                Progress = e.Progress ?? known.Progress,
+                LastEventId = e.EventId,
+                UpdatedAt = e.At,
+            };
+        }
+    }
+
+    private async Task<object> StatusAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        if (now - knownReadAt >= StatusRefreshInterval)
+        {
+            var fresh = await reads.SnapshotAsync(ownerId, jobId, cancellationToken);
+            if (!fresh.IsSuccess)
+            {
+                return new { type = "error", message = "The job is gone." };
             }
 
-            await SendAsync(message, cancellationToken);
+            knownReadAt = now;
+            if (fresh.Value.LastEventId >= known.LastEventId)
+            {
+                known = fresh.Value;
+            }
         }
+
+        return new { type = "status", job_id = jobId, status = known.Status, progress = known.Progress, event_id = known.LastEventId, updated_at = known.UpdatedAt };
     }
 
     private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
@@ -150,22 +212,20 @@ internal sealed class JobSocketSession(
             }
             while (!result.EndOfMessage);
 
-            await AnswerAsync(result.MessageType == WebSocketMessageType.Text ? Encoding.UTF8.GetString(message.WrittenSpan) : null, cancellationToken);
+            Answer(result.MessageType == WebSocketMessageType.Text ? Encoding.UTF8.GetString(message.WrittenSpan) : null);
         }
     }
 
-    private async Task AnswerAsync(string? text, CancellationToken cancellationToken)
+    private void Answer(string? text)
     {
         switch (MessageType(text))
         {
             case "ping":
-                Enqueue(new { type = "pong", at = DateTimeOffset.UtcNow });
+                Enqueue(new { type = "pong", at = clock.GetUtcNow() });
                 break;
             case "status":
-                var snapshot = await sender.Send(new GetJobSnapshotQuery(ownerId, jobId), cancellationToken);
-                Enqueue(snapshot.IsSuccess
-                    ? new { type = "status", job_id = jobId, status = snapshot.Value.Status, progress = snapshot.Value.Progress, event_id = snapshot.Value.LastEventId, updated_at = snapshot.Value.UpdatedAt }
-                    : (object)new { type = "error", message = "The job is gone." });
+                // Answered by the send loop, in order with the events before it, from the state they leave.
+                Enqueue(StatusRequest.Instance);
                 break;
             default:
                 stats.Error();
@@ -221,10 +281,24 @@ internal sealed class JobSocketSession(
         }
     }
 
-    private async Task SendAsync(object message, CancellationToken cancellationToken)
+    private async Task SendAsync(object message)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(message, message.GetType(), Json);
-        await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+        sendDeadline.CancelAfter(options.SendTimeout);
+        try
+        {
+            await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, sendToken);
+        }
+        catch (Exception ex) when (sendDeadline.IsCancellationRequested)
+        {
+            // A client that stopped reading: its TCP window is full and this send would wait forever.
+            socket.Abort();
+            stats.Error();
+            logger.LogInformation("Dropped a job socket whose client read nothing for {Timeout}", options.SendTimeout);
+            throw new OperationCanceledException("The client stopped reading.", ex, sendToken);
+        }
+
+        sendDeadline.CancelAfter(Timeout.InfiniteTimeSpan);
         stats.Sent();
     }
 
@@ -232,14 +306,28 @@ internal sealed class JobSocketSession(
     {
         if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
+            // A close frame waits behind a blocked send and for the same full window: bounded the same way.
+            using var timeout = new CancellationTokenSource(options.SendTimeout, clock);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             try
             {
-                await socket.CloseOutputAsync(status, reason, cancellationToken);
+                await socket.CloseOutputAsync(status, reason, linked.Token);
             }
             catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
             {
+                if (timeout.IsCancellationRequested)
+                {
+                    socket.Abort();
+                }
+
                 logger.LogDebug(ex, "Closing a job socket failed");
             }
         }
+    }
+
+    /// <summary>A client's <c>status</c>, answered in the send loop.</summary>
+    private sealed class StatusRequest
+    {
+        public static readonly StatusRequest Instance = new();
     }
 }

@@ -2,8 +2,14 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Security.Cryptography;
 using Aiprod.Application.Accounts.Commands.PromoteToAdmin;
 using Mediator;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -47,7 +53,7 @@ public static class JobTestKit
         Assert.True((await scope.ServiceProvider.GetRequiredService<ISender>().Send(new PromoteToAdminCommand(email))).IsSuccess);
     }
 
-    public static async Task<WebSocket> ConnectAsync(AiprodApiFactory factory, string jobId, string? accessToken = null, string? apiKey = null, long? lastEventId = null, string? origin = null)
+    public static async Task<WebSocket> ConnectAsync(WebApplicationFactory<Program> factory, string jobId, string? accessToken = null, string? apiKey = null, long? lastEventId = null, string? origin = null)
     {
         var client = factory.Server.CreateWebSocketClient();
         client.ConfigureRequest = request =>
@@ -75,6 +81,71 @@ public static class JobTestKit
 
         var uri = new Uri(factory.Server.BaseAddress, $"ws/job/{jobId}" + (query.Count > 0 ? "?" + string.Join('&', query) : string.Empty));
         return await client.ConnectAsync(new UriBuilder(uri) { Scheme = "ws" }.Uri, CancellationToken.None);
+    }
+
+    /// <summary>A host on loopback Kestrel, for tests that need real TCP sockets (a full window, a dropped connection).</summary>
+    public static Uri StartOnKestrel(this AiprodApiFactory factory)
+    {
+        factory.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        factory.StartServer();
+        return new Uri(factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+    }
+
+    /// <summary>
+    /// A real <see cref="ClientWebSocket"/> over TCP, or the handshake's status when it is refused. A
+    /// <paramref name="receiveBufferBytes"/> fixes the client's TCP receive window (no autotuning), so a client that
+    /// stops reading fills it after a few kilobytes.
+    /// </summary>
+    public static async Task<(ClientWebSocket? Socket, HttpStatusCode Status)> ConnectOverTcpAsync(Uri server, string jobId, string accessToken, int? receiveBufferBytes = null)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                if (receiveBufferBytes is { } bytes)
+                {
+                    tcp.ReceiveBufferSize = bytes;
+                }
+
+                try
+                {
+                    await tcp.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new NetworkStream(tcp, ownsSocket: true);
+                }
+                catch
+                {
+                    tcp.Dispose();
+                    throw;
+                }
+            },
+        };
+        using var invoker = new HttpMessageInvoker(handler);
+        var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        var uri = new UriBuilder(new Uri(server, $"ws/job/{jobId}?access_token={Uri.EscapeDataString(accessToken)}")) { Scheme = "ws" }.Uri;
+        try
+        {
+            await socket.ConnectAsync(uri, invoker, TestContext.Current.CancellationToken);
+            return (socket, HttpStatusCode.SwitchingProtocols);
+        }
+        catch (WebSocketException)
+        {
+            var status = socket.HttpStatusCode;
+            socket.Dispose();
+            return (null, status);
+        }
+    }
+
+    /// <summary>A WebSocket handshake sent as a plain request, to read the body of a refusal.</summary>
+    public static Task<HttpResponseMessage> HandshakeAsync(this HttpClient client, string jobId, string accessToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/ws/job/{jobId}?access_token={Uri.EscapeDataString(accessToken)}");
+        request.Headers.Connection.Add("Upgrade");
+        request.Headers.Upgrade.Add(new ProductHeaderValue("websocket"));
+        request.Headers.Add("Sec-WebSocket-Version", "13");
+        request.Headers.Add("Sec-WebSocket-Key", Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)));
+        return client.SendAsync(request);
     }
 
     /// <summary>The next JSON message, or null when the server closed the socket. Bounded: a missing message fails the test, never hangs it.</summary>

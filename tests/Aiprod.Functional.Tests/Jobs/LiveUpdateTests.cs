@@ -82,6 +82,21 @@ public sealed class LiveUpdateTests(SqliteApiFixture fixture) : IClassFixture<Sq
     }
 
     [Fact]
+    public async Task Status_AfterAWorkerClaims_SaysRunning()
+    {
+        var (client, token, worker, job) = await JobAsync();
+        using var socket = await JobTestKit.ConnectAsync(fixture.Factory, job, accessToken: token);
+        await socket.ReceiveTypeAsync("connected");
+
+        await client.ClaimAsync(worker);
+        await socket.SendTextAsync("status");
+
+        var status = await socket.ReceiveTypeAsync("status");
+        Assert.Equal("running", status.Str("status"));
+        Assert.Equal(2, status["event_id"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task AMessageOver64Kb_ClosesTheSocketWith1009()
     {
         var (_, token, _, job) = await JobAsync();

@@ -1,0 +1,66 @@
+namespace Aiprod.Api.WebSockets;
+
+/// <summary>
+/// Open job sockets per user on this instance, for <see cref="JobSocketOptions.MaxSocketsPerUser"/>. Counted here,
+/// not in Redis: a count shared between instances would leak the sockets of an instance that dies, and a user
+/// spread over N instances holds at most N times the cap, which is still bounded.
+/// </summary>
+public sealed class OpenSocketsPerUser
+{
+    private readonly Dictionary<Guid, int> open = [];
+    private readonly Lock gate = new();
+
+    /// <summary>A slot released when disposed, or null when the user already holds <paramref name="cap"/> sockets.</summary>
+    public IDisposable? TryOpen(Guid userId, int cap)
+    {
+        lock (gate)
+        {
+            var count = open.GetValueOrDefault(userId);
+            if (count >= cap)
+            {
+                return null;
+            }
+
+            open[userId] = count + 1;
+        }
+
+        return new Slot(this, userId);
+    }
+
+    public int OpenBy(Guid userId)
+    {
+        lock (gate)
+        {
+            return open.GetValueOrDefault(userId);
+        }
+    }
+
+    private void Release(Guid userId)
+    {
+        lock (gate)
+        {
+            var count = open[userId] - 1;
+            if (count == 0)
+            {
+                open.Remove(userId);
+            }
+            else
+            {
+                open[userId] = count;
+            }
+        }
+    }
+
+    private sealed class Slot(OpenSocketsPerUser owner, Guid userId) : IDisposable
+    {
+        private int released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref released, 1) == 0)
+            {
+                owner.Release(userId);
+            }
+        }
+    }
+}
