@@ -10,7 +10,8 @@ for p in bench/Aiprod.Bench.Http bench/Aiprod.Bench.WebSockets; do
 done
 ulimit -n "$(ulimit -Hn)" || true
 dotnet bench/Aiprod.Bench.Http/bin/Release/net10.0/Aiprod.Bench.Http.dll --port "$port" --out "$out" \
-  --RateLimits:Enabled=false --WebSockets:CredentialCheckInterval=00:00:30 >"$out/host.log" 2>&1 &
+  --RateLimits:Enabled=false --WebSockets:CredentialCheckInterval=00:00:30 \
+  --WebSockets:MaxSocketsPerUser=1000000 >"$out/host.log" 2>&1 &  # every bench socket is one user's
 host=$!
 trap 'kill $host 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do [ -f "$out/ready" ] && break; sleep 1; done

@@ -294,7 +294,7 @@ internal sealed class JobSocketSession(
             // A client that stopped reading: its TCP window is full and this send would wait forever.
             socket.Abort();
             stats.Error();
-            logger.LogInformation("Dropped a job socket whose client read nothing for {Timeout}", options.SendTimeout);
+            logger.LogInformation("Dropped a job socket whose client took nothing for {Timeout}", options.SendTimeout);
             throw new OperationCanceledException("The client stopped reading.", ex, sendToken);
         }
 

@@ -153,6 +153,10 @@ public sealed class SocketCapTests : IAsyncDisposable
         var stats = factory.Services.GetRequiredService<WebSocketStats>();
         for (var round = 0; round < 3; round++)
         {
+            // A refused handshake (another user's job) gives its slot back too.
+            Assert.Equal(HttpStatusCode.NotFound, (await JobTestKit.ConnectOverTcpAsync(server, users[1].Job, users[0].Token)).Status);
+            Assert.Equal(0, open.OpenBy(users[0].Id));
+
             var attempts = await Task.WhenAll(users.SelectMany(u => Enumerable.Range(0, AttemptsPerUser).Select(async _ =>
                 (User: u.Id, Result: await JobTestKit.ConnectOverTcpAsync(server, u.Job, u.Token)))));
 
