@@ -12,7 +12,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace Aiprod.Infrastructure;
 
@@ -87,10 +86,15 @@ public static class DependencyInjection
         services.AddSingleton<LocalJobSubscribers>();
         services.AddHostedService<LeaseExpiryService>();
 
-        var redis = configuration["Redis:Configuration"];
-        if (!string.IsNullOrWhiteSpace(redis))
+        var redis = configuration.GetSection(RedisOptions.SectionName);
+        services.AddOptions<RedisOptions>()
+            .Bind(redis)
+            .Validate(o => o.OperationTimeout >= TimeSpan.FromMilliseconds(10) && o.ConnectTimeout >= TimeSpan.FromMilliseconds(10), "Redis:OperationTimeout and Redis:ConnectTimeout must be at least 10 ms.")
+            .Validate(o => o.BreakDuration >= TimeSpan.FromMilliseconds(500), "Redis:BreakDuration must be at least 500 ms.")
+            .ValidateOnStart();
+        if (!string.IsNullOrWhiteSpace(redis[nameof(RedisOptions.Configuration)]))
         {
-            services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
+            services.AddRedisCircuit();
             services.AddSingleton<IJobEventBus, RedisJobEventBus>();
             services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
         }
@@ -98,6 +102,7 @@ public static class DependencyInjection
         {
             services.AddSingleton<IJobEventBus, InProcessJobEventBus>();
         }
+
         return services;
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 
 namespace Aiprod.Functional.Tests.Infrastructure;
 
@@ -11,10 +12,12 @@ namespace Aiprod.Functional.Tests.Infrastructure;
 public sealed class RedisServer : IAsyncLifetime
 {
     private Process? process;
+    private int port;
 
     public string? UnavailableReason { get; private set; }
 
-    public int Port { get; private set; }
+    /// <summary>The loopback port to listen on; a free one when not set.</summary>
+    public int Port { get => port; init => port = value; }
 
     public string Configuration => $"127.0.0.1:{Port},abortConnect=false";
 
@@ -29,7 +32,11 @@ public sealed class RedisServer : IAsyncLifetime
             return;
         }
 
-        Port = FreePort();
+        if (port == 0)
+        {
+            port = FreePort();
+        }
+
         process = Process.Start(new ProcessStartInfo(binary, $"--port {Port} --bind 127.0.0.1 --save \"\" --appendonly no --protected-mode yes")
         {
             RedirectStandardOutput = true,
@@ -53,6 +60,37 @@ public sealed class RedisServer : IAsyncLifetime
         UnavailableReason = $"redis-server did not start on port {Port}.";
     }
 
+    /// <summary>A free loopback port with nothing listening on it (yet).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>A stalled Redis: the server stops answering every client (<c>CLIENT PAUSE … ALL</c>) for the given time.</summary>
+    public async Task PauseAsync(TimeSpan duration)
+    {
+        using var connection = new TcpClient();
+        await connection.ConnectAsync(IPAddress.Loopback, Port);
+        var stream = connection.GetStream();
+        var ms = ((long)duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"*4\r\n$6\r\nCLIENT\r\n$5\r\nPAUSE\r\n${ms.Length}\r\n{ms}\r\n$3\r\nALL\r\n"));
+        var reply = new byte[64];
+        var read = await stream.ReadAsync(reply);
+        Assert.StartsWith("+OK", Encoding.ASCII.GetString(reply, 0, read), StringComparison.Ordinal);
+    }
+
+    /// <summary>A dead Redis: the server is killed by its PID.</summary>
+    public void Kill()
+    {
+        if (process is { HasExited: false })
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(5000);
+        }
+    }
+
     public ValueTask DisposeAsync()
     {
         if (process is { HasExited: false })
@@ -63,12 +101,5 @@ public sealed class RedisServer : IAsyncLifetime
 
         process?.Dispose();
         return ValueTask.CompletedTask;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
