@@ -62,7 +62,7 @@ public sealed class RedisCircuit
 
     private const double FailureRatio = 0.5;
     private const int MinimumThroughput = 3;
-    private static readonly TimeSpan SamplingDuration = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan SamplingDuration = TimeSpan.FromSeconds(2);
 
     private readonly ResiliencePipeline pipeline;
     private readonly RedisCircuitState state;

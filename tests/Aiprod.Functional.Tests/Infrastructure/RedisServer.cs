@@ -81,6 +81,33 @@ public sealed class RedisServer : IAsyncLifetime
         Assert.StartsWith("+OK", Encoding.ASCII.GetString(reply, 0, read), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A slow but living Redis, as an overloaded one: a script keeps the server busy for <paramref name="each"/>,
+    /// again and again until disposed, so every command waits up to that long, and is then answered.
+    /// </summary>
+    public IAsyncDisposable KeepBusy(TimeSpan each)
+    {
+        const string script = "local s = redis.call('TIME') local start = s[1] * 1000000 + s[2] "
+            + "repeat local t = redis.call('TIME') until (t[1] * 1000000 + t[2]) - start >= tonumber(ARGV[1])";
+        var micros = ((long)(each.TotalMilliseconds * 1000)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var command = Encoding.ASCII.GetBytes(
+            $"*4\r\n$4\r\nEVAL\r\n${script.Length}\r\n{script}\r\n$1\r\n0\r\n${micros.Length}\r\n{micros}\r\n");
+        var stop = new CancellationTokenSource();
+        var loop = Task.Run(async () =>
+        {
+            using var connection = new TcpClient();
+            await connection.ConnectAsync(IPAddress.Loopback, Port);
+            var stream = connection.GetStream();
+            var reply = new byte[256];
+            while (!stop.IsCancellationRequested)
+            {
+                await stream.WriteAsync(command);
+                _ = await stream.ReadAsync(reply);
+            }
+        });
+        return new Busy(stop, loop);
+    }
+
     /// <summary>A dead Redis: the server is killed by its PID.</summary>
     public void Kill()
     {
@@ -101,5 +128,15 @@ public sealed class RedisServer : IAsyncLifetime
 
         process?.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    private sealed class Busy(CancellationTokenSource stop, Task loop) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await stop.CancelAsync();
+            await loop;
+            stop.Dispose();
+        }
     }
 }
