@@ -89,8 +89,12 @@ public static class DependencyInjection
         var redis = configuration.GetSection(RedisOptions.SectionName);
         services.AddOptions<RedisOptions>()
             .Bind(redis)
-            .Validate(o => o.OperationTimeout >= TimeSpan.FromMilliseconds(10) && o.ConnectTimeout >= TimeSpan.FromMilliseconds(10), "Redis:OperationTimeout and Redis:ConnectTimeout must be at least 10 ms.")
-            .Validate(o => o.BreakDuration >= TimeSpan.FromMilliseconds(500), "Redis:BreakDuration must be at least 500 ms.")
+            // Polly's ranges (and StackExchange.Redis' int milliseconds), checked at start, not when a request first builds the pipeline.
+            .Validate(o => o.OperationTimeout >= TimeSpan.FromMilliseconds(10) && o.OperationTimeout <= TimeSpan.FromDays(1)
+                && o.ConnectTimeout >= TimeSpan.FromMilliseconds(10) && o.ConnectTimeout <= TimeSpan.FromDays(1),
+                "Redis:OperationTimeout and Redis:ConnectTimeout must be between 10 ms and a day.")
+            .Validate(o => o.BreakDuration >= TimeSpan.FromMilliseconds(500) && o.BreakDuration <= TimeSpan.FromDays(1),
+                "Redis:BreakDuration must be between 500 ms and a day.")
             .ValidateOnStart();
         if (!string.IsNullOrWhiteSpace(redis[nameof(RedisOptions.Configuration)]))
         {
