@@ -82,6 +82,7 @@ builder.Services.AddControllers(o =>
     });
 builder.Services.AddAiprodProblemDetails();
 builder.Services.AddAiprodAuthentication();
+builder.Services.AddAiprodForwardedHeaders(builder.Configuration);
 builder.Services.AddAiprodRateLimiting(builder.Configuration);
 builder.Services.AddAiprodSecurityHeaders();
 builder.Services.AddAiprodSwagger();
@@ -103,6 +104,7 @@ if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOn
     await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
 }
 
+app.UseAiprodForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseSecurityHeaders();

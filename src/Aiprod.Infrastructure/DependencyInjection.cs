@@ -12,7 +12,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace Aiprod.Infrastructure;
 
@@ -87,10 +86,19 @@ public static class DependencyInjection
         services.AddSingleton<LocalJobSubscribers>();
         services.AddHostedService<LeaseExpiryService>();
 
-        var redis = configuration["Redis:Configuration"];
-        if (!string.IsNullOrWhiteSpace(redis))
+        var redis = configuration.GetSection(RedisOptions.SectionName);
+        services.AddOptions<RedisOptions>()
+            .Bind(redis)
+            // Polly's ranges (and StackExchange.Redis' int milliseconds), checked at start, not when a request first builds the pipeline.
+            .Validate(o => o.OperationTimeout >= TimeSpan.FromMilliseconds(10) && o.OperationTimeout <= TimeSpan.FromDays(1)
+                && o.ConnectTimeout >= TimeSpan.FromMilliseconds(10) && o.ConnectTimeout <= TimeSpan.FromDays(1),
+                "Redis:OperationTimeout and Redis:ConnectTimeout must be between 10 ms and a day.")
+            .Validate(o => o.BreakDuration >= TimeSpan.FromMilliseconds(500) && o.BreakDuration <= TimeSpan.FromDays(1),
+                "Redis:BreakDuration must be between 500 ms and a day.")
+            .ValidateOnStart();
+        if (!string.IsNullOrWhiteSpace(redis[nameof(RedisOptions.Configuration)]))
         {
-            services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
+            services.AddRedisCircuit();
             services.AddSingleton<IJobEventBus, RedisJobEventBus>();
             services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
         }
@@ -98,6 +106,7 @@ public static class DependencyInjection
         {
             services.AddSingleton<IJobEventBus, InProcessJobEventBus>();
         }
+
         return services;
     }
 

@@ -1,21 +1,23 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using StackExchange.Redis;
 
 namespace Aiprod.Infrastructure;
 
-/// <summary>Ready only if Redis answers a PING: without it, instances would stop sharing revocations and live events.</summary>
-internal sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
+/// <summary>
+/// Degraded, not unhealthy, when Redis does not answer: the instance still serves correctly on its own (limits per
+/// instance, revocations and live events through their backstops), so it must stay in the load balancer's rotation.
+/// </summary>
+internal sealed class RedisHealthCheck(RedisCircuit redis) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        try
+        if (redis.IsOpen)
         {
-            var latency = await redis.GetDatabase().PingAsync();
-            return HealthCheckResult.Healthy($"PING {latency.TotalMilliseconds:F1} ms");
+            return HealthCheckResult.Degraded("Redis failed repeatedly and is being skipped.");
         }
-        catch (RedisException ex)
-        {
-            return HealthCheckResult.Unhealthy("Redis does not answer.", ex);
-        }
+
+        var ping = await redis.TryAsync(r => r.GetDatabase().PingAsync(), "a health check PING");
+        return ping.Answered
+            ? HealthCheckResult.Healthy($"PING {ping.Value.TotalMilliseconds:F1} ms")
+            : HealthCheckResult.Degraded("Redis does not answer.");
     }
 }

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Infrastructure.ApiKeys;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
 
@@ -14,7 +13,7 @@ public sealed class ApiKeyAuthenticatorTests
     private readonly string key = ApiKeyFormat.Create(RandomNumberGenerator.GetBytes(32));
 
     private ApiKeyAuthenticator Authenticator() =>
-        new(store, new ApiKeyUsageRecorder(), new ApiKeyCacheOptions(), clock, NullLogger<ApiKeyAuthenticator>.Instance);
+        new(store, new ApiKeyUsageRecorder(), new ApiKeyCacheOptions(), clock);
 
     private ApiKey Stored() =>
         ApiKey.Issue(Guid.NewGuid(), "ci", [ApiKeyScopes.JobsRead], ApiKeyFormat.Hash(key), ApiKeyFormat.DisplayPrefix(key), clock.GetUtcNow(), TimeSpan.FromDays(90));

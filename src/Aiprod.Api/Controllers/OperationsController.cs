@@ -33,9 +33,12 @@ public sealed class OperationsController(HealthCheckService health, SigningKeySt
     [ProducesResponseType<HealthReportDto>(StatusCodes.Status200OK)]
     public IActionResult Live() => Ok(new HealthReportDto("healthy", new Dictionary<string, string>()));
 
-    /// <summary>Readiness: the database (and Redis, when configured) answer.</summary>
-    /// <response code="200">Every dependency answers.</response>
-    /// <response code="503">A dependency does not answer.</response>
+    /// <summary>
+    /// Readiness: the database (and Redis, when configured) answer. Without Redis an instance still serves (limits
+    /// count per instance, other instances learn of changes through the backstops), so it stays ready, "degraded".
+    /// </summary>
+    /// <response code="200">Every dependency answers ("healthy"), or all but Redis ("degraded").</response>
+    /// <response code="503">The database does not answer.</response>
     [HttpGet("/health/ready")]
     [ProducesResponseType<HealthReportDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<HealthReportDto>(StatusCodes.Status503ServiceUnavailable)]
@@ -45,7 +48,7 @@ public sealed class OperationsController(HealthCheckService health, SigningKeySt
         var body = new HealthReportDto(
             report.Status.ToString().ToLowerInvariant(),
             report.Entries.ToDictionary(e => e.Key, e => e.Value.Status.ToString().ToLowerInvariant()));
-        return report.Status == HealthStatus.Healthy ? Ok(body) : StatusCode(StatusCodes.Status503ServiceUnavailable, body);
+        return report.Status == HealthStatus.Unhealthy ? StatusCode(StatusCodes.Status503ServiceUnavailable, body) : Ok(body);
     }
 
     /// <summary>The public keys that verify our access tokens (RFC 7517), for other services.</summary>

@@ -20,6 +20,8 @@ internal static class AuthenticationSetup
 
     public const string TokenOrKeyScheme = "TokenOrApiKey";
 
+    private const string RequestScheme = "RequestCredential";
+
     /// <summary>A GPU worker: an API key holding <c>pipeline:worker</c>.</summary>
     public const string WorkerPolicy = "worker";
 
@@ -31,15 +33,22 @@ internal static class AuthenticationSetup
 
     public static IServiceCollection AddAiprodAuthentication(this IServiceCollection services)
     {
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = JwtBearerDefaults.AuthenticationScheme;
+                // UseAuthentication runs before the rate limiter, which counts per user: a key caller must be known
+                // by then, or every key behind one address would share that address's budget.
+                o.DefaultAuthenticateScheme = RequestScheme;
+            })
             .AddJwtBearer()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             // Endpoints open to tokens and keys authenticate once, with the scheme the request's headers name.
             .AddPolicyScheme(TokenOrKeyScheme, "Access token or API key", o => o.ForwardDefaultSelector = ctx =>
-                ctx.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName) && !ctx.Request.Headers.ContainsKey("Authorization")
-                    && !ctx.Request.Query.ContainsKey("access_token")
-                    ? ApiKeyAuthenticationHandler.SchemeName
-                    : JwtBearerDefaults.AuthenticationScheme);
+                NamesApiKey(ctx) ? ApiKeyAuthenticationHandler.SchemeName : JwtBearerDefaults.AuthenticationScheme)
+            // The same, but a key only where the endpoint takes keys: elsewhere it is neither used nor counted as a use.
+            // The result is cached per request, so the endpoint's own policy does not authenticate the key again.
+            .AddPolicyScheme(RequestScheme, "The request's own credential", o => o.ForwardDefaultSelector = ctx =>
+                NamesApiKey(ctx) && AcceptsApiKeys(ctx) ? ApiKeyAuthenticationHandler.SchemeName : JwtBearerDefaults.AuthenticationScheme);
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<SigningKeyStore, IOptions<JwtOptions>, CachingJsonWebTokenHandler>((o, keys, jwt, handler) =>
             {
@@ -104,9 +113,13 @@ internal static class AuthenticationSetup
         return Task.CompletedTask;
     }
 
+    private static bool NamesApiKey(HttpContext context) =>
+        context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName) && !context.Request.Headers.ContainsKey("Authorization")
+            && !context.Request.Query.ContainsKey("access_token");
+
     private static bool AcceptsApiKeys(HttpContext context) =>
         context.GetEndpoint()?.Metadata.GetOrderedMetadata<Microsoft.AspNetCore.Authorization.IAuthorizeData>()
-            .Any(a => a.Policy is { } policy && (policy == ApiKeyPolicy || policy.StartsWith("scope:", StringComparison.Ordinal))) == true;
+            .Any(a => a.Policy is { } policy && (policy is ApiKeyPolicy or WorkerPolicy || policy.StartsWith("scope:", StringComparison.Ordinal))) == true;
 
     /// <summary>401 as problem details that say why, with the RFC 6750 WWW-Authenticate header.</summary>
     private static async Task WriteChallengeAsync(JwtBearerChallengeContext context)

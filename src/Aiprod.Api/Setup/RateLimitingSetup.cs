@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Aiprod.Api.Http;
+using Aiprod.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -69,39 +70,47 @@ internal static class RateLimitingSetup
             o.OnRejected = WriteRejectionAsync;
             foreach (var policy in RateLimitPolicies.Defaults.Keys)
             {
-                var permits = settings.PermitsFor(policy);
-                o.AddPolicy(policy, context =>
-                {
-                    if (!settings.Enabled)
-                    {
-                        return RateLimitPartition.GetNoLimiter(string.Empty);
-                    }
-
-                    // With Redis, one counter for all instances; without, this instance's own window.
-                    var key = PartitionKey(context);
-                    var redis = context.RequestServices.GetService<StackExchange.Redis.IConnectionMultiplexer>();
-                    return redis is null
-                        ? RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
-                        {
-                            PermitLimit = permits,
-                            Window = settings.Window,
-                            QueueLimit = 0,
-                            AutoReplenishment = true,
-                        })
-                        : RateLimitPartition.Get(key, k => new RedisFixedWindowRateLimiter(
-                            redis,
-                            policy + ":" + k,
-                            permits,
-                            settings.Window,
-                            context.RequestServices.GetRequiredService<TimeProvider>(),
-                            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger<RedisFixedWindowRateLimiter>()));
-                });
+                o.AddPolicy(policy, context => Partition(policy, settings, context));
             }
         });
         return services;
     }
 
-    /// <summary>Per caller: the authenticated user, else the client address.</summary>
+    /// <summary>
+    /// With Redis, one counter for all instances; without, this instance's own window. Either way a partition is
+    /// dropped once idle (<see cref="RateLimiter.IdleDuration"/>), so callers that come and go do not pile up.
+    /// </summary>
+    internal static RateLimitPartition<string> Partition(string policy, RateLimitOptions settings, HttpContext context)
+    {
+        if (!settings.Enabled)
+        {
+            return RateLimitPartition.GetNoLimiter(string.Empty);
+        }
+
+        var permits = settings.PermitsFor(policy);
+        var key = PartitionKey(context);
+        var redis = context.RequestServices.GetService<RedisCircuit>();
+        return redis is null
+            ? RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = permits,
+                Window = settings.Window,
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            })
+            : RateLimitPartition.Get(key, k => new RedisFixedWindowRateLimiter(
+                redis,
+                policy + ":" + k,
+                permits,
+                settings.Window,
+                context.RequestServices.GetRequiredService<TimeProvider>()));
+    }
+
+    /// <summary>
+    /// Per caller: the authenticated user (an access token, or an API key acting for its owner; the key scheme runs
+    /// before the limiter for the endpoints that take keys), else the client address, which is the proxy's
+    /// <c>X-Forwarded-For</c> only when the proxy is trusted (<see cref="ForwardedHeadersSetup"/>).
+    /// </summary>
     internal static string PartitionKey(HttpContext context)
     {
         var subject = context.User.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;

@@ -4,7 +4,6 @@ using Aiprod.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace Aiprod.Infrastructure.ApiKeys;
@@ -48,8 +47,7 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
     private readonly ApiKeyUsageRecorder usage;
     private readonly ApiKeyCacheOptions options;
     private readonly TimeProvider clock;
-    private readonly ILogger<ApiKeyAuthenticator> logger;
-    private readonly IConnectionMultiplexer? redis;
+    private readonly RedisCircuit? redis;
 
     /// <summary>Bumped by every invalidation, here or from another instance.</summary>
     private long invalidations;
@@ -59,16 +57,16 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
         ApiKeyUsageRecorder usage,
         ApiKeyCacheOptions options,
         TimeProvider clock,
-        ILogger<ApiKeyAuthenticator> logger,
-        IConnectionMultiplexer? redis = null)
+        RedisCircuit? redis = null)
     {
         this.store = store;
         this.usage = usage;
         this.options = options;
         this.clock = clock;
-        this.logger = logger;
         this.redis = redis;
-        redis?.GetSubscriber().Subscribe(Channel, (_, message) => Forget(KeyHash.FromHex(message.ToString())));
+        // Built on a request path (the first key presented): fire-and-forget registers the handler without waiting on
+        // Redis; the multiplexer subscribes whenever it is (re)connected.
+        redis?.Connection.GetSubscriber().Subscribe(Channel, (_, message) => Forget(KeyHash.FromHex(message.ToString())), CommandFlags.FireAndForget);
     }
 
     /// <param name="presented">The key as sent.</param>
@@ -138,7 +136,7 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
         // Without Redis, or if it fails, other instances see the change when their entry's time to live runs out.
         if (redis is not null && keyHashes.Count > 0)
         {
-            await redis.TryPublishAsync(Channel, keyHashes.Select(h => (RedisValue)h), logger, "API key invalidations");
+            await redis.TryPublishAsync(Channel, keyHashes.Select(h => (RedisValue)h), "API key invalidations");
         }
     }
 

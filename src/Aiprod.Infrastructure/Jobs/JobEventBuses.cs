@@ -86,15 +86,15 @@ public sealed class RedisJobEventBus : IJobEventBus
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly LocalJobSubscribers subscribers;
-    private readonly IConnectionMultiplexer redis;
-    private readonly ILogger<RedisJobEventBus> logger;
+    private readonly RedisCircuit redis;
 
-    public RedisJobEventBus(LocalJobSubscribers subscribers, IConnectionMultiplexer redis, ILogger<RedisJobEventBus> logger)
+    public RedisJobEventBus(LocalJobSubscribers subscribers, RedisCircuit redis, ILogger<RedisJobEventBus> logger)
     {
         this.subscribers = subscribers;
         this.redis = redis;
-        this.logger = logger;
-        redis.GetSubscriber().Subscribe(Channel).OnMessage(message =>
+        // Built on a request path (the first publish or socket): fire-and-forget registers the queue at once without
+        // waiting on Redis; the multiplexer subscribes whenever it is (re)connected. The queue keeps the order.
+        redis.Connection.GetSubscriber().Subscribe(Channel, CommandFlags.FireAndForget).OnMessage(message =>
         {
             try
             {
@@ -115,7 +115,7 @@ public sealed class RedisJobEventBus : IJobEventBus
 
     // If Redis fails, the events are still committed: a subscriber that reconnects with last_event_id replays them.
     public Task PublishAsync(IReadOnlyList<JobEventDto> events, CancellationToken cancellationToken) =>
-        redis.TryPublishAsync(Channel, events.Select(e => (RedisValue)JsonSerializer.Serialize(e, Json)), logger, "job events");
+        redis.TryPublishAsync(Channel, events.Select(e => (RedisValue)JsonSerializer.Serialize(e, Json)), "job events");
 
     public IDisposable Subscribe(Guid jobId, Action<JobEventDto> handler) => subscribers.Add(jobId, handler);
 }

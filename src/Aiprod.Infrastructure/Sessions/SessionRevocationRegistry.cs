@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Aiprod.Application.Abstractions;
 using Aiprod.Infrastructure.Tokens;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -17,8 +16,7 @@ namespace Aiprod.Infrastructure.Sessions;
 public sealed class SessionRevocationRegistry(
     TimeProvider clock,
     IOptions<JwtOptions> jwt,
-    ILogger<SessionRevocationRegistry> logger,
-    IConnectionMultiplexer? redis = null) : ISessionRevocations
+    RedisCircuit? redis = null) : ISessionRevocations
 {
     public static readonly RedisChannel Channel = RedisChannel.Literal("aiprod:sessions:revoked");
 
@@ -41,7 +39,7 @@ public sealed class SessionRevocationRegistry(
         // Without Redis, or if it fails, other instances pick the revocation up on their next database reload.
         if (redis is not null)
         {
-            await redis.TryPublishAsync(Channel, sessionIds.Select(id => (RedisValue)id.ToString("N")), logger, "session revocations");
+            await redis.TryPublishAsync(Channel, sessionIds.Select(id => (RedisValue)id.ToString("N")), "session revocations");
         }
     }
 

@@ -20,22 +20,17 @@ internal sealed class SessionRevocationSync(
     SessionRevocationRegistry registry,
     IServiceScopeFactory scopes,
     IOptions<SessionRevocationOptions> options,
+    IOptions<RedisOptions> redisOptions,
     TimeProvider clock,
     ILogger<SessionRevocationSync> logger,
-    IConnectionMultiplexer? redis = null) : BackgroundService
+    RedisCircuit? redis = null) : BackgroundService
 {
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // Listen first, then load: a revocation published between the two is caught by one or the other.
         if (redis is not null)
         {
-            await redis.GetSubscriber().SubscribeAsync(SessionRevocationRegistry.Channel, (_, message) =>
-            {
-                if (Guid.TryParseExact(message.ToString(), "N", out var id))
-                {
-                    registry.Remember(id, clock.GetUtcNow());
-                }
-            });
+            await SubscribeAsync(redis, cancellationToken);
         }
 
         // Before the first request: a restart must not forget a revocation whose access tokens still live.
@@ -58,6 +53,30 @@ internal sealed class SessionRevocationSync(
             {
                 logger.LogWarning(ex, "Reloading session revocations failed; retrying in {Interval}", options.Value.ReloadInterval);
             }
+        }
+    }
+
+    /// <summary>
+    /// A stalled or dead Redis must not stop the start: the wait is bounded, and the handler stays registered, so
+    /// the multiplexer subscribes it once Redis answers; until then the periodic reload covers other instances.
+    /// </summary>
+    private async Task SubscribeAsync(RedisCircuit redis, CancellationToken cancellationToken)
+    {
+        var subscribing = redis.Connection.GetSubscriber().SubscribeAsync(SessionRevocationRegistry.Channel, (_, message) =>
+        {
+            if (Guid.TryParseExact(message.ToString(), "N", out var id))
+            {
+                registry.Remember(id, clock.GetUtcNow());
+            }
+        });
+        try
+        {
+            await subscribing.WaitAsync(redisOptions.Value.OperationTimeout, TimeProvider.System, cancellationToken);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            subscribing.ObserveFailure();
+            logger.LogWarning(ex, "Could not subscribe to session revocations on Redis yet; relying on the reload every {Interval} until it answers", options.Value.ReloadInterval);
         }
     }
 

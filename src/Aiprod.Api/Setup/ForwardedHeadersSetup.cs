@@ -1,0 +1,56 @@
+using System.Net;
+using Microsoft.AspNetCore.HttpOverrides;
+
+namespace Aiprod.Api.Setup;
+
+/// <summary>Configuration section <c>ForwardedHeaders</c>: the reverse proxies whose <c>X-Forwarded-For</c> is believed.</summary>
+public sealed class TrustedProxyOptions
+{
+    public const string SectionName = "ForwardedHeaders";
+
+    /// <summary>Addresses of trusted proxies, e.g. <c>10.0.0.5</c>.</summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
+    /// <summary>Networks of trusted proxies in CIDR form, e.g. <c>10.0.0.0/24</c>.</summary>
+    public List<string> TrustedNetworks { get; set; } = [];
+}
+
+/// <summary>
+/// The client address (rate limits of anonymous callers, audit) is the connection's, unless the connection comes
+/// from a configured trusted proxy: then it is the nearest address in <c>X-Forwarded-For</c> that is not itself a
+/// trusted proxy. Anyone can send the header, so without a configured proxy it is ignored altogether.
+/// </summary>
+internal static class ForwardedHeadersSetup
+{
+    public static IServiceCollection AddAiprodForwardedHeaders(this IServiceCollection services, IConfiguration configuration)
+    {
+        var trusted = configuration.GetSection(TrustedProxyOptions.SectionName).Get<TrustedProxyOptions>() ?? new TrustedProxyOptions();
+        var proxies = trusted.TrustedProxies.Select(p => IPAddress.TryParse(p, out var address)
+            ? address
+            : throw new InvalidOperationException($"ForwardedHeaders:TrustedProxies: '{p}' is not an IP address.")).ToList();
+        var networks = trusted.TrustedNetworks.Select(n => System.Net.IPNetwork.TryParse(n, out var network)
+            ? network
+            : throw new InvalidOperationException($"ForwardedHeaders:TrustedNetworks: '{n}' is not a network in CIDR form (10.0.0.0/24).")).ToList();
+        services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // The framework trusts loopback by default; only what is configured is trusted here.
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            proxies.ForEach(o.KnownProxies.Add);
+            networks.ForEach(o.KnownIPNetworks.Add);
+            // Walk back through every trusted hop (a CDN in front of a load balancer), stopping at the first untrusted one.
+            o.ForwardLimit = null;
+        });
+        services.AddSingleton(new TrustedProxyList(proxies.Count + networks.Count > 0));
+        return services;
+    }
+
+    public static IApplicationBuilder UseAiprodForwardedHeaders(this IApplicationBuilder app)
+    {
+        // With no proxy configured the middleware would trust every sender (it checks proxies only when some are known).
+        return app.ApplicationServices.GetRequiredService<TrustedProxyList>().Any ? app.UseForwardedHeaders() : app;
+    }
+
+    private sealed record TrustedProxyList(bool Any);
+}

@@ -1,0 +1,231 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Registry;
+using Polly.Timeout;
+using StackExchange.Redis;
+
+namespace Aiprod.Infrastructure;
+
+/// <summary>Configuration section <c>Redis</c>.</summary>
+public sealed class RedisOptions
+{
+    public const string SectionName = "Redis";
+
+    /// <summary>StackExchange.Redis connection string; empty means no Redis (one instance, everything in memory).</summary>
+    public string Configuration { get; set; } = string.Empty;
+
+    /// <summary>How long one command (a rate-limit count, a publish, a ping) may take before it counts as a failure.</summary>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long a (re)connection attempt may take; connecting happens in the background, never on a request.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long the circuit stays open (Redis skipped by every caller) before one call probes it again.</summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Options for StackExchange.Redis that keep a stalled or dead server from holding anyone up.</summary>
+    public ConfigurationOptions ToConnectionOptions()
+    {
+        var options = ConfigurationOptions.Parse(Configuration);
+        // The API starts, and serves, without Redis; the multiplexer keeps reconnecting in the background.
+        options.AbortOnConnectFail = false;
+        options.ConnectTimeout = (int)ConnectTimeout.TotalMilliseconds;
+        options.AsyncTimeout = (int)OperationTimeout.TotalMilliseconds;
+        options.SyncTimeout = (int)OperationTimeout.TotalMilliseconds;
+        // By default commands queue while disconnected until their timeout; failing at once lets the circuit open
+        // and callers fall back without each of them waiting first.
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        return options;
+    }
+}
+
+/// <summary>What a command through <see cref="RedisCircuit"/> came back with: its value, or nothing because Redis did not answer.</summary>
+public readonly record struct RedisAnswer<T>(bool Answered, T? Value)
+{
+    public static RedisAnswer<T> None => default;
+}
+
+/// <summary>
+/// The way to Redis for everything on a request path (rate-limit counts, publishes after a commit, the readiness
+/// ping). Each command gets <see cref="RedisOptions.OperationTimeout"/>; when Redis fails repeatedly the circuit
+/// opens and, for <see cref="RedisOptions.BreakDuration"/>, every caller is answered "no answer" at once instead of
+/// waiting on it, then one call probes it. A failure is never an exception to the caller: rate limits fall back
+/// to counting per instance, and what a publish announced is already committed and reaches the other instances
+/// through the backstops (the periodic revocation reload, the key cache's time to live, replay of job events).
+/// </summary>
+public sealed class RedisCircuit
+{
+    public const string PipelineName = "aiprod-redis";
+
+    private const double FailureRatio = 0.5;
+    private const int MinimumThroughput = 3;
+    private static readonly TimeSpan SamplingDuration = TimeSpan.FromSeconds(2);
+
+    private readonly ResiliencePipeline pipeline;
+    private readonly RedisCircuitState state;
+    private readonly ILogger<RedisCircuit> logger;
+
+    public RedisCircuit(
+        IConnectionMultiplexer connection,
+        ResiliencePipelineProvider<string> pipelines,
+        RedisCircuitState state,
+        ILogger<RedisCircuit> logger)
+    {
+        Connection = connection;
+        pipeline = pipelines.GetPipeline(PipelineName);
+        this.state = state;
+        this.logger = logger;
+    }
+
+    public IConnectionMultiplexer Connection { get; }
+
+    /// <summary>
+    /// True while Redis is skipped: callers decide on their own without asking it. False again once the break is
+    /// over, so that the next call goes through the pipeline and probes Redis (the circuit leaves "open" only then).
+    /// </summary>
+    public bool IsOpen => state.IsOpen;
+
+    /// <summary>The circuit breaker in front of a per-command timeout; timeouts count as failures.</summary>
+    public static void Configure(ResiliencePipelineBuilder builder, RedisOptions options, RedisCircuitState state, ILogger logger)
+    {
+        // Network timeouts are real time, whatever clock the host runs on (tests step a fake one for business time).
+        builder.TimeProvider = TimeProvider.System;
+        builder
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                FailureRatio = FailureRatio,
+                MinimumThroughput = MinimumThroughput,
+                SamplingDuration = SamplingDuration,
+                BreakDuration = options.BreakDuration,
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsRedisFailure),
+                OnOpened = args =>
+                {
+                    state.Opened(args.BreakDuration);
+                    logger.LogWarning(
+                        "Redis is failing; skipping it for {BreakDuration}: rate limits count per instance, publishes are left to the backstops",
+                        args.BreakDuration);
+                    return ValueTask.CompletedTask;
+                },
+                OnClosed = _ =>
+                {
+                    state.Closed();
+                    logger.LogInformation("Redis answers again");
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .AddTimeout(options.OperationTimeout);
+    }
+
+    /// <summary>Runs one command, or answers <see cref="RedisAnswer{T}.None"/> when Redis fails, is too slow, or is being skipped.</summary>
+    public async ValueTask<RedisAnswer<T>> TryAsync<T>(Func<IConnectionMultiplexer, Task<T>> command, string what)
+    {
+        if (IsOpen)
+        {
+            logger.LogDebug("Redis is being skipped; not sending {What}", what);
+            return RedisAnswer<T>.None;
+        }
+
+        try
+        {
+            var value = await pipeline.ExecuteAsync(
+                static async (s, cancellationToken) => await WithinAsync(s.command(s.Connection), cancellationToken),
+                (command, Connection),
+                CancellationToken.None);
+            return new RedisAnswer<T>(true, value);
+        }
+        catch (BrokenCircuitException)
+        {
+            // Opened meanwhile, or half-open with its one probe under way.
+            logger.LogDebug("Redis is being skipped; not sending {What}", what);
+            return RedisAnswer<T>.None;
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            logger.LogWarning(ex, "Redis did not answer {What}", what);
+            return RedisAnswer<T>.None;
+        }
+    }
+
+    /// <summary>Publishes each message on the channel, pipelined (so in order) as one command to the circuit.</summary>
+    public async Task<bool> TryPublishAsync(RedisChannel channel, IEnumerable<RedisValue> messages, string what)
+    {
+        var batch = messages.ToArray();
+        if (batch.Length == 0)
+        {
+            return true;
+        }
+
+        var answer = await TryAsync(
+            async redis =>
+            {
+                var subscriber = redis.GetSubscriber();
+                await Task.WhenAll(batch.Select(m => subscriber.PublishAsync(channel, m)));
+                return true;
+            },
+            what);
+        return answer.Answered;
+    }
+
+    /// <summary>
+    /// StackExchange.Redis notices its own timeouts only on a heartbeat about once a second, and its commands take
+    /// no cancellation token: the command is awaited only until the pipeline's timeout cancels, then abandoned.
+    /// </summary>
+    private static async Task<T> WithinAsync<T>(Task<T> command, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await command.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (!command.IsCompleted)
+        {
+            command.ObserveFailure();
+            throw;
+        }
+    }
+
+    private static bool IsRedisFailure(Exception ex) => ex is RedisException or TimeoutException or TimeoutRejectedException;
+}
+
+/// <summary>
+/// Until when the circuit is open. Polly's own state stays "open" after the break until a call is attempted, so
+/// callers that skip Redis on "open" would never let the probe through: they read this instead.
+/// </summary>
+public sealed class RedisCircuitState
+{
+    private long openUntil;
+
+    public bool IsOpen => TimeProvider.System.GetTimestamp() < Interlocked.Read(ref openUntil);
+
+    internal void Opened(TimeSpan breakDuration) =>
+        Interlocked.Exchange(ref openUntil, TimeProvider.System.GetTimestamp() + (long)(breakDuration.TotalSeconds * TimeProvider.System.TimestampFrequency));
+
+    internal void Closed() => Interlocked.Exchange(ref openUntil, 0);
+}
+
+/// <summary>Registers the connection and the circuit in front of it.</summary>
+internal static class RedisRegistration
+{
+    public static void AddRedisCircuit(this IServiceCollection services)
+    {
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
+            ConnectionMultiplexer.Connect(sp.GetRequiredService<IOptions<RedisOptions>>().Value.ToConnectionOptions()));
+        services.AddSingleton<RedisCircuitState>();
+        services.AddResilienceEnricher();
+        services.AddResiliencePipeline(RedisCircuit.PipelineName, (builder, context) => RedisCircuit.Configure(
+            builder,
+            context.ServiceProvider.GetRequiredService<IOptions<RedisOptions>>().Value,
+            context.ServiceProvider.GetRequiredService<RedisCircuitState>(),
+            context.ServiceProvider.GetRequiredService<ILogger<RedisCircuit>>()));
+        services.AddSingleton<RedisCircuit>();
+    }
+}
+
+internal static class AbandonedTasks
+{
+    /// <summary>Observes the eventual failure of a task no one awaits any more, so it is not reported as unobserved.</summary>
+    public static void ObserveFailure(this Task task) =>
+        _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+}
