@@ -23,6 +23,11 @@ internal static class ProblemDetailsSetup
             ctx.ProblemDetails.Extensions[TraceIdKey] = Activity.Current?.TraceId.ToString() ?? ctx.HttpContext.TraceIdentifier;
             ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.Path;
             ctx.ProblemDetails.Detail ??= DefaultDetail(ctx.HttpContext, ctx.ProblemDetails.Status);
+            // MVC titles only the statuses it maps (not 423, for one); every problem gets its status's name.
+            if (string.IsNullOrEmpty(ctx.ProblemDetails.Title) && ctx.ProblemDetails.Status is { } status)
+            {
+                ctx.ProblemDetails.Title = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+            }
         });
         services.AddExceptionHandler<GlobalExceptionHandler>();
         services.Configure<ApiBehaviorOptions>(o => o.InvalidModelStateResponseFactory = ModelStateProblem);
