@@ -62,7 +62,7 @@ public sealed class AccessTokenTests : IDisposable
         var user = User.Register(email, null, "hash", clock.GetUtcNow());
         var session = Guid.NewGuid();
 
-        var token = issuer.Issue(user, session);
+        var token = issuer.Issue(user, session, null);
 
         var jwt = new JsonWebToken(token.Token);
         Assert.Equal("at+jwt", jwt.Typ);
@@ -83,6 +83,25 @@ public sealed class AccessTokenTests : IDisposable
             ValidateLifetime = false,
         });
         Assert.True(validation.IsValid, validation.Exception?.Message);
+    }
+
+    [Theory]
+    [InlineData(300.0, 300)]     // the session ends in 5 minutes: so does the token
+    [InlineData(300.7, 300)]     // exp is rounded down, never past the session's end
+    [InlineData(3600.0, 900)]    // the session outlives the usual 15 minutes: the usual lifetime
+    [InlineData(-5.0, 0)]        // a session already over: exp is iat, never before it
+    public void Expiry_IsCappedAtTheEndOfTheSession(double sessionEndsInSeconds, int expectedLifetimeSeconds)
+    {
+        using var store = Store();
+        var issuer = new JwtAccessTokenIssuer(store, Options.Create(new JwtOptions()), clock);
+        Email.TryCreate("ann@example.com", out var email);
+        var user = User.Register(email, null, "hash", clock.GetUtcNow());
+
+        var token = issuer.Issue(user, Guid.NewGuid(), clock.GetUtcNow().AddSeconds(sessionEndsInSeconds));
+
+        var jwt = new JsonWebToken(token.Token);
+        Assert.Equal(clock.GetUtcNow().AddSeconds(expectedLifetimeSeconds).UtcDateTime, jwt.ValidTo);
+        Assert.Equal(jwt.ValidTo, token.ExpiresAt.UtcDateTime);
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
