@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Aiprod.Domain.Users;
 using Aiprod.Infrastructure.Tokens;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -31,6 +32,56 @@ public sealed class AccessTokenTests : IDisposable
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
         }
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public void KeyFiles_AreOwnerOnly_FromTheMomentTheyExist()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "Unix file modes only.");
+        var path = Path.Combine(folder, "created");
+
+        using (SigningKeyStore.CreateOwnerOnly(path))
+        {
+            // Nothing written yet, no chmod yet: the mode is already the final one.
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        }
+    }
+
+    [Theory]
+    [InlineData(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)]
+    [InlineData(UnixFileMode.UserRead | UnixFileMode.GroupRead)]
+    [InlineData(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherWrite)]
+    [UnsupportedOSPlatform("windows")]
+    public void AnExistingKeyFile_OpenToOthers_StopsTheStart_WithWhatToDo(UnixFileMode mode)
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "Unix file modes only.");
+        using (Store())
+        {
+        }
+
+        var file = Path.Combine(folder, SigningKeyStore.KeyFileName);
+        File.SetUnixFileMode(file, mode);
+
+        var refused = Assert.Throws<InvalidOperationException>(() => Store());
+        Assert.Contains(file, refused.Message, StringComparison.Ordinal);
+        Assert.Contains("chmod 600", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("PRIVATE KEY", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public void AnOwnerOnlyKeyFile_IsAccepted()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "Unix file modes only.");
+        using (Store())
+        {
+        }
+
+        File.SetUnixFileMode(Path.Combine(folder, SigningKeyStore.KeyFileName), UnixFileMode.UserRead);
+
+        using var again = Store();
+        Assert.NotNull(again.SecurityKey);
     }
 
     [Fact]
