@@ -70,12 +70,16 @@ builder.Services.AddControllers(o =>
         // Every answer is JSON: drop the text/plain formatter so the documented media types are the real ones.
         o.OutputFormatters.RemoveType<Microsoft.AspNetCore.Mvc.Formatters.StringOutputFormatter>();
         o.ModelBinderProviders.Insert(0, new SnakeCaseEnumModelBinderProvider());
+        o.ModelValidatorProviders.Add(new NonNullableItemsValidatorProvider());
     })
     .AddJsonOptions(o =>
     {
         o.JsonSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         o.JsonSerializerOptions.DictionaryKeyPolicy = null;
-        o.JsonSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        // Enums by their names only, as in query strings: a number is not a preset.
+        o.JsonSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        // The web defaults read "12" as 12; a string where a number belongs is a wrong type, refused like any other.
+        o.JsonSerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         o.JsonSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         // Parser messages name CLR types; the 400 we send names the field instead.
         o.AllowInputFormatterExceptionMessages = false;

@@ -51,6 +51,11 @@ public static class DependencyInjection
         }
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<PasswordHashingOptions>()
+            .Bind(configuration.GetSection(PasswordHashingOptions.SectionName))
+            .Validate(o => o.Iterations >= PasswordHashingOptions.MinimumIterations,
+                $"{PasswordHashingOptions.SectionName}:Iterations must be at least {PasswordHashingOptions.MinimumIterations} (OWASP recommends {PasswordHashingOptions.RecommendedIterations} for PBKDF2-HMAC-SHA512).")
+            .ValidateOnStart();
         services.AddSingleton<IPasswordHasher, IdentityPasswordHasher>();
         services.AddSingleton<SigningKeyStore>();
         services.AddScoped<IAccessTokenIssuer, JwtAccessTokenIssuer>();

@@ -34,7 +34,7 @@ public sealed class LoginCommandHandlerTests
         hasher.Verify("stored-hash", Password).Returns(PasswordCheck.Succeeded);
         hasher.Verify("stored-hash", Arg.Is<string>(p => p != Password)).Returns(PasswordCheck.Failed);
         generator.Generate().Returns(new NewRefreshToken("refresh", "0123456789abcdef"));
-        tokens.Issue(Arg.Any<User>(), Arg.Any<Guid?>()).Returns(ci =>
+        tokens.Issue(Arg.Any<User>(), Arg.Any<Guid?>(), Arg.Any<DateTimeOffset?>()).Returns(ci =>
             new AccessToken("jwt", clock.GetUtcNow(), clock.GetUtcNow().AddMinutes(15)));
     }
 
@@ -76,7 +76,7 @@ public sealed class LoginCommandHandlerTests
         hasher.Received(1).VerifyAgainstDecoy(Password);
         Assert.False(unknown.IsSuccess);
         Assert.Equal(wrong.Error, unknown.Error);
-        tokens.DidNotReceiveWithAnyArgs().Issue(default!, default);
+        tokens.DidNotReceiveWithAnyArgs().Issue(default!, default, default);
         audit.Received(1).Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.LoginFailed && e.Target == "nobody@example.com"));
     }
 
@@ -104,7 +104,7 @@ public sealed class LoginCommandHandlerTests
         Assert.Equal(LoginCommandHandler.InvalidCredentials, result.Error);
         // The hash is still computed, so a locked account answers in the same time as any other.
         hasher.Received(1).Verify("stored-hash", Password);
-        tokens.DidNotReceiveWithAnyArgs().Issue(default!, default);
+        tokens.DidNotReceiveWithAnyArgs().Issue(default!, default, default);
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public sealed class RefreshTokensCommandHandlerTests
         generator.Generate().Returns(_ => new NewRefreshToken(Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N")));
         tokens.FindByHashAsync("presented-hash", Arg.Any<CancellationToken>()).Returns(token);
         users.FindByIdAsync(user.Id, Arg.Any<CancellationToken>()).Returns(user);
-        accessTokens.Issue(user, family.Id).Returns(new AccessToken("jwt", clock.GetUtcNow(), clock.GetUtcNow().AddMinutes(15)));
+        accessTokens.Issue(user, family.Id, family.ExpiresAt).Returns(new AccessToken("jwt", clock.GetUtcNow(), clock.GetUtcNow().AddMinutes(15)));
     }
 
     private RefreshTokensCommandHandler Handler() => new(
@@ -88,7 +88,7 @@ public sealed class RefreshTokensCommandHandlerTests
         winnerView.Redeem(clock.GetUtcNow(), options.ReuseLeeway);
         tokens.FindByHashAsync("presented-hash", Arg.Any<CancellationToken>()).Returns(token, winnerView);
         users.FindByIdAsync(user.Id, Arg.Any<CancellationToken>()).Returns(user);
-        accessTokens.Issue(user, Arg.Any<Guid?>()).Returns(new AccessToken("jwt", clock.GetUtcNow(), clock.GetUtcNow().AddMinutes(15)));
+        accessTokens.Issue(user, Arg.Any<Guid?>(), Arg.Any<DateTimeOffset?>()).Returns(new AccessToken("jwt", clock.GetUtcNow(), clock.GetUtcNow().AddMinutes(15)));
 
         var result = await Handler().Handle(new RefreshTokensCommand("presented"), TestContext.Current.CancellationToken);
 
@@ -123,7 +123,7 @@ public sealed class RefreshTokensCommandHandlerTests
         tokens.FindByHashAsync("presented-hash", Arg.Any<CancellationToken>()).Returns(_ =>
             RefreshTokenFamily.Start(user.Id, clock.GetUtcNow(), options.ToPolicy(), null, null).Issue("presented-hash", null, clock.GetUtcNow(), options.ToPolicy()).Value);
         users.FindByIdAsync(user.Id, Arg.Any<CancellationToken>()).Returns(user);
-        accessTokens.Issue(user, Arg.Any<Guid?>()).Returns(new AccessToken("jwt", clock.GetUtcNow(), clock.GetUtcNow().AddMinutes(15)));
+        accessTokens.Issue(user, Arg.Any<Guid?>(), Arg.Any<DateTimeOffset?>()).Returns(new AccessToken("jwt", clock.GetUtcNow(), clock.GetUtcNow().AddMinutes(15)));
 
         await Assert.ThrowsAsync<ConcurrencyConflictException>(async () =>
             await Handler().Handle(new RefreshTokensCommand("presented"), TestContext.Current.CancellationToken));

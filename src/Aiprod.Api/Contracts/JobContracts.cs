@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Aiprod.Domain.Jobs;
 
@@ -18,7 +19,7 @@ public sealed record ClaimJobRequest(int? LeaseSeconds);
 /// <summary>A progress report; renews the lease.</summary>
 /// <param name="Progress">Percent done, 0 to 100. <example>40</example></param>
 /// <param name="Message">What is happening now. <example>Rendering scene 2 of 5</example></param>
-public sealed record ProgressRequest(int Progress, string? Message);
+public sealed record ProgressRequest([Required] int? Progress, string? Message);
 
 /// <summary>One log line.</summary>
 /// <param name="Level">`debug`, `info`, `warning` or `error`. <example>info</example></param>
@@ -32,7 +33,7 @@ public sealed record AppendLogsRequest(IReadOnlyList<LogLine> Lines);
 /// <summary>The job is done.</summary>
 /// <param name="Output">What was produced, as a JSON object, e.g. `{"video_url": "s3://bucket/job.mp4", "frames": 720}`.</param>
 /// <param name="ExecutionTimeMs">How long the work took; measured from the claim when left out. <example>93500</example></param>
-public sealed record CompleteJobRequest(JsonElement Output, long? ExecutionTimeMs);
+public sealed record CompleteJobRequest([Required] JsonElement? Output, long? ExecutionTimeMs);
 
 /// <summary>The job failed.</summary>
 /// <param name="ErrorMessage">What went wrong. <example>CUDA out of memory at scene 3</example></param>

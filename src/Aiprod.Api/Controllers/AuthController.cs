@@ -143,11 +143,14 @@ public sealed class AuthController : ApiControllerBase
 
     /// <summary>Changes the caller's password and ends every session, this one included.</summary>
     /// <response code="204">Changed; log in again with the new password.</response>
+    /// <remarks>A wrong current password counts toward the account's lockout, like a failed login, and is audited.</remarks>
     /// <response code="400">The current password is wrong, or the new one breaks the policy.</response>
+    /// <response code="423">The account is locked after repeated wrong passwords; try again later.</response>
     [HttpPost("change-password")]
     [Authorize]
     [Consumes("application/json")]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status423Locked, "application/problem+json")]
     public async Task<IActionResult> ChangePassword(ChangePasswordRequest request, CancellationToken cancellationToken)
     {
         var result = await Sender.Send(new ChangePasswordCommand(User.RequireUserId(), request.CurrentPassword, request.NewPassword), cancellationToken);

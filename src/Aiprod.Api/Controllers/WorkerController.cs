@@ -40,7 +40,7 @@ public sealed class WorkerController : ApiControllerBase
     [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     public async Task<IActionResult> Progress([FromRoute(Name = "job_id")] Guid jobId, ProgressRequest request, CancellationToken cancellationToken) =>
-        ToActionResult(await Sender.Send(new ReportProgressCommand(WorkerKeyId, jobId, request.Progress, request.Message), cancellationToken), Ok);
+        ToActionResult(await Sender.Send(new ReportProgressCommand(WorkerKeyId, jobId, request.Progress!.Value, request.Message), cancellationToken), Ok);
 
     /// <summary>Appends log lines.</summary>
     [HttpPost("jobs/{job_id:guid}/logs")]
@@ -56,7 +56,7 @@ public sealed class WorkerController : ApiControllerBase
     [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     public async Task<IActionResult> Complete([FromRoute(Name = "job_id")] Guid jobId, CompleteJobRequest request, CancellationToken cancellationToken) =>
-        ToActionResult(await Sender.Send(new CompleteJobCommand(WorkerKeyId, jobId, request.Output, request.ExecutionTimeMs), cancellationToken), Ok);
+        ToActionResult(await Sender.Send(new CompleteJobCommand(WorkerKeyId, jobId, request.Output!.Value, request.ExecutionTimeMs), cancellationToken), Ok);
 
     /// <summary>Fails the job with an error (audited).</summary>
     [HttpPost("jobs/{job_id:guid}/fail")]

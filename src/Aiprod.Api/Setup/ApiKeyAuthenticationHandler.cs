@@ -26,12 +26,20 @@ internal sealed class ApiKeyAuthenticationHandler(
     public const string KeyIdClaim = "key_id";
     public const string ScopeClaim = "scope";
     private const string RefusalItem = "aiprod.api_key_refusal";
+    private const string DuplicatedHeader = "duplicated";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (!Request.Headers.TryGetValue(HeaderName, out var values) || values.Count == 0 || string.IsNullOrEmpty(values[0]))
         {
             return AuthenticateResult.NoResult();
+        }
+
+        if (values.Count > 1)
+        {
+            // Which of two keys is meant? A proxy and this handler could each pick a different one: refuse both.
+            Context.Items[RefusalItem] = DuplicatedHeader;
+            return AuthenticateResult.Fail("More than one X-API-Key header.");
         }
 
         var result = await authenticator.AuthenticateAsync(values[0]!, Context.RequestAborted);
@@ -55,9 +63,10 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        var refusal = Context.Items.TryGetValue(RefusalItem, out var value) ? value as ApiKeyRefusal? : null;
-        var (code, detail) = refusal switch
+        var value = Context.Items.TryGetValue(RefusalItem, out var item) ? item : null;
+        var (code, detail) = value switch
         {
+            DuplicatedHeader => ("api_key_invalid", "Send one X-API-Key header holding one key."),
             ApiKeyRefusal.Expired => ("api_key_expired", "The API key has expired; create or rotate a key."),
             ApiKeyRefusal.Revoked => ("api_key_revoked", "The API key was revoked."),
             ApiKeyRefusal.Rotated => ("api_key_rotated", "The API key was replaced by rotation and its grace period is over; use the new key."),

@@ -22,11 +22,41 @@ internal static class ProblemDetailsSetup
             ctx.ProblemDetails.Extensions.Remove("traceId");
             ctx.ProblemDetails.Extensions[TraceIdKey] = Activity.Current?.TraceId.ToString() ?? ctx.HttpContext.TraceIdentifier;
             ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.Path;
+            ctx.ProblemDetails.Detail ??= DefaultDetail(ctx.HttpContext, ctx.ProblemDetails.Status);
+            // MVC titles only the statuses it maps (not 423, for one); every problem gets its status's name.
+            if (string.IsNullOrEmpty(ctx.ProblemDetails.Title) && ctx.ProblemDetails.Status is { } status)
+            {
+                ctx.ProblemDetails.Title = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+            }
         });
         services.AddExceptionHandler<GlobalExceptionHandler>();
         services.Configure<ApiBehaviorOptions>(o => o.InvalidModelStateResponseFactory = ModelStateProblem);
         return services;
     }
+
+    /// <summary>
+    /// What the framework's own answers (no route, wrong method, wrong media type, a missing role or scope) leave
+    /// unsaid: every problem tells the caller what to change.
+    /// </summary>
+    private static string? DefaultDetail(HttpContext context, int? status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "The request could not be read.",
+        StatusCodes.Status401Unauthorized => "This endpoint needs credentials.",
+        StatusCodes.Status403Forbidden => "The credentials are valid but do not allow this: the endpoint needs another role, or an API key with another scope.",
+        StatusCodes.Status404NotFound when context.GetEndpoint() is null =>
+            $"Nothing answers {context.Request.Method} at this path. Check the path; ids in paths are GUIDs.",
+        StatusCodes.Status404NotFound => "The resource does not exist.",
+        StatusCodes.Status405MethodNotAllowed => $"This path does not accept {context.Request.Method}.",
+        StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
+        StatusCodes.Status415UnsupportedMediaType =>
+            $"Send the body as {AcceptedMediaTypes(context)}, with a Content-Type header that says so.",
+        _ => null,
+    };
+
+    private static string AcceptedMediaTypes(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.ContentTypes is { Count: > 0 } types
+            ? string.Join(" or ", types)
+            : "application/json";
 
     /// <summary>Model-binding failures (malformed JSON, wrong types, missing fields) as a 400 naming the fields in snake_case.</summary>
     private static BadRequestObjectResult ModelStateProblem(ActionContext context)

@@ -8,6 +8,7 @@ public static class AuditEventTypes
     public const string Lockout = "authn_lockout";
     public const string UserPromotedToAdmin = "user_promoted_admin";
     public const string UserPasswordChanged = "user_password_changed";
+    public const string PasswordChangeFailed = "user_password_change_failed";
     public const string UserDisabled = "user_disabled";
     public const string TokenIssued = "authn_token_issued";
     public const string TokenRefreshed = "authn_token_refreshed";

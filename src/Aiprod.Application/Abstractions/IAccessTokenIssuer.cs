@@ -9,5 +9,9 @@ public interface IAccessTokenIssuer
 {
     /// <param name="user">The subject.</param>
     /// <param name="sessionId">The refresh-token family the token belongs to, when it came from one.</param>
-    AccessToken Issue(User user, Guid? sessionId);
+    /// <param name="sessionEndsAt">
+    /// The absolute end of that session: the token expires at it if that comes before the usual lifetime, so no access
+    /// token outlives the session it was issued in.
+    /// </param>
+    AccessToken Issue(User user, Guid? sessionId, DateTimeOffset? sessionEndsAt);
 }

@@ -30,7 +30,7 @@ public sealed class TokenIssuance(
         }
 
         tokens.Add(issued.Value);
-        var access = accessTokens.Issue(user, family.Id);
+        var access = accessTokens.Issue(user, family.Id, family.ExpiresAt);
         var response = new TokenResponse(
             access.Token,
             "Bearer",

@@ -80,7 +80,11 @@ public sealed class ApiKeyUsageRecorder
 /// </summary>
 public sealed class ApiKeyFailureAudit
 {
-    private readonly Channel<AuditEvent> events = Channel.CreateBounded<AuditEvent>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite });
+    public const int Capacity = 10_000;
+
+    // Wait, not DropWrite: in the drop modes TryWrite reports success for the item it drops, so nothing was counted.
+    // Nobody waits here: TryWrite answers false when the buffer is full, and the event is counted as dropped.
+    private readonly Channel<AuditEvent> events = Channel.CreateBounded<AuditEvent>(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.Wait });
     private long dropped;
 
     public long Dropped => Interlocked.Read(ref dropped);
@@ -91,6 +95,29 @@ public sealed class ApiKeyFailureAudit
         {
             Interlocked.Increment(ref dropped);
         }
+    }
+
+    /// <summary>
+    /// Puts back events whose write failed, as new entities (the failed context may have touched the old ones), within
+    /// the same bound as new events; what no longer fits is counted as dropped. Returns how many were kept.
+    /// </summary>
+    public int Restore(IEnumerable<AuditEvent> unwritten)
+    {
+        var kept = 0;
+        foreach (var e in unwritten)
+        {
+            var copy = AuditEvent.Record(e.OccurredAt, e.EventType, e.ActorKind, e.ActorId, e.Target, e.Outcome, e.ClientAddress, e.UserAgent, e.TraceId, e.Details);
+            if (events.Writer.TryWrite(copy))
+            {
+                kept++;
+            }
+            else
+            {
+                Interlocked.Increment(ref dropped);
+            }
+        }
+
+        return kept;
     }
 
     public List<AuditEvent> Drain()
@@ -137,26 +164,22 @@ public sealed class ApiKeyUsageFlusher(
         await FlushAsync(CancellationToken.None);
     }
 
-    /// <summary>Writes what is pending now.</summary>
+    /// <summary>Writes what is pending now; what cannot be written stays for the next flush.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
         var batch = usage.Drain();
         var failed = failures.Drain();
-        var dropped = failures.Dropped;
-        if (dropped > Interlocked.Exchange(ref droppedReported, dropped))
-        {
-            logger.LogWarning("{Dropped} failed API-key authentications were not audited: the buffer was full (a flood of bad keys)", dropped);
-        }
-
+        ReportDropped();
         if (batch.Count == 0 && failed.Count == 0)
         {
             return;
         }
 
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+        var unwritten = new Dictionary<Guid, ApiKeyUsageRecorder.Usage>(batch);
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
             foreach (var (id, use) in batch)
             {
                 // An increment in SQL: concurrent flushes from several instances add up instead of overwriting.
@@ -164,18 +187,52 @@ public sealed class ApiKeyUsageFlusher(
                     s => s.SetProperty(k => k.UsageCount, k => k.UsageCount + use.Count)
                           .SetProperty(k => k.LastUsedAt, k => k.LastUsedAt == null || k.LastUsedAt < use.LastUsedAt ? use.LastUsedAt : k.LastUsedAt),
                     cancellationToken);
-            }
-
-            if (failed.Count > 0)
-            {
-                db.AuditEvents.AddRange(failed);
-                await db.SaveChangesAsync(cancellationToken);
+                // Each increment commits on its own: only those not written yet go back, or a retry would count twice.
+                unwritten.Remove(id);
             }
         }
-        catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+        // Whatever broke the write (the database, the network, a shutdown), the counts must not go with it.
+        catch (Exception ex)
         {
-            usage.Restore(batch);
-            logger.LogWarning(ex, "Flushing API key usage failed; {Count} key(s) kept for the next flush", batch.Count);
+            usage.Restore(unwritten);
+            if (ex is OperationCanceledException)
+            {
+                failures.Restore(failed);
+                throw;
+            }
+
+            logger.LogWarning(ex, "Flushing API key usage failed; the counts of {Count} key(s) are kept for the next flush", unwritten.Count);
+        }
+
+        if (failed.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            db.AuditEvents.AddRange(failed);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            var kept = failures.Restore(failed);
+            if (ex is OperationCanceledException)
+            {
+                throw;
+            }
+
+            logger.LogWarning(ex, "Writing {Count} failed API-key authentication audits failed; {Kept} are kept for the next flush, {Dropped} dropped (the buffer is full)",
+                failed.Count, kept, failed.Count - kept);
+        }
+    }
+
+    private void ReportDropped()
+    {
+        var dropped = failures.Dropped;
+        if (dropped > Interlocked.Exchange(ref droppedReported, dropped))
+        {
+            logger.LogWarning("{Dropped} failed API-key authentications in all were not audited: the buffer was full (a flood of bad keys, or the database down)", dropped);
         }
     }
 

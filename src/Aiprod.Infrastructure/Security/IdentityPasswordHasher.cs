@@ -1,21 +1,42 @@
 using Aiprod.Application.Abstractions;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using IdentityHasher = Microsoft.AspNetCore.Identity.PasswordHasher<object>;
 
 namespace Aiprod.Infrastructure.Security;
 
+/// <summary>Configuration section <c>Auth:Passwords</c>.</summary>
+public sealed class PasswordHashingOptions
+{
+    public const string SectionName = "Auth:Passwords";
+
+    /// <summary>OWASP's Password Storage Cheat Sheet (2023) for PBKDF2-HMAC-SHA512.</summary>
+    public const int RecommendedIterations = 210_000;
+
+    /// <summary>Identity's own default since .NET 7; fewer is refused at start.</summary>
+    public const int MinimumIterations = 100_000;
+
+    public int Iterations { get; set; } = RecommendedIterations;
+}
+
 /// <summary>
-/// ASP.NET Core Identity's hasher (PBKDF2-HMAC-SHA512, 100,000 iterations, 128-bit salt, versioned format), so
-/// hashes written today are upgraded transparently when Identity raises its parameters.
+/// ASP.NET Core Identity's hasher: PBKDF2-HMAC-SHA512, 128-bit salt, <see cref="PasswordHashingOptions.Iterations"/>
+/// iterations, in a versioned format that records the iteration count. A hash made with fewer iterations than
+/// configured verifies as <see cref="PasswordCheck.SucceededRehashNeeded"/>, and login stores a fresh one.
 /// </summary>
 internal sealed class IdentityPasswordHasher : IPasswordHasher
 {
     private static readonly object Subject = new();
-    private readonly IdentityHasher hasher = new();
+    private readonly IdentityHasher hasher;
     private readonly Lazy<string> decoyHash;
 
-    public IdentityPasswordHasher()
+    public IdentityPasswordHasher(IOptions<PasswordHashingOptions> options)
     {
+        hasher = new IdentityHasher(Options.Create(new PasswordHasherOptions
+        {
+            CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3,
+            IterationCount = options.Value.Iterations,
+        }));
         decoyHash = new Lazy<string>(() => hasher.HashPassword(Subject, Guid.NewGuid().ToString("N")));
     }
 

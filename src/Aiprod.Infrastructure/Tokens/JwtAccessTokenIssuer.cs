@@ -11,12 +11,17 @@ internal sealed class JwtAccessTokenIssuer(SigningKeyStore keys, IOptions<JwtOpt
 {
     private readonly JsonWebTokenHandler handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public AccessToken Issue(User user, Guid? sessionId)
+    public AccessToken Issue(User user, Guid? sessionId, DateTimeOffset? sessionEndsAt)
     {
         var settings = options.Value;
         // JWT times have one-second resolution; round so that expires_in and exp agree exactly.
         var now = DateTimeOffset.FromUnixTimeSeconds(clock.GetUtcNow().ToUnixTimeSeconds());
         var expires = now + settings.AccessTokenLifetime;
+        if (sessionEndsAt is { } end && end < expires)
+        {
+            // Rounded down, so exp is never past the session's end; never before iat.
+            expires = DateTimeOffset.FromUnixTimeSeconds(Math.Max(end.ToUnixTimeSeconds(), now.ToUnixTimeSeconds()));
+        }
         var claims = new Dictionary<string, object>
         {
             [JwtRegisteredClaimNames.Sub] = user.Id.ToString(),

@@ -55,21 +55,27 @@ public sealed class SigningKeyStore : IDisposable
 
     public void Dispose() => ecdsa.Dispose();
 
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    private const UnixFileMode GroupOrOthers =
+        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
     private static string LoadOrCreateKeyFile(string path, ILogger logger)
     {
         if (File.Exists(path))
         {
-            return File.ReadAllText(path);
+            return ReadPrivateKeyFile(path);
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var created = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var pem = created.ExportPkcs8PrivateKeyPem();
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, pem);
-        if (!OperatingSystem.IsWindows())
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        using (var file = CreateOwnerOnly(temp))
+        using (var writer = new StreamWriter(file))
         {
-            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            writer.Write(pem);
         }
 
         // Two instances starting on one data folder: the first key written wins, the other reads it.
@@ -81,6 +87,36 @@ public sealed class SigningKeyStore : IDisposable
         catch (IOException) when (File.Exists(path))
         {
             File.Delete(temp);
+        }
+
+        return ReadPrivateKeyFile(path);
+    }
+
+    /// <summary>
+    /// A new file that only its owner can read, from the moment it exists: the mode is given to open(2), not set
+    /// by a chmod after the key is written, when another user could already have opened it.
+    /// </summary>
+    internal static FileStream CreateOwnerOnly(string path)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnly;
+        }
+
+        return new FileStream(path, options);
+    }
+
+    /// <summary>A private key other users can read is a key they may have copied: refuse it rather than sign with it.</summary>
+    private static string ReadPrivateKeyFile(string path)
+    {
+        var mode = OperatingSystem.IsWindows() ? OwnerOnly : File.GetUnixFileMode(path);
+        if ((mode & GroupOrOthers) != 0)
+        {
+            throw new InvalidOperationException(
+                $"The JWT signing key file {path} is open to other users (mode {Convert.ToString((int)mode, 8)}); " +
+                $"whoever could read it can sign tokens. Run 'chmod 600 {path}' (and replace the key if others may have read it), " +
+                "or configure the key in Jwt:SigningKeyPem.");
         }
 
         return File.ReadAllText(path);

@@ -67,6 +67,120 @@ public sealed class BadInputTests(SqliteApiFixture fixture) : IClassFixture<Sqli
     }
 
     [Fact]
+    public async Task WorkerComplete_WithAnEmptyObject_Is400NamingOutput()
+    {
+        var job = await RunningJobAsync();
+
+        var response = await job.Client.WorkerPostAsync(job.Worker, $"/pipeline/worker/jobs/{job.Id}/complete", new { });
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+        Assert.NotNull(problem["errors"]!["output"]);
+        Assert.Equal("running", await job.StatusAsync());
+    }
+
+    [Fact]
+    public async Task WorkerProgress_WithoutProgress_Is400NamingProgress()
+    {
+        var job = await RunningJobAsync();
+
+        var response = await job.Client.WorkerPostAsync(job.Worker, $"/pipeline/worker/jobs/{job.Id}/progress", new { message = "no number" });
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+        Assert.NotNull(problem["errors"]!["progress"]);
+    }
+
+    [Fact]
+    public async Task WorkerLogs_WithANullLine_Is400NamingTheLine_AndNothingIsLogged()
+    {
+        var job = await RunningJobAsync();
+        var events = await fixture.Factory.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.JobEvents));
+
+        var response = await job.PostRawAsync("logs", "{\"lines\":[{\"level\":\"info\",\"message\":\"ok\"},null]}");
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+        Assert.NotNull(problem["errors"]!["lines[1]"]);
+        Assert.Equal(events, await fixture.Factory.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.JobEvents)));
+    }
+
+    [Fact]
+    public async Task WorkerComplete_WithALoneSurrogateInTheOutput_Is400_AndTheJobStaysReadable()
+    {
+        var job = await RunningJobAsync();
+
+        var response = await job.PostRawAsync("complete", "{\"output\":{\"name\":\"\\ud800\"}}");
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+        Assert.NotNull(problem["errors"]!["output"]);
+        Assert.Equal("running", await job.StatusAsync());
+    }
+
+    [Fact]
+    public async Task NumbersAsStrings_AndEnumsAsNumbers_Are400()
+    {
+        var client = await fixture.CreateClientAsync();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+
+        var asString = await client.SendWithTokenAsync(HttpMethod.Post, "/pipeline/run", token, new { content = "x", duration_sec = "30" });
+        var asNumber = await client.SendWithTokenAsync(HttpMethod.Post, "/pipeline/run", token, new { content = "x", preset = 1 });
+
+        Assert.NotNull((await asString.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!["duration_sec"]);
+        Assert.NotNull((await asNumber.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!["preset"]);
+    }
+
+    [Fact]
+    public async Task TwoApiKeyHeaders_Are401_EvenWhenOneIsValid()
+    {
+        var client = await fixture.CreateClientAsync();
+        var key = (await client.CreateApiKeyAsync(await client.RegisterAndLoginAsync("ann@example.com"))).Str("key");
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api-keys/current");
+        request.Headers.TryAddWithoutValidation("X-API-Key", [key, key]);
+
+        var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.Unauthorized, "api_key_invalid");
+        Assert.Contains("one X-API-Key", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FrameworkProblems_SayWhatIsWrong()
+    {
+        var client = await fixture.CreateClientAsync();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+
+        var noRoute = await client.GetWithTokenAsync("/pipeline/job/not-a-guid", token);
+        var wrongMethod = await client.SendWithTokenAsync(HttpMethod.Put, "/auth/me", token);
+        var wrongType = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/pipeline/run") { Content = new StringContent("x", Encoding.UTF8, "text/plain") }.WithBearer(token), TestContext.Current.CancellationToken);
+        var forbidden = await client.GetWithTokenAsync("/ws/stats", token);
+
+        Assert.Contains("GUID", (await noRoute.AssertProblemAsync(HttpStatusCode.NotFound))["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("PUT", (await wrongMethod.AssertProblemAsync(HttpStatusCode.MethodNotAllowed))["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("application/json", (await wrongType.AssertProblemAsync(HttpStatusCode.UnsupportedMediaType))["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("role", (await forbidden.AssertProblemAsync(HttpStatusCode.Forbidden))["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    private async Task<RunningJob> RunningJobAsync()
+    {
+        var client = await fixture.CreateClientAsync();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+        var worker = await client.WorkerKeyAsync(token);
+        await client.SubmitAsync(token);
+        var claimed = await client.ClaimAsync(worker);
+        return new RunningJob(client, token, worker, claimed!.Str("job_id"));
+    }
+
+    private sealed record RunningJob(HttpClient Client, string OwnerToken, string Worker, string Id)
+    {
+        public async Task<string> StatusAsync() => (await (await Client.GetWithTokenAsync($"/pipeline/job/{Id}", OwnerToken)).ReadJsonAsync()).Str("status");
+
+        public Task<HttpResponseMessage> PostRawAsync(string report, string json)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, $"/pipeline/worker/jobs/{Id}/{report}") { Content = Json(json) };
+            request.Headers.Add("X-API-Key", Worker);
+            return Client.SendAsync(request);
+        }
+    }
+
+    [Fact]
     public async Task HugeBody_Is413AndNothingIsStored()
     {
         var client = await fixture.CreateClientAsync();

@@ -114,10 +114,57 @@ public sealed class CompleteJobCommandValidator : AbstractValidator<CompleteJobC
 {
     public CompleteJobCommandValidator()
     {
-        RuleFor(c => c.Output.ValueKind).Must(k => k is JsonValueKind.Object or JsonValueKind.Array)
-            .WithName("output").WithMessage("output must be a JSON object or array.");
-        RuleFor(c => c.Output).Must(o => o.GetRawText().Length <= 256 * 1024).WithMessage("output must be at most 256 KB of JSON.");
+        // A default JsonElement (the property was left out) has no text: check the kind first, and stop there.
+        RuleFor(c => c.Output).Cascade(CascadeMode.Stop)
+            .Must(o => o.ValueKind is JsonValueKind.Object or JsonValueKind.Array).WithMessage("output is required: a JSON object or array.")
+            .Must(o => o.GetRawText().Length <= 256 * 1024).WithMessage("output must be at most 256 KB of JSON.")
+            .Must(JsonTextCheck.DecodesAsText).WithMessage("output holds a string or name that is not valid Unicode (a lone surrogate such as \\ud800).");
         RuleFor(c => c.ExecutionTimeMs).GreaterThanOrEqualTo(0).When(c => c.ExecutionTimeMs is not null).WithMessage("execution_time_ms cannot be negative.");
+    }
+}
+
+/// <summary>
+/// The parser keeps escapes as they came, so <c>"\ud800"</c> parses; it fails only when decoded, which the job's
+/// readers do. Decode every name and string once here, so what is stored can always be read back.
+/// </summary>
+internal static class JsonTextCheck
+{
+    public static bool DecodesAsText(JsonElement element)
+    {
+        try
+        {
+            Decode(element);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static void Decode(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    _ = property.Name;
+                    Decode(property.Value);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    Decode(item);
+                }
+
+                break;
+            case JsonValueKind.String:
+                _ = element.GetString();
+                break;
+        }
     }
 }
 

@@ -4,6 +4,7 @@ using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
 using FluentValidation;
 using Mediator;
+using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.Accounts.Commands.ChangePassword;
 
@@ -27,9 +28,30 @@ public sealed class ChangePasswordCommandHandler(
     IRefreshTokenRepository tokens,
     SessionRevoker revoker,
     IAuditLog audit,
+    IUnitOfWork unitOfWork,
+    IOptions<LockoutOptions> lockout,
     TimeProvider clock) : ICommandHandler<ChangePasswordCommand, Result<Done>>
 {
+    private const int Attempts = 10;
+
     public async ValueTask<Result<Done>> Handle(ChangePasswordCommand command, CancellationToken cancellationToken)
+    {
+        var current = new CurrentPassword(hasher, command.CurrentPassword);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ChangeAsync(command, current, cancellationToken);
+            }
+            catch (ConcurrencyConflictException) when (attempt < Attempts)
+            {
+                // A parallel login or change moved the failure count first; decide again on fresh state, so that
+                // every wrong password is counted.
+            }
+        }
+    }
+
+    private async Task<Result<Done>> ChangeAsync(ChangePasswordCommand command, CurrentPassword current, CancellationToken cancellationToken)
     {
         var user = await users.FindByIdAsync(command.UserId, cancellationToken);
         if (user is null || user.IsDisabled)
@@ -37,8 +59,31 @@ public sealed class ChangePasswordCommandHandler(
             return Error.Unauthorized("unknown_subject", "The account this token was issued to no longer exists or is disabled.");
         }
 
-        if (hasher.Verify(user.PasswordHash, command.CurrentPassword) == PasswordCheck.Failed)
+        var now = clock.GetUtcNow();
+        if (user.IsLockedOut(now))
         {
+            // A stolen access token must not become an unlimited password oracle while the account is locked.
+            audit.Record(new AuditEntry(AuditEventTypes.PasswordChangeFailed, AuditOutcome.Failure, Target: user.Id.ToString(), Details: Reason("locked_out")));
+            await unitOfWork.SaveChangesAsync(cancellationToken);
+            return Error.Locked("account_locked", "The account is locked after repeated wrong passwords; try again later.");
+        }
+
+        if (current.Check(user.PasswordHash) == PasswordCheck.Failed)
+        {
+            // Counted like a failed login: whoever holds the token cannot guess the password without locking it.
+            var lockedNow = user.RecordFailedLogin(now, lockout.Value.ToPolicy());
+            audit.Record(new AuditEntry(AuditEventTypes.PasswordChangeFailed, AuditOutcome.Failure, Target: user.Id.ToString(), Details: Reason("wrong_current_password")));
+            if (lockedNow)
+            {
+                audit.Record(new AuditEntry(
+                    AuditEventTypes.Lockout,
+                    AuditOutcome.Success,
+                    Target: user.Id.ToString(),
+                    Details: new Dictionary<string, object?> { ["locked_until"] = user.LockoutEndsAt, ["failed_attempts"] = user.FailedLoginCount },
+                    ActorKind: ActorKind.System));
+            }
+
+            await unitOfWork.SaveChangesAsync(cancellationToken);
             return Error.Validation("wrong_current_password", "The current password is wrong.");
         }
 
@@ -47,11 +92,29 @@ public sealed class ChangePasswordCommandHandler(
             return Error.Validation("password_contains_email", "The password must not be or contain the email address.");
         }
 
-        var now = clock.GetUtcNow();
         user.ChangePassword(hasher.Hash(command.NewPassword), now);
         audit.Record(new AuditEntry(AuditEventTypes.UserPasswordChanged, AuditOutcome.Success, Target: user.Id.ToString()));
         var families = await tokens.ListActiveFamiliesAsync(user.Id, now, cancellationToken);
         await revoker.RevokeAsync(families, "password_changed", AuditEventTypes.TokenRevoked, cancellationToken);
         return Done.Value;
+    }
+
+    private static Dictionary<string, object?> Reason(string reason) => new() { ["reason"] = reason };
+
+    /// <summary>The slow hash, checked once per stored hash: a retry after a lost race costs a read, not another hash.</summary>
+    private sealed class CurrentPassword(IPasswordHasher hasher, string password)
+    {
+        private (string Hash, PasswordCheck Result)? known;
+
+        public PasswordCheck Check(string hash)
+        {
+            if (known is not { } k || k.Hash != hash)
+            {
+                k = (hash, hasher.Verify(hash, password));
+                known = k;
+            }
+
+            return k.Result;
+        }
     }
 }
