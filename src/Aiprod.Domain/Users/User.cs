@@ -36,13 +36,21 @@ public sealed class User
 
     public DateTimeOffset PasswordChangedAt { get; private set; }
 
+    /// <summary>
+    /// Optimistic concurrency: incremented by every change, and by every credential issued to the account (a login's
+    /// session, an API key). An update carries the version it read, so a disable and a login or a key creation
+    /// racing on one account cannot both commit: the loser decides again and sees the other's work (the disable
+    /// revokes the new key, or the key creation finds the account disabled).
+    /// </summary>
+    public int Version { get; private set; }
+
     public bool IsDisabled => DisabledAt is not null;
 
     public static User Register(Email email, string? displayName, string passwordHash, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(email);
         ArgumentException.ThrowIfNullOrEmpty(passwordHash);
-        var name = string.IsNullOrWhiteSpace(displayName) ? email.Value.Split('@')[0] : displayName.Trim();
+        var name = string.IsNullOrWhiteSpace(displayName) ? LocalPartAsDisplayName(email) : displayName.Trim();
         return new User
         {
             Id = Guid.CreateVersion7(now),
@@ -69,6 +77,7 @@ public sealed class User
         }
 
         FailedLoginCount++;
+        Version++;
         if (FailedLoginCount < policy.MaxFailedAttempts)
         {
             return false;
@@ -83,6 +92,22 @@ public sealed class User
         FailedLoginCount = 0;
         LockoutEndsAt = null;
         LastLoginAt = now;
+        Version++;
+    }
+
+    /// <summary>
+    /// Refuses a new API key for a disabled account, and otherwise counts as a change of the account, so that a key
+    /// created while an admin disables the account either sees it disabled or is seen (and revoked) by the disable.
+    /// </summary>
+    public Result<Done> RecordApiKeyIssued()
+    {
+        if (IsDisabled)
+        {
+            return UserErrors.Disabled;
+        }
+
+        Version++;
+        return Done.Value;
     }
 
     /// <summary>Replaces the stored hash after the hasher upgraded its format; the password itself is unchanged.</summary>
@@ -90,6 +115,7 @@ public sealed class User
     {
         ArgumentException.ThrowIfNullOrEmpty(passwordHash);
         PasswordHash = passwordHash;
+        Version++;
     }
 
     public void ChangePassword(string passwordHash, DateTimeOffset now)
@@ -97,6 +123,7 @@ public sealed class User
         ArgumentException.ThrowIfNullOrEmpty(passwordHash);
         PasswordHash = passwordHash;
         PasswordChangedAt = now;
+        Version++;
     }
 
     public Result<Done> PromoteToAdmin()
@@ -107,6 +134,7 @@ public sealed class User
         }
 
         Role = UserRole.Admin;
+        Version++;
         return Done.Value;
     }
 
@@ -118,6 +146,27 @@ public sealed class User
         }
 
         DisabledAt = now;
+        Version++;
         return Done.Value;
     }
+
+    /// <summary>The address's local part, cut to fit the display name (never between the two halves of a surrogate pair).</summary>
+    private static string LocalPartAsDisplayName(Email email)
+    {
+        var local = email.Value[..email.Value.LastIndexOf('@')];
+        if (local.Length <= DisplayNameMaxLength)
+        {
+            return local;
+        }
+
+        var cut = char.IsHighSurrogate(local[DisplayNameMaxLength - 1]) ? DisplayNameMaxLength - 1 : DisplayNameMaxLength;
+        return local[..cut];
+    }
+}
+
+public static class UserErrors
+{
+    public static readonly Error NotFound = Error.NotFound("user_not_found", "No account has this id.");
+
+    public static readonly Error Disabled = Error.Forbidden("account_disabled", "The account is disabled.");
 }

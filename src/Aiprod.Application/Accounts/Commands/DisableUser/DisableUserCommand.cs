@@ -1,7 +1,9 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
 using Aiprod.Application.Sessions;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
 using Mediator;
 
 namespace Aiprod.Application.Accounts.Commands.DisableUser;
@@ -18,12 +20,17 @@ public sealed class DisableUserCommandHandler(
     IAuditLog audit,
     TimeProvider clock) : ICommandHandler<DisableUserCommand, Result<Done>>
 {
-    public async ValueTask<Result<Done>> Handle(DisableUserCommand command, CancellationToken cancellationToken)
+    // A disable racing a login, a key creation or a rotation is decided again on fresh state, so it revokes what
+    // that change issued.
+    public ValueTask<Result<Done>> Handle(DisableUserCommand command, CancellationToken cancellationToken) =>
+        ConflictRetry.RunAsync(_ => DisableAsync(command, cancellationToken));
+
+    private async ValueTask<Result<Done>> DisableAsync(DisableUserCommand command, CancellationToken cancellationToken)
     {
         var user = await users.FindByIdAsync(command.UserId, cancellationToken);
         if (user is null)
         {
-            return Error.NotFound("user_not_found", "No account has this id.");
+            return UserErrors.NotFound;
         }
 
         var now = clock.GetUtcNow();
