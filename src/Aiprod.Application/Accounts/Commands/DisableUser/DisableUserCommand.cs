@@ -21,9 +21,11 @@ public sealed class DisableUserCommandHandler(
     TimeProvider clock) : ICommandHandler<DisableUserCommand, Result<Done>>
 {
     // A disable racing a login, a key creation or a rotation is decided again on fresh state, so it revokes what
-    // that change issued.
+    // that change issued. It tries longer than the default: the account's own traffic must not be able to outlast it.
+    private const int MaxAttempts = 10;
+
     public ValueTask<Result<Done>> Handle(DisableUserCommand command, CancellationToken cancellationToken) =>
-        ConflictRetry.RunAsync(_ => DisableAsync(command, cancellationToken));
+        ConflictRetry.RunAsync(_ => DisableAsync(command, cancellationToken), MaxAttempts);
 
     private async ValueTask<Result<Done>> DisableAsync(DisableUserCommand command, CancellationToken cancellationToken)
     {
