@@ -78,6 +78,33 @@ public abstract class AccountFlowTests(IApiFixture fixture)
     }
 
     [DatabaseFact]
+    public async Task Register_TheSameEmailComposedAndDecomposed_IsOneAccount()
+    {
+        var client = await fixture.CreateClientAsync();
+        const string Composed = "jos\u00e9@example.com";
+        const string Decomposed = "jose\u0301@example.com";
+
+        var registered = await client.RegisterAsync(Decomposed);
+        var again = await client.PostAsJsonAsync("/auth/register", new { email = Composed, password = ApiClientExtensions.DefaultPassword }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(Composed, registered.Str("email"));
+        await again.AssertProblemAsync(HttpStatusCode.Conflict, "email_taken");
+        var me = await (await client.GetWithTokenAsync("/auth/me", await client.LoginAsync(Composed))).ReadJsonAsync();
+        Assert.Equal(registered.Str("id"), me.Str("id"));
+        Assert.Equal(1, await fixture.Factory.WithDbAsync(db => db.Users.CountAsync()));
+    }
+
+    [DatabaseFact]
+    public async Task Register_WithALongLocalPartAndNoDisplayName_StoresANameThatFits()
+    {
+        var client = await fixture.CreateClientAsync();
+
+        var registered = await client.RegisterAsync(new string('a', 120) + "@example.com");
+
+        Assert.Equal(new string('a', Aiprod.Domain.Users.User.DisplayNameMaxLength), registered.Str("display_name"));
+    }
+
+    [DatabaseFact]
     public async Task Register_ConcurrentlyWithOneEmail_CreatesOneAccountAndNo5xx()
     {
         var client = await fixture.CreateClientAsync();
