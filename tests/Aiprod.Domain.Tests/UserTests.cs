@@ -162,6 +162,18 @@ public sealed class UserTests
     }
 
     [Fact]
+    public void RecordSuccessfulLogin_WithNothingToReset_LeavesTheVersion_SoParallelLoginsDoNotConflict()
+    {
+        var user = new UserBuilder().Build();
+        var version = user.Version;
+
+        user.RecordSuccessfulLogin(clock.GetUtcNow());
+
+        Assert.Equal(version, user.Version);
+        Assert.Equal(clock.GetUtcNow(), user.LastLoginAt);
+    }
+
+    [Fact]
     public void RecordApiKeyIssued_ForADisabledAccount_IsRefusedAndChangesNothing()
     {
         var user = new UserBuilder().Build();

@@ -37,10 +37,11 @@ public sealed class User
     public DateTimeOffset PasswordChangedAt { get; private set; }
 
     /// <summary>
-    /// Optimistic concurrency: incremented by every change, and by every credential issued to the account (a login's
-    /// session, an API key). An update carries the version it read, so a disable and a login or a key creation
-    /// racing on one account cannot both commit: the loser decides again and sees the other's work (the disable
-    /// revokes the new key, or the key creation finds the account disabled).
+    /// Optimistic concurrency: incremented by every change of what decides a login or a credential (password, role,
+    /// disabled, failed-login count, lockout) and by every API key issued. An update carries the version it read, so
+    /// a disable and a key creation racing on one account cannot both commit: the loser decides again and sees the
+    /// other's work. A successful login that only records its time leaves it, so parallel logins of one account do
+    /// not conflict; its update still carries the version read, so it fails if a disable committed since.
     /// </summary>
     public int Version { get; private set; }
 
@@ -89,10 +90,15 @@ public sealed class User
 
     public void RecordSuccessfulLogin(DateTimeOffset now)
     {
-        FailedLoginCount = 0;
-        LockoutEndsAt = null;
+        if (FailedLoginCount != 0 || LockoutEndsAt is not null)
+        {
+            // Resetting the count is a change a parallel failure must not write over.
+            FailedLoginCount = 0;
+            LockoutEndsAt = null;
+            Version++;
+        }
+
         LastLoginAt = now;
-        Version++;
     }
 
     /// <summary>

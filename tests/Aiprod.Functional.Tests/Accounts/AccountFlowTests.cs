@@ -146,6 +146,19 @@ public abstract class AccountFlowTests(IApiFixture fixture)
     }
 
     [DatabaseFact]
+    public async Task Login_ParallelCorrectPasswordsForOneAccount_AllSucceed()
+    {
+        var client = await fixture.CreateClientAsync();
+        await client.RegisterAsync("ann@example.com");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            client.PostAsJsonAsync("/auth/login", new { email = "ann@example.com", password = ApiClientExtensions.DefaultPassword })));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(8, await fixture.Factory.WithDbAsync(db => db.RefreshTokenFamilies.CountAsync()));
+    }
+
+    [DatabaseFact]
     public async Task Login_AfterRepeatedFailures_LocksTheAccountAndAuditsIt()
     {
         var client = await fixture.CreateClientAsync();

@@ -24,8 +24,25 @@ public sealed class DisableUserCommandHandler(
     // that change issued. It tries longer than the default: the account's own traffic must not be able to outlast it.
     private const int MaxAttempts = 10;
 
-    public ValueTask<Result<Done>> Handle(DisableUserCommand command, CancellationToken cancellationToken) =>
-        ConflictRetry.RunAsync(_ => DisableAsync(command, cancellationToken), MaxAttempts);
+    public async ValueTask<Result<Done>> Handle(DisableUserCommand command, CancellationToken cancellationToken)
+    {
+        var disabled = await ConflictRetry.RunAsync(_ => DisableAsync(command, cancellationToken), MaxAttempts);
+        if (!disabled.IsSuccess)
+        {
+            return disabled;
+        }
+
+        // Logins do not conflict with each other, so one that read the account before the disable and committed
+        // while it ran left a session the disable did not list. None can commit from now on (the version it read
+        // is gone), so one more look finds every such session. Keys need no second look: issuing one is a change
+        // of the account, which the disable would have conflicted with.
+        await ConflictRetry.RunAsync(async _ =>
+        {
+            var families = await tokens.ListActiveFamiliesAsync(command.UserId, clock.GetUtcNow(), cancellationToken);
+            return families.Count == 0 ? 0 : await revoker.RevokeAsync(families, "user_disabled", AuditEventTypes.TokenRevoked, cancellationToken);
+        }, MaxAttempts);
+        return Done.Value;
+    }
 
     private async ValueTask<Result<Done>> DisableAsync(DisableUserCommand command, CancellationToken cancellationToken)
     {
