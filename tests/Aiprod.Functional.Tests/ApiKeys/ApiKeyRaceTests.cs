@@ -57,6 +57,29 @@ public abstract class ApiKeyRaceTests(IApiFixture fixture)
     }
 
     [DatabaseFact]
+    public async Task ParallelCreations_AllSucceedUpToTheCap_AndNoneBeyondIt()
+    {
+        var client = await fixture.CreateClientAsync();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+        for (var i = 0; i < 19; i++)
+        {
+            await client.CreateApiKeyAsync(token, new { name = $"key {i}" });
+        }
+
+        // 25 allowed, 19 held: twelve at once, of which six fit.
+        var racing = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
+            client.SendWithTokenAsync(HttpMethod.Post, "/api-keys/create", token, new { name = $"racing {i}" })));
+
+        Assert.Equal(6, racing.Count(r => r.StatusCode == HttpStatusCode.Created));
+        foreach (var refused in racing.Where(r => r.StatusCode != HttpStatusCode.Created))
+        {
+            Assert.Equal("urn:aiprod:problem:api_key_limit_reached", await TypeOfAsync(refused));
+        }
+
+        Assert.Equal(25, await fixture.Factory.WithDbAsync(db => db.ApiKeys.CountAsync(k => k.Status == ApiKeyStatus.Active)));
+    }
+
+    [DatabaseFact]
     public async Task AnOwnerDisabledBehindTheKeysBack_StopsKeyAuthenticationCreationAndRotation()
     {
         var client = await fixture.CreateClientAsync();

@@ -37,9 +37,13 @@ public sealed class CreateApiKeyCommandHandler(
     IOptions<ApiKeyOptions> options,
     TimeProvider clock) : ICommandHandler<CreateApiKeyCommand, Result<IssuedApiKeyDto>>
 {
+    // Creations of one owner's keys are serialised (see below), so parallel ones queue up as conflicts: more tries
+    // than the default, enough for a burst well past the route's rate limit.
+    private const int MaxAttempts = 10;
+
     // A creation racing another, or a disable of the owner, is decided again on what that change left.
     public ValueTask<Result<IssuedApiKeyDto>> Handle(CreateApiKeyCommand command, CancellationToken cancellationToken) =>
-        ConflictRetry.RunAsync(_ => CreateAsync(command, cancellationToken));
+        ConflictRetry.RunAsync(_ => CreateAsync(command, cancellationToken), MaxAttempts);
 
     private async ValueTask<Result<IssuedApiKeyDto>> CreateAsync(CreateApiKeyCommand command, CancellationToken cancellationToken)
     {

@@ -31,10 +31,14 @@ public sealed class RotateApiKeyCommandHandler(
     IOptions<ApiKeyOptions> options,
     TimeProvider clock) : ICommandHandler<RotateApiKeyCommand, Result<IssuedApiKeyDto>>
 {
+    // Issuing the new key is a change of the owner, like a creation, so parallel rotations of one owner's keys
+    // queue up as conflicts: more tries than the default.
+    private const int MaxAttempts = 10;
+
     // A rotation racing a revocation (or another rotation, or a disable of the owner) is decided again on what
     // that change left: a revoked key is not rotated, and a revocation is never undone.
     public ValueTask<Result<IssuedApiKeyDto>> Handle(RotateApiKeyCommand command, CancellationToken cancellationToken) =>
-        ConflictRetry.RunAsync(_ => RotateAsync(command, cancellationToken));
+        ConflictRetry.RunAsync(_ => RotateAsync(command, cancellationToken), MaxAttempts);
 
     private async ValueTask<Result<IssuedApiKeyDto>> RotateAsync(RotateApiKeyCommand command, CancellationToken cancellationToken)
     {

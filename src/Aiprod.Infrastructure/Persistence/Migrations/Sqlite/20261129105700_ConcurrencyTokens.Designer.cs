@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Aiprod.Infrastructure.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteAiprodDbContext))]
-    [Migration("20261129095803_ConcurrencyTokensAndColumnLimits")]
-    partial class ConcurrencyTokensAndColumnLimits
+    [Migration("20261129105700_ConcurrencyTokens")]
+    partial class ConcurrencyTokens
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

@@ -12,8 +12,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Aiprod.Infrastructure.Persistence.Migrations.SqlServer
 {
     [DbContext(typeof(SqlServerAiprodDbContext))]
-    [Migration("20261129095831_ConcurrencyTokensAndColumnLimits")]
-    partial class ConcurrencyTokensAndColumnLimits
+    [Migration("20261129105714_ConcurrencyTokens")]
+    partial class ConcurrencyTokens
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

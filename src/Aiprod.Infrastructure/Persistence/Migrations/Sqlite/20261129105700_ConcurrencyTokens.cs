@@ -5,7 +5,7 @@
 namespace Aiprod.Infrastructure.Persistence.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class ConcurrencyTokensAndColumnLimits : Migration
+    public partial class ConcurrencyTokens : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
