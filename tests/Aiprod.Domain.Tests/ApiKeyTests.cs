@@ -123,4 +123,17 @@ public sealed class ApiKeyTests
         Assert.True(ApiKeyScopes.IsBroad([ApiKeyScopes.PipelineWorker, ApiKeyScopes.JobsRead]));
         Assert.True(ApiKeyScopes.IsBroad(ApiKeyScopes.Default.ToList()));
     }
+
+    [Fact]
+    public void RotateAndRevoke_MoveTheVersion()
+    {
+        var key = NewKey();
+        var before = key.Version;
+
+        Assert.True(key.Rotate("b".PadLeft(32, 'b'), "aip_prefix02", clock.GetUtcNow(), TimeSpan.FromHours(1), Lifetime).IsSuccess);
+        var rotated = key.Version;
+        Assert.True(key.Revoke(clock.GetUtcNow(), "leaked").IsSuccess);
+
+        Assert.True(before < rotated && rotated < key.Version);
+    }
 }

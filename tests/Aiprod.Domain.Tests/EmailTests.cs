@@ -40,4 +40,29 @@ public sealed class EmailTests
         Email.TryCreate("ann@EXAMPLE.com", out var b);
         Assert.Equal(a, b);
     }
+
+    [Fact]
+    public void TryCreate_ComposesToNfc_SoOneAddressTypedTwoWaysIsOneAddress()
+    {
+        Assert.True(Email.TryCreate("Jos\u0065\u0301@example.com", out var decomposed));
+        Assert.True(Email.TryCreate("jos\u00e9@example.com", out var composed));
+        Assert.True(Email.TryCreate("JOS\u0045\u0301@EXAMPLE.COM", out var decomposedUpper));
+
+        Assert.Equal("jos\u00e9@example.com", decomposed.Value);
+        Assert.Equal(composed, decomposed);
+        Assert.Equal(composed, decomposedUpper);
+    }
+
+    [Fact]
+    public void TryCreate_ChecksTheLengthOfTheNormalisedForm()
+    {
+        // U+0958 is excluded from composition: NFC writes it as two characters, so the normalised form is longer.
+        var local = new string('\u0958', 120);
+        var domain = "@" + new string('b', 133 - "@.com".Length) + ".com";
+
+        Assert.Equal(253, local.Length + domain.Length);
+        Assert.False(Email.TryCreate(local + domain, out _));
+        Assert.True(Email.TryCreate(local[..60] + domain, out var fits));
+        Assert.Equal(120 + domain.Length, fits.Value.Length);
+    }
 }

@@ -129,4 +129,22 @@ public sealed class RefreshTokenFamilyTests
         Assert.Equal(RefreshTokenFamily.ClientAddressMaxLength, family.ClientAddress!.Length);
         Assert.Equal(RefreshTokenFamily.UserAgentMaxLength, family.UserAgent!.Length);
     }
+
+    [Fact]
+    public void Revoke_MovesTheVersion_ButARefreshDoesNot()
+    {
+        var family = NewFamily();
+        var start = family.Version;
+
+        Issue(family);
+        family.Touch(clock.GetUtcNow(), "10.0.0.1", "another agent");
+        Assert.Equal(start, family.Version);
+
+        family.Revoke(clock.GetUtcNow(), "logout");
+        var revoked = family.Version;
+        family.Revoke(clock.GetUtcNow(), "again");
+
+        Assert.NotEqual(start, revoked);
+        Assert.Equal(revoked, family.Version);
+    }
 }

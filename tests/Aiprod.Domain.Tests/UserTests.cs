@@ -120,4 +120,70 @@ public sealed class UserTests
         Assert.Equal("new-hash", user.PasswordHash);
         Assert.Equal(clock.GetUtcNow(), user.PasswordChangedAt);
     }
+
+    [Fact]
+    public void Register_WithoutADisplayName_CutsALongLocalPartToTheDisplayNamesLength()
+    {
+        var user = new UserBuilder().WithEmail(new string('a', 120) + "@example.com").Build();
+
+        Assert.Equal(new string('a', User.DisplayNameMaxLength), user.DisplayName);
+    }
+
+    [Fact]
+    public void Register_WithoutADisplayName_NeverCutsASurrogatePairInTwo()
+    {
+        var local = new string('a', User.DisplayNameMaxLength - 1) + "\U0001F600" + "b";
+
+        var user = new UserBuilder().WithEmail(local + "@example.com").Build();
+
+        Assert.Equal(new string('a', User.DisplayNameMaxLength - 1), user.DisplayName);
+    }
+
+    [Fact]
+    public void EveryChange_MovesTheVersion()
+    {
+        var user = new UserBuilder().Build();
+        var versions = new List<int> { user.Version };
+        void Step(Action change)
+        {
+            change();
+            versions.Add(user.Version);
+        }
+
+        Step(() => user.RecordFailedLogin(clock.GetUtcNow(), Policy));
+        Step(() => user.RecordSuccessfulLogin(clock.GetUtcNow()));
+        Step(() => user.RecordApiKeyIssued());
+        Step(() => user.UpgradePasswordHash("rehashed"));
+        Step(() => user.ChangePassword("new-hash", clock.GetUtcNow()));
+        Step(() => user.PromoteToAdmin());
+        Step(() => user.Disable(clock.GetUtcNow()));
+
+        Assert.Equal(versions.Count, versions.Distinct().Count());
+    }
+
+    [Fact]
+    public void RecordSuccessfulLogin_WithNothingToReset_LeavesTheVersion_SoParallelLoginsDoNotConflict()
+    {
+        var user = new UserBuilder().Build();
+        var version = user.Version;
+
+        user.RecordSuccessfulLogin(clock.GetUtcNow());
+
+        Assert.Equal(version, user.Version);
+        Assert.Equal(clock.GetUtcNow(), user.LastLoginAt);
+    }
+
+    [Fact]
+    public void RecordApiKeyIssued_ForADisabledAccount_IsRefusedAndChangesNothing()
+    {
+        var user = new UserBuilder().Build();
+        user.Disable(clock.GetUtcNow());
+        var version = user.Version;
+
+        var issued = user.RecordApiKeyIssued();
+
+        Assert.False(issued.IsSuccess);
+        Assert.Equal(UserErrors.Disabled, issued.Error);
+        Assert.Equal(version, user.Version);
+    }
 }

@@ -15,8 +15,10 @@ public sealed class ApiKeyAuthenticatorTests
     private ApiKeyAuthenticator Authenticator() =>
         new(store, new ApiKeyUsageRecorder(), new ApiKeyCacheOptions(), clock);
 
-    private ApiKey Stored() =>
+    private ApiKey Issued() =>
         ApiKey.Issue(Guid.NewGuid(), "ci", [ApiKeyScopes.JobsRead], ApiKeyFormat.Hash(key), ApiKeyFormat.DisplayPrefix(key), clock.GetUtcNow(), TimeSpan.FromDays(90));
+
+    private StoredApiKey Stored(ApiKey? issued = null, bool ownerDisabled = false) => new(issued ?? Issued(), ownerDisabled);
 
     [Fact]
     public async Task AWarmKey_IsAnsweredFromTheCache()
@@ -34,10 +36,11 @@ public sealed class ApiKeyAuthenticatorTests
     public async Task ARevocationDuringALookUp_IsNotUndoneByCachingWhatWasReadBeforeIt()
     {
         var beforeRevocation = Stored();
-        var afterRevocation = Stored();
-        afterRevocation.Revoke(clock.GetUtcNow(), "leaked");
-        var inFlight = new TaskCompletionSource<ApiKey?>();
-        store.FindByHashAsync(ApiKeyFormat.Hash(key), Arg.Any<CancellationToken>()).Returns(inFlight.Task, Task.FromResult<ApiKey?>(afterRevocation));
+        var revoked = Issued();
+        revoked.Revoke(clock.GetUtcNow(), "leaked");
+        var afterRevocation = Stored(revoked);
+        var inFlight = new TaskCompletionSource<StoredApiKey?>();
+        store.FindByHashAsync(ApiKeyFormat.Hash(key), Arg.Any<CancellationToken>()).Returns(inFlight.Task, Task.FromResult<StoredApiKey?>(afterRevocation));
         var authenticator = Authenticator();
 
         // A request reads the key; before its read returns, the revocation commits and invalidates.
@@ -49,6 +52,17 @@ public sealed class ApiKeyAuthenticatorTests
         var next = await authenticator.AuthenticateAsync(key, TestContext.Current.CancellationToken);
 
         Assert.Equal(ApiKeyRefusal.Revoked, next.Refusal);
+    }
+
+    [Fact]
+    public async Task AnActiveKeyOfADisabledOwner_IsRefused()
+    {
+        store.FindByHashAsync(ApiKeyFormat.Hash(key), Arg.Any<CancellationToken>()).Returns(Stored(ownerDisabled: true));
+
+        var result = await Authenticator().AuthenticateAsync(key, TestContext.Current.CancellationToken);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(ApiKeyRefusal.OwnerDisabled, result.Refusal);
     }
 
     [Fact]

@@ -24,6 +24,7 @@ public sealed class ApiKeysController : ApiControllerBase
 {
     /// <summary>Creates a key. The key is in this answer only: store it now.</summary>
     /// <response code="201">The key and its metadata.</response>
+    /// <response code="403">The caller's account is disabled (`account_disabled`).</response>
     /// <response code="409">The caller already has the most active keys allowed (`ApiKeys:MaxActiveKeysPerUser`).</response>
     [HttpPost("create")]
     [Authorize(Policy = AuthenticationSetup.UserPolicy)]
@@ -31,6 +32,7 @@ public sealed class ApiKeysController : ApiControllerBase
     [EnableRateLimiting(RateLimitPolicies.ApiKeysCreate)]
     [Consumes("application/json")]
     [ProducesResponseType<IssuedApiKeyDto>(StatusCodes.Status201Created)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     public async Task<IActionResult> Create(CreateApiKeyRequest request, CancellationToken cancellationToken)
     {
@@ -55,6 +57,7 @@ public sealed class ApiKeysController : ApiControllerBase
     /// <summary>Replaces a key with a new one of the same name and scopes and a fresh expiry; the new key is in this answer only.</summary>
     /// <remarks>The old key becomes `rotated` and keeps working for `grace_period_seconds`, never past its own expiry.</remarks>
     /// <response code="201">The new key and its metadata.</response>
+    /// <response code="403">The caller's account is disabled (`account_disabled`).</response>
     /// <response code="404">The caller has no key with this id.</response>
     /// <response code="409">The key is not active (already rotated, revoked or expired).</response>
     [HttpPost("{key_id:guid}/rotate")]
@@ -62,6 +65,7 @@ public sealed class ApiKeysController : ApiControllerBase
 
     [EnableRateLimiting(RateLimitPolicies.ApiKeysChange)]
     [ProducesResponseType<IssuedApiKeyDto>(StatusCodes.Status201Created)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     public async Task<IActionResult> Rotate([FromRoute(Name = "key_id")] Guid keyId, [FromBody] RotateApiKeyRequest? request, CancellationToken cancellationToken)

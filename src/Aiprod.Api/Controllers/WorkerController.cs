@@ -23,9 +23,11 @@ public sealed class WorkerController : ApiControllerBase
     /// <summary>Claims the next queued job: highest priority first, then oldest. Two workers never get the same job.</summary>
     /// <response code="200">The job, and until when it is held.</response>
     /// <response code="204">No job is waiting; ask again later.</response>
+    /// <response code="409">Other workers took every job this one reached for, more often than the server retries (`concurrent_update`): nothing is held; ask again.</response>
     [HttpPost("claim")]
     [ProducesResponseType<ClaimedJobDto>(StatusCodes.Status200OK)]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     public async Task<IActionResult> Claim([FromBody] ClaimJobRequest? request, CancellationToken cancellationToken)
     {
         var claimed = await Sender.Send(new ClaimJobCommand(WorkerKeyId, User.RequireUserId(), request?.LeaseSeconds), cancellationToken);

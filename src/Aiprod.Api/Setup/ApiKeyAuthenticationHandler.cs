@@ -70,6 +70,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             ApiKeyRefusal.Expired => ("api_key_expired", "The API key has expired; create or rotate a key."),
             ApiKeyRefusal.Revoked => ("api_key_revoked", "The API key was revoked."),
             ApiKeyRefusal.Rotated => ("api_key_rotated", "The API key was replaced by rotation and its grace period is over; use the new key."),
+            ApiKeyRefusal.OwnerDisabled => ("api_key_owner_disabled", "The account that owns the API key is disabled."),
             ApiKeyRefusal.Malformed or ApiKeyRefusal.Unknown => ("api_key_invalid", "The API key is not valid (mistyped, truncated or unknown)."),
             _ => ("unauthenticated", "This endpoint needs an API key in the X-API-Key header."),
         };

@@ -6,7 +6,9 @@ namespace Aiprod.Application.Sessions;
 
 /// <summary>
 /// Ends sessions: revokes the families, audits each in the same transaction, commits, then tells every API
-/// instance so the families' live access tokens stop working at once.
+/// instance so the families' live access tokens stop working at once. A family changed since the caller read it
+/// (ended by another request) fails the commit with <see cref="ConcurrencyConflictException"/>: callers read the
+/// families inside a <see cref="Common.ConflictRetry"/> attempt, so they are read again.
 /// </summary>
 public sealed class SessionRevoker(IAuditLog audit, IUnitOfWork unitOfWork, ISessionRevocations revocations, TimeProvider clock)
 {

@@ -57,6 +57,13 @@ public sealed class ApiKey
 
     public string? RevocationReason { get; private set; }
 
+    /// <summary>
+    /// Optimistic concurrency: incremented by every change of status. An update carries the version it read, so of
+    /// a revocation and a rotation racing on one key exactly one applies and the other decides again on what it did.
+    /// Usage counts are not changes: they are added in SQL and never conflict.
+    /// </summary>
+    public int Version { get; private set; }
+
     public static ApiKey Issue(
         Guid ownerId,
         string name,
@@ -101,6 +108,7 @@ public sealed class ApiKey
 
         Status = ApiKeyStatus.Rotated;
         RotatedAt = now;
+        Version++;
         var graceEnd = now + gracePeriod;
         GraceEndsAt = graceEnd < ExpiresAt ? graceEnd : ExpiresAt;
         return Create(OwnerId, Name, scopes, newKeyHash, newPrefix, now, lifetime, parent: this);
@@ -116,6 +124,7 @@ public sealed class ApiKey
 
         Status = ApiKeyStatus.Revoked;
         RevokedAt = now;
+        Version++;
         RevocationReason = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim()[..Math.Min(reason.Trim().Length, ReasonMaxLength)];
         return Done.Value;
     }

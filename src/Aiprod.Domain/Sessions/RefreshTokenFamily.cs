@@ -34,6 +34,13 @@ public sealed class RefreshTokenFamily
 
     public string? RevocationReason { get; private set; }
 
+    /// <summary>
+    /// Optimistic concurrency: incremented when the session ends. A refresh updates the family (its last use) with
+    /// the version it read, so a refresh racing a revocation fails and decides again instead of issuing a token in
+    /// an ended session; refreshes do not change it, so parallel refreshes of one session never conflict.
+    /// </summary>
+    public int Version { get; private set; }
+
     public bool IsRevoked => RevokedAt is not null;
 
     public bool IsActive(DateTimeOffset now) => !IsRevoked && now < ExpiresAt;
@@ -96,6 +103,7 @@ public sealed class RefreshTokenFamily
 
         RevokedAt = now;
         RevocationReason = reason;
+        Version++;
         return true;
     }
 

@@ -1,8 +1,12 @@
 using System.Net.Mail;
+using ADRaffy.ENSNormalize;
 
 namespace Aiprod.Domain.Users;
 
-/// <summary>An email address in its normalised form (trimmed, lower case), so uniqueness does not depend on how it was typed.</summary>
+/// <summary>
+/// An email address in its normalised form (trimmed, lower case, Unicode NFC), so uniqueness does not depend on how
+/// it was typed: "josé" with a precomposed é and with e + a combining accent is one address, one account.
+/// </summary>
 public sealed record Email
 {
     public const int MaxLength = 254;
@@ -19,7 +23,9 @@ public sealed record Email
             return false;
         }
 
-        var normalised = raw.Trim().ToLowerInvariant();
+        // NFC after lower-casing, so the stored form is composed whatever the casing did to combining sequences.
+        // Not string.Normalize: under InvariantGlobalization (ours) it returns its input unchanged.
+        var normalised = ENSNormalize.NF.NFC(raw.Trim().ToLowerInvariant());
         if (normalised.Length > MaxLength || !MailAddress.TryCreate(normalised, out var parsed) || parsed.Address != normalised)
         {
             return false;

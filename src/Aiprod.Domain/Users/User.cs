@@ -36,13 +36,22 @@ public sealed class User
 
     public DateTimeOffset PasswordChangedAt { get; private set; }
 
+    /// <summary>
+    /// Optimistic concurrency: incremented by every change of what decides a login or a credential (password, role,
+    /// disabled, failed-login count, lockout) and by every API key issued. An update carries the version it read, so
+    /// a disable and a key creation racing on one account cannot both commit: the loser decides again and sees the
+    /// other's work. A successful login that only records its time leaves it, so parallel logins of one account do
+    /// not conflict; its update still carries the version read, so it fails if a disable committed since.
+    /// </summary>
+    public int Version { get; private set; }
+
     public bool IsDisabled => DisabledAt is not null;
 
     public static User Register(Email email, string? displayName, string passwordHash, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(email);
         ArgumentException.ThrowIfNullOrEmpty(passwordHash);
-        var name = string.IsNullOrWhiteSpace(displayName) ? email.Value.Split('@')[0] : displayName.Trim();
+        var name = string.IsNullOrWhiteSpace(displayName) ? LocalPartAsDisplayName(email) : displayName.Trim();
         return new User
         {
             Id = Guid.CreateVersion7(now),
@@ -69,6 +78,7 @@ public sealed class User
         }
 
         FailedLoginCount++;
+        Version++;
         if (FailedLoginCount < policy.MaxFailedAttempts)
         {
             return false;
@@ -80,9 +90,30 @@ public sealed class User
 
     public void RecordSuccessfulLogin(DateTimeOffset now)
     {
-        FailedLoginCount = 0;
-        LockoutEndsAt = null;
+        if (FailedLoginCount != 0 || LockoutEndsAt is not null)
+        {
+            // Resetting the count is a change a parallel failure must not write over.
+            FailedLoginCount = 0;
+            LockoutEndsAt = null;
+            Version++;
+        }
+
         LastLoginAt = now;
+    }
+
+    /// <summary>
+    /// Refuses a new API key for a disabled account, and otherwise counts as a change of the account, so that a key
+    /// created while an admin disables the account either sees it disabled or is seen (and revoked) by the disable.
+    /// </summary>
+    public Result<Done> RecordApiKeyIssued()
+    {
+        if (IsDisabled)
+        {
+            return UserErrors.Disabled;
+        }
+
+        Version++;
+        return Done.Value;
     }
 
     /// <summary>Replaces the stored hash after the hasher upgraded its format; the password itself is unchanged.</summary>
@@ -90,6 +121,7 @@ public sealed class User
     {
         ArgumentException.ThrowIfNullOrEmpty(passwordHash);
         PasswordHash = passwordHash;
+        Version++;
     }
 
     public void ChangePassword(string passwordHash, DateTimeOffset now)
@@ -97,6 +129,7 @@ public sealed class User
         ArgumentException.ThrowIfNullOrEmpty(passwordHash);
         PasswordHash = passwordHash;
         PasswordChangedAt = now;
+        Version++;
     }
 
     public Result<Done> PromoteToAdmin()
@@ -107,6 +140,7 @@ public sealed class User
         }
 
         Role = UserRole.Admin;
+        Version++;
         return Done.Value;
     }
 
@@ -118,6 +152,27 @@ public sealed class User
         }
 
         DisabledAt = now;
+        Version++;
         return Done.Value;
     }
+
+    /// <summary>The address's local part, cut to fit the display name (never between the two halves of a surrogate pair).</summary>
+    private static string LocalPartAsDisplayName(Email email)
+    {
+        var local = email.Value[..email.Value.LastIndexOf('@')];
+        if (local.Length <= DisplayNameMaxLength)
+        {
+            return local;
+        }
+
+        var cut = char.IsHighSurrogate(local[DisplayNameMaxLength - 1]) ? DisplayNameMaxLength - 1 : DisplayNameMaxLength;
+        return local[..cut];
+    }
+}
+
+public static class UserErrors
+{
+    public static readonly Error NotFound = Error.NotFound("user_not_found", "No account has this id.");
+
+    public static readonly Error Disabled = Error.Forbidden("account_disabled", "The account is disabled.");
 }

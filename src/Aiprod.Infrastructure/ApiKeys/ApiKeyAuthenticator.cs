@@ -15,6 +15,9 @@ public enum ApiKeyRefusal
     Expired,
     Revoked,
     Rotated,
+
+    /// <summary>The key's owner is disabled: a key that a disable could not revoke still lets nobody in.</summary>
+    OwnerDisabled,
 }
 
 /// <summary>The outcome of presenting a key: the key (when it is let in) or why it is refused.</summary>
@@ -85,7 +88,8 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
         {
             var hex = hash.ToHex();
             var before = Interlocked.Read(ref invalidations);
-            lookup = new CachedLookup(await store.FindByHashAsync(hex, cancellationToken), hex[..8], now + options.TimeToLive);
+            var stored = await store.FindByHashAsync(hex, cancellationToken);
+            lookup = new CachedLookup(stored?.Key, stored?.OwnerDisabled ?? false, hex[..8], now + options.TimeToLive);
 
             // A rotation or revocation that committed while we read has already removed nothing; what we read may
             // predate it, so it answers this request only and is not cached.
@@ -116,6 +120,12 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
                 ApiKeyStatus.Rotated => ApiKeyRefusal.Rotated,
                 _ => ApiKeyRefusal.Expired,
             }, lookup.HashPrefix);
+        }
+
+        // A disable revokes the owner's keys; this also refuses one still active, which that disable could not see.
+        if (lookup.OwnerDisabled)
+        {
+            return new ApiKeyAuthentication(null, ApiKeyRefusal.OwnerDisabled, lookup.HashPrefix);
         }
 
         if (recordUsage)
@@ -149,21 +159,27 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
     }
 
     /// <summary>A look-up result, an unknown key included, so a flood of invented keys does not reach the database.</summary>
-    private sealed record CachedLookup(ApiKey? Key, string HashPrefix, DateTimeOffset StaleAt);
+    private sealed record CachedLookup(ApiKey? Key, bool OwnerDisabled, string HashPrefix, DateTimeOffset StaleAt);
 }
+
+/// <summary>A stored key and whether its owner is disabled, read together.</summary>
+public sealed record StoredApiKey(ApiKey Key, bool OwnerDisabled);
 
 /// <summary>Where a key is looked up by its hash when the cache does not have it.</summary>
 public interface IApiKeyStore
 {
-    Task<ApiKey?> FindByHashAsync(string keyHash, CancellationToken cancellationToken);
+    Task<StoredApiKey?> FindByHashAsync(string keyHash, CancellationToken cancellationToken);
 }
 
 internal sealed class EfApiKeyStore(IServiceScopeFactory scopes) : IApiKeyStore
 {
-    public async Task<ApiKey?> FindByHashAsync(string keyHash, CancellationToken cancellationToken)
+    public async Task<StoredApiKey?> FindByHashAsync(string keyHash, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
-        return await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.KeyHash == keyHash, cancellationToken);
+        return await db.ApiKeys.AsNoTracking()
+            .Where(k => k.KeyHash == keyHash)
+            .Select(k => new StoredApiKey(k, db.Users.Any(u => u.Id == k.OwnerId && u.DisabledAt != null)))
+            .FirstOrDefaultAsync(cancellationToken);
     }
 }

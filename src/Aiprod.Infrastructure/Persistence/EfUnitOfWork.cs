@@ -32,6 +32,7 @@ internal sealed class EfUnitOfWork(AiprodDbContext db) : IUnitOfWork
     }
 
     // Nothing of a failed unit of work may be saved by a later one in the same scope (a retry, an audit event):
-    // the caller starts again from the database.
+    // the caller starts again from the database. What it read before is detached from here on, so changing it
+    // commits nothing; ConflictRetry re-runs a use case from its first read for that reason.
     private void Discard() => db.ChangeTracker.Clear();
 }

@@ -78,6 +78,33 @@ public abstract class AccountFlowTests(IApiFixture fixture)
     }
 
     [DatabaseFact]
+    public async Task Register_TheSameEmailComposedAndDecomposed_IsOneAccount()
+    {
+        var client = await fixture.CreateClientAsync();
+        const string Composed = "jos\u00e9@example.com";
+        const string Decomposed = "jose\u0301@example.com";
+
+        var registered = await client.RegisterAsync(Decomposed);
+        var again = await client.PostAsJsonAsync("/auth/register", new { email = Composed, password = ApiClientExtensions.DefaultPassword }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(Composed, registered.Str("email"));
+        await again.AssertProblemAsync(HttpStatusCode.Conflict, "email_taken");
+        var me = await (await client.GetWithTokenAsync("/auth/me", await client.LoginAsync(Composed))).ReadJsonAsync();
+        Assert.Equal(registered.Str("id"), me.Str("id"));
+        Assert.Equal(1, await fixture.Factory.WithDbAsync(db => db.Users.CountAsync()));
+    }
+
+    [DatabaseFact]
+    public async Task Register_WithALongLocalPartAndNoDisplayName_StoresANameThatFits()
+    {
+        var client = await fixture.CreateClientAsync();
+
+        var registered = await client.RegisterAsync(new string('a', 120) + "@example.com");
+
+        Assert.Equal(new string('a', Aiprod.Domain.Users.User.DisplayNameMaxLength), registered.Str("display_name"));
+    }
+
+    [DatabaseFact]
     public async Task Register_ConcurrentlyWithOneEmail_CreatesOneAccountAndNo5xx()
     {
         var client = await fixture.CreateClientAsync();
@@ -116,6 +143,19 @@ public abstract class AccountFlowTests(IApiFixture fixture)
 
         // Any other status (a 409 from the counter race, a 500) would tell an existing account from an unknown one.
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
+    }
+
+    [DatabaseFact]
+    public async Task Login_ParallelCorrectPasswordsForOneAccount_AllSucceed()
+    {
+        var client = await fixture.CreateClientAsync();
+        await client.RegisterAsync("ann@example.com");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            client.PostAsJsonAsync("/auth/login", new { email = "ann@example.com", password = ApiClientExtensions.DefaultPassword })));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(8, await fixture.Factory.WithDbAsync(db => db.RefreshTokenFamilies.CountAsync()));
     }
 
     [DatabaseFact]

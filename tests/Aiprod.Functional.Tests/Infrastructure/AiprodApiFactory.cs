@@ -14,9 +14,15 @@ public sealed class AiprodApiFactory : WebApplicationFactory<Program>
 
     private readonly TimeProvider? clock;
 
-    public AiprodApiFactory(IReadOnlyDictionary<string, string?>? overrides = null, TimeProvider? clock = null)
+    private readonly Action<IServiceCollection>? replaceServices;
+
+    /// <param name="overrides">Configuration settings.</param>
+    /// <param name="clock">The host's clock, for tests that move it.</param>
+    /// <param name="replaceServices">Applied after the host's own registrations, for tests that must force an interleaving.</param>
+    public AiprodApiFactory(IReadOnlyDictionary<string, string?>? overrides = null, TimeProvider? clock = null, Action<IServiceCollection>? replaceServices = null)
     {
         this.clock = clock;
+        this.replaceServices = replaceServices;
         DataFolder = Directory.CreateTempSubdirectory("aiprod-functional-").FullName;
         settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
@@ -56,6 +62,11 @@ public sealed class AiprodApiFactory : WebApplicationFactory<Program>
         if (clock is not null)
         {
             builder.ConfigureTestServices(s => s.AddSingleton(clock));
+        }
+
+        if (replaceServices is not null)
+        {
+            builder.ConfigureTestServices(replaceServices);
         }
     }
 

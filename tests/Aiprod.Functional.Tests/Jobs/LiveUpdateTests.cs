@@ -247,6 +247,65 @@ public sealed class LeaseTests : IAsyncDisposable
         Assert.Equal(2, await factory.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.EventType == "job_lease_lapsed")));
     }
 
+    [Fact]
+    public async Task LapsedLeases_ExpiredBySeveralInstancesWhileWorkersClaim_AreEachRequeuedOnce()
+    {
+        const int Jobs = 10;
+        var client = factory.CreateClient();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+        var worker = await client.WorkerKeyAsync(token);
+
+        for (var round = 1; round <= 5; round++)
+        {
+            var jobs = new List<string>();
+            for (var i = 0; i < Jobs; i++)
+            {
+                jobs.Add(await client.SubmitAsync(token));
+                Assert.NotNull(await client.ClaimAsync(worker, leaseSeconds: 30));
+            }
+
+            clock.Advance(TimeSpan.FromSeconds(31));
+
+            // Four instances' lease checks and two workers claiming what they put back, all at once.
+            var expiries = Enumerable.Range(0, 4).Select(_ => Task.Run(ExpireAsync)).ToList();
+            var claimers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+            {
+                var claimed = new List<string>();
+                for (var attempt = 0; attempt < 15; attempt++)
+                {
+                    if (await client.ClaimAsync(worker, leaseSeconds: 30) is { } job)
+                    {
+                        claimed.Add(job.Str("job_id"));
+                    }
+                }
+
+                return claimed;
+            })).ToList();
+            var expired = await Task.WhenAll(expiries);
+            var reclaimed = (await Task.WhenAll(claimers)).SelectMany(c => c).ToList();
+
+            Assert.Equal(Jobs, expired.Sum());
+            Assert.Equal(reclaimed.Count, reclaimed.Distinct().Count());
+            var retries = await factory.WithDbAsync(db => db.PipelineJobs.Where(j => jobs.Select(Guid.Parse).Contains(j.Id)).Select(j => j.RetryCount).ToListAsync());
+            Assert.All(retries, r => Assert.Equal(1, r));
+            Assert.Equal(Jobs * round, await factory.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.EventType == "job_lease_lapsed")));
+
+            // Finish the round, so its jobs do not lapse again in the next one.
+            foreach (var job in jobs)
+            {
+                if (!reclaimed.Contains(job))
+                {
+                    Assert.NotNull(await client.ClaimAsync(worker, leaseSeconds: 30));
+                }
+            }
+
+            foreach (var job in jobs)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await client.WorkerPostAsync(worker, $"/pipeline/worker/jobs/{job}/complete", new { output = new { ok = true } })).StatusCode);
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync() => await factory.DisposeAsync();
 }
 

@@ -21,6 +21,7 @@ public static partial class UserMapper
     [MapperIgnoreSource(nameof(User.DisabledAt))]
     [MapperIgnoreSource(nameof(User.IsDisabled))]
     [MapperIgnoreSource(nameof(User.PasswordChangedAt))]
+    [MapperIgnoreSource(nameof(User.Version))]
     public static partial UserDto ToDto(this User user);
 
     private static string MapEmail(Email email) => email.Value;

@@ -82,6 +82,7 @@ public static partial class ApiKeyMapper
     [MapperIgnoreSource(nameof(ApiKey.KeyHash))]
     [MapperIgnoreSource(nameof(ApiKey.OwnerId))]
     [MapperIgnoreSource(nameof(ApiKey.Status))]
+    [MapperIgnoreSource(nameof(ApiKey.Version))]
     public static partial ApiKeyDto ToDto(this ApiKey key, ApiKeyStatus status);
 
     public static ApiKeyDto ToDtoAt(this ApiKey key, DateTimeOffset now) => key.ToDto(key.StatusAt(now));

@@ -1,4 +1,5 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
 using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
@@ -12,7 +13,11 @@ public sealed record CancelJobCommand(Guid OwnerId, Guid JobId) : ICommand<Resul
 public sealed class CancelJobCommandHandler(IJobRepository jobs, IAuditLog audit, JobChangeCommitter committer, TimeProvider clock)
     : ICommandHandler<CancelJobCommand, Result<JobSummaryDto>>
 {
-    public async ValueTask<Result<JobSummaryDto>> Handle(CancelJobCommand command, CancellationToken cancellationToken)
+    // A cancel racing a worker's report is judged again on what the report left (a job that completed meanwhile stays completed).
+    public ValueTask<Result<JobSummaryDto>> Handle(CancelJobCommand command, CancellationToken cancellationToken) =>
+        ConflictRetry.RunAsync(_ => CancelAsync(command, cancellationToken));
+
+    private async ValueTask<Result<JobSummaryDto>> CancelAsync(CancelJobCommand command, CancellationToken cancellationToken)
     {
         var job = await jobs.FindOwnedAsync(command.OwnerId, command.JobId, withEvents: false, cancellationToken);
         if (job is null)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
 using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
@@ -32,38 +33,49 @@ public sealed class ClaimJobCommandHandler(
     IOptions<JobOptions> options,
     TimeProvider clock) : ICommandHandler<ClaimJobCommand, ClaimedJobDto?>
 {
-    private const int Candidates = 5;
+    private const int Candidates = 16;
 
-    public async ValueTask<ClaimedJobDto?> Handle(ClaimJobCommand command, CancellationToken cancellationToken)
+    // A lost race costs one read and one refused update; many workers polling one queue lose often, so a claim
+    // tries more often than a use case where a conflict means two people changed one thing at once.
+    private const int MaxAttempts = 8;
+
+    public ValueTask<ClaimedJobDto?> Handle(ClaimJobCommand command, CancellationToken cancellationToken) =>
+        ConflictRetry.RunAsync(attempt => ClaimAsync(command, attempt, cancellationToken), MaxAttempts);
+
+    /// <summary>
+    /// One attempt, on fresh state: the version check refuses the update if another worker claimed the job since
+    /// it was read, so a 200 always means this worker holds the lease in the database.
+    /// </summary>
+    private async ValueTask<ClaimedJobDto?> ClaimAsync(ClaimJobCommand command, int attempt, CancellationToken cancellationToken)
     {
         var owner = await users.FindByIdAsync(command.WorkerOwnerId, cancellationToken);
         Guid? onlyOwner = owner?.Role == UserRole.Admin ? null : command.WorkerOwnerId;
-        var lease = TimeSpan.FromSeconds(command.LeaseSeconds ?? options.Value.DefaultLeaseSeconds);
-        for (var round = 0; round < 3; round++)
+        var queued = await jobs.NextQueuedAsync(onlyOwner, Candidates, cancellationToken);
+        if (queued.Count == 0)
         {
-            foreach (var job in await jobs.NextQueuedAsync(onlyOwner, Candidates, cancellationToken))
-            {
-                var before = job.LastEventSequence;
-                var now = clock.GetUtcNow();
-                if (!job.Claim(command.WorkerKeyId, now, lease).IsSuccess)
-                {
-                    continue;
-                }
-
-                try
-                {
-                    await committer.CommitAsync(job, before, cancellationToken);
-                    return new ClaimedJobDto(job.Id, job.Content, job.Preset, job.Priority, job.Lang, job.DurationSec, job.RetryCount, job.LeaseExpiresAt!.Value);
-                }
-                catch (ConcurrencyConflictException)
-                {
-                    // Another worker claimed it between our read and our write: the version check refused
-                    // ours, so no job is ever handed to two workers. Try the next candidate.
-                }
-            }
+            return null;
         }
 
-        return null;
+        var job = attempt == 1 ? queued[0] : AnyOfTheFirstPriority(queued);
+        var before = job.LastEventSequence;
+        var claimed = job.Claim(command.WorkerKeyId, clock.GetUtcNow(), TimeSpan.FromSeconds(command.LeaseSeconds ?? options.Value.DefaultLeaseSeconds));
+        if (!claimed.IsSuccess)
+        {
+            throw new InvalidOperationException($"A job read as queued refused the claim: {claimed.Error.Message}");
+        }
+
+        await committer.CommitAsync(job, before, cancellationToken);
+        return new ClaimedJobDto(job.Id, job.Content, job.Preset, job.Priority, job.Lang, job.DurationSec, job.RetryCount, job.LeaseExpiresAt!.Value);
+    }
+
+    /// <summary>
+    /// After a lost race every loser would otherwise go for the same next job and all but one lose again; spread over
+    /// the oldest jobs of the highest priority waiting, most of them win at once, and priority still comes first.
+    /// </summary>
+    private static PipelineJob AnyOfTheFirstPriority(IReadOnlyList<PipelineJob> queued)
+    {
+        var top = queued.TakeWhile(j => j.Priority == queued[0].Priority).ToList();
+        return top[Random.Shared.Next(top.Count)];
     }
 }
 
@@ -204,12 +216,22 @@ public sealed class FailJobCommandHandler(WorkerReports reports, IAuditLog audit
         }, cancellationToken);
 }
 
-/// <summary>The shared shape of a worker's report: load the job, let the aggregate judge it, commit, publish, acknowledge.</summary>
+/// <summary>
+/// The shared shape of a worker's report: load the job, let the aggregate judge it, commit, publish, acknowledge.
+/// A report that races a cancellation or a lapsed lease is judged again on what that change left.
+/// </summary>
 public sealed class WorkerReports(IJobRepository jobs, JobChangeCommitter committer, IOptions<JobOptions> options, TimeProvider clock)
 {
     public sealed record Context(TimeSpan Lease);
 
-    public async ValueTask<Result<WorkerAckDto>> ApplyAsync(
+    public ValueTask<Result<WorkerAckDto>> ApplyAsync(
+        Guid workerKeyId,
+        Guid jobId,
+        Func<PipelineJob, DateTimeOffset, Context, Result<Done>> change,
+        CancellationToken cancellationToken) =>
+        ConflictRetry.RunAsync(_ => ApplyOnceAsync(workerKeyId, jobId, change, cancellationToken));
+
+    private async ValueTask<Result<WorkerAckDto>> ApplyOnceAsync(
         Guid workerKeyId,
         Guid jobId,
         Func<PipelineJob, DateTimeOffset, Context, Result<Done>> change,
@@ -239,7 +261,11 @@ public sealed record ExpireLeasesCommand : ICommand<int>;
 public sealed class ExpireLeasesCommandHandler(IJobRepository jobs, IAuditLog audit, JobChangeCommitter committer, IOptions<JobOptions> options, TimeProvider clock)
     : ICommandHandler<ExpireLeasesCommand, int>
 {
-    public async ValueTask<int> Handle(ExpireLeasesCommand command, CancellationToken cancellationToken)
+    // Several instances run this check, and workers report meanwhile: a batch that lost a race is read again.
+    public ValueTask<int> Handle(ExpireLeasesCommand command, CancellationToken cancellationToken) =>
+        ConflictRetry.RunAsync(_ => ExpireAsync(cancellationToken));
+
+    private async ValueTask<int> ExpireAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var changed = new List<(PipelineJob, long)>();

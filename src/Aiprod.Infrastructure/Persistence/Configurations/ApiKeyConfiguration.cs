@@ -22,6 +22,10 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
         builder.Property(k => k.RevocationReason).HasMaxLength(ApiKey.ReasonMaxLength);
         builder.HasIndex(k => new { k.OwnerId, k.Status });
 
+        // Rotation and revocation increment Version and update with the version read: of two concurrent changes
+        // to one key exactly one applies, so a rotation can never write "rotated" over a revocation.
+        builder.Property(k => k.Version).IsConcurrencyToken();
+
         // Scopes are a handful of fixed words: one space-separated column, as OAuth writes them.
         builder.Property<List<string>>("scopes")
             .HasField("scopes")

@@ -17,6 +17,10 @@ internal sealed class RefreshTokenFamilyConfiguration : IEntityTypeConfiguration
         builder.Property(f => f.UserAgent).HasMaxLength(RefreshTokenFamily.UserAgentMaxLength);
         builder.Property(f => f.RevocationReason).HasMaxLength(64);
         builder.Ignore(f => f.IsRevoked);
+
+        // Revocation increments Version; a refresh updates the family with the version it read, so it cannot
+        // issue a token into a session that ended meanwhile.
+        builder.Property(f => f.Version).IsConcurrencyToken();
         builder.HasIndex(f => new { f.UserId, f.RevokedAt });
         // The revocation registry reloads recent revocations by time.
         builder.HasIndex(f => f.RevokedAt);

@@ -21,7 +21,8 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         builder.Property(u => u.Role).HasConversion<string>().HasMaxLength(16);
         builder.Ignore(u => u.IsDisabled);
 
-        // Failed-login counting is a read-modify-write: a stale write must not reset another's count.
-        builder.Property(u => u.FailedLoginCount).IsConcurrencyToken();
+        // Every change, and every credential issued, increments Version; the UPDATE carries the version read, so a
+        // stale write neither resets another's failed-login count nor lands beside a concurrent disable.
+        builder.Property(u => u.Version).IsConcurrencyToken();
     }
 }

@@ -1,7 +1,9 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
 using Aiprod.Application.Sessions;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
 using Mediator;
 
 namespace Aiprod.Application.Accounts.Commands.DisableUser;
@@ -18,12 +20,36 @@ public sealed class DisableUserCommandHandler(
     IAuditLog audit,
     TimeProvider clock) : ICommandHandler<DisableUserCommand, Result<Done>>
 {
+    // A disable racing a login, a key creation or a rotation is decided again on fresh state, so it revokes what
+    // that change issued. It tries longer than the default: the account's own traffic must not be able to outlast it.
+    private const int MaxAttempts = 10;
+
     public async ValueTask<Result<Done>> Handle(DisableUserCommand command, CancellationToken cancellationToken)
+    {
+        var disabled = await ConflictRetry.RunAsync(_ => DisableAsync(command, cancellationToken), MaxAttempts);
+        if (!disabled.IsSuccess)
+        {
+            return disabled;
+        }
+
+        // Logins do not conflict with each other, so one that read the account before the disable and committed
+        // while it ran left a session the disable did not list. None can commit from now on (the version it read
+        // is gone), so one more look finds every such session. Keys need no second look: issuing one is a change
+        // of the account, which the disable would have conflicted with.
+        await ConflictRetry.RunAsync(async _ =>
+        {
+            var families = await tokens.ListActiveFamiliesAsync(command.UserId, clock.GetUtcNow(), cancellationToken);
+            return families.Count == 0 ? 0 : await revoker.RevokeAsync(families, "user_disabled", AuditEventTypes.TokenRevoked, cancellationToken);
+        }, MaxAttempts);
+        return Done.Value;
+    }
+
+    private async ValueTask<Result<Done>> DisableAsync(DisableUserCommand command, CancellationToken cancellationToken)
     {
         var user = await users.FindByIdAsync(command.UserId, cancellationToken);
         if (user is null)
         {
-            return Error.NotFound("user_not_found", "No account has this id.");
+            return UserErrors.NotFound;
         }
 
         var now = clock.GetUtcNow();

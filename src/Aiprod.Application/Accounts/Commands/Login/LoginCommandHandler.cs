@@ -1,5 +1,6 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Accounts.Dtos;
+using Aiprod.Application.Common;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Sessions;
@@ -31,22 +32,16 @@ public sealed class LoginCommandHandler(
 
     public async ValueTask<Result<TokenResponse>> Handle(LoginCommand command, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                return await LoginAsync(command, cancellationToken);
-            }
-            catch (ConcurrencyConflictException)
-            {
-                // A parallel login for the same account changed its counters first; decide again on fresh state.
-                // Past the last try, answer as for any failure: a conflict is something an unknown email never
-                // gets, so letting it through would tell existing accounts apart.
-                if (attempt == 3)
-                {
-                    return InvalidCredentials;
-                }
-            }
+            // A parallel login, or a disable, changed the account first; decide again on fresh state.
+            return await ConflictRetry.RunAsync(async _ => await LoginAsync(command, cancellationToken));
+        }
+        catch (ConcurrencyConflictException)
+        {
+            // Past the last try, answer as for any failure: a conflict is something an unknown email never gets,
+            // so letting it through would tell existing accounts apart.
+            return InvalidCredentials;
         }
     }
 

@@ -1,5 +1,6 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Accounts.Dtos;
+using Aiprod.Application.Common;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Users;
@@ -20,7 +21,10 @@ public sealed class PromoteToAdminCommandValidator : AbstractValidator<PromoteTo
 public sealed class PromoteToAdminCommandHandler(IUserRepository users, IAuditLog audit, IUnitOfWork unitOfWork)
     : ICommandHandler<PromoteToAdminCommand, Result<UserDto>>
 {
-    public async ValueTask<Result<UserDto>> Handle(PromoteToAdminCommand command, CancellationToken cancellationToken)
+    public ValueTask<Result<UserDto>> Handle(PromoteToAdminCommand command, CancellationToken cancellationToken) =>
+        ConflictRetry.RunAsync(_ => PromoteAsync(command, cancellationToken));
+
+    private async ValueTask<Result<UserDto>> PromoteAsync(PromoteToAdminCommand command, CancellationToken cancellationToken)
     {
         _ = Email.TryCreate(command.Email, out var email);
         var user = await users.FindByEmailAsync(email, cancellationToken);

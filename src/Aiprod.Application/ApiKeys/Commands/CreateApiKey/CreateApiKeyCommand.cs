@@ -1,8 +1,10 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.ApiKeys.Dtos;
+using Aiprod.Application.Common;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
 using Microsoft.Extensions.Options;
@@ -28,14 +30,37 @@ public sealed class CreateApiKeyCommandValidator : AbstractValidator<CreateApiKe
 
 public sealed class CreateApiKeyCommandHandler(
     IApiKeyRepository keys,
+    IUserRepository users,
     IApiKeyGenerator generator,
     IAuditLog audit,
     IUnitOfWork unitOfWork,
     IOptions<ApiKeyOptions> options,
     TimeProvider clock) : ICommandHandler<CreateApiKeyCommand, Result<IssuedApiKeyDto>>
 {
-    public async ValueTask<Result<IssuedApiKeyDto>> Handle(CreateApiKeyCommand command, CancellationToken cancellationToken)
+    // Creations of one owner's keys are serialised (see below), so parallel ones queue up as conflicts: more tries
+    // than the default, enough for a burst well past the route's rate limit.
+    private const int MaxAttempts = 10;
+
+    // A creation racing another, or a disable of the owner, is decided again on what that change left.
+    public ValueTask<Result<IssuedApiKeyDto>> Handle(CreateApiKeyCommand command, CancellationToken cancellationToken) =>
+        ConflictRetry.RunAsync(_ => CreateAsync(command, cancellationToken), MaxAttempts);
+
+    private async ValueTask<Result<IssuedApiKeyDto>> CreateAsync(CreateApiKeyCommand command, CancellationToken cancellationToken)
     {
+        var owner = await users.FindByIdAsync(command.OwnerId, cancellationToken);
+        if (owner is null)
+        {
+            return UserErrors.NotFound;
+        }
+
+        // Refused for a disabled owner; otherwise a change of the owner, so creations of one owner's keys are
+        // serialised (the cap below holds under concurrency) and none slips past a concurrent disable.
+        var issuing = owner.RecordApiKeyIssued();
+        if (!issuing.IsSuccess)
+        {
+            return issuing.Error;
+        }
+
         var now = clock.GetUtcNow();
         var cap = options.Value.MaxActiveKeysPerUser;
         if (await keys.CountActiveAsync(command.OwnerId, now, cancellationToken) >= cap)

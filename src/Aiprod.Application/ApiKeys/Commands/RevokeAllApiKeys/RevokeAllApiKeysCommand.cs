@@ -1,5 +1,6 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.ApiKeys.Dtos;
+using Aiprod.Application.Common;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
@@ -27,7 +28,10 @@ public sealed class RevokeAllApiKeysCommandHandler(
     IUnitOfWork unitOfWork,
     TimeProvider clock) : ICommandHandler<RevokeAllApiKeysCommand, RevokeAllResultDto>
 {
-    public async ValueTask<RevokeAllResultDto> Handle(RevokeAllApiKeysCommand command, CancellationToken cancellationToken)
+    public ValueTask<RevokeAllResultDto> Handle(RevokeAllApiKeysCommand command, CancellationToken cancellationToken) =>
+        ConflictRetry.RunAsync(_ => RevokeAllAsync(command, cancellationToken));
+
+    private async ValueTask<RevokeAllResultDto> RevokeAllAsync(RevokeAllApiKeysCommand command, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var usable = await keys.ListUsableOwnedAsync(command.OwnerId, now, cancellationToken);

@@ -1,5 +1,6 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.ApiKeys.Dtos;
+using Aiprod.Application.Common;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
@@ -23,7 +24,11 @@ public sealed class RevokeApiKeyCommandHandler(
     IUnitOfWork unitOfWork,
     TimeProvider clock) : ICommandHandler<RevokeApiKeyCommand, Result<ApiKeyDto>>
 {
-    public async ValueTask<Result<ApiKeyDto>> Handle(RevokeApiKeyCommand command, CancellationToken cancellationToken)
+    // A revocation racing a rotation is decided again on what the rotation left (a rotated key is still revoked).
+    public ValueTask<Result<ApiKeyDto>> Handle(RevokeApiKeyCommand command, CancellationToken cancellationToken) =>
+        ConflictRetry.RunAsync(_ => RevokeAsync(command, cancellationToken));
+
+    private async ValueTask<Result<ApiKeyDto>> RevokeAsync(RevokeApiKeyCommand command, CancellationToken cancellationToken)
     {
         var key = await keys.FindOwnedAsync(command.OwnerId, command.KeyId, cancellationToken);
         if (key is null)

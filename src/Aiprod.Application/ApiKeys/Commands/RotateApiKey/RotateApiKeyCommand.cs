@@ -1,7 +1,9 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.ApiKeys.Dtos;
+using Aiprod.Application.Common;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
 using Microsoft.Extensions.Options;
@@ -21,6 +23,7 @@ public sealed class RotateApiKeyCommandValidator : AbstractValidator<RotateApiKe
 
 public sealed class RotateApiKeyCommandHandler(
     IApiKeyRepository keys,
+    IUserRepository users,
     IApiKeyGenerator generator,
     IApiKeyCache cache,
     IAuditLog audit,
@@ -28,12 +31,33 @@ public sealed class RotateApiKeyCommandHandler(
     IOptions<ApiKeyOptions> options,
     TimeProvider clock) : ICommandHandler<RotateApiKeyCommand, Result<IssuedApiKeyDto>>
 {
-    public async ValueTask<Result<IssuedApiKeyDto>> Handle(RotateApiKeyCommand command, CancellationToken cancellationToken)
+    // Issuing the new key is a change of the owner, like a creation, so parallel rotations of one owner's keys
+    // queue up as conflicts: more tries than the default.
+    private const int MaxAttempts = 10;
+
+    // A rotation racing a revocation (or another rotation, or a disable of the owner) is decided again on what
+    // that change left: a revoked key is not rotated, and a revocation is never undone.
+    public ValueTask<Result<IssuedApiKeyDto>> Handle(RotateApiKeyCommand command, CancellationToken cancellationToken) =>
+        ConflictRetry.RunAsync(_ => RotateAsync(command, cancellationToken), MaxAttempts);
+
+    private async ValueTask<Result<IssuedApiKeyDto>> RotateAsync(RotateApiKeyCommand command, CancellationToken cancellationToken)
     {
         var key = await keys.FindOwnedAsync(command.OwnerId, command.KeyId, cancellationToken);
         if (key is null)
         {
             return ApiKeyErrors.NotFound;
+        }
+
+        var owner = await users.FindByIdAsync(command.OwnerId, cancellationToken);
+        if (owner is null)
+        {
+            return UserErrors.NotFound;
+        }
+
+        var issuing = owner.RecordApiKeyIssued();
+        if (!issuing.IsSuccess)
+        {
+            return issuing.Error;
         }
 
         var now = clock.GetUtcNow();

@@ -1,4 +1,5 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
 using Aiprod.Domain.Common;
 using Mediator;
 
@@ -8,7 +9,10 @@ public sealed record EndSessionCommand(Guid UserId, Guid SessionId) : ICommand<R
 
 public sealed class EndSessionCommandHandler(IRefreshTokenRepository tokens, SessionRevoker revoker) : ICommandHandler<EndSessionCommand, Result<Done>>
 {
-    public async ValueTask<Result<Done>> Handle(EndSessionCommand command, CancellationToken cancellationToken)
+    public ValueTask<Result<Done>> Handle(EndSessionCommand command, CancellationToken cancellationToken) =>
+        ConflictRetry.RunAsync(_ => EndAsync(command, cancellationToken));
+
+    private async ValueTask<Result<Done>> EndAsync(EndSessionCommand command, CancellationToken cancellationToken)
     {
         var family = await tokens.FindFamilyAsync(command.SessionId, cancellationToken);
         if (family is null || family.UserId != command.UserId)

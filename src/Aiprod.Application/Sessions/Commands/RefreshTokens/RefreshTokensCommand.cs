@@ -1,5 +1,6 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Accounts.Dtos;
+using Aiprod.Application.Common;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Sessions;
@@ -29,25 +30,12 @@ public sealed class RefreshTokensCommandHandler(
     IRequestContext request,
     TimeProvider clock) : ICommandHandler<RefreshTokensCommand, Result<TokenResponse>>
 {
-    private const int MaxAttempts = 3;
+    // Another request redeemed the token, or ended the session, between our read and our write. The conditional
+    // update refused ours; decide again on the committed state (within the leeway, a reuse, or an ended session).
+    public ValueTask<Result<TokenResponse>> Handle(RefreshTokensCommand command, CancellationToken cancellationToken) =>
+        ConflictRetry.RunAsync(_ => RefreshAsync(command.RefreshToken, cancellationToken));
 
-    public async ValueTask<Result<TokenResponse>> Handle(RefreshTokensCommand command, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await RefreshAsync(command.RefreshToken, cancellationToken);
-            }
-            catch (ConcurrencyConflictException) when (attempt < MaxAttempts)
-            {
-                // Another request redeemed the token between our read and our write. The conditional update
-                // refused ours; decide again on the committed state (within the leeway, or a reuse).
-            }
-        }
-    }
-
-    private async Task<Result<TokenResponse>> RefreshAsync(string presented, CancellationToken cancellationToken)
+    private async ValueTask<Result<TokenResponse>> RefreshAsync(string presented, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var token = await tokens.FindByHashAsync(generator.Hash(presented), cancellationToken);

@@ -1,4 +1,5 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
 using Aiprod.Domain.Common;
 using FluentValidation;
 using Mediator;
@@ -18,7 +19,10 @@ public sealed class RevokeRefreshTokenCommandValidator : AbstractValidator<Revok
 public sealed class RevokeRefreshTokenCommandHandler(IRefreshTokenRepository tokens, IRefreshTokenGenerator generator, SessionRevoker revoker)
     : ICommandHandler<RevokeRefreshTokenCommand, Result<Done>>
 {
-    public async ValueTask<Result<Done>> Handle(RevokeRefreshTokenCommand command, CancellationToken cancellationToken)
+    public ValueTask<Result<Done>> Handle(RevokeRefreshTokenCommand command, CancellationToken cancellationToken) =>
+        ConflictRetry.RunAsync(_ => RevokeAsync(command, cancellationToken));
+
+    private async ValueTask<Result<Done>> RevokeAsync(RevokeRefreshTokenCommand command, CancellationToken cancellationToken)
     {
         var token = await tokens.FindByHashAsync(generator.Hash(command.RefreshToken), cancellationToken);
         if (token is null || token.Family.UserId != command.UserId)

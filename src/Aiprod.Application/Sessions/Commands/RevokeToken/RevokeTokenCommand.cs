@@ -1,4 +1,5 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
 using Aiprod.Domain.Common;
 using Mediator;
 
@@ -16,7 +17,10 @@ public sealed class RevokeTokenCommandHandler(
     IAccessTokenReader accessTokens,
     SessionRevoker revoker) : ICommandHandler<RevokeTokenCommand, Done>
 {
-    public async ValueTask<Done> Handle(RevokeTokenCommand command, CancellationToken cancellationToken)
+    public ValueTask<Done> Handle(RevokeTokenCommand command, CancellationToken cancellationToken) =>
+        ConflictRetry.RunAsync(_ => RevokeAsync(command, cancellationToken));
+
+    private async ValueTask<Done> RevokeAsync(RevokeTokenCommand command, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(command.Token) || command.Token.Length > 4096)
         {

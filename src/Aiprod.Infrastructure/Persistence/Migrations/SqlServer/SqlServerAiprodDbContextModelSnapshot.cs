@@ -80,6 +80,10 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.SqlServer
                     b.Property<long>("UsageCount")
                         .HasColumnType("bigint");
 
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("int");
+
                     b.Property<string>("scopes")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -370,6 +374,10 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.SqlServer
                     b.Property<Guid>("UserId")
                         .HasColumnType("uniqueidentifier");
 
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("int");
+
                     b.HasKey("Id");
 
                     b.HasIndex("RevokedAt");
@@ -401,7 +409,6 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.SqlServer
                         .HasColumnType("nvarchar(254)");
 
                     b.Property<int>("FailedLoginCount")
-                        .IsConcurrencyToken()
                         .HasColumnType("int");
 
                     b.Property<DateTimeOffset?>("LastLoginAt")
@@ -422,6 +429,10 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.SqlServer
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("nvarchar(16)");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("int");
 
                     b.HasKey("Id");
 
