@@ -1,5 +1,5 @@
 using System.Net.Mail;
-using ADRaffy.ENSNormalize;
+using System.Text;
 
 namespace Aiprod.Domain.Users;
 
@@ -24,8 +24,14 @@ public sealed record Email
         }
 
         // NFC after lower-casing, so the stored form is composed whatever the casing did to combining sequences.
-        // Not string.Normalize: under InvariantGlobalization (ours) it returns its input unchanged.
-        var normalised = ENSNormalize.NF.NFC(raw.Trim().ToLowerInvariant());
+        // IsNormalized/Normalize throw on ill-formed UTF-16 (a lone surrogate): such input is no address.
+        var lowered = raw.Trim().ToLowerInvariant();
+        if (!IsWellFormed(lowered))
+        {
+            return false;
+        }
+
+        var normalised = lowered.Normalize(NormalizationForm.FormC);
         if (normalised.Length > MaxLength || !MailAddress.TryCreate(normalised, out var parsed) || parsed.Address != normalised)
         {
             return false;
@@ -39,4 +45,20 @@ public sealed record Email
     public static Email FromTrusted(string normalised) => new(normalised);
 
     public override string ToString() => Value;
+
+    private static bool IsWellFormed(string text)
+    {
+        var rest = text.AsSpan();
+        while (!rest.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf16(rest, out _, out var used) != System.Buffers.OperationStatus.Done)
+            {
+                return false;
+            }
+
+            rest = rest[used..];
+        }
+
+        return true;
+    }
 }
