@@ -83,13 +83,18 @@ public sealed class LoginCommandHandlerTests
     [Fact]
     public async Task Handle_OnTheLastAllowedFailure_LocksAndAuditsTheLockout()
     {
+        var until = clock.GetUtcNow() + lockout.Duration;
+        users.RecordFailedLoginAsync(ann.Id, clock.GetUtcNow(), lockout.ToPolicy(), Arg.Any<CancellationToken>())
+            .Returns(new FailedLoginRecorded(false, 1, null), new FailedLoginRecorded(true, 2, until));
+
         await Handler().Handle(new LoginCommand("ann@example.com", "wrong password 1"), TestContext.Current.CancellationToken);
         audit.DidNotReceive().Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.Lockout));
 
         await Handler().Handle(new LoginCommand("ann@example.com", "wrong password 2"), TestContext.Current.CancellationToken);
 
-        Assert.True(ann.IsLockedOut(clock.GetUtcNow()));
-        audit.Received(1).Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.Lockout && e.ActorKind == ActorKind.System));
+        await users.Received(2).RecordFailedLoginAsync(ann.Id, clock.GetUtcNow(), lockout.ToPolicy(), Arg.Any<CancellationToken>());
+        audit.Received(1).Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.Lockout && e.ActorKind == ActorKind.System
+            && (DateTimeOffset?)e.Details!["locked_until"] == until && (int)e.Details["failed_attempts"]! == 2));
     }
 
     [Fact]

@@ -66,7 +66,10 @@ public sealed class User
 
     public bool IsLockedOut(DateTimeOffset now) => LockoutEndsAt is { } end && end > now;
 
-    /// <summary>Counts a failed login; returns true when this failure locks the account.</summary>
+    /// <summary>
+    /// Counts a failed login; returns true when this failure locks the account. The stored count is kept by the
+    /// repository's atomic update, which applies this same rule so that parallel failures add up.
+    /// </summary>
     public bool RecordFailedLogin(DateTimeOffset now, LockoutPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
@@ -129,6 +132,10 @@ public sealed class User
         ArgumentException.ThrowIfNullOrEmpty(passwordHash);
         PasswordHash = passwordHash;
         PasswordChangedAt = now;
+
+        // Whoever changes the password proved they know it: earlier wrong guesses no longer count toward a lockout.
+        FailedLoginCount = 0;
+        LockoutEndsAt = null;
         Version++;
     }
 

@@ -16,4 +16,37 @@ internal sealed class UserRepository(AiprodDbContext db) : IUserRepository
         db.Users.AnyAsync(u => u.Email == email, cancellationToken);
 
     public void Add(User user) => db.Users.Add(user);
+
+    public async Task<FailedLoginRecorded> RecordFailedLoginAsync(Guid userId, DateTimeOffset now, LockoutPolicy policy, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+
+        // Each statement is atomic on its row, so parallel failures each add one. Every SET reads the row as it was.
+        await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(
+            s => s
+                .SetProperty(u => u.FailedLoginCount, u => u.LockoutEndsAt != null && u.LockoutEndsAt <= now ? 1 : u.FailedLoginCount + 1)
+                .SetProperty(u => u.LockoutEndsAt, u => u.LockoutEndsAt != null && u.LockoutEndsAt <= now ? null : u.LockoutEndsAt)
+                .SetProperty(u => u.Version, u => u.Version + 1),
+            cancellationToken);
+
+        // Of the failures at or past the threshold, the one whose statement finds the account unlocked locks it: one lock,
+        // one lockout audit, however many ran at once.
+        var until = now + policy.Duration;
+        var locked = await db.Users
+            .Where(u => u.Id == userId && u.FailedLoginCount >= policy.MaxFailedAttempts && (u.LockoutEndsAt == null || u.LockoutEndsAt <= now))
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.LockoutEndsAt, until), cancellationToken) == 1;
+        var count = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.FailedLoginCount).FirstOrDefaultAsync(cancellationToken);
+        return new FailedLoginRecorded(locked, count, locked ? until : null);
+    }
+
+    public void RequireUnchangedSinceRead(User user)
+    {
+        // A modified concurrency token puts the row in the UPDATE with its original value in the WHERE clause, even
+        // when no other column changed (a login at the same instant as the last one writes no new LastLoginAt).
+        var entry = db.Entry(user);
+        if (entry.State is EntityState.Unchanged or EntityState.Modified)
+        {
+            entry.Property(u => u.Version).IsModified = true;
+        }
+    }
 }

@@ -36,7 +36,7 @@ public sealed class ChangePasswordCommandHandler(
 
     public async ValueTask<Result<Done>> Handle(ChangePasswordCommand command, CancellationToken cancellationToken)
     {
-        var current = new CurrentPassword(hasher, command.CurrentPassword);
+        var current = new PasswordVerification(hasher, command.CurrentPassword);
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -45,13 +45,12 @@ public sealed class ChangePasswordCommandHandler(
             }
             catch (ConcurrencyConflictException) when (attempt < Attempts)
             {
-                // A parallel login or change moved the failure count first; decide again on fresh state, so that
-                // every wrong password is counted.
+                // A disable, a failure or another change moved the account first; decide again on fresh state.
             }
         }
     }
 
-    private async Task<Result<Done>> ChangeAsync(ChangePasswordCommand command, CurrentPassword current, CancellationToken cancellationToken)
+    private async Task<Result<Done>> ChangeAsync(ChangePasswordCommand command, PasswordVerification current, CancellationToken cancellationToken)
     {
         var user = await users.FindByIdAsync(command.UserId, cancellationToken);
         if (user is null || user.IsDisabled)
@@ -71,18 +70,19 @@ public sealed class ChangePasswordCommandHandler(
         if (current.Check(user.PasswordHash) == PasswordCheck.Failed)
         {
             // Counted like a failed login: whoever holds the token cannot guess the password without locking it.
-            var lockedNow = user.RecordFailedLogin(now, lockout.Value.ToPolicy());
+            var failure = await users.RecordFailedLoginAsync(user.Id, now, lockout.Value.ToPolicy(), cancellationToken);
             audit.Record(new AuditEntry(AuditEventTypes.PasswordChangeFailed, AuditOutcome.Failure, Target: user.Id.ToString(), Details: Reason("wrong_current_password")));
-            if (lockedNow)
+            if (failure.LockedNow)
             {
                 audit.Record(new AuditEntry(
                     AuditEventTypes.Lockout,
                     AuditOutcome.Success,
                     Target: user.Id.ToString(),
-                    Details: new Dictionary<string, object?> { ["locked_until"] = user.LockoutEndsAt, ["failed_attempts"] = user.FailedLoginCount },
+                    Details: new Dictionary<string, object?> { ["locked_until"] = failure.LockedUntil, ["failed_attempts"] = failure.FailedAttempts },
                     ActorKind: ActorKind.System));
             }
 
+            // Only inserts: nothing here carries a version, so this save cannot lose a race.
             await unitOfWork.SaveChangesAsync(cancellationToken);
             return Error.Validation("wrong_current_password", "The current password is wrong.");
         }
@@ -100,21 +100,4 @@ public sealed class ChangePasswordCommandHandler(
     }
 
     private static Dictionary<string, object?> Reason(string reason) => new() { ["reason"] = reason };
-
-    /// <summary>The slow hash, checked once per stored hash: a retry after a lost race costs a read, not another hash.</summary>
-    private sealed class CurrentPassword(IPasswordHasher hasher, string password)
-    {
-        private (string Hash, PasswordCheck Result)? known;
-
-        public PasswordCheck Check(string hash)
-        {
-            if (known is not { } k || k.Hash != hash)
-            {
-                k = (hash, hasher.Verify(hash, password));
-                known = k;
-            }
-
-            return k.Result;
-        }
-    }
 }

@@ -32,10 +32,11 @@ public sealed class LoginCommandHandler(
 
     public async ValueTask<Result<TokenResponse>> Handle(LoginCommand command, CancellationToken cancellationToken)
     {
+        var password = new PasswordVerification(hasher, command.Password);
         try
         {
-            // A parallel login, or a disable, changed the account first; decide again on fresh state.
-            return await ConflictRetry.RunAsync(async _ => await LoginAsync(command, cancellationToken));
+            // A disable, a password change or a failure changed the account first; decide again on fresh state.
+            return await ConflictRetry.RunAsync(async _ => await LoginAsync(command, password, cancellationToken));
         }
         catch (ConcurrencyConflictException)
         {
@@ -45,7 +46,7 @@ public sealed class LoginCommandHandler(
         }
     }
 
-    private async Task<Result<TokenResponse>> LoginAsync(LoginCommand command, CancellationToken cancellationToken)
+    private async Task<Result<TokenResponse>> LoginAsync(LoginCommand command, PasswordVerification password, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var user = Email.TryCreate(command.Email, out var email)
@@ -61,7 +62,7 @@ public sealed class LoginCommandHandler(
             return InvalidCredentials;
         }
 
-        var check = hasher.Verify(user.PasswordHash, command.Password);
+        var check = password.Check(user.PasswordHash);
         if (user.IsDisabled || user.IsLockedOut(now))
         {
             audit.Record(new AuditEntry(AuditEventTypes.LoginFailed, AuditOutcome.Failure, Target: user.Id.ToString(), Details: Reason(user.IsDisabled ? "disabled" : "locked_out")));
@@ -71,18 +72,20 @@ public sealed class LoginCommandHandler(
 
         if (check == PasswordCheck.Failed)
         {
-            var lockedNow = user.RecordFailedLogin(now, lockout.Value.ToPolicy());
+            // Counted at once and outside the version check: parallel guesses each count, none is lost to a race.
+            var failure = await users.RecordFailedLoginAsync(user.Id, now, lockout.Value.ToPolicy(), cancellationToken);
             audit.Record(new AuditEntry(AuditEventTypes.LoginFailed, AuditOutcome.Failure, Target: user.Id.ToString(), Details: Reason("wrong_password")));
-            if (lockedNow)
+            if (failure.LockedNow)
             {
                 audit.Record(new AuditEntry(
                     AuditEventTypes.Lockout,
                     AuditOutcome.Success,
                     Target: user.Id.ToString(),
-                    Details: new Dictionary<string, object?> { ["locked_until"] = user.LockoutEndsAt, ["failed_attempts"] = user.FailedLoginCount },
+                    Details: new Dictionary<string, object?> { ["locked_until"] = failure.LockedUntil, ["failed_attempts"] = failure.FailedAttempts },
                     ActorKind: ActorKind.System));
             }
 
+            // Only inserts: nothing here carries a version, so this save cannot lose a race.
             await unitOfWork.SaveChangesAsync(cancellationToken);
             return InvalidCredentials;
         }
@@ -93,6 +96,7 @@ public sealed class LoginCommandHandler(
         }
 
         user.RecordSuccessfulLogin(now);
+        users.RequireUnchangedSinceRead(user);
         var family = RefreshTokenFamily.Start(user.Id, now, issuance.Policy, request.ClientAddress, request.UserAgent);
         refreshTokens.Add(family);
         var issued = issuance.Issue(user, family, parent: null);
