@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Aiprod.Api.Http;
 using Aiprod.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -107,17 +108,24 @@ internal static class RateLimitingSetup
     }
 
     /// <summary>
-    /// Per caller: the authenticated user (an access token, or an API key acting for its owner; the key scheme runs
-    /// before the limiter for the endpoints that take keys), else the client address, which is the proxy's
+    /// Per caller: on an endpoint that requires authentication, the authenticated user (an access token, or an API key
+    /// acting for its owner; the key scheme runs before the limiter for the endpoints that take keys); on every other
+    /// endpoint (login, register, refresh, <c>/connect/*</c>…) the client address, whatever credential the request
+    /// carries, or any token one holds would buy a fresh budget there. The address is the proxy's
     /// <c>X-Forwarded-For</c> only when the proxy is trusted (<see cref="ForwardedHeadersSetup"/>).
     /// </summary>
     internal static string PartitionKey(HttpContext context)
     {
-        var subject = context.User.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
+        var subject = RequiresAuthentication(context) ? context.User.FindFirst(JwtRegisteredClaimNames.Sub)?.Value : null;
         return subject is not null
             ? "user:" + subject
             : "addr:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
     }
+
+    private static bool RequiresAuthentication(HttpContext context) =>
+        context.GetEndpoint()?.Metadata is { } metadata
+        && metadata.GetMetadata<IAllowAnonymous>() is null
+        && metadata.GetMetadata<IAuthorizeData>() is not null;
 
     private static async ValueTask WriteRejectionAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {

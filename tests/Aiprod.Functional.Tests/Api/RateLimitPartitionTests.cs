@@ -56,6 +56,44 @@ public sealed class RateLimitPartitionTests
     }
 
     [Fact]
+    public async Task OnAnonymousEndpoints_ATokenBuysNoFreshBudget_TheAddressIsCounted()
+    {
+        await using var factory = new AiprodApiFactory(new Dictionary<string, string?> { ["RateLimits:Policies:auth"] = "4" });
+        var client = factory.CreateClient();
+        await client.RegisterAsync("ann@example.com");
+        var tokens = await client.LoginForTokensAsync("ann@example.com");
+        var token = tokens.Str("access_token");
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await LoginAsync(client, null)).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await LoginAsync(client, null)).StatusCode);
+
+        // The address's budget is spent; a token it holds moves none of its anonymous requests to a budget of its own.
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await LoginAsync(client, token)).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await SendAsync(client, "/auth/register", token, new { email = "bob@example.com", password = ApiClientExtensions.DefaultPassword })).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await SendAsync(client, "/auth/refresh", token, new { refresh_token = tokens.Str("refresh_token") })).StatusCode);
+        using var form = new HttpRequestMessage(HttpMethod.Post, "/connect/token")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "refresh_token", ["refresh_token"] = tokens.Str("refresh_token") }),
+        };
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await client.SendAsync(form.WithBearer(token), TestContext.Current.CancellationToken)).StatusCode);
+
+        // An endpoint that requires the token still counts per user.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync("/auth/me", token)).StatusCode);
+    }
+
+    private static Task<HttpResponseMessage> LoginAsync(HttpClient client, string? token) =>
+        SendAsync(client, "/auth/login", token, new { email = "ann@example.com", password = "a wrong password" });
+
+    private static Task<HttpResponseMessage> SendAsync(HttpClient client, string url, string? token, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(body) };
+        return client.SendAsync(token is null ? request : request.WithBearer(token));
+    }
+
+    [Fact]
     public async Task BehindATrustedProxy_AnonymousCallersAreCountedByTheirForwardedAddress()
     {
         await using var factory = KestrelHost(new() { ["ForwardedHeaders:TrustedProxies:0"] = "127.0.0.1" });
