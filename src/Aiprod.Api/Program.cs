@@ -81,6 +81,8 @@ builder.Services.AddControllers(o =>
         // The web defaults read "12" as 12; a string where a number belongs is a wrong type, refused like any other.
         o.JsonSerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         o.JsonSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        // Two values for one property: which one counts would depend on the parser, so neither does (400 naming it).
+        o.JsonSerializerOptions.AllowDuplicateProperties = false;
         // Parser messages name CLR types; the 400 we send names the field instead.
         o.AllowInputFormatterExceptionMessages = false;
     });

@@ -71,7 +71,9 @@ internal static class ProblemDetailsSetup
 
             var field = FieldName(key);
             var messages = entry.Errors
-                .Select(e => e.Exception is not null || string.IsNullOrEmpty(e.ErrorMessage)
+                .Select(e => IsDuplicateProperty(e.Exception)
+                    ? $"The {field} property appears more than once; send it once."
+                    : e.Exception is not null || string.IsNullOrEmpty(e.ErrorMessage)
                     ? "The value is malformed or of the wrong type."
                     : RewriteRequiredMessage(e.ErrorMessage, field))
                 .Distinct()
@@ -94,6 +96,13 @@ internal static class ProblemDetailsSetup
         }
         return new BadRequestObjectResult(problem) { ContentTypes = { "application/problem+json" } };
     }
+
+    /// <summary>
+    /// The reader's refusal of a second value for one property (<c>AllowDuplicateProperties = false</c>). It has no
+    /// type of its own; its message is the one the formatter keeps for us (never sent), so it is told apart by that.
+    /// </summary>
+    private static bool IsDuplicateProperty(Exception? exception) =>
+        (exception as JsonException ?? exception?.InnerException as JsonException)?.Message.Contains("uplicate", StringComparison.Ordinal) == true;
 
     /// <summary>"$.display_name" / "DisplayName" / "request" → "display_name" / "display_name" / "body".</summary>
     public static string FieldName(string key)

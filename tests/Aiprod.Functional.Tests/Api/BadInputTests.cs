@@ -33,6 +33,22 @@ public sealed class BadInputTests(SqliteApiFixture fixture) : IClassFixture<Sqli
         Assert.DoesNotContain("System.", problem.ToJsonString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{\"email\": \"ann@example.com\", \"password\": \"correct horse battery\", \"email\": \"eve@example.com\"}", "email")]
+    [InlineData("{\"email\": \"ann@example.com\", \"password\": \"a first passphrase\", \"password\": \"correct horse battery\"}", "password")]
+    [InlineData("{\"email\": \"ann@example.com\", \"password\": \"correct horse battery\", \"display_name\": \"Ann\", \"display_name\": \"Eve\"}", "display_name")]
+    public async Task DuplicateProperty_Is400NamingIt(string body, string field)
+    {
+        var client = await fixture.CreateClientAsync();
+
+        var response = await client.PostAsync("/auth/register", Json(body), TestContext.Current.CancellationToken);
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+        var messages = problem["errors"]![field]!.AsArray().Select(m => m!.GetValue<string>()).ToList();
+        Assert.Contains(messages, m => m.Contains("more than once", StringComparison.Ordinal));
+        Assert.DoesNotContain("System.", problem.ToJsonString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task MissingFields_Are400NamingEachField()
     {
