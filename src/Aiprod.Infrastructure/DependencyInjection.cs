@@ -79,6 +79,7 @@ public static class DependencyInjection
         services.AddSingleton<IApiKeyGenerator, ApiKeyGenerator>();
         services.AddSingleton(configuration.GetSection("ApiKeys:Cache").Get<ApiKeyCacheOptions>() ?? new ApiKeyCacheOptions());
         services.AddSingleton(configuration.GetSection("ApiKeys:Usage").Get<ApiKeyUsageOptions>() ?? new ApiKeyUsageOptions());
+        services.AddSingleton(configuration.GetSection("ApiKeys:FailedLookups").Get<ApiKeyFailureLimitOptions>() ?? new ApiKeyFailureLimitOptions());
         services.AddSingleton<ApiKeyUsageRecorder>();
         services.AddSingleton<ApiKeyFailureAudit>();
         services.AddSingleton<IApiKeyStore, EfApiKeyStore>();

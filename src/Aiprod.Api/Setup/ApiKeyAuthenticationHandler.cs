@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Aiprod.Api.Http;
@@ -19,6 +20,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     UrlEncoder encoder,
     ApiKeyAuthenticator authenticator,
     ApiKeyFailureAudit failures,
+    ApiKeyFailureLimitOptions failureLimit,
     TimeProvider clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -42,7 +44,15 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("More than one X-API-Key header.");
         }
 
-        var result = await authenticator.AuthenticateAsync(values[0]!, Context.RequestAborted);
+        var address = Context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var result = await authenticator.AuthenticateAsync(values[0]!, Context.RequestAborted, clientAddress: address);
+        if (result.Refusal == ApiKeyRefusal.TooManyFailures)
+        {
+            Context.Items[RefusalItem] = result.Refusal;
+            failures.CountRefusedUnlooked(address, clock.GetUtcNow());
+            return AuthenticateResult.Fail("API key refused: too many unknown keys from this address.");
+        }
+
         if (!result.Succeeded)
         {
             Context.Items[RefusalItem] = result.Refusal;
@@ -64,6 +74,14 @@ internal sealed class ApiKeyAuthenticationHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var value = Context.Items.TryGetValue(RefusalItem, out var item) ? item : null;
+        if (value is ApiKeyRefusal.TooManyFailures)
+        {
+            Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(failureLimit.Window.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            await Context.WriteProblemAsync(StatusCodes.Status429TooManyRequests, "api_key_failures_limited", "Too many unknown API keys.",
+                "This address presented too many unknown API keys; retry later with a valid key.");
+            return;
+        }
+
         var (code, detail) = value switch
         {
             DuplicatedHeader => ("api_key_invalid", "Send one X-API-Key header holding one key."),

@@ -18,6 +18,12 @@ public enum ApiKeyRefusal
 
     /// <summary>The key's owner is disabled: a key that a disable could not revoke still lets nobody in.</summary>
     OwnerDisabled,
+
+    /// <summary>
+    /// Not looked up: the client's address presented too many unknown keys in the current window
+    /// (<see cref="ApiKeyFailureLimitOptions"/>).
+    /// </summary>
+    TooManyFailures,
 }
 
 /// <summary>The outcome of presenting a key: the key (when it is let in) or why it is refused.</summary>
@@ -32,7 +38,26 @@ public sealed class ApiKeyCacheOptions
     /// <summary>How long a look-up is trusted without a change notice; the backstop if a Redis message is lost.</summary>
     public TimeSpan TimeToLive { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Keys that were found (valid or not). Only keys that exist can fill it.</summary>
     public int Capacity { get; set; } = 50_000;
+
+    /// <summary>
+    /// Hashes that were not found, kept apart and smaller: invented keys cost nothing to make, so they must never push
+    /// real keys out. When full it starts over, and only it.
+    /// </summary>
+    public int NegativeCapacity { get; set; } = 10_000;
+}
+
+/// <summary>Configuration section <c>ApiKeys:FailedLookups</c>: unknown keys one address may present before its look-ups stop.</summary>
+public sealed class ApiKeyFailureLimitOptions
+{
+    /// <summary>Unknown keys per address per window; past it, unknown hashes are refused without a database look-up.</summary>
+    public int PerAddress { get; set; } = 20;
+
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Addresses remembered at once; past it, those whose window has ended are dropped, then all if need be.</summary>
+    public int MaxAddresses { get; set; } = 10_000;
 }
 
 /// <summary>
@@ -46,6 +71,9 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
     public static readonly RedisChannel Channel = RedisChannel.Literal("aiprod:apikeys:invalidated");
 
     private readonly ConcurrentDictionary<KeyHash, CachedLookup> cache = new();
+    private readonly ConcurrentDictionary<KeyHash, DateTimeOffset> unknown = new();
+    private readonly ConcurrentDictionary<string, FailureWindow> failuresByAddress = new(StringComparer.Ordinal);
+    private readonly ApiKeyFailureLimitOptions failureLimit;
     private readonly IApiKeyStore store;
     private readonly ApiKeyUsageRecorder usage;
     private readonly ApiKeyCacheOptions options;
@@ -60,8 +88,10 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
         ApiKeyUsageRecorder usage,
         ApiKeyCacheOptions options,
         TimeProvider clock,
+        ApiKeyFailureLimitOptions? failureLimit = null,
         RedisCircuit? redis = null)
     {
+        this.failureLimit = failureLimit ?? new ApiKeyFailureLimitOptions();
         this.store = store;
         this.usage = usage;
         this.options = options;
@@ -75,7 +105,11 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
     /// <param name="presented">The key as sent.</param>
     /// <param name="cancellationToken">Aborts the look-up.</param>
     /// <param name="recordUsage">False for a re-check of a key already in use (a WebSocket kept open), which is not a new use.</param>
-    public async ValueTask<ApiKeyAuthentication> AuthenticateAsync(string presented, CancellationToken cancellationToken, bool recordUsage = true)
+    /// <param name="clientAddress">
+    /// The caller's address, whose unknown keys are counted: past <see cref="ApiKeyFailureLimitOptions.PerAddress"/> in a
+    /// window, a hash not in the cache is refused without a look-up. Null for re-checks, which are not limited.
+    /// </param>
+    public async ValueTask<ApiKeyAuthentication> AuthenticateAsync(string presented, CancellationToken cancellationToken, bool recordUsage = true, string? clientAddress = null)
     {
         if (!ApiKeyFormat.IsWellFormed(presented))
         {
@@ -87,9 +121,52 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
         if (!cache.TryGetValue(hash, out var lookup) || lookup.StaleAt <= now)
         {
             var hex = hash.ToHex();
+            if (unknown.TryGetValue(hash, out var staleAt) && staleAt > now)
+            {
+                CountFailure(clientAddress, now);
+                return new ApiKeyAuthentication(null, ApiKeyRefusal.Unknown, hex[..8]);
+            }
+
+            // A look-up takes one of the address's failures in advance, given back if the key exists: an address that
+            // keeps inventing keys, even all at once, costs at most its limit of queries per window, then dictionary reads.
+            var window = clientAddress is null ? null : FailuresOf(clientAddress, now);
+            if (window is not null && !window.TryTake(now, failureLimit.Window, failureLimit.PerAddress))
+            {
+                return new ApiKeyAuthentication(null, ApiKeyRefusal.TooManyFailures, hex[..8]);
+            }
+
             var before = Interlocked.Read(ref invalidations);
-            var stored = await store.FindByHashAsync(hex, cancellationToken);
-            lookup = new CachedLookup(stored?.Key, stored?.OwnerDisabled ?? false, hex[..8], now + options.TimeToLive);
+            StoredApiKey? stored;
+            try
+            {
+                stored = await store.FindByHashAsync(hex, cancellationToken);
+            }
+            catch
+            {
+                window?.GiveBack(now, failureLimit.Window);
+                throw;
+            }
+
+            if (stored is not null)
+            {
+                window?.GiveBack(now, failureLimit.Window);
+            }
+            else
+            {
+                if (Interlocked.Read(ref invalidations) == before)
+                {
+                    if (unknown.Count >= options.NegativeCapacity)
+                    {
+                        unknown.Clear();
+                    }
+
+                    unknown[hash] = now + options.TimeToLive;
+                }
+
+                return new ApiKeyAuthentication(null, ApiKeyRefusal.Unknown, hex[..8]);
+            }
+
+            lookup = new CachedLookup(stored.Key, stored.OwnerDisabled, hex[..8], now + options.TimeToLive);
 
             // A rotation or revocation that committed while we read has already removed nothing; what we read may
             // predate it, so it answers this request only and is not cached.
@@ -97,7 +174,7 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
             {
                 if (cache.Count >= options.Capacity)
                 {
-                    // Crude but bounded: a full cache starts over; the next requests reload what is in use.
+                    // Crude but bounded, and only keys that exist get here: the next requests reload what is in use.
                     cache.Clear();
                 }
 
@@ -106,11 +183,6 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
         }
 
         var key = lookup.Key;
-        if (key is null)
-        {
-            return new ApiKeyAuthentication(null, ApiKeyRefusal.Unknown, lookup.HashPrefix);
-        }
-
         var refusal = key.AuthenticationRefusal(now);
         if (refusal is not null)
         {
@@ -150,16 +222,116 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
         }
     }
 
-    public void Dispose() => cache.Clear();
+    public void Dispose()
+    {
+        cache.Clear();
+        unknown.Clear();
+    }
 
     private void Forget(KeyHash hash)
     {
         Interlocked.Increment(ref invalidations);
         cache.TryRemove(hash, out _);
+        unknown.TryRemove(hash, out _);
     }
 
-    /// <summary>A look-up result, an unknown key included, so a flood of invented keys does not reach the database.</summary>
-    private sealed record CachedLookup(ApiKey? Key, bool OwnerDisabled, string HashPrefix, DateTimeOffset StaleAt);
+    private void CountFailure(string? address, DateTimeOffset now)
+    {
+        if (address is not null)
+        {
+            FailuresOf(address, now).Add(now, failureLimit.Window);
+        }
+    }
+
+    private FailureWindow FailuresOf(string address, DateTimeOffset now)
+    {
+        if (failuresByAddress.TryGetValue(address, out var known))
+        {
+            return known;
+        }
+
+        if (failuresByAddress.Count >= failureLimit.MaxAddresses)
+        {
+            foreach (var (other, window) in failuresByAddress)
+            {
+                if (window.CountIn(now, failureLimit.Window) == 0)
+                {
+                    failuresByAddress.TryRemove(other, out _);
+                }
+            }
+
+            if (failuresByAddress.Count >= failureLimit.MaxAddresses)
+            {
+                // Bounded before exact: many addresses at once forget their counts rather than grow this without end.
+                failuresByAddress.Clear();
+            }
+        }
+
+        return failuresByAddress.GetOrAdd(address, _ => new FailureWindow());
+    }
+
+    /// <summary>A found key (valid or not); unknown hashes are kept in their own, smaller cache.</summary>
+    private sealed record CachedLookup(ApiKey Key, bool OwnerDisabled, string HashPrefix, DateTimeOffset StaleAt);
+
+    /// <summary>One address's unknown keys in a fixed window.</summary>
+    private sealed class FailureWindow
+    {
+        private readonly Lock gate = new();
+        private DateTimeOffset start;
+        private int count;
+
+        public int CountIn(DateTimeOffset now, TimeSpan length)
+        {
+            lock (gate)
+            {
+                return now < start + length ? count : 0;
+            }
+        }
+
+        public void Add(DateTimeOffset now, TimeSpan length)
+        {
+            lock (gate)
+            {
+                Roll(now, length);
+                count++;
+            }
+        }
+
+        public bool TryTake(DateTimeOffset now, TimeSpan length, int limit)
+        {
+            lock (gate)
+            {
+                Roll(now, length);
+                if (count >= limit)
+                {
+                    return false;
+                }
+
+                count++;
+                return true;
+            }
+        }
+
+        public void GiveBack(DateTimeOffset now, TimeSpan length)
+        {
+            lock (gate)
+            {
+                if (now < start + length && count > 0)
+                {
+                    count--;
+                }
+            }
+        }
+
+        private void Roll(DateTimeOffset now, TimeSpan length)
+        {
+            if (now >= start + length)
+            {
+                start = now;
+                count = 0;
+            }
+        }
+    }
 }
 
 /// <summary>A stored key and whether its owner is disabled, read together.</summary>

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using Aiprod.Application.Abstractions;
 using System.Threading.Channels;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
@@ -85,6 +87,7 @@ public sealed class ApiKeyFailureAudit
     // Wait, not DropWrite: in the drop modes TryWrite reports success for the item it drops, so nothing was counted.
     // Nobody waits here: TryWrite answers false when the buffer is full, and the event is counted as dropped.
     private readonly Channel<AuditEvent> events = Channel.CreateBounded<AuditEvent>(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.Wait });
+    private readonly ConcurrentDictionary<string, (DateTimeOffset First, long Count)> refusedByAddress = new(StringComparer.Ordinal);
     private long dropped;
 
     public long Dropped => Interlocked.Read(ref dropped);
@@ -120,9 +123,27 @@ public sealed class ApiKeyFailureAudit
         return kept;
     }
 
+    /// <summary>
+    /// Counts a key refused without a look-up (its address is over the failure limit): one audit row per address and
+    /// flush, with the count, rather than one per request.
+    /// </summary>
+    public void CountRefusedUnlooked(string address, DateTimeOffset now)
+    {
+        refusedByAddress.AddOrUpdate(address, _ => (now, 1), (_, seen) => (seen.First, seen.Count + 1));
+    }
+
     public List<AuditEvent> Drain()
     {
         var batch = new List<AuditEvent>();
+        foreach (var address in refusedByAddress.Keys)
+        {
+            if (refusedByAddress.TryRemove(address, out var seen))
+            {
+                batch.Add(AuditEvent.Record(seen.First, AuditEventTypes.ApiKeyAuthenticationFailed, ActorKind.Anonymous, null, null, AuditOutcome.Failure,
+                    address, null, null, $"{{\"reason\":\"too_many_failures\",\"count\":{seen.Count.ToString(CultureInfo.InvariantCulture)}}}"));
+            }
+        }
+
         while (batch.Count < 1000 && events.Reader.TryRead(out var e))
         {
             batch.Add(e);
