@@ -67,6 +67,7 @@ public sealed class RedisCircuit
     private readonly ResiliencePipeline pipeline;
     private readonly RedisCircuitState state;
     private readonly ILogger<RedisCircuit> logger;
+    private long attempts;
 
     public RedisCircuit(
         IConnectionMultiplexer connection,
@@ -78,7 +79,22 @@ public sealed class RedisCircuit
         pipeline = pipelines.GetPipeline(PipelineName);
         this.state = state;
         this.logger = logger;
+        connection.ConnectionRestored += (_, _) => state.Restore();
     }
+
+    /// <summary>
+    /// Raised when Redis is back: the connection was restored, or the circuit closed. Whatever other instances
+    /// published meanwhile did not reach this one, and a publish never waits for Redis to come back; so each
+    /// instance makes up for what it missed on its own reconnect (drops its key cache, reloads revocations).
+    /// </summary>
+    public event Action Restored
+    {
+        add => state.Restored += value;
+        remove => state.Restored -= value;
+    }
+
+    /// <summary>Commands sent to Redis through the circuit since start (a circuit that is open sends none).</summary>
+    public long Attempts => Interlocked.Read(ref attempts);
 
     public IConnectionMultiplexer Connection { get; }
 
@@ -131,8 +147,12 @@ public sealed class RedisCircuit
         try
         {
             var value = await pipeline.ExecuteAsync(
-                static async (s, cancellationToken) => await WithinAsync(s.command(s.Connection), cancellationToken),
-                (command, Connection),
+                static async (s, cancellationToken) =>
+                {
+                    Interlocked.Increment(ref s.Circuit.attempts);
+                    return await WithinAsync(s.command(s.Circuit.Connection), cancellationToken);
+                },
+                (command, Circuit: this),
                 CancellationToken.None);
             return new RedisAnswer<T>(true, value);
         }
@@ -202,7 +222,16 @@ public sealed class RedisCircuitState
     internal void Opened(TimeSpan breakDuration) =>
         Interlocked.Exchange(ref openUntil, TimeProvider.System.GetTimestamp() + (long)(breakDuration.TotalSeconds * TimeProvider.System.TimestampFrequency));
 
-    internal void Closed() => Interlocked.Exchange(ref openUntil, 0);
+    internal void Closed()
+    {
+        Interlocked.Exchange(ref openUntil, 0);
+        Restore();
+    }
+
+    /// <summary>See <see cref="RedisCircuit.Restored"/>.</summary>
+    internal event Action? Restored;
+
+    internal void Restore() => Restored?.Invoke();
 }
 
 /// <summary>Registers the connection and the circuit in front of it.</summary>

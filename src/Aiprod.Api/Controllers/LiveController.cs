@@ -45,6 +45,7 @@ public sealed class LiveController(
     /// <response code="400">Not a WebSocket handshake.</response>
     /// <response code="403">A browser origin that is not allowed.</response>
     /// <response code="404">The caller has no job with this id.</response>
+    /// <response code="503">This instance holds the most sockets it allows (`server_busy`); retry after `Retry-After`.</response>
     /// <response code="409">The caller already holds the most sockets allowed on this instance (`socket_limit_reached`); close one first.</response>
     [HttpGet("/ws/job/{job_id:guid}")]
     [Authorize(Policy = "scope:" + ApiKeyScopes.JobsRead)]
@@ -53,6 +54,7 @@ public sealed class LiveController(
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
     public async Task<IActionResult> Job([FromRoute(Name = "job_id")] Guid jobId, [FromQuery(Name = "last_event_id")] long? lastEventId)
     {
         if (!HttpContext.WebSockets.IsWebSocketRequest)
@@ -69,7 +71,18 @@ public sealed class LiveController(
         var owner = User.RequireUserId();
         var cap = options.Value.MaxSocketsPerUser;
         // Taken before the upgrade and released by this using on every way out: refusal, close, abort or error.
-        using var slot = openSockets.TryOpen(owner, cap);
+        using var slot = openSockets.TryOpen(owner, cap, options.Value.MaxConnections, out var instanceFull);
+        if (instanceFull)
+        {
+            // Counted here, before the upgrade, rather than by Kestrel's MaxConcurrentUpgradedConnections, which
+            // refuses only inside the upgrade, with an exception (a 500) instead of an answer.
+            Response.Headers.RetryAfter = "30";
+            return Problem(
+                detail: "This server holds the most sockets it allows (WebSockets:MaxConnections); try again later.",
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                type: Http.ProblemTypes.For("server_busy"));
+        }
+
         if (slot is null)
         {
             // 409, not 429: waiting does not help, closing one of the caller's sockets does; and 429 stays the
@@ -94,7 +107,7 @@ public sealed class LiveController(
                 revocations,
                 clock);
 
-        using var socket = await HttpContext.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.Value.KeepAliveInterval });
+        using var socket = await HttpContext.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.Value.KeepAliveInterval, KeepAliveTimeout = options.Value.EffectiveKeepAliveTimeout });
         using var connection = stats.Connected(viaKey);
         var session = new JobSocketSession(socket, owner, jobId, watch, bus, reads, stats, options.Value, clock, logger);
         try

@@ -14,6 +14,21 @@ public sealed class JobSocketOptions
 
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a ping may go unanswered before the socket is aborted; unset, twice <see cref="KeepAliveInterval"/>.
+    /// A client that vanished without closing (a phone gone out of coverage, a crashed tab behind a NAT) would
+    /// otherwise hold its socket, and its user's slot, until TCP gives up, which can take hours.
+    /// </summary>
+    public TimeSpan? KeepAliveTimeout { get; set; }
+
+    public TimeSpan EffectiveKeepAliveTimeout => KeepAliveTimeout ?? 2 * KeepAliveInterval;
+
+    /// <summary>
+    /// Job sockets this instance holds at once, all users together; a handshake beyond it gets 503. The per-user cap
+    /// alone lets many accounts together exhaust the instance's memory and file descriptors.
+    /// </summary>
+    public long MaxConnections { get; set; } = 10_000;
+
     /// <summary>How often the socket's credential is checked again (key revoked, session ended).</summary>
     public TimeSpan CredentialCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -59,17 +59,13 @@ internal sealed class JobSocketSession(
 
     private volatile bool overflowed;
 
-    // Armed for each send; cancels it (and with it the socket) when the client has not taken it in time.
-    private CancellationTokenSource sendDeadline = null!;
+    private readonly SendDeadline sendDeadline = new(options.SendTimeout, clock);
     private CancellationToken sendToken;
 
     public async Task RunAsync(long? lastEventId, CancellationToken aborted)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        using var deadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, clock);
-        using var send = CancellationTokenSource.CreateLinkedTokenSource(cts.Token, deadline.Token);
-        sendDeadline = deadline;
-        sendToken = send.Token;
+        sendToken = cts.Token;
 
         // Subscribe before reading the state, so nothing committed in between is missed; duplicates are skipped by id.
         using var subscription = bus.Subscribe(jobId, e =>
@@ -130,10 +126,11 @@ internal sealed class JobSocketSession(
             {
                 case JobEventDto e when e.EventId <= lastSent:
                     continue;
+                case JobEventDto e when e.EventId > lastSent + 1:
+                    await FillGapAsync(e, cancellationToken);
+                    break;
                 case JobEventDto e:
-                    lastSent = e.EventId;
-                    Remember(e);
-                    await SendAsync(e);
+                    await SendEventAsync(e);
                     break;
                 case StatusRequest:
                     await SendAsync(await StatusAsync(cancellationToken));
@@ -143,6 +140,32 @@ internal sealed class JobSocketSession(
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// Events numbered before <paramref name="next"/> never reached this instance (a Redis message lost, or an
+    /// instance whose publish fell back to its own sockets): they are committed, so they are read from the database
+    /// and sent first, in order.
+    /// </summary>
+    private async Task FillGapAsync(JobEventDto next, CancellationToken cancellationToken)
+    {
+        var missed = await reads.EventsAfterAsync(ownerId, jobId, lastSent, cancellationToken);
+        foreach (var e in missed.Value ?? [])
+        {
+            if (e.EventId > lastSent && e.EventId < next.EventId)
+            {
+                await SendEventAsync(e);
+            }
+        }
+
+        await SendEventAsync(next);
+    }
+
+    private async Task SendEventAsync(JobEventDto e)
+    {
+        lastSent = e.EventId;
+        Remember(e);
+        await SendAsync(e);
     }
 
     private void Remember(JobEventDto e)
@@ -284,21 +307,15 @@ internal sealed class JobSocketSession(
     private async Task SendAsync(object message)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(message, message.GetType(), Json);
-        sendDeadline.CancelAfter(options.SendTimeout);
-        try
-        {
-            await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, sendToken);
-        }
-        catch (Exception ex) when (sendDeadline.IsCancellationRequested)
+        if (!await sendDeadline.RunAsync(async token => await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, token), sendToken))
         {
             // A client that stopped reading: its TCP window is full and this send would wait forever.
             socket.Abort();
             stats.Error();
             logger.LogInformation("Dropped a job socket whose client took nothing for {Timeout}", options.SendTimeout);
-            throw new OperationCanceledException("The client stopped reading.", ex, sendToken);
+            throw new OperationCanceledException("The client stopped reading.", sendToken);
         }
 
-        sendDeadline.CancelAfter(Timeout.InfiniteTimeSpan);
         stats.Sent();
     }
 

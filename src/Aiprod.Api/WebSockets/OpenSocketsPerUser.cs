@@ -9,19 +9,28 @@ public sealed class OpenSocketsPerUser
 {
     private readonly Dictionary<Guid, int> open = [];
     private readonly Lock gate = new();
+    private long total;
 
     /// <summary>A slot released when disposed, or null when the user already holds <paramref name="cap"/> sockets.</summary>
-    public IDisposable? TryOpen(Guid userId, int cap)
+    public IDisposable? TryOpen(Guid userId, int cap) => TryOpen(userId, cap, long.MaxValue, out _);
+
+    /// <summary>
+    /// As <see cref="TryOpen(Guid, int)"/>, and also null when this instance holds <paramref name="instanceCap"/>
+    /// sockets of all users together (<paramref name="instanceFull"/> then true).
+    /// </summary>
+    public IDisposable? TryOpen(Guid userId, int cap, long instanceCap, out bool instanceFull)
     {
         lock (gate)
         {
+            instanceFull = total >= instanceCap;
             var count = open.GetValueOrDefault(userId);
-            if (count >= cap)
+            if (instanceFull || count >= cap)
             {
                 return null;
             }
 
             open[userId] = count + 1;
+            total++;
         }
 
         return new Slot(this, userId);
@@ -39,6 +48,7 @@ public sealed class OpenSocketsPerUser
     {
         lock (gate)
         {
+            total--;
             var count = open[userId] - 1;
             if (count == 0)
             {

@@ -100,6 +100,10 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
         // Built on a request path (the first key presented): fire-and-forget registers the handler without waiting on
         // Redis; the multiplexer subscribes whenever it is (re)connected.
         redis?.Connection.GetSubscriber().Subscribe(Channel, (_, message) => Forget(KeyHash.FromHex(message.ToString())), CommandFlags.FireAndForget);
+        if (redis is not null)
+        {
+            redis.Restored += ForgetAll;
+        }
     }
 
     /// <param name="presented">The key as sent.</param>
@@ -224,6 +228,19 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
 
     public void Dispose()
     {
+        if (redis is not null)
+        {
+            redis.Restored -= ForgetAll;
+        }
+
+        cache.Clear();
+        unknown.Clear();
+    }
+
+    /// <summary>Redis is back: invalidations published while it was out never came, so every look-up is read again.</summary>
+    private void ForgetAll()
+    {
+        Interlocked.Increment(ref invalidations);
         cache.Clear();
         unknown.Clear();
     }

@@ -157,6 +157,13 @@ public sealed class ApiKeyFailureAudit
 public sealed class ApiKeyUsageOptions
 {
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long the flushes of a shutdown may take in all. A stalled database would otherwise hold the stop (a
+    /// SQLite file locked by another process waits out each command's timeout; a SQL Server retries), past the
+    /// orchestrator's grace period; the counts that cannot be written by then are lost with the process.
+    /// </summary>
+    public TimeSpan ShutdownFlushTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>Writes usage counts and failure audits every few seconds, and once more on a graceful shutdown.</summary>
@@ -171,18 +178,46 @@ public sealed class ApiKeyUsageFlusher(
 {
     private long droppedReported;
 
+    // When stopping was signalled; both flushes of the shutdown share the bound from then. They run one after the
+    // other (the stopping callback, then StopAsync), so the field needs no lock.
+    private DateTimeOffset? shutdownStartedAt;
+
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         // The first flush of a shutdown runs when stopping is signalled, before any service stops and while the
         // database is certainly reachable; StopAsync flushes again for whatever came in after.
-        lifetime.ApplicationStopping.Register(() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult());
+        lifetime.ApplicationStopping.Register(() => FlushWithinBudgetAsync("stopping").GetAwaiter().GetResult());
         return base.StartAsync(cancellationToken);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await FlushAsync(CancellationToken.None);
+        await FlushWithinBudgetAsync("stopped");
+    }
+
+    /// <summary>
+    /// A flush of the shutdown, given up when <see cref="ApiKeyUsageOptions.ShutdownFlushTimeout"/> has passed since
+    /// stopping began. It is also abandoned, not only cancelled, since a database driver waiting on a lock need not
+    /// notice the cancellation (SQLite's busy wait does not).
+    /// </summary>
+    private async Task FlushWithinBudgetAsync(string phase)
+    {
+        var now = clock.GetUtcNow();
+        shutdownStartedAt ??= now;
+        var left = options.ShutdownFlushTimeout - (now - shutdownStartedAt.Value);
+        using var budget = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero, clock);
+        // On a thread of its own: SQLite's "async" commands run synchronously, waiting on a lock inside the call.
+        var flushing = Task.Run(() => FlushAsync(budget.Token), CancellationToken.None);
+        try
+        {
+            await flushing.WaitAsync(budget.Token);
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested)
+        {
+            flushing.ObserveFailure();
+            logger.LogWarning("The database did not take the API key usage counts within {Timeout} of shutting down ({Phase}); they are lost", options.ShutdownFlushTimeout, phase);
+        }
     }
 
     /// <summary>Writes what is pending now; what cannot be written stays for the next flush.</summary>

@@ -113,9 +113,21 @@ public sealed class RedisJobEventBus : IJobEventBus
 
     public int JobsWithSubscribers => subscribers.JobCount;
 
-    // If Redis fails, the events are still committed: a subscriber that reconnects with last_event_id replays them.
-    public Task PublishAsync(IReadOnlyList<JobEventDto> events, CancellationToken cancellationToken) =>
-        redis.TryPublishAsync(Channel, events.Select(e => (RedisValue)JsonSerializer.Serialize(e, Json)), "job events");
+    public async Task PublishAsync(IReadOnlyList<JobEventDto> events, CancellationToken cancellationToken)
+    {
+        if (await redis.TryPublishAsync(Channel, events.Select(e => (RedisValue)JsonSerializer.Serialize(e, Json)), "job events"))
+        {
+            return;
+        }
+
+        // Redis skipped or failed: this instance's own sockets would otherwise hear nothing until Redis is back.
+        // Delivered here instead; should Redis deliver them after all, a socket skips them by event id. Sockets on
+        // other instances notice the gap at their next event, or replay from the database when they reconnect.
+        foreach (var e in events)
+        {
+            subscribers.Deliver(e);
+        }
+    }
 
     public IDisposable Subscribe(Guid jobId, Action<JobEventDto> handler) => subscribers.Add(jobId, handler);
 }

@@ -30,6 +30,7 @@ internal sealed class SessionRevocationSync(
         // Listen first, then load: a revocation published between the two is caught by one or the other.
         if (redis is not null)
         {
+            redis.Restored += ReloadOnRestore;
             await SubscribeAsync(redis, cancellationToken);
         }
 
@@ -55,6 +56,29 @@ internal sealed class SessionRevocationSync(
             }
         }
     }
+
+    public override void Dispose()
+    {
+        if (redis is not null)
+        {
+            redis.Restored -= ReloadOnRestore;
+        }
+
+        base.Dispose();
+    }
+
+    /// <summary>Redis is back: revocations published while it was out never came, so they are read now, not at the next reload.</summary>
+    private void ReloadOnRestore() => _ = Task.Run(async () =>
+    {
+        try
+        {
+            await ReloadAsync(CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Reloading session revocations after Redis came back failed; the reload every {Interval} covers it", options.Value.ReloadInterval);
+        }
+    });
 
     /// <summary>
     /// A stalled or dead Redis must not stop the start: the wait is bounded, and the handler stays registered, so
