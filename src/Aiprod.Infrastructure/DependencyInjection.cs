@@ -58,6 +58,7 @@ public static class DependencyInjection
             .ValidateOnStart();
         services.AddSingleton<IPasswordHasher, IdentityPasswordHasher>();
         services.AddSingleton<SigningKeyStore>();
+        services.AddSingleton<ISigningKeys>(sp => sp.GetRequiredService<SigningKeyStore>());
         services.AddScoped<IAccessTokenIssuer, JwtAccessTokenIssuer>();
         services.AddScoped<IUnitOfWork, EfUnitOfWork>();
         services.AddScoped<IUserRepository, UserRepository>();
@@ -81,9 +82,11 @@ public static class DependencyInjection
         services.AddSingleton(configuration.GetSection("ApiKeys:Usage").Get<ApiKeyUsageOptions>() ?? new ApiKeyUsageOptions());
         services.AddSingleton<ApiKeyUsageRecorder>();
         services.AddSingleton<ApiKeyFailureAudit>();
+        services.AddSingleton<IApiKeyFailureAudit>(sp => sp.GetRequiredService<ApiKeyFailureAudit>());
         services.AddSingleton<IApiKeyStore, EfApiKeyStore>();
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<IApiKeyCache>(sp => sp.GetRequiredService<ApiKeyAuthenticator>());
+        services.AddSingleton<IApiKeyAuthenticator>(sp => sp.GetRequiredService<ApiKeyAuthenticator>());
         services.AddSingleton<ApiKeyUsageFlusher>();
         services.AddHostedService(sp => sp.GetRequiredService<ApiKeyUsageFlusher>());
 
@@ -104,6 +107,7 @@ public static class DependencyInjection
         if (!string.IsNullOrWhiteSpace(redis[nameof(RedisOptions.Configuration)]))
         {
             services.AddRedisCircuit();
+            services.AddSingleton<ISharedRateLimitCounter, RedisRateLimitCounter>();
             services.AddSingleton<IJobEventBus, RedisJobEventBus>();
             services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
         }

@@ -1,9 +1,8 @@
+using Aiprod.Api.Authentication;
 using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
 using Aiprod.Api.WebSockets;
 using Aiprod.Application.Abstractions;
-using Aiprod.Domain.ApiKeys;
-using Aiprod.Infrastructure.ApiKeys;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -20,7 +19,7 @@ public sealed class LiveController(
     IServiceScopeFactory scopes,
     IOptions<JobSocketOptions> options,
     ISessionRevocations revocations,
-    ApiKeyAuthenticator keys,
+    IApiKeyAuthenticator keys,
     TimeProvider clock,
     ILogger<LiveController> logger) : ApiControllerBase
 {
@@ -47,7 +46,7 @@ public sealed class LiveController(
     /// <response code="404">The caller has no job with this id.</response>
     /// <response code="409">The caller already holds the most sockets allowed on this instance (`socket_limit_reached`); close one first.</response>
     [HttpGet("/ws/job/{job_id:guid}")]
-    [Authorize(Policy = "scope:" + ApiKeyScopes.JobsRead)]
+    [Authorize(Policy = ScopePolicies.JobsRead)]
     [EnableRateLimiting(RateLimitPolicies.WsConnect)]
     [ProducesResponseType(StatusCodes.Status101SwitchingProtocols)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]

@@ -8,24 +8,6 @@ using StackExchange.Redis;
 
 namespace Aiprod.Infrastructure.ApiKeys;
 
-public enum ApiKeyRefusal
-{
-    Malformed,
-    Unknown,
-    Expired,
-    Revoked,
-    Rotated,
-
-    /// <summary>The key's owner is disabled: a key that a disable could not revoke still lets nobody in.</summary>
-    OwnerDisabled,
-}
-
-/// <summary>The outcome of presenting a key: the key (when it is let in) or why it is refused.</summary>
-public sealed record ApiKeyAuthentication(ApiKey? Key, ApiKeyRefusal? Refusal, string? HashPrefix)
-{
-    public bool Succeeded => Key is not null;
-}
-
 /// <summary>Configuration section <c>ApiKeys:Cache</c>.</summary>
 public sealed class ApiKeyCacheOptions
 {
@@ -41,7 +23,7 @@ public sealed class ApiKeyCacheOptions
 /// the end of a rotation grace period take effect to the second; a rotation or revocation removes the entry at
 /// once here and, through Redis, on the other instances. Usage is counted in memory and flushed in batches.
 /// </summary>
-public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
+public sealed class ApiKeyAuthenticator : IApiKeyCache, IApiKeyAuthenticator, IDisposable
 {
     public static readonly RedisChannel Channel = RedisChannel.Literal("aiprod:apikeys:invalidated");
 
