@@ -20,6 +20,7 @@ public sealed class LiveController(
     IOptions<JobSocketOptions> options,
     ISessionRevocations revocations,
     IApiKeyAuthenticator keys,
+    IOptions<JsonOptions> json,
     TimeProvider clock,
     ILogger<LiveController> logger) : ApiControllerBase
 {
@@ -95,7 +96,7 @@ public sealed class LiveController(
 
         using var socket = await HttpContext.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.Value.KeepAliveInterval });
         using var connection = stats.Connected(viaKey);
-        var session = new JobSocketSession(socket, owner, jobId, watch, bus, reads, stats, options.Value, clock, logger);
+        var session = new JobSocketSession(socket, owner, jobId, watch, bus, reads, stats, options.Value, json.Value.JsonSerializerOptions, clock, logger);
         try
         {
             await session.RunAsync(lastEventId, HttpContext.RequestAborted);
