@@ -1,15 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Aiprod.Api.Http;
+using Aiprod.Api.Logging;
+using Aiprod.Api.Middleware;
 using Aiprod.Api.Setup;
 using Aiprod.Application;
 using Aiprod.Application.Abstractions;
-using Aiprod.Application.Accounts;
 using Aiprod.Application.Accounts.Commands.PromoteToAdmin;
-using Aiprod.Application.Sessions;
-using Aiprod.Application.ApiKeys;
-using Aiprod.Application.Jobs;
-using Aiprod.Api.Controllers;
 using Aiprod.Application.Common.Behaviours;
 using Aiprod.Infrastructure;
 using Aiprod.Infrastructure.Persistence;
@@ -38,30 +35,10 @@ builder.Services.AddMediator((MediatorOptions o) =>
     o.Assemblies = [typeof(Aiprod.Application.DependencyInjection)];
     o.PipelineBehaviors = [typeof(LoggingBehaviour<,>), typeof(ValidationBehaviour<,>)];
 });
-builder.Services.AddOptions<LockoutOptions>().Bind(builder.Configuration.GetSection("Auth:Lockout"));
-builder.Services.AddOptions<RefreshTokenOptions>()
-    .Bind(builder.Configuration.GetSection("Auth:RefreshTokens"))
-    .Validate(o => o.TokenLifetime > TimeSpan.Zero && o.FamilyLifetime >= o.TokenLifetime && o.ReuseLeeway >= TimeSpan.Zero && o.ReuseLeeway <= TimeSpan.FromMinutes(5),
-        "Auth:RefreshTokens: lifetimes must be positive, the family at least as long as a token, the leeway 0 to 5 minutes.")
-    .ValidateOnStart();
-builder.Services.AddOptions<ApiKeyOptions>()
-    .Bind(builder.Configuration.GetSection(ApiKeyOptions.SectionName))
-    .Validate(o => o.DefaultLifetimeDays >= 1 && o.MaxLifetimeDays >= o.DefaultLifetimeDays && o.MaxActiveKeysPerUser >= 1,
-        "ApiKeys: lifetimes must be at least a day, the maximum at least the default, the cap at least one key.")
-    .ValidateOnStart();
-builder.Services.AddOptions<JobOptions>()
-    .Bind(builder.Configuration.GetSection(JobOptions.SectionName))
-    .Validate(o => o.MaxRetries >= 0 && o.MaxLogLines >= 0 && o.DefaultLeaseSeconds >= 5 && o.MaxLeaseSeconds >= o.DefaultLeaseSeconds,
-        "Jobs: retries and log lines cannot be negative; leases are at least 5 s, the maximum at least the default.")
-    .ValidateOnStart();
-builder.Services.AddOptions<Aiprod.Api.WebSockets.JobSocketOptions>()
-    .Bind(builder.Configuration.GetSection(Aiprod.Api.WebSockets.JobSocketOptions.SectionName))
-    .Validate(o => o.MaxSocketsPerUser >= 1 && o.SendTimeout > TimeSpan.Zero,
-        "WebSockets: MaxSocketsPerUser must be at least 1 and SendTimeout positive.")
-    .ValidateOnStart();
-builder.Services.AddSingleton<Aiprod.Api.WebSockets.WebSocketStats>();
-builder.Services.AddSingleton<Aiprod.Api.WebSockets.OpenSocketsPerUser>();
-builder.Services.AddOptions<PasswordGrantOptions>().Bind(builder.Configuration.GetSection("Auth:PasswordGrant"));
+builder.Services.AddAiprodAccounts(builder.Configuration);
+builder.Services.AddAiprodSessions(builder.Configuration);
+builder.Services.AddAiprodApiKeys(builder.Configuration);
+builder.Services.AddAiprodJobs(builder.Configuration);
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<IRequestContext, HttpRequestContext>();
 

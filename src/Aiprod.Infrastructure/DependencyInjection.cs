@@ -1,4 +1,5 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.ApiKeys;
 using Aiprod.Infrastructure.ApiKeys;
 using Aiprod.Infrastructure.Audit;
 using Aiprod.Infrastructure.Jobs;
@@ -58,6 +59,7 @@ public static class DependencyInjection
             .ValidateOnStart();
         services.AddSingleton<IPasswordHasher, IdentityPasswordHasher>();
         services.AddSingleton<SigningKeyStore>();
+        services.AddSingleton<ISigningKeys>(sp => sp.GetRequiredService<SigningKeyStore>());
         services.AddScoped<IAccessTokenIssuer, JwtAccessTokenIssuer>();
         services.AddScoped<IUnitOfWork, EfUnitOfWork>();
         services.AddScoped<IUserRepository, UserRepository>();
@@ -82,9 +84,11 @@ public static class DependencyInjection
         services.AddSingleton(configuration.GetSection("ApiKeys:FailedLookups").Get<ApiKeyFailureLimitOptions>() ?? new ApiKeyFailureLimitOptions());
         services.AddSingleton<ApiKeyUsageRecorder>();
         services.AddSingleton<ApiKeyFailureAudit>();
+        services.AddSingleton<IApiKeyFailureAudit>(sp => sp.GetRequiredService<ApiKeyFailureAudit>());
         services.AddSingleton<IApiKeyStore, EfApiKeyStore>();
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<IApiKeyCache>(sp => sp.GetRequiredService<ApiKeyAuthenticator>());
+        services.AddSingleton<IApiKeyAuthenticator>(sp => sp.GetRequiredService<ApiKeyAuthenticator>());
         services.AddSingleton<ApiKeyUsageFlusher>();
         services.AddHostedService(sp => sp.GetRequiredService<ApiKeyUsageFlusher>());
 
@@ -105,6 +109,7 @@ public static class DependencyInjection
         if (!string.IsNullOrWhiteSpace(redis[nameof(RedisOptions.Configuration)]))
         {
             services.AddRedisCircuit();
+            services.AddSingleton<ISharedRateLimitCounter, RedisRateLimitCounter>();
             services.AddSingleton<IJobEventBus, RedisJobEventBus>();
             services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
         }

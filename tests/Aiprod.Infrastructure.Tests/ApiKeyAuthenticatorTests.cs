@@ -1,3 +1,4 @@
+using Aiprod.Application.Abstractions;
 using System.Security.Cryptography;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Infrastructure.ApiKeys;

@@ -1,3 +1,5 @@
+using Aiprod.Api.Filters;
+using Aiprod.Api.Authentication;
 using Aiprod.Api.Contracts;
 using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
@@ -27,6 +29,7 @@ public sealed class ApiKeysController : ApiControllerBase
     /// <response code="403">The caller's account is disabled (`account_disabled`).</response>
     /// <response code="409">The caller already has the most active keys allowed (`ApiKeys:MaxActiveKeysPerUser`).</response>
     [HttpPost("create")]
+    [NoStore]
     [Authorize(Policy = AuthenticationSetup.UserPolicy)]
 
     [EnableRateLimiting(RateLimitPolicies.ApiKeysCreate)]
@@ -37,11 +40,7 @@ public sealed class ApiKeysController : ApiControllerBase
     public async Task<IActionResult> Create(CreateApiKeyRequest request, CancellationToken cancellationToken)
     {
         var result = await Sender.Send(new CreateApiKeyCommand(User.RequireUserId(), request.Name, request.Scopes, request.ExpiresInDays), cancellationToken);
-        return ToActionResult(result, issued =>
-        {
-            Response.Headers.CacheControl = "no-store";
-            return Created($"/api-keys?include_inactive=true#{issued.ApiKey.KeyId}", issued);
-        });
+        return ToActionResult(result, issued => Created($"/api-keys?include_inactive=true#{issued.ApiKey.KeyId}", issued));
     }
 
     /// <summary>Lists the caller's keys (never a key or its hash).</summary>
@@ -61,6 +60,7 @@ public sealed class ApiKeysController : ApiControllerBase
     /// <response code="404">The caller has no key with this id.</response>
     /// <response code="409">The key is not active (already rotated, revoked or expired).</response>
     [HttpPost("{key_id:guid}/rotate")]
+    [NoStore]
     [Authorize(Policy = AuthenticationSetup.UserPolicy)]
 
     [EnableRateLimiting(RateLimitPolicies.ApiKeysChange)]
@@ -71,11 +71,7 @@ public sealed class ApiKeysController : ApiControllerBase
     public async Task<IActionResult> Rotate([FromRoute(Name = "key_id")] Guid keyId, [FromBody] RotateApiKeyRequest? request, CancellationToken cancellationToken)
     {
         var result = await Sender.Send(new RotateApiKeyCommand(User.RequireUserId(), keyId, request?.GracePeriodSeconds), cancellationToken);
-        return ToActionResult(result, issued =>
-        {
-            Response.Headers.CacheControl = "no-store";
-            return Created($"/api-keys?include_inactive=true#{issued.ApiKey.KeyId}", issued);
-        });
+        return ToActionResult(result, issued => Created($"/api-keys?include_inactive=true#{issued.ApiKey.KeyId}", issued));
     }
 
     /// <summary>Revokes a key at once, in or out of a rotation grace period.</summary>

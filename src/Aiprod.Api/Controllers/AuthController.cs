@@ -1,3 +1,4 @@
+using Aiprod.Api.Filters;
 using Aiprod.Api.Contracts;
 using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
@@ -47,6 +48,7 @@ public sealed class AuthController : ApiControllerBase
     /// <response code="200">The tokens.</response>
     /// <response code="401">The credentials were not accepted.</response>
     [HttpPost("login")]
+    [NoStore]
     [AllowAnonymous]
     [Consumes("application/json")]
     [ProducesResponseType<TokenResponse>(StatusCodes.Status200OK)]
@@ -54,11 +56,7 @@ public sealed class AuthController : ApiControllerBase
     public async Task<IActionResult> Login(LoginRequest request, CancellationToken cancellationToken)
     {
         var result = await Sender.Send(new LoginCommand(request.Email, request.Password), cancellationToken);
-        return ToActionResult(result, tokens =>
-        {
-            Response.Headers.CacheControl = "no-store";
-            return Ok(tokens);
-        });
+        return ToActionResult(result, Ok);
     }
 
     /// <summary>Exchanges a refresh token for a new access token and a new refresh token (rotation).</summary>
@@ -70,6 +68,7 @@ public sealed class AuthController : ApiControllerBase
     /// <response code="200">The new tokens.</response>
     /// <response code="401">The refresh token is unknown, expired, revoked, or was reused.</response>
     [HttpPost("refresh")]
+    [NoStore]
     [AllowAnonymous]
     [Consumes("application/json")]
     [ProducesResponseType<TokenResponse>(StatusCodes.Status200OK)]
@@ -77,11 +76,7 @@ public sealed class AuthController : ApiControllerBase
     public async Task<IActionResult> Refresh(RefreshTokenRequest request, CancellationToken cancellationToken)
     {
         var result = await Sender.Send(new RefreshTokensCommand(request.RefreshToken), cancellationToken);
-        return ToActionResult(result, tokens =>
-        {
-            Response.Headers.CacheControl = "no-store";
-            return Ok(tokens);
-        });
+        return ToActionResult(result, Ok);
     }
 
     /// <summary>Revokes one of the caller's refresh tokens, which ends its whole session.</summary>

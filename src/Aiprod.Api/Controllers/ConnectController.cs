@@ -1,3 +1,4 @@
+using Aiprod.Api.Filters;
 using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
 using Aiprod.Application.Accounts.Commands.Login;
@@ -14,13 +15,6 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace Aiprod.Api.Controllers;
-
-/// <summary>Configuration section <c>Auth:PasswordGrant</c>.</summary>
-public sealed class PasswordGrantOptions
-{
-    /// <summary>Off by default: RFC 9700 §2.4 says the resource-owner password grant MUST NOT be used.</summary>
-    public bool Enabled { get; set; }
-}
 
 /// <summary>An OAuth 2.0 error (RFC 6749 §5.2).</summary>
 /// <param name="Error">`invalid_request`, `invalid_grant`, `unsupported_grant_type`…</param>
@@ -39,6 +33,7 @@ public sealed class ConnectController(IOptions<PasswordGrantOptions> passwordGra
     /// <response code="200">The new tokens (RFC 6749 §5.1).</response>
     /// <response code="400">An OAuth error: `invalid_request`, `invalid_grant` or `unsupported_grant_type`.</response>
     [HttpPost("token")]
+    [NoStore]
     [AllowAnonymous]
     [Consumes("application/x-www-form-urlencoded")]
     [ProducesResponseType<TokenResponse>(StatusCodes.Status200OK)]
@@ -50,7 +45,7 @@ public sealed class ConnectController(IOptions<PasswordGrantOptions> passwordGra
         [FromForm(Name = "password")] string? password,
         CancellationToken cancellationToken)
     {
-        Response.Headers.CacheControl = "no-store";
+        // RFC 6749 §5.1 names both; NoStore sets Cache-Control.
         Response.Headers.Pragma = "no-cache";
         switch (grantType)
         {
@@ -98,6 +93,7 @@ public sealed class ConnectController(IOptions<PasswordGrantOptions> passwordGra
     /// <response code="200">The token's state; an inactive token carries only `active: false`.</response>
     /// <response code="400">`invalid_request`: no token.</response>
     [HttpPost("introspect")]
+    [NoStore]
     [Authorize]
     [Consumes("application/x-www-form-urlencoded")]
     [ProducesResponseType<IntrospectionResponse>(StatusCodes.Status200OK)]
@@ -112,7 +108,6 @@ public sealed class ConnectController(IOptions<PasswordGrantOptions> passwordGra
             return OAuth("invalid_request", "token is required.");
         }
 
-        Response.Headers.CacheControl = "no-store";
         var answer = await Sender.Send(new IntrospectTokenQuery(User.RequireUserId(), User.IsInRole("admin"), token, tokenTypeHint), cancellationToken);
         return Ok(answer);
     }

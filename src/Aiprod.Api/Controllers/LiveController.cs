@@ -1,9 +1,8 @@
+using Aiprod.Api.Authentication;
 using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
 using Aiprod.Api.WebSockets;
 using Aiprod.Application.Abstractions;
-using Aiprod.Domain.ApiKeys;
-using Aiprod.Infrastructure.ApiKeys;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -20,7 +19,8 @@ public sealed class LiveController(
     IServiceScopeFactory scopes,
     IOptions<JobSocketOptions> options,
     ISessionRevocations revocations,
-    ApiKeyAuthenticator keys,
+    IApiKeyAuthenticator keys,
+    IOptions<JsonOptions> json,
     TimeProvider clock,
     ILogger<LiveController> logger) : ApiControllerBase
 {
@@ -48,7 +48,7 @@ public sealed class LiveController(
     /// <response code="503">This instance holds the most sockets it allows (`server_busy`); retry after `Retry-After`.</response>
     /// <response code="409">The caller already holds the most sockets allowed on this instance (`socket_limit_reached`); close one first.</response>
     [HttpGet("/ws/job/{job_id:guid}")]
-    [Authorize(Policy = "scope:" + ApiKeyScopes.JobsRead)]
+    [Authorize(Policy = ScopePolicies.JobsRead)]
     [EnableRateLimiting(RateLimitPolicies.WsConnect)]
     [ProducesResponseType(StatusCodes.Status101SwitchingProtocols)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
@@ -109,7 +109,7 @@ public sealed class LiveController(
 
         using var socket = await HttpContext.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.Value.KeepAliveInterval, KeepAliveTimeout = options.Value.EffectiveKeepAliveTimeout });
         using var connection = stats.Connected(viaKey);
-        var session = new JobSocketSession(socket, owner, jobId, watch, bus, reads, stats, options.Value, clock, logger);
+        var session = new JobSocketSession(socket, owner, jobId, watch, bus, reads, stats, options.Value, json.Value.JsonSerializerOptions, clock, logger);
         try
         {
             await session.RunAsync(lastEventId, HttpContext.RequestAborted);

@@ -1,5 +1,5 @@
 using System.Reflection;
-using Aiprod.Infrastructure.Tokens;
+using Aiprod.Application.Abstractions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -8,7 +8,7 @@ namespace Aiprod.Api.Controllers;
 
 /// <summary>Service information, health and the public signing keys.</summary>
 [AllowAnonymous]
-public sealed class OperationsController(HealthCheckService health, SigningKeyStore keys) : ApiControllerBase
+public sealed class OperationsController(HealthCheckService health, ISigningKeys keys) : ApiControllerBase
 {
     private static readonly string Version =
         typeof(OperationsController).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
@@ -57,8 +57,7 @@ public sealed class OperationsController(HealthCheckService health, SigningKeySt
     public IActionResult Jwks()
     {
         Response.Headers.CacheControl = "public, max-age=3600";
-        var k = keys.PublicJwk;
-        return Ok(new JwksDocument([new Jwk(k.Kty, k.Crv, k.X, k.Y, k.Kid, k.Use, k.Alg)]));
+        return Ok(new JwksDocument([.. keys.PublicKeys.Select(k => new Jwk(k.Kty, k.Crv, k.X, k.Y, k.Kid, k.Use, k.Alg))]));
     }
 
     /// <summary>What this service is.</summary>

@@ -1,3 +1,4 @@
+using Aiprod.Api.Authentication;
 using Aiprod.Api.Contracts;
 using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
@@ -19,7 +20,7 @@ public sealed class PipelineController : ApiControllerBase
     /// <summary>Submits a job. It waits in the queue until a worker claims it.</summary>
     /// <response code="202">Queued; follow it at `/ws/job/{job_id}` or poll `GET /pipeline/job/{job_id}`.</response>
     [HttpPost("run")]
-    [Authorize(Policy = "scope:" + ApiKeyScopes.JobsWrite)]
+    [Authorize(Policy = ScopePolicies.JobsWrite)]
     [EnableRateLimiting(RateLimitPolicies.PipelineRun)]
     [Consumes("application/json")]
     [ProducesResponseType<JobSubmittedDto>(StatusCodes.Status202Accepted)]
@@ -33,7 +34,7 @@ public sealed class PipelineController : ApiControllerBase
     /// <response code="200">The job.</response>
     /// <response code="404">The caller has no job with this id.</response>
     [HttpGet("job/{job_id:guid}")]
-    [Authorize(Policy = "scope:" + ApiKeyScopes.JobsRead)]
+    [Authorize(Policy = ScopePolicies.JobsRead)]
     [ProducesResponseType<JobDetailsDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> Get([FromRoute(Name = "job_id")] Guid jobId, CancellationToken cancellationToken) =>
@@ -49,7 +50,7 @@ public sealed class PipelineController : ApiControllerBase
     /// <param name="offset">Jobs to skip (default 0).</param>
     /// <param name="cancellationToken">Aborts the request.</param>
     [HttpGet("jobs")]
-    [Authorize(Policy = "scope:" + ApiKeyScopes.JobsRead)]
+    [Authorize(Policy = ScopePolicies.JobsRead)]
     [ProducesResponseType<JobPageDto>(StatusCodes.Status200OK)]
     public async Task<IActionResult> List(
         [FromQuery] JobStatus? status,
@@ -67,7 +68,7 @@ public sealed class PipelineController : ApiControllerBase
     /// <response code="404">The caller has no job with this id.</response>
     /// <response code="409">The job has already ended.</response>
     [HttpPost("job/{job_id:guid}/cancel")]
-    [Authorize(Policy = "scope:" + ApiKeyScopes.JobsWrite)]
+    [Authorize(Policy = ScopePolicies.JobsWrite)]
     [ProducesResponseType<JobSummaryDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]

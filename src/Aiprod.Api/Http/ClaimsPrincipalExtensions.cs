@@ -12,5 +12,5 @@ internal static class ClaimsPrincipalExtensions
 
     /// <summary>The session (refresh-token family) of the access token, when the caller has one.</summary>
     public static Guid? SessionId(this ClaimsPrincipal principal) =>
-        Guid.TryParse(principal.FindFirstValue(Aiprod.Infrastructure.Tokens.AccessTokenClaims.Session), out var sid) ? sid : null;
+        Guid.TryParse(principal.FindFirstValue(Aiprod.Application.Abstractions.AccessTokenClaimTypes.Session), out var sid) ? sid : null;
 }

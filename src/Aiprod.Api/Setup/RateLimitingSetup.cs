@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Aiprod.Api.Http;
-using Aiprod.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
+using Aiprod.Api.RateLimiting;
+using Aiprod.Application.Abstractions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Aiprod.Api.Setup;
@@ -63,9 +65,14 @@ internal static class RateLimitingSetup
 {
     public static IServiceCollection AddAiprodRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
-        var settings = configuration.GetSection(RateLimitOptions.SectionName).Get<RateLimitOptions>() ?? new RateLimitOptions();
-        services.AddSingleton(settings);
-        services.AddRateLimiter(o =>
+        services.AddOptions<RateLimitOptions>()
+            .Bind(configuration.GetSection(RateLimitOptions.SectionName))
+            .Validate(o => o.Window > TimeSpan.Zero && o.Policies.Values.All(p => p >= 1),
+                "RateLimits: the window must be positive and every policy allow at least one request.")
+            .ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<RateLimitOptions>>().Value);
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<RateLimitOptions>((o, settings) =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.OnRejected = WriteRejectionAsync;
@@ -90,8 +97,8 @@ internal static class RateLimitingSetup
 
         var permits = settings.PermitsFor(policy);
         var key = PartitionKey(context);
-        var redis = context.RequestServices.GetService<RedisCircuit>();
-        return redis is null
+        var shared = context.RequestServices.GetService<ISharedRateLimitCounter>();
+        return shared is null
             ? RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
             {
                 PermitLimit = permits,
@@ -99,8 +106,8 @@ internal static class RateLimitingSetup
                 QueueLimit = 0,
                 AutoReplenishment = true,
             })
-            : RateLimitPartition.Get(key, k => new RedisFixedWindowRateLimiter(
-                redis,
+            : RateLimitPartition.Get(key, k => new SharedFixedWindowRateLimiter(
+                shared,
                 policy + ":" + k,
                 permits,
                 settings.Window,

@@ -1,3 +1,4 @@
+using Aiprod.Api.Authentication;
 using System.Reflection;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
@@ -65,7 +66,7 @@ internal sealed class SecurityAndRateLimitOperationFilter(RateLimitOptions rateL
             // Each requirement is an alternative: a scope endpoint takes a token or a key, a worker endpoint a key.
             var policies = authorize.Select(a => a.Policy).Where(p => p is not null).ToList();
             var keyOnly = policies.Any(p => p is AuthenticationSetup.ApiKeyPolicy or AuthenticationSetup.WorkerPolicy);
-            var keyAccepted = keyOnly || policies.Any(p => p!.StartsWith("scope:", StringComparison.Ordinal));
+            var keyAccepted = keyOnly || policies.Any(p => ScopePolicies.IsScopePolicy(p!));
             operation.Security ??= [];
             if (!keyOnly)
             {
@@ -83,7 +84,7 @@ internal sealed class SecurityAndRateLimitOperationFilter(RateLimitOptions rateL
                 });
             }
 
-            var scope = policies.FirstOrDefault(p => p!.StartsWith("scope:", StringComparison.Ordinal))?["scope:".Length..];
+            var scope = policies.Select(p => ScopePolicies.ScopeOf(p!)).FirstOrDefault(s => s is not null);
             if (scope is not null || keyOnly)
             {
                 var who = keyOnly

@@ -1,5 +1,4 @@
 using Aiprod.Application.Abstractions;
-using Aiprod.Infrastructure.ApiKeys;
 
 namespace Aiprod.Api.WebSockets;
 
@@ -11,7 +10,7 @@ internal sealed class AccessTokenWatch(DateTimeOffset expiresAt, Guid? sessionId
 }
 
 /// <summary>A key holds while it authenticates: not revoked, not expired, not rotated past its grace. A cached check.</summary>
-internal sealed class ApiKeyWatch(string presentedKey, ApiKeyAuthenticator authenticator) : ICredentialWatch
+internal sealed class ApiKeyWatch(string presentedKey, IApiKeyAuthenticator authenticator) : ICredentialWatch
 {
     public async ValueTask<bool> StillValidAsync(CancellationToken cancellationToken) =>
         (await authenticator.AuthenticateAsync(presentedKey, cancellationToken, recordUsage: false)).Succeeded;

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Jobs.Dtos;
@@ -29,6 +28,7 @@ internal sealed class JobSocketSession(
     JobSocketReads reads,
     WebSocketStats stats,
     JobSocketOptions options,
+    JsonSerializerOptions json,
     TimeProvider clock,
     ILogger logger)
 {
@@ -38,13 +38,6 @@ internal sealed class JobSocketSession(
     /// message. The read catches what no event brought (a Redis message lost between instances).
     /// </summary>
     public static readonly TimeSpan StatusRefreshInterval = TimeSpan.FromSeconds(1);
-
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
 
     private readonly Channel<object> outgoing = Channel.CreateBounded<object>(new BoundedChannelOptions(options.SendQueueCapacity)
     {
@@ -85,16 +78,11 @@ internal sealed class JobSocketSession(
 
         known = snapshot.Value;
         knownReadAt = clock.GetUtcNow();
-        await SendAsync(new { type = "connected", job_id = jobId, status = known.Status, progress = known.Progress, event_id = known.LastEventId, updated_at = known.UpdatedAt });
+        await SendAsync(new ConnectedMessage(jobId, known.Status, known.Progress, known.LastEventId, known.UpdatedAt));
         lastSent = known.LastEventId;
-        if (lastEventId is { } resumeAfter && resumeAfter < known.LastEventId)
+        if (lastEventId is { } resumeAfter && resumeAfter < known.LastEventId && !await ReplayAsync(resumeAfter, cts.Token))
         {
-            var missed = await reads.EventsAfterAsync(ownerId, jobId, resumeAfter, cts.Token);
-            foreach (var e in missed.Value ?? [])
-            {
-                await SendAsync(e);
-                lastSent = Math.Max(lastSent, e.EventId);
-            }
+            return;
         }
 
         var sending = SendLoopAsync(cts.Token);
@@ -110,6 +98,41 @@ internal sealed class JobSocketSession(
         {
             // The socket ended; whichever loop noticed first has already closed or aborted it.
         }
+    }
+
+    /// <summary>
+    /// Sends the stored events after <paramref name="resumeAfter"/>. When they cannot be read the client is told and
+    /// the socket closed: going on live would leave a gap the client could not see, and its next resume (from a
+    /// later event id) would skip it for good.
+    /// </summary>
+    private async Task<bool> ReplayAsync(long resumeAfter, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<JobEventDto>? missed;
+        try
+        {
+            var read = await reads.EventsAfterAsync(ownerId, jobId, resumeAfter, cancellationToken);
+            missed = read.IsSuccess ? read.Value : null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Replaying the events of job {JobId} after {EventId} failed", jobId, resumeAfter);
+            missed = null;
+        }
+
+        if (missed is null)
+        {
+            await SendAsync(new ErrorMessage($"The events after last_event_id {resumeAfter} could not be replayed; reconnect with the same last_event_id to try again."));
+            await CloseAsync(WebSocketCloseStatus.InternalServerError, "Replay failed; reconnect with last_event_id.", cancellationToken);
+            return false;
+        }
+
+        foreach (var e in missed)
+        {
+            await SendAsync(e);
+            lastSent = Math.Max(lastSent, e.EventId);
+        }
+
+        return true;
     }
 
     private async Task SendLoopAsync(CancellationToken cancellationToken)
@@ -188,10 +211,22 @@ internal sealed class JobSocketSession(
         var now = clock.GetUtcNow();
         if (now - knownReadAt >= StatusRefreshInterval)
         {
-            var fresh = await reads.SnapshotAsync(ownerId, jobId, cancellationToken);
+            Domain.Common.Result<JobSnapshotDto> fresh;
+            try
+            {
+                fresh = await reads.SnapshotAsync(ownerId, jobId, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The database did not answer: what this socket knows is still the best answer, and the next status
+                // asks the database again. Letting it escape would end the socket with an unhandled exception.
+                logger.LogWarning(ex, "Reading job {JobId} for a status answer failed; answering from memory", jobId);
+                return CurrentStatus();
+            }
+
             if (!fresh.IsSuccess)
             {
-                return new { type = "error", message = "The job is gone." };
+                return new ErrorMessage("The job is gone.");
             }
 
             knownReadAt = now;
@@ -201,8 +236,10 @@ internal sealed class JobSocketSession(
             }
         }
 
-        return new { type = "status", job_id = jobId, status = known.Status, progress = known.Progress, event_id = known.LastEventId, updated_at = known.UpdatedAt };
+        return CurrentStatus();
     }
+
+    private StatusMessage CurrentStatus() => new(jobId, known.Status, known.Progress, known.LastEventId, known.UpdatedAt);
 
     private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
     {
@@ -244,7 +281,7 @@ internal sealed class JobSocketSession(
         switch (MessageType(text))
         {
             case "ping":
-                Enqueue(new { type = "pong", at = clock.GetUtcNow() });
+                Enqueue(new PongMessage(clock.GetUtcNow()));
                 break;
             case "status":
                 // Answered by the send loop, in order with the events before it, from the state they leave.
@@ -252,7 +289,7 @@ internal sealed class JobSocketSession(
                 break;
             default:
                 stats.Error();
-                Enqueue(new { type = "error", message = "Unknown message. Send ping or status, as text or as {\"type\": \"ping\"}." });
+                Enqueue(new ErrorMessage("Unknown message. Send ping or status, as text or as {\"type\": \"ping\"}."));
                 break;
         }
     }
@@ -285,7 +322,7 @@ internal sealed class JobSocketSession(
 
     private async Task WatchCredentialAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(options.CredentialCheckInterval);
+        using var timer = new PeriodicTimer(options.CredentialCheckInterval, clock);
         while (await timer.WaitForNextTickAsync(cancellationToken))
         {
             if (!await credential.StillValidAsync(cancellationToken))
@@ -306,7 +343,7 @@ internal sealed class JobSocketSession(
 
     private async Task SendAsync(object message)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(message, message.GetType(), Json);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(message, message.GetType(), json);
         if (!await sendDeadline.RunAsync(async token => await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, token), sendToken))
         {
             // A client that stopped reading: its TCP window is full and this send would wait forever.

@@ -1,4 +1,5 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.ApiKeys;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -7,30 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace Aiprod.Infrastructure.ApiKeys;
-
-public enum ApiKeyRefusal
-{
-    Malformed,
-    Unknown,
-    Expired,
-    Revoked,
-    Rotated,
-
-    /// <summary>The key's owner is disabled: a key that a disable could not revoke still lets nobody in.</summary>
-    OwnerDisabled,
-
-    /// <summary>
-    /// Not looked up: the client's address presented too many unknown keys in the current window
-    /// (<see cref="ApiKeyFailureLimitOptions"/>).
-    /// </summary>
-    TooManyFailures,
-}
-
-/// <summary>The outcome of presenting a key: the key (when it is let in) or why it is refused.</summary>
-public sealed record ApiKeyAuthentication(ApiKey? Key, ApiKeyRefusal? Refusal, string? HashPrefix)
-{
-    public bool Succeeded => Key is not null;
-}
 
 /// <summary>Configuration section <c>ApiKeys:Cache</c>.</summary>
 public sealed class ApiKeyCacheOptions
@@ -48,25 +25,13 @@ public sealed class ApiKeyCacheOptions
     public int NegativeCapacity { get; set; } = 10_000;
 }
 
-/// <summary>Configuration section <c>ApiKeys:FailedLookups</c>: unknown keys one address may present before its look-ups stop.</summary>
-public sealed class ApiKeyFailureLimitOptions
-{
-    /// <summary>Unknown keys per address per window; past it, unknown hashes are refused without a database look-up.</summary>
-    public int PerAddress { get; set; } = 20;
-
-    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
-
-    /// <summary>Addresses remembered at once; past it, those whose window has ended are dropped, then all if need be.</summary>
-    public int MaxAddresses { get; set; } = 10_000;
-}
-
 /// <summary>
 /// Verifies <c>X-API-Key</c> with no database write and, on a warm cache, no database read: checksum, SHA-256,
 /// then a look-up cached by hash. The cached key is evaluated against the clock on every request, so expiry and
 /// the end of a rotation grace period take effect to the second; a rotation or revocation removes the entry at
 /// once here and, through Redis, on the other instances. Usage is counted in memory and flushed in batches.
 /// </summary>
-public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
+public sealed class ApiKeyAuthenticator : IApiKeyCache, IApiKeyAuthenticator, IDisposable
 {
     public static readonly RedisChannel Channel = RedisChannel.Literal("aiprod:apikeys:invalidated");
 

@@ -80,7 +80,7 @@ public sealed class ApiKeyUsageRecorder
 /// Failed key authentications, audited with the key's hash prefix only. Buffered and bounded: a flood of bad keys
 /// costs a batched insert, never a write per request, and beyond the bound events are counted and dropped.
 /// </summary>
-public sealed class ApiKeyFailureAudit
+public sealed class ApiKeyFailureAudit : IApiKeyFailureAudit
 {
     public const int Capacity = 10_000;
 

@@ -7,7 +7,7 @@ public static class AccessTokenClaims
     public const string TokenType = "at+jwt";
 
     /// <summary>The refresh-token family (session) the token was issued from.</summary>
-    public const string Session = "sid";
+    public const string Session = Application.Abstractions.AccessTokenClaimTypes.Session;
 
     public const string Role = "role";
 }

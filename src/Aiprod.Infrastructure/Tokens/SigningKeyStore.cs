@@ -1,3 +1,4 @@
+using Aiprod.Application.Abstractions;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,7 @@ namespace Aiprod.Infrastructure.Tokens;
 /// The ES256 key that signs access tokens. ECDSA P-256 keeps tokens small and lets other services verify them
 /// from <c>/.well-known/jwks.json</c> without a shared secret.
 /// </summary>
-public sealed class SigningKeyStore : IDisposable
+public sealed class SigningKeyStore : ISigningKeys, IDisposable
 {
     public const string Algorithm = SecurityAlgorithms.EcdsaSha256;
     public const string KeyFileName = "jwt-signing-key.pem";
@@ -44,6 +45,7 @@ public sealed class SigningKeyStore : IDisposable
         PublicJwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ECDsa.Create(ecdsa.ExportParameters(false))) { KeyId = key.KeyId });
         PublicJwk.Use = "sig";
         PublicJwk.Alg = Algorithm;
+        PublicKeys = [new PublicSigningKey(PublicJwk.Kty, PublicJwk.Crv, PublicJwk.X, PublicJwk.Y, PublicJwk.Kid, PublicJwk.Use, PublicJwk.Alg)];
     }
 
     public ECDsaSecurityKey SecurityKey { get; }
@@ -52,6 +54,8 @@ public sealed class SigningKeyStore : IDisposable
 
     /// <summary>The public half only, for the JWKS document.</summary>
     public JsonWebKey PublicJwk { get; }
+
+    public IReadOnlyList<PublicSigningKey> PublicKeys { get; }
 
     public void Dispose() => ecdsa.Dispose();
 

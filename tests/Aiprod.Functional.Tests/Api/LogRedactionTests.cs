@@ -1,4 +1,5 @@
 using Aiprod.Api.Setup;
+using Aiprod.Api.Logging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;

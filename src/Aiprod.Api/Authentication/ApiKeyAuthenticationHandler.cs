@@ -4,22 +4,22 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Aiprod.Api.Http;
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.ApiKeys;
 using Aiprod.Domain.Audit;
-using Aiprod.Infrastructure.ApiKeys;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 
-namespace Aiprod.Api.Setup;
+namespace Aiprod.Api.Authentication;
 
 /// <summary>The <c>ApiKey</c> scheme: <c>X-API-Key</c> authenticates as the key's owner, limited to the key's scopes.</summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiKeyAuthenticator authenticator,
-    ApiKeyFailureAudit failures,
+    IApiKeyAuthenticator authenticator,
+    IApiKeyFailureAudit failures,
     ApiKeyFailureLimitOptions failureLimit,
     TimeProvider clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {

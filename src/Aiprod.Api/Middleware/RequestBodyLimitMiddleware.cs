@@ -2,7 +2,7 @@ using Aiprod.Api.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Aiprod.Api.Setup;
+namespace Aiprod.Api.Middleware;
 
 /// <summary>
 /// Refuses a body larger than <c>Api:MaxRequestBodyBytes</c> with 413 before anything reads it. Kestrel enforces the

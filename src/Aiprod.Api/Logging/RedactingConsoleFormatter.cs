@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 
-namespace Aiprod.Api.Setup;
+namespace Aiprod.Api.Logging;
 
 /// <summary>
 /// The console log format, with secrets that can travel in a URL (an <c>access_token</c> or

@@ -1,20 +1,17 @@
 using System.Threading.RateLimiting;
-using Aiprod.Infrastructure;
+using Aiprod.Application.Abstractions;
 
-namespace Aiprod.Api.Setup;
+namespace Aiprod.Api.RateLimiting;
 
 /// <summary>
-/// A fixed-window limiter whose counter lives in Redis, so a limit holds across every API instance: one atomic INCR
-/// (with the window's expiry set on the first hit) per request, through <see cref="RedisCircuit"/>. When Redis does
-/// not answer, or is being skipped, this instance counts on its own in memory: the limit then holds per instance,
-/// rather than not at all, and a dead Redis costs no wait per request.
+/// A fixed-window limiter whose counter is shared by every API instance (<see cref="ISharedRateLimitCounter"/>,
+/// Redis), so a limit holds across them: one count per request. When the store does not answer, or is being
+/// skipped, this instance counts on its own in memory: the limit then holds per instance, rather than not at all,
+/// and a dead store costs no wait per request.
 /// </summary>
-internal sealed class RedisFixedWindowRateLimiter : ReplenishingRateLimiter
+internal sealed class SharedFixedWindowRateLimiter : ReplenishingRateLimiter
 {
-    private const string IncrementScript =
-        "local c = redis.call('INCR', KEYS[1]) if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return c";
-
-    private readonly RedisCircuit redis;
+    private readonly ISharedRateLimitCounter counter;
     private readonly string partition;
     private readonly int permitLimit;
     private readonly TimeSpan window;
@@ -22,9 +19,9 @@ internal sealed class RedisFixedWindowRateLimiter : ReplenishingRateLimiter
     private readonly FixedWindowRateLimiter fallback;
     private long lastUsed;
 
-    public RedisFixedWindowRateLimiter(RedisCircuit redis, string partition, int permitLimit, TimeSpan window, TimeProvider clock)
+    public SharedFixedWindowRateLimiter(ISharedRateLimitCounter counter, string partition, int permitLimit, TimeSpan window, TimeProvider clock)
     {
-        this.redis = redis;
+        this.counter = counter;
         this.partition = partition;
         this.permitLimit = permitLimit;
         this.window = window;
@@ -55,11 +52,11 @@ internal sealed class RedisFixedWindowRateLimiter : ReplenishingRateLimiter
 
     public override RateLimiterStatistics? GetStatistics() => null;
 
-    /// <summary>Decides at once only while Redis is being skipped; otherwise the middleware asks <see cref="AcquireAsyncCore"/>.</summary>
+    /// <summary>Decides at once only while the shared store is being skipped; otherwise the middleware asks <see cref="AcquireAsyncCore"/>.</summary>
     protected override RateLimitLease AttemptAcquireCore(int permitCount)
     {
         Interlocked.Exchange(ref lastUsed, clock.GetTimestamp());
-        return redis.IsOpen ? fallback.AttemptAcquire(permitCount) : Lease.Pending;
+        return counter.IsSkipping ? fallback.AttemptAcquire(permitCount) : Lease.Pending;
     }
 
     protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
@@ -69,15 +66,13 @@ internal sealed class RedisFixedWindowRateLimiter : ReplenishingRateLimiter
         var windowMs = (long)window.TotalMilliseconds;
         var windowIndex = now / windowMs;
         var key = $"aiprod:ratelimit:{partition}:{windowIndex}";
-        var count = await redis.TryAsync(
-            async r => (long)await r.GetDatabase().ScriptEvaluateAsync(IncrementScript, [key], [windowMs]),
-            "a rate-limit count");
-        if (!count.Answered)
+        var count = await counter.IncrementAsync(key, window);
+        if (count is null)
         {
             return fallback.AttemptAcquire(permitCount);
         }
 
-        if (count.Value <= permitLimit)
+        if (count <= permitLimit)
         {
             return Lease.Granted;
         }

@@ -1,0 +1,73 @@
+using Aiprod.Api.Http;
+using Aiprod.Api.Setup;
+using Aiprod.Application.Abstractions;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Aiprod.Api.Authentication;
+
+/// <summary>What runs on each request for access tokens (JWT bearer events) and picks the scheme a request's headers name.</summary>
+internal static class AccessTokenEvents
+{
+    /// <summary>Browsers cannot set headers on a WebSocket handshake: there, the token may come in the URL.</summary>
+    public static Task ReadTokenFromSocketUrl(MessageReceivedContext ctx)
+    {
+        if (ctx.Request.Path.StartsWithSegments("/ws") && ctx.Request.Query.TryGetValue("access_token", out var token))
+        {
+            ctx.Token = token;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Every request, cached validation or not: a token whose session (refresh-token family) was revoked by a
+    /// logout, a password change, a reuse detection or an admin is refused. A dictionary look-up, no database.
+    /// </summary>
+    public static Task RejectRevokedSessions(TokenValidatedContext context)
+    {
+        var sid = context.Principal?.FindFirst(AccessTokenClaimTypes.Session)?.Value;
+        if (!Guid.TryParse(sid, out var sessionId))
+        {
+            context.Fail(new SecurityTokenValidationException("The access token belongs to no session."));
+            return Task.CompletedTask;
+        }
+
+        if (context.HttpContext.RequestServices.GetRequiredService<ISessionRevocations>().IsRevoked(sessionId))
+        {
+            context.Fail(new SessionRevokedException());
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public static bool NamesApiKey(HttpContext context) =>
+        context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName) && !context.Request.Headers.ContainsKey("Authorization")
+            && !context.Request.Query.ContainsKey("access_token");
+
+    public static bool AcceptsApiKeys(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetOrderedMetadata<Microsoft.AspNetCore.Authorization.IAuthorizeData>()
+            .Any(a => a.Policy is { } policy && (policy is AuthenticationSetup.ApiKeyPolicy or AuthenticationSetup.WorkerPolicy || ScopePolicies.IsScopePolicy(policy))) == true;
+
+    /// <summary>401 as problem details that say why, with the RFC 6750 WWW-Authenticate header.</summary>
+    public static async Task WriteChallengeAsync(JwtBearerChallengeContext context)
+    {
+        context.HandleResponse();
+        var presentedKeyOnly = context.AuthenticateFailure is null
+            && !context.Request.Headers.ContainsKey("Authorization")
+            && context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName);
+        var (code, detail) = context.AuthenticateFailure switch
+        {
+            null when presentedKeyOnly => ("api_key_not_accepted", "This endpoint needs a user's access token (Authorization: Bearer); API keys are not accepted here."),
+            SecurityTokenExpiredException => ("token_expired", "The access token has expired; refresh it or log in again."),
+            SessionRevokedException => ("session_revoked", "The session of this access token has ended; log in again."),
+            not null => ("invalid_token", "The access token is invalid."),
+            null when AcceptsApiKeys(context.HttpContext) => ("unauthenticated", "This endpoint needs an access token (Authorization: Bearer) or an API key (X-API-Key)."),
+            null => ("unauthenticated", "This endpoint needs an access token: send 'Authorization: Bearer <token>'."),
+        };
+        context.Response.Headers.WWWAuthenticate = context.AuthenticateFailure is null
+            ? "Bearer"
+            : $"Bearer error=\"invalid_token\", error_description=\"{detail}\"";
+        await context.HttpContext.WriteProblemAsync(StatusCodes.Status401Unauthorized, code, "Unauthorized", detail);
+    }
+}

@@ -1,0 +1,66 @@
+using Aiprod.Api.Http;
+using Aiprod.Api.Setup;
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Aiprod.Api.ExceptionHandling;
+
+/// <summary>
+/// The one place where escaped exceptions become problem details. Expected failures never get here (they are
+/// results); what does is either a validation failure, a malformed request, or a bug, which is logged with its
+/// trace id and answered without any internals.
+/// </summary>
+internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, ILogger<GlobalExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        ProblemDetails problem = exception switch
+        {
+            ValidationFailedException validation => new ValidationProblemDetails(
+                validation.Errors.ToDictionary(e => ProblemDetailsSetup.FieldName(e.Key), e => e.Value, StringComparer.Ordinal))
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Type = ProblemTypes.For("validation_failed"),
+                Title = "The request is invalid.",
+                Detail = "See errors for the fields that are invalid.",
+            },
+            BadHttpRequestException bad => new ProblemDetails
+            {
+                Status = bad.StatusCode,
+                Type = ProblemTypes.For(bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "body_too_large" : "bad_request"),
+                Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.",
+            },
+            ConcurrencyConflictException => new ProblemDetails
+            {
+                // A write lost a race more often than its handler retries: the state is consistent, the caller retries.
+                Status = StatusCodes.Status409Conflict,
+                Type = ProblemTypes.For("concurrent_update"),
+                Title = "The resource changed while this request was updating it.",
+                Detail = "Retry the request.",
+            },
+            OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => new ProblemDetails
+            {
+                // The client went away; nobody reads this answer, but it must not be logged as a server error.
+                Status = 499,
+                Title = "The client closed the request.",
+            },
+            _ => new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Type = ProblemTypes.For("internal_error"),
+                Title = "An unexpected error occurred.",
+                Detail = "The error was logged. Quote the trace_id when you report it.",
+            },
+        };
+
+        if (problem.Status == StatusCodes.Status500InternalServerError)
+        {
+            logger.LogError(exception, "Unhandled exception on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+        }
+
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem });
+    }
+}

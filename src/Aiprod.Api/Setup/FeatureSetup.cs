@@ -1,0 +1,60 @@
+using Aiprod.Api.WebSockets;
+using Aiprod.Application.Accounts;
+using Aiprod.Application.ApiKeys;
+using Aiprod.Application.Jobs;
+using Aiprod.Application.Sessions;
+
+namespace Aiprod.Api.Setup;
+
+/// <summary>Each feature's settings, bound from configuration and checked when the host starts, not on first use.</summary>
+internal static class FeatureSetup
+{
+    public static IServiceCollection AddAiprodAccounts(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LockoutOptions>()
+            .Bind(configuration.GetSection("Auth:Lockout"))
+            .Validate(o => o.MaxFailedAttempts >= 1 && o.Duration > TimeSpan.Zero,
+                "Auth:Lockout: at least one failed attempt before a lock, and a positive duration.")
+            .ValidateOnStart();
+        services.AddOptions<PasswordGrantOptions>().Bind(configuration.GetSection("Auth:PasswordGrant")).ValidateOnStart();
+        return services;
+    }
+
+    public static IServiceCollection AddAiprodSessions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RefreshTokenOptions>()
+            .Bind(configuration.GetSection("Auth:RefreshTokens"))
+            .Validate(o => o.TokenLifetime > TimeSpan.Zero && o.FamilyLifetime >= o.TokenLifetime && o.ReuseLeeway >= TimeSpan.Zero && o.ReuseLeeway <= TimeSpan.FromMinutes(5),
+                "Auth:RefreshTokens: lifetimes must be positive, the family at least as long as a token, the leeway 0 to 5 minutes.")
+            .ValidateOnStart();
+        return services;
+    }
+
+    public static IServiceCollection AddAiprodApiKeys(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ApiKeyOptions>()
+            .Bind(configuration.GetSection(ApiKeyOptions.SectionName))
+            .Validate(o => o.DefaultLifetimeDays >= 1 && o.MaxLifetimeDays >= o.DefaultLifetimeDays && o.MaxActiveKeysPerUser >= 1,
+                "ApiKeys: lifetimes must be at least a day, the maximum at least the default, the cap at least one key.")
+            .ValidateOnStart();
+        return services;
+    }
+
+    /// <summary>Jobs and the sockets that follow them live.</summary>
+    public static IServiceCollection AddAiprodJobs(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<JobOptions>()
+            .Bind(configuration.GetSection(JobOptions.SectionName))
+            .Validate(o => o.MaxRetries >= 0 && o.MaxLogLines >= 0 && o.DefaultLeaseSeconds >= 5 && o.MaxLeaseSeconds >= o.DefaultLeaseSeconds,
+                "Jobs: retries and log lines cannot be negative; leases are at least 5 s, the maximum at least the default.")
+            .ValidateOnStart();
+        services.AddOptions<JobSocketOptions>()
+            .Bind(configuration.GetSection(JobSocketOptions.SectionName))
+            .Validate(o => o.MaxSocketsPerUser >= 1 && o.SendTimeout > TimeSpan.Zero,
+                "WebSockets: MaxSocketsPerUser must be at least 1 and SendTimeout positive.")
+            .ValidateOnStart();
+        services.AddSingleton<WebSocketStats>();
+        services.AddSingleton<OpenSocketsPerUser>();
+        return services;
+    }
+}
