@@ -71,16 +71,7 @@ public sealed class ChangePasswordCommandHandler(
         {
             // Counted like a failed login: whoever holds the token cannot guess the password without locking it.
             var failure = await users.RecordFailedLoginAsync(user.Id, now, lockout.Value.ToPolicy(), cancellationToken);
-            audit.Record(new AuditEntry(AuditEventTypes.PasswordChangeFailed, AuditOutcome.Failure, Target: user.Id.ToString(), Details: Reason("wrong_current_password")));
-            if (failure.LockedNow)
-            {
-                audit.Record(new AuditEntry(
-                    AuditEventTypes.Lockout,
-                    AuditOutcome.Success,
-                    Target: user.Id.ToString(),
-                    Details: new Dictionary<string, object?> { ["locked_until"] = failure.LockedUntil, ["failed_attempts"] = failure.FailedAttempts },
-                    ActorKind: ActorKind.System));
-            }
+            FailedLoginAudit.Record(audit, AuditEventTypes.PasswordChangeFailed, "wrong_current_password", user.Id, failure);
 
             // Only inserts: nothing here carries a version, so this save cannot lose a race.
             await unitOfWork.SaveChangesAsync(cancellationToken);

@@ -74,16 +74,7 @@ public sealed class LoginCommandHandler(
         {
             // Counted at once and outside the version check: parallel guesses each count, none is lost to a race.
             var failure = await users.RecordFailedLoginAsync(user.Id, now, lockout.Value.ToPolicy(), cancellationToken);
-            audit.Record(new AuditEntry(AuditEventTypes.LoginFailed, AuditOutcome.Failure, Target: user.Id.ToString(), Details: Reason("wrong_password")));
-            if (failure.LockedNow)
-            {
-                audit.Record(new AuditEntry(
-                    AuditEventTypes.Lockout,
-                    AuditOutcome.Success,
-                    Target: user.Id.ToString(),
-                    Details: new Dictionary<string, object?> { ["locked_until"] = failure.LockedUntil, ["failed_attempts"] = failure.FailedAttempts },
-                    ActorKind: ActorKind.System));
-            }
+            FailedLoginAudit.Record(audit, AuditEventTypes.LoginFailed, "wrong_password", user.Id, failure);
 
             // Only inserts: nothing here carries a version, so this save cannot lose a race.
             await unitOfWork.SaveChangesAsync(cancellationToken);
