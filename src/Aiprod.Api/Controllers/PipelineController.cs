@@ -1,9 +1,11 @@
 using Aiprod.Api.Contracts;
 using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
-using Aiprod.Application.Jobs.Commands;
+using Aiprod.Application.Jobs.Commands.CancelJob;
+using Aiprod.Application.Jobs.Commands.SubmitJob;
 using Aiprod.Application.Jobs.Dtos;
-using Aiprod.Application.Jobs.Queries;
+using Aiprod.Application.Jobs.Queries.GetJob;
+using Aiprod.Application.Jobs.Queries.ListJobs;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Jobs;
 using Microsoft.AspNetCore.Authorization;

@@ -1,7 +1,11 @@
 using Aiprod.Api.Contracts;
 using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
-using Aiprod.Application.Jobs.Commands;
+using Aiprod.Application.Jobs.Commands.AppendLogs;
+using Aiprod.Application.Jobs.Commands.ClaimJob;
+using Aiprod.Application.Jobs.Commands.CompleteJob;
+using Aiprod.Application.Jobs.Commands.FailJob;
+using Aiprod.Application.Jobs.Commands.ReportProgress;
 using Aiprod.Application.Jobs.Dtos;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;

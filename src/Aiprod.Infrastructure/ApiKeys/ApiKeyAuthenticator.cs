@@ -26,15 +26,6 @@ public sealed record ApiKeyAuthentication(ApiKey? Key, ApiKeyRefusal? Refusal, s
     public bool Succeeded => Key is not null;
 }
 
-/// <summary>Configuration section <c>ApiKeys:Cache</c>.</summary>
-public sealed class ApiKeyCacheOptions
-{
-    /// <summary>How long a look-up is trusted without a change notice; the backstop if a Redis message is lost.</summary>
-    public TimeSpan TimeToLive { get; set; } = TimeSpan.FromSeconds(60);
-
-    public int Capacity { get; set; } = 50_000;
-}
-
 /// <summary>
 /// Verifies <c>X-API-Key</c> with no database write and, on a warm cache, no database read: checksum, SHA-256,
 /// then a look-up cached by hash. The cached key is evaluated against the clock on every request, so expiry and
@@ -160,26 +151,4 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IDisposable
 
     /// <summary>A look-up result, an unknown key included, so a flood of invented keys does not reach the database.</summary>
     private sealed record CachedLookup(ApiKey? Key, bool OwnerDisabled, string HashPrefix, DateTimeOffset StaleAt);
-}
-
-/// <summary>A stored key and whether its owner is disabled, read together.</summary>
-public sealed record StoredApiKey(ApiKey Key, bool OwnerDisabled);
-
-/// <summary>Where a key is looked up by its hash when the cache does not have it.</summary>
-public interface IApiKeyStore
-{
-    Task<StoredApiKey?> FindByHashAsync(string keyHash, CancellationToken cancellationToken);
-}
-
-internal sealed class EfApiKeyStore(IServiceScopeFactory scopes) : IApiKeyStore
-{
-    public async Task<StoredApiKey?> FindByHashAsync(string keyHash, CancellationToken cancellationToken)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
-        return await db.ApiKeys.AsNoTracking()
-            .Where(k => k.KeyHash == keyHash)
-            .Select(k => new StoredApiKey(k, db.Users.Any(u => u.Id == k.OwnerId && u.DisabledAt != null)))
-            .FirstOrDefaultAsync(cancellationToken);
-    }
 }
