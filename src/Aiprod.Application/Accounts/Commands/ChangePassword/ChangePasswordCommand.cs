@@ -1,4 +1,5 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
 using Aiprod.Application.Sessions;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
@@ -9,7 +10,12 @@ using Microsoft.Extensions.Options;
 namespace Aiprod.Application.Accounts.Commands.ChangePassword;
 
 /// <summary>Changes the caller's password and ends every session, this one included: whoever else held a token loses it.</summary>
-public sealed record ChangePasswordCommand(Guid UserId, string CurrentPassword, string NewPassword) : ICommand<Result<Done>>;
+public sealed record ChangePasswordCommand(Guid UserId, string CurrentPassword, string NewPassword) : ICommand<Result<Done>>, IRetryOnConflict
+{
+    // A parallel login or change moves the failure count first; the change is decided again on fresh state, so
+    // that every wrong password is counted, and it tries long enough that a burst of them all are.
+    public int MaxAttempts => 10;
+}
 
 public sealed class ChangePasswordCommandValidator : AbstractValidator<ChangePasswordCommand>
 {
@@ -28,31 +34,18 @@ public sealed class ChangePasswordCommandHandler(
     IRefreshTokenRepository tokens,
     SessionRevoker revoker,
     IAuditLog audit,
-    IUnitOfWork unitOfWork,
     IOptions<LockoutOptions> lockout,
+    ConflictAttempt attempt,
     TimeProvider clock) : ICommandHandler<ChangePasswordCommand, Result<Done>>
 {
-    private const int Attempts = 10;
-
     public async ValueTask<Result<Done>> Handle(ChangePasswordCommand command, CancellationToken cancellationToken)
     {
-        var current = new CurrentPassword(hasher, command.CurrentPassword);
-        for (var attempt = 1; ; attempt++)
+        if (!attempt.Carried.TryGetValue(nameof(CurrentPassword), out var carried) || carried is not CurrentPassword current)
         {
-            try
-            {
-                return await ChangeAsync(command, current, cancellationToken);
-            }
-            catch (ConcurrencyConflictException) when (attempt < Attempts)
-            {
-                // A parallel login or change moved the failure count first; decide again on fresh state, so that
-                // every wrong password is counted.
-            }
+            current = new CurrentPassword(hasher, command.CurrentPassword);
+            attempt.Carried[nameof(CurrentPassword)] = current;
         }
-    }
 
-    private async Task<Result<Done>> ChangeAsync(ChangePasswordCommand command, CurrentPassword current, CancellationToken cancellationToken)
-    {
         var user = await users.FindByIdAsync(command.UserId, cancellationToken);
         if (user is null || user.IsDisabled)
         {
@@ -64,7 +57,6 @@ public sealed class ChangePasswordCommandHandler(
         {
             // A stolen access token must not become an unlimited password oracle while the account is locked.
             audit.Record(new AuditEntry(AuditEventTypes.PasswordChangeFailed, AuditOutcome.Failure, Target: user.Id.ToString(), Details: Reason("locked_out")));
-            await unitOfWork.SaveChangesAsync(cancellationToken);
             return Error.Locked("account_locked", "The account is locked after repeated wrong passwords; try again later.");
         }
 
@@ -82,8 +74,6 @@ public sealed class ChangePasswordCommandHandler(
                     Details: new Dictionary<string, object?> { ["locked_until"] = user.LockoutEndsAt, ["failed_attempts"] = user.FailedLoginCount },
                     ActorKind: ActorKind.System));
             }
-
-            await unitOfWork.SaveChangesAsync(cancellationToken);
             return Error.Validation("wrong_current_password", "The current password is wrong.");
         }
 
@@ -95,7 +85,7 @@ public sealed class ChangePasswordCommandHandler(
         user.ChangePassword(hasher.Hash(command.NewPassword), now);
         audit.Record(new AuditEntry(AuditEventTypes.UserPasswordChanged, AuditOutcome.Success, Target: user.Id.ToString()));
         var families = await tokens.ListActiveFamiliesAsync(user.Id, now, cancellationToken);
-        await revoker.RevokeAsync(families, "password_changed", AuditEventTypes.TokenRevoked, cancellationToken);
+        revoker.Revoke(families, "password_changed", AuditEventTypes.TokenRevoked);
         return Done.Value;
     }
 
