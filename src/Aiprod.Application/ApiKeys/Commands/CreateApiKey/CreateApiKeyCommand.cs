@@ -37,7 +37,7 @@ public sealed class CreateApiKeyCommandHandler(
     IOptions<ApiKeyOptions> options,
     TimeProvider clock) : ICommandHandler<CreateApiKeyCommand, Result<IssuedApiKeyDto>>
 {
-    // Creations of one owner's keys are serialised (see below), so parallel ones queue up as conflicts: more tries
+    // Creations of one owner's keys are serialised (KeyIssuing), so parallel ones queue up as conflicts: more tries
     // than the default, enough for a burst well past the route's rate limit.
     private const int MaxAttempts = 10;
 
@@ -47,15 +47,7 @@ public sealed class CreateApiKeyCommandHandler(
 
     private async ValueTask<Result<IssuedApiKeyDto>> CreateAsync(CreateApiKeyCommand command, CancellationToken cancellationToken)
     {
-        var owner = await users.FindByIdAsync(command.OwnerId, cancellationToken);
-        if (owner is null)
-        {
-            return UserErrors.NotFound;
-        }
-
-        // Refused for a disabled owner; otherwise a change of the owner, so creations of one owner's keys are
-        // serialised (the cap below holds under concurrency) and none slips past a concurrent disable.
-        var issuing = owner.RecordApiKeyIssued();
+        var issuing = await users.StartIssuingKeyAsync(command.OwnerId, cancellationToken);
         if (!issuing.IsSuccess)
         {
             return issuing.Error;

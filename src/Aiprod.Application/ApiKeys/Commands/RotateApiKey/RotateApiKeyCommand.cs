@@ -48,13 +48,7 @@ public sealed class RotateApiKeyCommandHandler(
             return ApiKeyErrors.NotFound;
         }
 
-        var owner = await users.FindByIdAsync(command.OwnerId, cancellationToken);
-        if (owner is null)
-        {
-            return UserErrors.NotFound;
-        }
-
-        var issuing = owner.RecordApiKeyIssued();
+        var issuing = await users.StartIssuingKeyAsync(command.OwnerId, cancellationToken);
         if (!issuing.IsSuccess)
         {
             return issuing.Error;
