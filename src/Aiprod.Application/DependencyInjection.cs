@@ -12,7 +12,7 @@ public static class DependencyInjection
         services.AddScoped<Sessions.TokenIssuance>();
         services.AddScoped<Sessions.SessionRevoker>();
         services.AddScoped<Jobs.JobChangeCommitter>();
-        services.AddScoped<Jobs.Commands.WorkerReports>();
+        services.AddScoped<Jobs.WorkerReports>();
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using Aiprod.Application.Jobs.Dtos;
-using Aiprod.Application.Jobs.Queries;
+using Aiprod.Application.Jobs.Queries.GetJobEvents;
+using Aiprod.Application.Jobs.Queries.GetJobSnapshot;
 using Aiprod.Domain.Common;
 using Mediator;
 

@@ -10,39 +10,3 @@ public interface IUnitOfWork
     /// </exception>
     Task SaveChangesAsync(CancellationToken cancellationToken);
 }
-
-/// <summary>Raised by <see cref="IUnitOfWork"/> when a unique index refuses a write; handlers turn it into a 409.</summary>
-public sealed class UniqueConstraintViolationException : Exception
-{
-    public UniqueConstraintViolationException()
-    {
-    }
-
-    public UniqueConstraintViolationException(string message)
-        : base(message)
-    {
-    }
-
-    public UniqueConstraintViolationException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-}
-
-/// <summary>Raised by <see cref="IUnitOfWork"/> when an optimistic concurrency check fails.</summary>
-public sealed class ConcurrencyConflictException : Exception
-{
-    public ConcurrencyConflictException()
-    {
-    }
-
-    public ConcurrencyConflictException(string message)
-        : base(message)
-    {
-    }
-
-    public ConcurrencyConflictException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-}

@@ -1,19 +1,5 @@
 namespace Aiprod.Domain.Audit;
 
-public enum ActorKind
-{
-    Anonymous = 0,
-    User = 1,
-    ApiKey = 2,
-    System = 3,
-}
-
-public enum AuditOutcome
-{
-    Success = 0,
-    Failure = 1,
-}
-
 /// <summary>
 /// One security-relevant fact, written in the same transaction as the change it records.
 /// Never carries a secret: tokens and keys appear only as short hash prefixes.

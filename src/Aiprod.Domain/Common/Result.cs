@@ -27,9 +27,3 @@ public readonly record struct Result<T>
 
     public static implicit operator Result<T>(Error error) => Failure(error);
 }
-
-/// <summary>The value of a result that carries no data.</summary>
-public readonly record struct Done
-{
-    public static Done Value => default;
-}

@@ -9,22 +9,6 @@ using StackExchange.Redis;
 
 namespace Aiprod.Infrastructure.ApiKeys;
 
-/// <summary>Configuration section <c>ApiKeys:Cache</c>.</summary>
-public sealed class ApiKeyCacheOptions
-{
-    /// <summary>How long a look-up is trusted without a change notice; the backstop if a Redis message is lost.</summary>
-    public TimeSpan TimeToLive { get; set; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>Keys that were found (valid or not). Only keys that exist can fill it.</summary>
-    public int Capacity { get; set; } = 50_000;
-
-    /// <summary>
-    /// Hashes that were not found, kept apart and smaller: invented keys cost nothing to make, so they must never push
-    /// real keys out. When full it starts over, and only it.
-    /// </summary>
-    public int NegativeCapacity { get; set; } = 10_000;
-}
-
 /// <summary>
 /// Verifies <c>X-API-Key</c> with no database write and, on a warm cache, no database read: checksum, SHA-256,
 /// then a look-up cached by hash. The cached key is evaluated against the clock on every request, so expiry and
@@ -313,27 +297,5 @@ public sealed class ApiKeyAuthenticator : IApiKeyCache, IApiKeyAuthenticator, ID
                 count = 0;
             }
         }
-    }
-}
-
-/// <summary>A stored key and whether its owner is disabled, read together.</summary>
-public sealed record StoredApiKey(ApiKey Key, bool OwnerDisabled);
-
-/// <summary>Where a key is looked up by its hash when the cache does not have it.</summary>
-public interface IApiKeyStore
-{
-    Task<StoredApiKey?> FindByHashAsync(string keyHash, CancellationToken cancellationToken);
-}
-
-internal sealed class EfApiKeyStore(IServiceScopeFactory scopes) : IApiKeyStore
-{
-    public async Task<StoredApiKey?> FindByHashAsync(string keyHash, CancellationToken cancellationToken)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
-        return await db.ApiKeys.AsNoTracking()
-            .Where(k => k.KeyHash == keyHash)
-            .Select(k => new StoredApiKey(k, db.Users.Any(u => u.Id == k.OwnerId && u.DisabledAt != null)))
-            .FirstOrDefaultAsync(cancellationToken);
     }
 }

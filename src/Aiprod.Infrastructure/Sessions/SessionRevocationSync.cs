@@ -8,13 +8,6 @@ using StackExchange.Redis;
 
 namespace Aiprod.Infrastructure.Sessions;
 
-/// <summary>Configuration section <c>Auth:Revocations</c>.</summary>
-public sealed class SessionRevocationOptions
-{
-    /// <summary>How often recent revocations are reloaded from the database (the backstop behind Redis pub/sub).</summary>
-    public TimeSpan ReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
-}
-
 /// <summary>Fills the registry at start, listens to other instances, reloads periodically and forgets what expired.</summary>
 internal sealed class SessionRevocationSync(
     SessionRevocationRegistry registry,

@@ -8,15 +8,6 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Aiprod.Infrastructure.Tokens;
 
-/// <summary>Configuration section <c>Jwt:ValidationCache</c>.</summary>
-public sealed class TokenValidationCacheOptions
-{
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>At most this many validated tokens are remembered; the least recently added go first.</summary>
-    public int Capacity { get; set; } = 10_000;
-}
-
 /// <summary>
 /// Remembers tokens that passed full validation (signature, issuer, audience, type, lifetime), keyed by the
 /// SHA-256 of the token, until the token's own <c>exp</c> and never past it, so a repeat request skips the

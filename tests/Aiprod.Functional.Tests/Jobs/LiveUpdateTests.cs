@@ -1,6 +1,6 @@
-using System.Net;
 using System.Net.WebSockets;
-using Aiprod.Application.Jobs.Commands;
+using System.Net;
+using Aiprod.Application.Jobs.Commands.ExpireLeases;
 using Aiprod.Functional.Tests.Infrastructure;
 using Mediator;
 using Microsoft.EntityFrameworkCore;

@@ -11,18 +11,3 @@ namespace Aiprod.Application.Accounts.Dtos;
 /// <param name="CreatedAt">When the account was registered (UTC).</param>
 /// <param name="LastLoginAt">The last successful login (UTC), if any.</param>
 public sealed record UserDto(Guid Id, string Email, string DisplayName, UserRole Role, DateTimeOffset CreatedAt, DateTimeOffset? LastLoginAt);
-
-[Mapper]
-public static partial class UserMapper
-{
-    [MapperIgnoreSource(nameof(User.PasswordHash))]
-    [MapperIgnoreSource(nameof(User.FailedLoginCount))]
-    [MapperIgnoreSource(nameof(User.LockoutEndsAt))]
-    [MapperIgnoreSource(nameof(User.DisabledAt))]
-    [MapperIgnoreSource(nameof(User.IsDisabled))]
-    [MapperIgnoreSource(nameof(User.PasswordChangedAt))]
-    [MapperIgnoreSource(nameof(User.Version))]
-    public static partial UserDto ToDto(this User user);
-
-    private static string MapEmail(Email email) => email.Value;
-}

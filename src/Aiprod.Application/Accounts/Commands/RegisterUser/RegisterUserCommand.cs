@@ -1,7 +1,62 @@
+using Aiprod.Application.Abstractions;
 using Aiprod.Application.Accounts.Dtos;
+using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
+using FluentValidation;
 using Mediator;
 
 namespace Aiprod.Application.Accounts.Commands.RegisterUser;
 
 public sealed record RegisterUserCommand(string Email, string Password, string? DisplayName) : ICommand<Result<UserDto>>;
+
+public sealed class RegisterUserCommandValidator : AbstractValidator<RegisterUserCommand>
+{
+    public RegisterUserCommandValidator()
+    {
+        RuleFor(c => c.Email)
+            .NotEmpty().WithMessage("An email address is required.")
+            .Must(e => Domain.Users.Email.TryCreate(e, out _)).WithMessage("The email address is not valid.");
+        RuleFor(c => c.Password).MeetsPasswordPolicy(c => c.Email);
+        RuleFor(c => c.DisplayName)
+            .MaximumLength(User.DisplayNameMaxLength).WithMessage($"The display name must be at most {User.DisplayNameMaxLength} characters long.");
+    }
+}
+
+public sealed class RegisterUserCommandHandler(
+    IUserRepository users,
+    IPasswordHasher hasher,
+    IAuditLog audit,
+    IUnitOfWork unitOfWork,
+    TimeProvider clock) : ICommandHandler<RegisterUserCommand, Result<UserDto>>
+{
+    private static readonly Error EmailTaken = Error.Conflict("email_taken", "An account with this email address already exists.");
+
+    public async ValueTask<Result<UserDto>> Handle(RegisterUserCommand command, CancellationToken cancellationToken)
+    {
+        if (!Email.TryCreate(command.Email, out var email))
+        {
+            return Error.Validation("invalid_email", "The email address is not valid.");
+        }
+
+        if (await users.EmailExistsAsync(email, cancellationToken))
+        {
+            return EmailTaken;
+        }
+
+        var user = User.Register(email, command.DisplayName, hasher.Hash(command.Password), clock.GetUtcNow());
+        users.Add(user);
+        audit.Record(new AuditEntry(AuditEventTypes.UserRegistered, AuditOutcome.Success, Target: user.Id.ToString(), ActorKind: ActorKind.User, ActorId: user.Id.ToString()));
+        try
+        {
+            await unitOfWork.SaveChangesAsync(cancellationToken);
+        }
+        catch (UniqueConstraintViolationException)
+        {
+            // Two registrations raced past the existence check; the unique index decided.
+            return EmailTaken;
+        }
+
+        return user.ToDto();
+    }
+}

@@ -1,0 +1,39 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
+using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.Audit;
+using Aiprod.Domain.Common;
+using Aiprod.Domain.Jobs;
+using Mediator;
+
+namespace Aiprod.Application.Jobs.Commands.CancelJob;
+
+public sealed record CancelJobCommand(Guid OwnerId, Guid JobId) : ICommand<Result<JobSummaryDto>>;
+
+public sealed class CancelJobCommandHandler(IJobRepository jobs, IAuditLog audit, JobChangeCommitter committer, TimeProvider clock)
+    : ICommandHandler<CancelJobCommand, Result<JobSummaryDto>>
+{
+    // A cancel racing a worker's report is judged again on what the report left (a job that completed meanwhile stays completed).
+    public ValueTask<Result<JobSummaryDto>> Handle(CancelJobCommand command, CancellationToken cancellationToken) =>
+        ConflictRetry.RunAsync(_ => CancelAsync(command, cancellationToken));
+
+    private async ValueTask<Result<JobSummaryDto>> CancelAsync(CancelJobCommand command, CancellationToken cancellationToken)
+    {
+        var job = await jobs.FindOwnedAsync(command.OwnerId, command.JobId, withEvents: false, cancellationToken);
+        if (job is null)
+        {
+            return JobErrors.NotFound;
+        }
+
+        var before = job.LastEventSequence;
+        var cancelled = job.Cancel(clock.GetUtcNow());
+        if (!cancelled.IsSuccess)
+        {
+            return cancelled.Error;
+        }
+
+        audit.Record(new AuditEntry(AuditEventTypes.JobCancelled, AuditOutcome.Success, Target: job.Id.ToString()));
+        await committer.CommitAsync(job, before, cancellationToken);
+        return job.ToSummary();
+    }
+}

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
+using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.Audit;
+using Aiprod.Domain.Common;
+using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
+using FluentValidation;
+using Mediator;
+using Microsoft.Extensions.Options;
+
+namespace Aiprod.Application.Jobs.Commands.ClaimJob;
+
+/// <summary>
+/// A worker (an API key with <c>pipeline:worker</c>) takes the next queued job: highest priority, then oldest.
+/// A key owned by an admin serves every user's jobs (the platform's workers); any other key serves only its
+/// owner's, so nobody's content reaches a stranger's worker.
+/// </summary>
+public sealed record ClaimJobCommand(Guid WorkerKeyId, Guid WorkerOwnerId, int? LeaseSeconds) : ICommand<ClaimedJobDto?>;
+
+public sealed class ClaimJobCommandValidator : AbstractValidator<ClaimJobCommand>
+{
+    public ClaimJobCommandValidator(IOptions<JobOptions> options) =>
+        RuleFor(c => c.LeaseSeconds).InclusiveBetween(5, options.Value.MaxLeaseSeconds).When(c => c.LeaseSeconds is not null)
+            .WithMessage($"lease_seconds must be between 5 and {options.Value.MaxLeaseSeconds}.");
+}
+
+public sealed class ClaimJobCommandHandler(
+    IJobRepository jobs,
+    IUserRepository users,
+    JobChangeCommitter committer,
+    IOptions<JobOptions> options,
+    TimeProvider clock) : ICommandHandler<ClaimJobCommand, ClaimedJobDto?>
+{
+    private const int Candidates = 16;
+
+    // A lost race costs one read and one refused update; many workers polling one queue lose often, so a claim
+    // tries more often than a use case where a conflict means two people changed one thing at once.
+    private const int MaxAttempts = 8;
+
+    public ValueTask<ClaimedJobDto?> Handle(ClaimJobCommand command, CancellationToken cancellationToken) =>
+        ConflictRetry.RunAsync(attempt => ClaimAsync(command, attempt, cancellationToken), MaxAttempts);
+
+    /// <summary>
+    /// One attempt, on fresh state: the version check refuses the update if another worker claimed the job since
+    /// it was read, so a 200 always means this worker holds the lease in the database.
+    /// </summary>
+    private async ValueTask<ClaimedJobDto?> ClaimAsync(ClaimJobCommand command, int attempt, CancellationToken cancellationToken)
+    {
+        var owner = await users.FindByIdAsync(command.WorkerOwnerId, cancellationToken);
+        Guid? onlyOwner = owner?.Role == UserRole.Admin ? null : command.WorkerOwnerId;
+        var queued = await jobs.NextQueuedAsync(onlyOwner, Candidates, cancellationToken);
+        if (queued.Count == 0)
+        {
+            return null;
+        }
+
+        var job = attempt == 1 ? queued[0] : AnyOfTheFirstPriority(queued);
+        var before = job.LastEventSequence;
+        var claimed = job.Claim(command.WorkerKeyId, clock.GetUtcNow(), TimeSpan.FromSeconds(command.LeaseSeconds ?? options.Value.DefaultLeaseSeconds));
+        if (!claimed.IsSuccess)
+        {
+            throw new InvalidOperationException($"A job read as queued refused the claim: {claimed.Error.Message}");
+        }
+
+        await committer.CommitAsync(job, before, cancellationToken);
+        return new ClaimedJobDto(job.Id, job.Content, job.Preset, job.Priority, job.Lang, job.DurationSec, job.RetryCount, job.LeaseExpiresAt!.Value);
+    }
+
+    /// <summary>
+    /// After a lost race every loser would otherwise go for the same next job and all but one lose again; spread over
+    /// the oldest jobs of the highest priority waiting, most of them win at once, and priority still comes first.
+    /// </summary>
+    private static PipelineJob AnyOfTheFirstPriority(IReadOnlyList<PipelineJob> queued)
+    {
+        var top = queued.TakeWhile(j => j.Priority == queued[0].Priority).ToList();
+        return top[Random.Shared.Next(top.Count)];
+    }
+}

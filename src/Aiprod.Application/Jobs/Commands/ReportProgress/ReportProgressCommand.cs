@@ -1,0 +1,31 @@
+using System.Text.Json;
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
+using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.Audit;
+using Aiprod.Domain.Common;
+using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
+using FluentValidation;
+using Mediator;
+using Microsoft.Extensions.Options;
+
+namespace Aiprod.Application.Jobs.Commands.ReportProgress;
+
+public sealed record ReportProgressCommand(Guid WorkerKeyId, Guid JobId, int Progress, string? Message) : ICommand<Result<WorkerAckDto>>;
+
+public sealed class ReportProgressCommandValidator : AbstractValidator<ReportProgressCommand>
+{
+    public ReportProgressCommandValidator()
+    {
+        RuleFor(c => c.Progress).InclusiveBetween(0, 100).WithMessage("progress must be between 0 and 100.");
+        RuleFor(c => c.Message).MaximumLength(JobEvent.MessageMaxLength).WithMessage($"message must be at most {JobEvent.MessageMaxLength} characters long.");
+    }
+}
+
+public sealed class ReportProgressCommandHandler(WorkerReports reports) : ICommandHandler<ReportProgressCommand, Result<WorkerAckDto>>
+{
+    public ValueTask<Result<WorkerAckDto>> Handle(ReportProgressCommand command, CancellationToken cancellationToken) =>
+        reports.ApplyAsync(command.WorkerKeyId, command.JobId, (job, now, ctx) =>
+            job.ReportProgress(command.WorkerKeyId, command.Progress, command.Message, now, ctx.Lease), cancellationToken);
+}

@@ -1,0 +1,47 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.Audit;
+using Aiprod.Domain.Jobs;
+using FluentValidation;
+using Mediator;
+
+namespace Aiprod.Application.Jobs.Commands.SubmitJob;
+
+public sealed record SubmitJobCommand(Guid OwnerId, string Content, JobPreset? Preset, JobPriority? Priority, string? Lang, int? DurationSec) : ICommand<JobSubmittedDto>;
+
+public sealed class SubmitJobCommandValidator : AbstractValidator<SubmitJobCommand>
+{
+    public SubmitJobCommandValidator()
+    {
+        RuleFor(c => c.Content).NotEmpty().WithMessage("Describe the video to produce in content.")
+            .MaximumLength(PipelineJob.ContentMaxLength).WithMessage($"content must be at most {PipelineJob.ContentMaxLength} characters long.");
+        RuleFor(c => c.Lang).Matches("^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$").When(c => c.Lang is not null)
+            .WithMessage("lang must be a language tag such as en, fr or pt-BR.");
+        RuleFor(c => c.DurationSec).InclusiveBetween(PipelineJob.MinDurationSec, PipelineJob.MaxDurationSec).When(c => c.DurationSec is not null)
+            .WithMessage($"duration_sec must be between {PipelineJob.MinDurationSec} and {PipelineJob.MaxDurationSec}.");
+        RuleFor(c => c.Preset).IsInEnum().WithMessage("preset must be quick_social, brand_campaign or premium_spot.");
+        RuleFor(c => c.Priority).IsInEnum().WithMessage("priority must be low, normal or high.");
+    }
+}
+
+public sealed class SubmitJobCommandHandler(IJobRepository jobs, IAuditLog audit, JobChangeCommitter committer, TimeProvider clock)
+    : ICommandHandler<SubmitJobCommand, JobSubmittedDto>
+{
+    public async ValueTask<JobSubmittedDto> Handle(SubmitJobCommand command, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var job = PipelineJob.Submit(
+            command.OwnerId,
+            command.Content,
+            command.Preset ?? JobPreset.QuickSocial,
+            command.Priority ?? JobPriority.Normal,
+            command.Lang ?? "en",
+            command.DurationSec ?? 30,
+            now);
+        jobs.Add(job);
+        audit.Record(new AuditEntry(AuditEventTypes.JobSubmitted, AuditOutcome.Success, Target: job.Id.ToString(),
+            Details: new Dictionary<string, object?> { ["preset"] = job.Preset.ToString(), ["priority"] = job.Priority.ToString(), ["duration_sec"] = job.DurationSec }));
+        await committer.CommitAsync(job, 0, cancellationToken);
+        return new JobSubmittedDto(job.Id, job.Status, "Queued. Follow it live at /ws/job/{job_id} or poll GET /pipeline/job/{job_id}.", now.AddSeconds(Math.Min(job.DurationSec, 30)));
+    }
+}

@@ -1,0 +1,14 @@
+using Aiprod.Domain.Jobs;
+
+namespace Aiprod.Application.Jobs.Dtos;
+
+/// <summary>A job a worker just claimed.</summary>
+public sealed record ClaimedJobDto(
+    Guid JobId,
+    string Content,
+    JobPreset Preset,
+    JobPriority Priority,
+    string Lang,
+    int DurationSec,
+    int RetryCount,
+    DateTimeOffset LeaseExpiresAt);

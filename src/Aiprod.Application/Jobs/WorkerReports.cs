@@ -1,0 +1,52 @@
+using System.Text.Json;
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
+using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.Audit;
+using Aiprod.Domain.Common;
+using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
+using FluentValidation;
+using Mediator;
+using Microsoft.Extensions.Options;
+
+namespace Aiprod.Application.Jobs;
+
+/// <summary>
+/// The shared shape of a worker's report: load the job, let the aggregate judge it, commit, publish, acknowledge.
+/// A report that races a cancellation or a lapsed lease is judged again on what that change left.
+/// </summary>
+public sealed class WorkerReports(IJobRepository jobs, JobChangeCommitter committer, IOptions<JobOptions> options, TimeProvider clock)
+{
+    public sealed record Context(TimeSpan Lease);
+
+    public ValueTask<Result<WorkerAckDto>> ApplyAsync(
+        Guid workerKeyId,
+        Guid jobId,
+        Func<PipelineJob, DateTimeOffset, Context, Result<Done>> change,
+        CancellationToken cancellationToken) =>
+        ConflictRetry.RunAsync(_ => ApplyOnceAsync(workerKeyId, jobId, change, cancellationToken));
+
+    private async ValueTask<Result<WorkerAckDto>> ApplyOnceAsync(
+        Guid workerKeyId,
+        Guid jobId,
+        Func<PipelineJob, DateTimeOffset, Context, Result<Done>> change,
+        CancellationToken cancellationToken)
+    {
+        var job = await jobs.FindAsync(jobId, cancellationToken);
+        if (job is null || (job.WorkerKeyId != workerKeyId && job.Status == JobStatus.Queued))
+        {
+            return Error.NotFound("job_not_found", "No job with this id is held by you.");
+        }
+
+        var before = job.LastEventSequence;
+        var applied = change(job, clock.GetUtcNow(), new Context(TimeSpan.FromSeconds(options.Value.DefaultLeaseSeconds)));
+        if (!applied.IsSuccess)
+        {
+            return applied.Error;
+        }
+
+        await committer.CommitAsync(job, before, cancellationToken);
+        return new WorkerAckDto(job.Id, job.Status, job.LeaseExpiresAt);
+    }
+}

@@ -1,0 +1,20 @@
+using Aiprod.Domain.Sessions;
+
+namespace Aiprod.Application.Sessions.Dtos;
+
+/// <summary>A live session (one login and its refresh-token line).</summary>
+/// <param name="SessionId">Its id, as in the `sid` claim of its access tokens.</param>
+/// <param name="CreatedAt">When the login happened.</param>
+/// <param name="LastUsedAt">The last refresh.</param>
+/// <param name="ExpiresAt">Its absolute end.</param>
+/// <param name="ClientAddress">Where it was last used from.</param>
+/// <param name="UserAgent">The client it was last used with.</param>
+/// <param name="Current">True for the session of the access token making this call.</param>
+public sealed record SessionDto(
+    Guid SessionId,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset LastUsedAt,
+    DateTimeOffset ExpiresAt,
+    string? ClientAddress,
+    string? UserAgent,
+    bool Current);

@@ -1,0 +1,7 @@
+namespace Aiprod.Domain.Audit;
+
+public enum AuditOutcome
+{
+    Success = 0,
+    Failure = 1,
+}

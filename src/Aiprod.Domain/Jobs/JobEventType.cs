@@ -1,0 +1,8 @@
+namespace Aiprod.Domain.Jobs;
+
+public enum JobEventType
+{
+    StateChanged,
+    Progress,
+    Log,
+}

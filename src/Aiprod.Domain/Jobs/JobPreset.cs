@@ -1,0 +1,8 @@
+namespace Aiprod.Domain.Jobs;
+
+public enum JobPreset
+{
+    QuickSocial,
+    BrandCampaign,
+    PremiumSpot,
+}

@@ -1,0 +1,10 @@
+namespace Aiprod.Domain.Jobs;
+
+public enum JobStatus
+{
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}

@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Text.Json;
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Jobs.Dtos;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Aiprod.Infrastructure.Jobs;
+
+/// <summary>The subscribers of this instance, by job. Both adapters deliver through it.</summary>
+public sealed class LocalJobSubscribers
+{
+    private readonly ConcurrentDictionary<Guid, ImmutableArray<Action<JobEventDto>>> byJob = new();
+
+    public int JobCount => byJob.Count;
+
+    public IDisposable Add(Guid jobId, Action<JobEventDto> handler)
+    {
+        byJob.AddOrUpdate(jobId, static (_, h) => [h], static (_, list, h) => list.Add(h), handler);
+        return new Subscription(this, jobId, handler);
+    }
+
+    public void Deliver(JobEventDto e)
+    {
+        if (byJob.TryGetValue(e.JobId, out var handlers))
+        {
+            foreach (var handler in handlers)
+            {
+                handler(e);
+            }
+        }
+    }
+
+    private void Remove(Guid jobId, Action<JobEventDto> handler)
+    {
+        while (byJob.TryGetValue(jobId, out var list))
+        {
+            var updated = list.Remove(handler);
+            if (updated.IsEmpty ? byJob.TryRemove(new KeyValuePair<Guid, ImmutableArray<Action<JobEventDto>>>(jobId, list)) : byJob.TryUpdate(jobId, updated, list))
+            {
+                return;
+            }
+        }
+    }
+
+    private sealed class Subscription(LocalJobSubscribers owner, Guid jobId, Action<JobEventDto> handler) : IDisposable
+    {
+        private int disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) == 0)
+            {
+                owner.Remove(jobId, handler);
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using Aiprod.Infrastructure.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Aiprod.Infrastructure.Sessions;
+
+/// <summary>Configuration section <c>Auth:Revocations</c>.</summary>
+public sealed class SessionRevocationOptions
+{
+    /// <summary>How often recent revocations are reloaded from the database (the backstop behind Redis pub/sub).</summary>
+    public TimeSpan ReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
+}
