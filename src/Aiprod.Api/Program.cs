@@ -33,7 +33,7 @@ builder.Services.AddMediator((MediatorOptions o) =>
 {
     o.ServiceLifetime = ServiceLifetime.Scoped;
     o.Assemblies = [typeof(Aiprod.Application.DependencyInjection)];
-    o.PipelineBehaviors = [typeof(LoggingBehaviour<,>), typeof(ValidationBehaviour<,>)];
+    o.PipelineBehaviors = [typeof(ConflictRetryBehaviour<,>), typeof(LoggingBehaviour<,>), typeof(ValidationBehaviour<,>), typeof(CommitBehaviour<,>)];
 });
 builder.Services.AddAiprodAccounts(builder.Configuration);
 builder.Services.AddAiprodSessions(builder.Configuration);

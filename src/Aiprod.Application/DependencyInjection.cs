@@ -11,7 +11,8 @@ public static class DependencyInjection
         services.AddValidatorsFromAssembly(typeof(DependencyInjection).Assembly, ServiceLifetime.Scoped, includeInternalTypes: true);
         services.AddScoped<Sessions.TokenIssuance>();
         services.AddScoped<Sessions.SessionRevoker>();
-        services.AddScoped<Jobs.JobChangeCommitter>();
+        services.AddScoped<Common.ConflictAttempt>();
+        services.AddScoped<Common.DomainEventPublisher>();
         services.AddScoped<Jobs.WorkerReports>();
         return services;
     }

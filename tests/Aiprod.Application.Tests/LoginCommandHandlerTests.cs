@@ -1,9 +1,12 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Accounts.Dtos;
+using Aiprod.Application.Common;
 using Aiprod.Application.Accounts;
 using Aiprod.Application.Accounts.Commands.Login;
 using Aiprod.Application.Sessions;
 using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Audit;
+using Aiprod.Domain.Common;
 using Aiprod.Domain.Users;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -21,7 +24,6 @@ public sealed class LoginCommandHandlerTests
     private readonly IRefreshTokenGenerator generator = Substitute.For<IRefreshTokenGenerator>();
     private readonly IRequestContext request = Substitute.For<IRequestContext>();
     private readonly IAuditLog audit = Substitute.For<IAuditLog>();
-    private readonly IUnitOfWork unitOfWork = Substitute.For<IUnitOfWork>();
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 5, 1, 8, 0, 0, TimeSpan.Zero));
     private readonly LockoutOptions lockout = new() { MaxFailedAttempts = 2, Duration = TimeSpan.FromMinutes(5) };
     private readonly User ann;
@@ -44,9 +46,9 @@ public sealed class LoginCommandHandlerTests
         refreshTokens,
         new TokenIssuance(refreshTokens, generator, tokens, Options.Create(new RefreshTokenOptions()), clock),
         audit,
-        unitOfWork,
         request,
         Options.Create(lockout),
+        new ConflictAttempt(),
         clock);
 
     [Fact]
@@ -64,7 +66,6 @@ public sealed class LoginCommandHandlerTests
         refreshTokens.Received(1).Add(Arg.Is<RefreshToken>(t => t.TokenHash == "0123456789abcdef" && t.Generation == 0));
         audit.Received(1).Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.LoginSucceeded && e.Outcome == AuditOutcome.Success));
         audit.Received(1).Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.TokenIssued && (string)e.Details!["token_hash_prefix"]! == "01234567"));
-        await unitOfWork.Received(1).SaveChangesAsync(Arg.Any<CancellationToken>());
     }
 
     [Fact]
@@ -138,14 +139,13 @@ public sealed class LoginCommandHandlerTests
     }
 
     [Fact]
-    public async Task Handle_WhenAWrongPasswordKeepsLosingTheCounterRace_StillAnswersInvalidCredentials()
+    public void WhenTheConflictPersists_TheAnswerIsInvalidCredentials()
     {
-        unitOfWork.SaveChangesAsync(Arg.Any<CancellationToken>()).Returns(Task.FromException(new ConcurrencyConflictException()));
-
-        var result = await Handler().Handle(new LoginCommand("ann@example.com", "wrong password!"), TestContext.Current.CancellationToken);
-
         // A 409 here would be an answer an unknown email never gets.
-        Assert.Equal(LoginCommandHandler.InvalidCredentials, result.Error);
+        var command = new LoginCommand("ann@example.com", "wrong password!");
+
+        Assert.IsAssignableFrom<IRetryOnConflict<Result<TokenResponse>>>(command);
+        Assert.Equal(LoginCommandHandler.InvalidCredentials, command.WhenConflictPersists().Error);
     }
 
     [Fact]

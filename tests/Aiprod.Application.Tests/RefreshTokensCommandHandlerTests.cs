@@ -6,7 +6,6 @@ using Aiprod.Domain.Users;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
-using NSubstitute.ExceptionExtensions;
 
 namespace Aiprod.Application.Tests;
 
@@ -17,8 +16,6 @@ public sealed class RefreshTokensCommandHandlerTests
     private readonly IUserRepository users = Substitute.For<IUserRepository>();
     private readonly IAccessTokenIssuer accessTokens = Substitute.For<IAccessTokenIssuer>();
     private readonly IAuditLog audit = Substitute.For<IAuditLog>();
-    private readonly IUnitOfWork unitOfWork = Substitute.For<IUnitOfWork>();
-    private readonly ISessionRevocations revocations = Substitute.For<ISessionRevocations>();
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 4, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly RefreshTokenOptions options = new();
     private readonly User user;
@@ -43,9 +40,8 @@ public sealed class RefreshTokensCommandHandlerTests
         generator,
         users,
         new TokenIssuance(tokens, generator, accessTokens, Options.Create(options), clock),
-        new SessionRevoker(audit, unitOfWork, revocations, clock),
+        new SessionRevoker(audit, clock),
         audit,
-        unitOfWork,
         Substitute.For<IRequestContext>(),
         clock);
 
@@ -61,7 +57,7 @@ public sealed class RefreshTokensCommandHandlerTests
     }
 
     [Fact]
-    public async Task Handle_ReuseAfterTheLeeway_RevokesTheFamilyAndPublishesIt()
+    public async Task Handle_ReuseAfterTheLeeway_RevokesTheFamilyAndRaisesItsRevocation()
     {
         token.Redeem(clock.GetUtcNow(), options.ReuseLeeway);
         clock.Advance(options.ReuseLeeway + TimeSpan.FromSeconds(1));
@@ -72,29 +68,8 @@ public sealed class RefreshTokensCommandHandlerTests
         Assert.True(family.IsRevoked);
         Assert.Equal("token_reuse", family.RevocationReason);
         audit.Received(1).Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.TokenReuse && (string)e.Details!["token_hash_prefix"]! == "presente"));
-        await revocations.Received(1).PublishAsync(Arg.Is<IReadOnlyCollection<Guid>>(ids => ids.Single() == family.Id), Arg.Any<CancellationToken>());
+        Assert.Equal(new SessionRevoked(family.Id), Assert.Single(family.TakeDomainEvents()));
         tokens.DidNotReceive().Add(Arg.Any<RefreshToken>());
-    }
-
-    [Fact]
-    public async Task Handle_WhenAConcurrentRedemptionWinsTheWrite_DecidesAgainOnFreshState()
-    {
-        // First save loses the conditional update; the reload shows the winner's redemption, within the leeway.
-        unitOfWork.SaveChangesAsync(Arg.Any<CancellationToken>()).Returns(
-            _ => throw new ConcurrencyConflictException(),
-            _ => Task.CompletedTask);
-        var reloaded = RefreshTokenFamily.Start(user.Id, clock.GetUtcNow(), options.ToPolicy(), null, null);
-        var winnerView = reloaded.Issue("presented-hash", null, clock.GetUtcNow(), options.ToPolicy()).Value!;
-        winnerView.Redeem(clock.GetUtcNow(), options.ReuseLeeway);
-        tokens.FindByHashAsync("presented-hash", Arg.Any<CancellationToken>()).Returns(token, winnerView);
-        users.FindByIdAsync(user.Id, Arg.Any<CancellationToken>()).Returns(user);
-        accessTokens.Issue(user, Arg.Any<Guid?>(), Arg.Any<DateTimeOffset?>()).Returns(new AccessToken("jwt", clock.GetUtcNow(), clock.GetUtcNow().AddMinutes(15)));
-
-        var result = await Handler().Handle(new RefreshTokensCommand("presented"), TestContext.Current.CancellationToken);
-
-        Assert.True(result.IsSuccess);
-        Assert.False(reloaded.IsRevoked);
-        await unitOfWork.Received(2).SaveChangesAsync(Arg.Any<CancellationToken>());
     }
 
     [Fact]
@@ -114,19 +89,5 @@ public sealed class RefreshTokensCommandHandlerTests
 
         Assert.Equal(RefreshErrors.InvalidRefreshToken, result.Error);
         Assert.Null(token.RedeemedAt);
-    }
-
-    [Fact]
-    public async Task Handle_WhenConflictsPersist_GivesUpAfterThreeTries()
-    {
-        unitOfWork.SaveChangesAsync(Arg.Any<CancellationToken>()).ThrowsAsync(new ConcurrencyConflictException());
-        tokens.FindByHashAsync("presented-hash", Arg.Any<CancellationToken>()).Returns(_ =>
-            RefreshTokenFamily.Start(user.Id, clock.GetUtcNow(), options.ToPolicy(), null, null).Issue("presented-hash", null, clock.GetUtcNow(), options.ToPolicy()).Value);
-        users.FindByIdAsync(user.Id, Arg.Any<CancellationToken>()).Returns(user);
-        accessTokens.Issue(user, Arg.Any<Guid?>(), Arg.Any<DateTimeOffset?>()).Returns(new AccessToken("jwt", clock.GetUtcNow(), clock.GetUtcNow().AddMinutes(15)));
-
-        await Assert.ThrowsAsync<ConcurrencyConflictException>(async () =>
-            await Handler().Handle(new RefreshTokensCommand("presented"), TestContext.Current.CancellationToken));
-        await unitOfWork.Received(3).SaveChangesAsync(Arg.Any<CancellationToken>());
     }
 }

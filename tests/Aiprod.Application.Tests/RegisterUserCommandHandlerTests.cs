@@ -1,4 +1,6 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Accounts.Dtos;
+using Aiprod.Application.Common;
 using Aiprod.Application.Accounts.Commands.RegisterUser;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Users;
@@ -13,10 +15,9 @@ public sealed class RegisterUserCommandHandlerTests
     private readonly IUserRepository users = Substitute.For<IUserRepository>();
     private readonly IPasswordHasher hasher = Substitute.For<IPasswordHasher>();
     private readonly IAuditLog audit = Substitute.For<IAuditLog>();
-    private readonly IUnitOfWork unitOfWork = Substitute.For<IUnitOfWork>();
     private readonly FakeTimeProvider clock = new();
 
-    private RegisterUserCommandHandler Handler() => new(users, hasher, audit, unitOfWork, clock);
+    private RegisterUserCommandHandler Handler() => new(users, hasher, audit, clock);
 
     [Fact]
     public async Task Handle_StoresTheHashNeverThePassword()
@@ -35,7 +36,7 @@ public sealed class RegisterUserCommandHandlerTests
     }
 
     [Fact]
-    public async Task Handle_WhenTheEmailIsTaken_ReturnsConflictWithoutWriting()
+    public async Task Handle_WhenTheEmailIsTaken_ReturnsConflictWithoutAddingTheUser()
     {
         users.EmailExistsAsync(Arg.Any<Email>(), Arg.Any<CancellationToken>()).Returns(true);
 
@@ -43,17 +44,14 @@ public sealed class RegisterUserCommandHandlerTests
 
         Assert.Equal(ErrorKind.Conflict, result.Error?.Kind);
         users.DidNotReceiveWithAnyArgs().Add(default!);
-        await unitOfWork.DidNotReceiveWithAnyArgs().SaveChangesAsync(TestContext.Current.CancellationToken);
     }
 
     [Fact]
-    public async Task Handle_WhenARaceHitsTheUniqueIndex_ReturnsConflict()
+    public void WhenTheUniqueIndexRefusesTheCommit_TheAnswerIsEmailTaken()
     {
-        hasher.Hash(Arg.Any<string>()).Returns("hashed");
-        unitOfWork.SaveChangesAsync(Arg.Any<CancellationToken>()).ThrowsAsync(new UniqueConstraintViolationException());
+        var command = new RegisterUserCommand("ann@example.com", "correct horse battery", null);
 
-        var result = await Handler().Handle(new RegisterUserCommand("ann@example.com", "correct horse battery", null), TestContext.Current.CancellationToken);
-
-        Assert.Equal("email_taken", result.Error?.Code);
+        Assert.IsAssignableFrom<IRefusedByUniqueIndex<Result<UserDto>>>(command);
+        Assert.Equal("email_taken", command.WhenUniqueIndexRefuses().Error?.Code);
     }
 }

@@ -1,12 +1,18 @@
+using Aiprod.Domain.Common;
+
 namespace Aiprod.Application.Abstractions;
 
-/// <summary>Commits every change of a use case, audit events included, in one transaction.</summary>
+/// <summary>
+/// Commits every change of a use case, audit events included, in one transaction. Only the commit behaviour
+/// (<see cref="Common.Behaviours.CommitBehaviour{TMessage, TResponse}"/>) calls it; handlers change aggregates.
+/// </summary>
 public interface IUnitOfWork
 {
+    /// <returns>The domain events the tracked aggregates raised, taken only once the commit succeeded.</returns>
     /// <exception cref="UniqueConstraintViolationException">A unique index refused the change (a concurrent duplicate).</exception>
     /// <exception cref="ConcurrencyConflictException">
     /// A row changed underneath this unit of work. Everything it tracked is discarded: entities read before are
-    /// detached, so read again (<see cref="Common.ConflictRetry"/>) rather than change them.
+    /// detached, so the use case runs again on a fresh scope (<see cref="Common.IRetryOnConflict"/>).
     /// </exception>
-    Task SaveChangesAsync(CancellationToken cancellationToken);
+    Task<IReadOnlyList<IDomainEvent>> SaveChangesAsync(CancellationToken cancellationToken);
 }

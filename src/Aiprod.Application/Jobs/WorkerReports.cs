@@ -13,21 +13,15 @@ using Microsoft.Extensions.Options;
 namespace Aiprod.Application.Jobs;
 
 /// <summary>
-/// The shared shape of a worker's report: load the job, let the aggregate judge it, commit, publish, acknowledge.
-/// A report that races a cancellation or a lapsed lease is judged again on what that change left.
+/// The shared shape of a worker's report: load the job, let the aggregate judge it, acknowledge. The reports are
+/// <see cref="IRetryOnConflict"/>: one that races a cancellation or a lapsed lease is judged again on what that
+/// change left.
 /// </summary>
-public sealed class WorkerReports(IJobRepository jobs, JobChangeCommitter committer, IOptions<JobOptions> options, TimeProvider clock)
+public sealed class WorkerReports(IJobRepository jobs, IOptions<JobOptions> options, TimeProvider clock)
 {
     public sealed record Context(TimeSpan Lease);
 
-    public ValueTask<Result<WorkerAckDto>> ApplyAsync(
-        Guid workerKeyId,
-        Guid jobId,
-        Func<PipelineJob, DateTimeOffset, Context, Result<Done>> change,
-        CancellationToken cancellationToken) =>
-        ConflictRetry.RunAsync(_ => ApplyOnceAsync(workerKeyId, jobId, change, cancellationToken));
-
-    private async ValueTask<Result<WorkerAckDto>> ApplyOnceAsync(
+    public async ValueTask<Result<WorkerAckDto>> ApplyAsync(
         Guid workerKeyId,
         Guid jobId,
         Func<PipelineJob, DateTimeOffset, Context, Result<Done>> change,
@@ -38,15 +32,11 @@ public sealed class WorkerReports(IJobRepository jobs, JobChangeCommitter commit
         {
             return Error.NotFound("job_not_found", "No job with this id is held by you.");
         }
-
-        var before = job.LastEventSequence;
         var applied = change(job, clock.GetUtcNow(), new Context(TimeSpan.FromSeconds(options.Value.DefaultLeaseSeconds)));
         if (!applied.IsSuccess)
         {
             return applied.Error;
         }
-
-        await committer.CommitAsync(job, before, cancellationToken);
         return new WorkerAckDto(job.Id, job.Status, job.LeaseExpiresAt);
     }
 }

@@ -5,22 +5,19 @@ using Aiprod.Domain.Sessions;
 namespace Aiprod.Application.Sessions;
 
 /// <summary>
-/// Ends sessions: revokes the families, audits each in the same transaction, commits, then tells every API
-/// instance so the families' live access tokens stop working at once. A family changed since the caller read it
-/// (ended by another request) fails the commit with <see cref="ConcurrencyConflictException"/>: callers read the
-/// families inside a <see cref="Common.ConflictRetry"/> attempt, so they are read again.
+/// Ends sessions and audits each one in the same transaction. The family itself decides (a revoked one stays as
+/// it was and raises nothing); the commit and the announcement to every instance are the commit behaviour's.
 /// </summary>
-public sealed class SessionRevoker(IAuditLog audit, IUnitOfWork unitOfWork, ISessionRevocations revocations, TimeProvider clock)
+public sealed class SessionRevoker(IAuditLog audit, TimeProvider clock)
 {
-    public async Task<int> RevokeAsync(
+    public int Revoke(
         IEnumerable<RefreshTokenFamily> families,
         string reason,
         string eventType,
-        CancellationToken cancellationToken,
         IReadOnlyDictionary<string, object?>? extraDetails = null)
     {
         var now = clock.GetUtcNow();
-        var revoked = new List<Guid>();
+        var revoked = 0;
         foreach (var family in families)
         {
             if (!family.Revoke(now, reason))
@@ -28,7 +25,7 @@ public sealed class SessionRevoker(IAuditLog audit, IUnitOfWork unitOfWork, ISes
                 continue;
             }
 
-            revoked.Add(family.Id);
+            revoked++;
             var details = new Dictionary<string, object?> { ["family_id"] = family.Id, ["reason"] = reason };
             foreach (var (key, value) in extraDetails ?? new Dictionary<string, object?>())
             {
@@ -38,12 +35,6 @@ public sealed class SessionRevoker(IAuditLog audit, IUnitOfWork unitOfWork, ISes
             audit.Record(new AuditEntry(eventType, AuditOutcome.Success, Target: family.Id.ToString(), Details: details));
         }
 
-        await unitOfWork.SaveChangesAsync(cancellationToken);
-        if (revoked.Count > 0)
-        {
-            await revocations.PublishAsync(revoked, cancellationToken);
-        }
-
-        return revoked.Count;
+        return revoked;
     }
 }

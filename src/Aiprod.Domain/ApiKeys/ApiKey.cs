@@ -7,8 +7,10 @@ namespace Aiprod.Domain.ApiKeys;
 /// prefix; the key itself is shown once, when it is issued. Rotation issues a child that inherits name and
 /// scopes; the parent keeps working for a grace period, never past its own expiry.
 /// </summary>
-public sealed class ApiKey
+public sealed class ApiKey : IHasDomainEvents
 {
+    private readonly List<IDomainEvent> domainEvents = [];
+
     public const int NameMaxLength = 100;
     public const int ReasonMaxLength = 500;
 
@@ -109,10 +111,18 @@ public sealed class ApiKey
         Status = ApiKeyStatus.Rotated;
         RotatedAt = now;
         Version++;
+        domainEvents.Add(new ApiKeyInvalidated(KeyHash));
         var graceEnd = now + gracePeriod;
         GraceEndsAt = graceEnd < ExpiresAt ? graceEnd : ExpiresAt;
         return Create(OwnerId, Name, scopes, newKeyHash, newPrefix, now, lifetime, parent: this);
     }
+
+    /// <summary>
+    /// Revoke-all, the one rule for it (an owner's "revoke every key", an account disabled): every key that still
+    /// works stops; one already revoked is left as it was. Returns the keys it stopped.
+    /// </summary>
+    public static IReadOnlyList<ApiKey> RevokeEveryUsable(IEnumerable<ApiKey> keys, DateTimeOffset now, string? reason) =>
+        keys.Where(k => k.Revoke(now, reason).IsSuccess).ToList();
 
     /// <summary>Stops the key at once, in or out of a rotation grace period.</summary>
     public Result<Done> Revoke(DateTimeOffset now, string? reason)
@@ -125,6 +135,7 @@ public sealed class ApiKey
         Status = ApiKeyStatus.Revoked;
         RevokedAt = now;
         Version++;
+        domainEvents.Add(new ApiKeyInvalidated(KeyHash));
         RevocationReason = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim()[..Math.Min(reason.Trim().Length, ReasonMaxLength)];
         return Done.Value;
     }
@@ -167,5 +178,13 @@ public sealed class ApiKey
             ExpiresAt = now + lifetime,
             ParentKeyId = parent?.Id,
         };
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<IDomainEvent> TakeDomainEvents()
+    {
+        var taken = domainEvents.ToList();
+        domainEvents.Clear();
+        return taken;
     }
 }

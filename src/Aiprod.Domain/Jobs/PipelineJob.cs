@@ -8,8 +8,10 @@ namespace Aiprod.Domain.Jobs;
 /// that checks the current state and appends its event; the persistence layer guards the row with
 /// <see cref="Version"/>, so two writers never both win.
 /// </summary>
-public sealed class PipelineJob
+public sealed class PipelineJob : IHasDomainEvents
 {
+    private readonly List<IDomainEvent> domainEvents = [];
+
     public const int ContentMaxLength = 10_000;
     public const int MinDurationSec = 5;
     public const int MaxDurationSec = 600;
@@ -280,6 +282,16 @@ public sealed class PipelineJob
         LastEventSequence++;
         UpdatedAt = now;
         Version++;
-        events.Add(JobEvent.Create(Id, LastEventSequence, type, now, message, from, to, progress, level));
+        var added = JobEvent.Create(Id, LastEventSequence, type, now, message, from, to, progress, level);
+        events.Add(added);
+        domainEvents.Add(new JobEventRecorded(added));
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<IDomainEvent> TakeDomainEvents()
+    {
+        var taken = domainEvents.ToList();
+        domainEvents.Clear();
+        return taken;
     }
 }

@@ -3,8 +3,10 @@ using Aiprod.Domain.Common;
 namespace Aiprod.Domain.Users;
 
 /// <summary>An account: identity, credentials (a password hash only) and the lockout state that guards them.</summary>
-public sealed class User
+public sealed class User : IHasDomainEvents
 {
+    private readonly List<IDomainEvent> domainEvents = [];
+
     public const int DisplayNameMaxLength = 100;
 
     private User()
@@ -160,6 +162,7 @@ public sealed class User
 
         DisabledAt = now;
         Version++;
+        domainEvents.Add(new UserDisabled(Id));
         return Done.Value;
     }
 
@@ -174,5 +177,13 @@ public sealed class User
 
         var cut = char.IsHighSurrogate(local[DisplayNameMaxLength - 1]) ? DisplayNameMaxLength - 1 : DisplayNameMaxLength;
         return local[..cut];
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<IDomainEvent> TakeDomainEvents()
+    {
+        var taken = domainEvents.ToList();
+        domainEvents.Clear();
+        return taken;
     }
 }

@@ -1,4 +1,5 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
 using Microsoft.EntityFrameworkCore;
 
@@ -6,7 +7,7 @@ namespace Aiprod.Infrastructure.Persistence;
 
 internal sealed class EfUnitOfWork(AiprodDbContext db) : IUnitOfWork
 {
-    public async Task SaveChangesAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<IDomainEvent>> SaveChangesAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -29,10 +30,16 @@ internal sealed class EfUnitOfWork(AiprodDbContext db) : IUnitOfWork
             Discard();
             throw new UniqueConstraintViolationException("A unique index refused the change.", ex);
         }
+
+        // Taken only now: what a failed commit discarded never raised anything. The aggregates stay tracked after
+        // a successful save, so every one this unit of work changed is still here to ask.
+        return db.ChangeTracker.Entries<IHasDomainEvents>()
+            .SelectMany(e => e.Entity.TakeDomainEvents())
+            .ToList();
     }
 
     // Nothing of a failed unit of work may be saved by a later one in the same scope (a retry, an audit event):
     // the caller starts again from the database. What it read before is detached from here on, so changing it
-    // commits nothing; ConflictRetry re-runs a use case from its first read for that reason.
+    // commits nothing; a command that may lose a race is run again on a fresh scope for that reason (IRetryOnConflict).
     private void Discard() => db.ChangeTracker.Clear();
 }

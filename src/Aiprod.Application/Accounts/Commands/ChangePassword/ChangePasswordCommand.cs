@@ -1,4 +1,5 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
 using Aiprod.Application.Sessions;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
@@ -9,7 +10,12 @@ using Microsoft.Extensions.Options;
 namespace Aiprod.Application.Accounts.Commands.ChangePassword;
 
 /// <summary>Changes the caller's password and ends every session, this one included: whoever else held a token loses it.</summary>
-public sealed record ChangePasswordCommand(Guid UserId, string CurrentPassword, string NewPassword) : ICommand<Result<Done>>;
+public sealed record ChangePasswordCommand(Guid UserId, string CurrentPassword, string NewPassword) : ICommand<Result<Done>>, IRetryOnConflict
+{
+    // A parallel login or change moves the failure count first; the change is decided again on fresh state, so
+    // that every wrong password is counted, and it tries long enough that a burst of them all are.
+    public int MaxAttempts => 10;
+}
 
 public sealed class ChangePasswordCommandValidator : AbstractValidator<ChangePasswordCommand>
 {
@@ -28,30 +34,13 @@ public sealed class ChangePasswordCommandHandler(
     IRefreshTokenRepository tokens,
     SessionRevoker revoker,
     IAuditLog audit,
-    IUnitOfWork unitOfWork,
     IOptions<LockoutOptions> lockout,
+    ConflictAttempt attempt,
     TimeProvider clock) : ICommandHandler<ChangePasswordCommand, Result<Done>>
 {
-    private const int Attempts = 10;
-
     public async ValueTask<Result<Done>> Handle(ChangePasswordCommand command, CancellationToken cancellationToken)
     {
-        var current = new PasswordVerification(hasher, command.CurrentPassword);
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await ChangeAsync(command, current, cancellationToken);
-            }
-            catch (ConcurrencyConflictException) when (attempt < Attempts)
-            {
-                // A disable, a failure or another change moved the account first; decide again on fresh state.
-            }
-        }
-    }
-
-    private async Task<Result<Done>> ChangeAsync(ChangePasswordCommand command, PasswordVerification current, CancellationToken cancellationToken)
-    {
+        var current = attempt.Carry(() => new PasswordVerification(hasher, command.CurrentPassword));
         var user = await users.FindByIdAsync(command.UserId, cancellationToken);
         if (user is null || user.IsDisabled)
         {
@@ -63,7 +52,6 @@ public sealed class ChangePasswordCommandHandler(
         {
             // A stolen access token must not become an unlimited password oracle while the account is locked.
             audit.Record(new AuditEntry(AuditEventTypes.PasswordChangeFailed, AuditOutcome.Failure, Target: user.Id.ToString(), Details: Reason("locked_out")));
-            await unitOfWork.SaveChangesAsync(cancellationToken);
             return Error.Locked("account_locked", "The account is locked after repeated wrong passwords; try again later.");
         }
 
@@ -72,9 +60,6 @@ public sealed class ChangePasswordCommandHandler(
             // Counted like a failed login: whoever holds the token cannot guess the password without locking it.
             var failure = await users.RecordFailedLoginAsync(user.Id, now, lockout.Value.ToPolicy(), cancellationToken);
             FailedLoginAudit.Record(audit, AuditEventTypes.PasswordChangeFailed, "wrong_current_password", user.Id, failure);
-
-            // Only inserts: nothing here carries a version, so this save cannot lose a race.
-            await unitOfWork.SaveChangesAsync(cancellationToken);
             return Error.Validation("wrong_current_password", "The current password is wrong.");
         }
 
@@ -86,7 +71,7 @@ public sealed class ChangePasswordCommandHandler(
         user.ChangePassword(hasher.Hash(command.NewPassword), now);
         audit.Record(new AuditEntry(AuditEventTypes.UserPasswordChanged, AuditOutcome.Success, Target: user.Id.ToString()));
         var families = await tokens.ListActiveFamiliesAsync(user.Id, now, cancellationToken);
-        await revoker.RevokeAsync(families, "password_changed", AuditEventTypes.TokenRevoked, cancellationToken);
+        revoker.Revoke(families, "password_changed", AuditEventTypes.TokenRevoked);
         return Done.Value;
     }
 

@@ -12,7 +12,13 @@ using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.Accounts.Commands.Login;
 
-public sealed record LoginCommand(string Email, string Password) : ICommand<Result<TokenResponse>>;
+public sealed record LoginCommand(string Email, string Password) : ICommand<Result<TokenResponse>>, IRetryOnConflict<Result<TokenResponse>>
+{
+    // A parallel login, or a disable, changed the account first: the login is decided again on fresh state. Past
+    // the last try it answers as for any failure: a conflict is something an unknown email never gets, so letting
+    // it through would tell existing accounts apart.
+    public Result<TokenResponse> WhenConflictPersists() => LoginCommandHandler.InvalidCredentials;
+}
 
 public sealed class LoginCommandValidator : AbstractValidator<LoginCommand>
 {
@@ -31,9 +37,9 @@ public sealed class LoginCommandHandler(
     IRefreshTokenRepository refreshTokens,
     TokenIssuance issuance,
     IAuditLog audit,
-    IUnitOfWork unitOfWork,
     IRequestContext request,
     IOptions<LockoutOptions> lockout,
+    ConflictAttempt attempt,
     TimeProvider clock) : ICommandHandler<LoginCommand, Result<TokenResponse>>
 {
     /// <summary>
@@ -46,22 +52,7 @@ public sealed class LoginCommandHandler(
 
     public async ValueTask<Result<TokenResponse>> Handle(LoginCommand command, CancellationToken cancellationToken)
     {
-        var password = new PasswordVerification(hasher, command.Password);
-        try
-        {
-            // A disable, a password change or a failure changed the account first; decide again on fresh state.
-            return await ConflictRetry.RunAsync(async _ => await LoginAsync(command, password, cancellationToken));
-        }
-        catch (ConcurrencyConflictException)
-        {
-            // Past the last try, answer as for any failure: a conflict is something an unknown email never gets,
-            // so letting it through would tell existing accounts apart.
-            return InvalidCredentials;
-        }
-    }
-
-    private async Task<Result<TokenResponse>> LoginAsync(LoginCommand command, PasswordVerification password, CancellationToken cancellationToken)
-    {
+        var password = attempt.Carry(() => new PasswordVerification(hasher, command.Password));
         var now = clock.GetUtcNow();
         var user = Email.TryCreate(command.Email, out var email)
             ? await users.FindByEmailAsync(email, cancellationToken)
@@ -72,7 +63,6 @@ public sealed class LoginCommandHandler(
             // Same slow hash as a real check, so response time does not tell whether the email exists.
             hasher.VerifyAgainstDecoy(command.Password);
             audit.Record(new AuditEntry(AuditEventTypes.LoginFailed, AuditOutcome.Failure, Target: email?.Value, Details: Reason("unknown_email")));
-            await unitOfWork.SaveChangesAsync(cancellationToken);
             return InvalidCredentials;
         }
 
@@ -80,7 +70,6 @@ public sealed class LoginCommandHandler(
         if (user.IsDisabled || user.IsLockedOut(now))
         {
             audit.Record(new AuditEntry(AuditEventTypes.LoginFailed, AuditOutcome.Failure, Target: user.Id.ToString(), Details: Reason(user.IsDisabled ? "disabled" : "locked_out")));
-            await unitOfWork.SaveChangesAsync(cancellationToken);
             return InvalidCredentials;
         }
 
@@ -89,9 +78,6 @@ public sealed class LoginCommandHandler(
             // Counted at once and outside the version check: parallel guesses each count, none is lost to a race.
             var failure = await users.RecordFailedLoginAsync(user.Id, now, lockout.Value.ToPolicy(), cancellationToken);
             FailedLoginAudit.Record(audit, AuditEventTypes.LoginFailed, "wrong_password", user.Id, failure);
-
-            // Only inserts: nothing here carries a version, so this save cannot lose a race.
-            await unitOfWork.SaveChangesAsync(cancellationToken);
             return InvalidCredentials;
         }
 
@@ -103,16 +89,16 @@ public sealed class LoginCommandHandler(
         user.RecordSuccessfulLogin(now);
         users.RequireUnchangedSinceRead(user);
         var family = RefreshTokenFamily.Start(user.Id, now, issuance.Policy, request.ClientAddress, request.UserAgent);
-        refreshTokens.Add(family);
         var issued = issuance.Issue(user, family, parent: null);
         if (!issued.IsSuccess)
         {
             return issued.Error;
         }
 
+        refreshTokens.Add(family);
+
         audit.Record(new AuditEntry(AuditEventTypes.LoginSucceeded, AuditOutcome.Success, Target: user.Id.ToString(), ActorKind: ActorKind.User, ActorId: user.Id.ToString()));
         audit.Record(TokenIssuance.Audit(AuditEventTypes.TokenIssued, AuditOutcome.Success, user, family.Id, issued.Value.Refresh.HashPrefix, 0));
-        await unitOfWork.SaveChangesAsync(cancellationToken);
         return issued.Value.Response;
     }
 

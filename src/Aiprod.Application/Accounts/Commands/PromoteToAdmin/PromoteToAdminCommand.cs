@@ -10,7 +10,7 @@ using Mediator;
 namespace Aiprod.Application.Accounts.Commands.PromoteToAdmin;
 
 /// <summary>An operator's command (run from the command line of the API host) that gives a user the admin role.</summary>
-public sealed record PromoteToAdminCommand(string Email) : ICommand<Result<UserDto>>;
+public sealed record PromoteToAdminCommand(string Email) : ICommand<Result<UserDto>>, IRetryOnConflict;
 
 public sealed class PromoteToAdminCommandValidator : AbstractValidator<PromoteToAdminCommand>
 {
@@ -18,13 +18,10 @@ public sealed class PromoteToAdminCommandValidator : AbstractValidator<PromoteTo
         RuleFor(c => c.Email).Must(e => Email.TryCreate(e, out _)).WithMessage("The email address is not valid.");
 }
 
-public sealed class PromoteToAdminCommandHandler(IUserRepository users, IAuditLog audit, IUnitOfWork unitOfWork)
+public sealed class PromoteToAdminCommandHandler(IUserRepository users, IAuditLog audit)
     : ICommandHandler<PromoteToAdminCommand, Result<UserDto>>
 {
-    public ValueTask<Result<UserDto>> Handle(PromoteToAdminCommand command, CancellationToken cancellationToken) =>
-        ConflictRetry.RunAsync(_ => PromoteAsync(command, cancellationToken));
-
-    private async ValueTask<Result<UserDto>> PromoteAsync(PromoteToAdminCommand command, CancellationToken cancellationToken)
+    public async ValueTask<Result<UserDto>> Handle(PromoteToAdminCommand command, CancellationToken cancellationToken)
     {
         _ = Email.TryCreate(command.Email, out var email);
         var user = await users.FindByEmailAsync(email, cancellationToken);
@@ -40,7 +37,6 @@ public sealed class PromoteToAdminCommandHandler(IUserRepository users, IAuditLo
         }
 
         audit.Record(new AuditEntry(AuditEventTypes.UserPromotedToAdmin, AuditOutcome.Success, Target: user.Id.ToString(), ActorKind: ActorKind.System));
-        await unitOfWork.SaveChangesAsync(cancellationToken);
         return user.ToDto();
     }
 }

@@ -1,5 +1,6 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Accounts.Dtos;
+using Aiprod.Application.Common;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Users;
@@ -8,7 +9,12 @@ using Mediator;
 
 namespace Aiprod.Application.Accounts.Commands.RegisterUser;
 
-public sealed record RegisterUserCommand(string Email, string Password, string? DisplayName) : ICommand<Result<UserDto>>;
+public sealed record RegisterUserCommand(string Email, string Password, string? DisplayName)
+    : ICommand<Result<UserDto>>, IRefusedByUniqueIndex<Result<UserDto>>
+{
+    // Two registrations raced past the existence check; the unique index decided.
+    public Result<UserDto> WhenUniqueIndexRefuses() => RegisterUserCommandHandler.EmailTaken;
+}
 
 public sealed class RegisterUserCommandValidator : AbstractValidator<RegisterUserCommand>
 {
@@ -27,10 +33,9 @@ public sealed class RegisterUserCommandHandler(
     IUserRepository users,
     IPasswordHasher hasher,
     IAuditLog audit,
-    IUnitOfWork unitOfWork,
     TimeProvider clock) : ICommandHandler<RegisterUserCommand, Result<UserDto>>
 {
-    private static readonly Error EmailTaken = Error.Conflict("email_taken", "An account with this email address already exists.");
+    internal static readonly Error EmailTaken = Error.Conflict("email_taken", "An account with this email address already exists.");
 
     public async ValueTask<Result<UserDto>> Handle(RegisterUserCommand command, CancellationToken cancellationToken)
     {
@@ -47,16 +52,6 @@ public sealed class RegisterUserCommandHandler(
         var user = User.Register(email, command.DisplayName, hasher.Hash(command.Password), clock.GetUtcNow());
         users.Add(user);
         audit.Record(new AuditEntry(AuditEventTypes.UserRegistered, AuditOutcome.Success, Target: user.Id.ToString(), ActorKind: ActorKind.User, ActorId: user.Id.ToString()));
-        try
-        {
-            await unitOfWork.SaveChangesAsync(cancellationToken);
-        }
-        catch (UniqueConstraintViolationException)
-        {
-            // Two registrations raced past the existence check; the unique index decided.
-            return EmailTaken;
-        }
-
         return user.ToDto();
     }
 }

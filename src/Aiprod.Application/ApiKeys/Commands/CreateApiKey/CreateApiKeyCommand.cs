@@ -11,7 +11,12 @@ using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.ApiKeys.Commands.CreateApiKey;
 
-public sealed record CreateApiKeyCommand(Guid OwnerId, string Name, IReadOnlyList<string>? Scopes, int? ExpiresInDays) : ICommand<Result<IssuedApiKeyDto>>;
+public sealed record CreateApiKeyCommand(Guid OwnerId, string Name, IReadOnlyList<string>? Scopes, int? ExpiresInDays) : ICommand<Result<IssuedApiKeyDto>>, IRetryOnConflict
+{
+    // Creations of one owner's keys are serialised (KeyIssuing), so parallel ones queue up as conflicts: more tries
+    // than the default, enough for a burst well past the route's rate limit.
+    public int MaxAttempts => 10;
+}
 
 public sealed class CreateApiKeyCommandValidator : AbstractValidator<CreateApiKeyCommand>
 {
@@ -33,19 +38,11 @@ public sealed class CreateApiKeyCommandHandler(
     IUserRepository users,
     IApiKeyGenerator generator,
     IAuditLog audit,
-    IUnitOfWork unitOfWork,
     IOptions<ApiKeyOptions> options,
     TimeProvider clock) : ICommandHandler<CreateApiKeyCommand, Result<IssuedApiKeyDto>>
 {
-    // Creations of one owner's keys are serialised (KeyIssuing), so parallel ones queue up as conflicts: more tries
-    // than the default, enough for a burst well past the route's rate limit.
-    private const int MaxAttempts = 10;
-
     // A creation racing another, or a disable of the owner, is decided again on what that change left.
-    public ValueTask<Result<IssuedApiKeyDto>> Handle(CreateApiKeyCommand command, CancellationToken cancellationToken) =>
-        ConflictRetry.RunAsync(_ => CreateAsync(command, cancellationToken), MaxAttempts);
-
-    private async ValueTask<Result<IssuedApiKeyDto>> CreateAsync(CreateApiKeyCommand command, CancellationToken cancellationToken)
+    public async ValueTask<Result<IssuedApiKeyDto>> Handle(CreateApiKeyCommand command, CancellationToken cancellationToken)
     {
         var issuing = await users.StartIssuingKeyAsync(command.OwnerId, cancellationToken);
         if (!issuing.IsSuccess)
@@ -65,7 +62,6 @@ public sealed class CreateApiKeyCommandHandler(
         var key = ApiKey.Issue(command.OwnerId, command.Name, command.Scopes ?? ApiKeyScopes.Default, generated.Hash, generated.Prefix, now, lifetime);
         keys.Add(key);
         audit.Record(new AuditEntry(AuditEventTypes.ApiKeyCreated, AuditOutcome.Success, Target: key.Id.ToString(), Details: ApiKeyAudit.Details(key)));
-        await unitOfWork.SaveChangesAsync(cancellationToken);
         return new IssuedApiKeyDto(generated.Key, key.ToDtoAt(now));
     }
 }

@@ -9,8 +9,8 @@ using Mediator;
 
 namespace Aiprod.Application.ApiKeys.Commands.RevokeAllApiKeys;
 
-/// <summary>Revokes every key of the owner that still works (active, or rotated and in grace). Used by people and by account disabling.</summary>
-public sealed record RevokeAllApiKeysCommand(Guid OwnerId, bool Confirm, string? Reason) : ICommand<RevokeAllResultDto>;
+/// <summary>Revokes every key of the owner that still works (active, or rotated and in grace). Account disabling revokes through the same rule (<see cref="ApiKey.RevokeEveryUsable"/>).</summary>
+public sealed record RevokeAllApiKeysCommand(Guid OwnerId, bool Confirm, string? Reason) : ICommand<RevokeAllResultDto>, IRetryOnConflict;
 
 public sealed class RevokeAllApiKeysCommandValidator : AbstractValidator<RevokeAllApiKeysCommand>
 {
@@ -23,19 +23,14 @@ public sealed class RevokeAllApiKeysCommandValidator : AbstractValidator<RevokeA
 
 public sealed class RevokeAllApiKeysCommandHandler(
     IApiKeyRepository keys,
-    IApiKeyCache cache,
     IAuditLog audit,
-    IUnitOfWork unitOfWork,
     TimeProvider clock) : ICommandHandler<RevokeAllApiKeysCommand, RevokeAllResultDto>
 {
-    public ValueTask<RevokeAllResultDto> Handle(RevokeAllApiKeysCommand command, CancellationToken cancellationToken) =>
-        ConflictRetry.RunAsync(_ => RevokeAllAsync(command, cancellationToken));
-
-    private async ValueTask<RevokeAllResultDto> RevokeAllAsync(RevokeAllApiKeysCommand command, CancellationToken cancellationToken)
+    public async ValueTask<RevokeAllResultDto> Handle(RevokeAllApiKeysCommand command, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var usable = await keys.ListUsableOwnedAsync(command.OwnerId, now, cancellationToken);
-        var revoked = usable.Where(k => k.Revoke(now, command.Reason).IsSuccess).ToList();
+        var revoked = ApiKey.RevokeEveryUsable(usable, now, command.Reason);
         audit.Record(new AuditEntry(AuditEventTypes.ApiKeyMassRevoked, AuditOutcome.Success, Target: command.OwnerId.ToString(),
             Details: new Dictionary<string, object?>
             {
@@ -43,8 +38,6 @@ public sealed class RevokeAllApiKeysCommandHandler(
                 ["key_ids"] = revoked.Select(k => k.Id).ToList(),
                 ["reason"] = command.Reason,
             }));
-        await unitOfWork.SaveChangesAsync(cancellationToken);
-        await cache.InvalidateAsync(revoked.Select(k => k.KeyHash).ToList(), cancellationToken);
         return new RevokeAllResultDto(revoked.Count, now);
     }
 }

@@ -9,7 +9,7 @@ using Mediator;
 
 namespace Aiprod.Application.ApiKeys.Commands.RevokeApiKey;
 
-public sealed record RevokeApiKeyCommand(Guid OwnerId, Guid KeyId, string? Reason) : ICommand<Result<ApiKeyDto>>;
+public sealed record RevokeApiKeyCommand(Guid OwnerId, Guid KeyId, string? Reason) : ICommand<Result<ApiKeyDto>>, IRetryOnConflict;
 
 public sealed class RevokeApiKeyCommandValidator : AbstractValidator<RevokeApiKeyCommand>
 {
@@ -19,16 +19,11 @@ public sealed class RevokeApiKeyCommandValidator : AbstractValidator<RevokeApiKe
 
 public sealed class RevokeApiKeyCommandHandler(
     IApiKeyRepository keys,
-    IApiKeyCache cache,
     IAuditLog audit,
-    IUnitOfWork unitOfWork,
     TimeProvider clock) : ICommandHandler<RevokeApiKeyCommand, Result<ApiKeyDto>>
 {
     // A revocation racing a rotation is decided again on what the rotation left (a rotated key is still revoked).
-    public ValueTask<Result<ApiKeyDto>> Handle(RevokeApiKeyCommand command, CancellationToken cancellationToken) =>
-        ConflictRetry.RunAsync(_ => RevokeAsync(command, cancellationToken));
-
-    private async ValueTask<Result<ApiKeyDto>> RevokeAsync(RevokeApiKeyCommand command, CancellationToken cancellationToken)
+    public async ValueTask<Result<ApiKeyDto>> Handle(RevokeApiKeyCommand command, CancellationToken cancellationToken)
     {
         var key = await keys.FindOwnedAsync(command.OwnerId, command.KeyId, cancellationToken);
         if (key is null)
@@ -45,8 +40,6 @@ public sealed class RevokeApiKeyCommandHandler(
 
         audit.Record(new AuditEntry(AuditEventTypes.ApiKeyRevoked, AuditOutcome.Success, Target: key.Id.ToString(),
             Details: ApiKeyAudit.Details(key, ("reason", key.RevocationReason))));
-        await unitOfWork.SaveChangesAsync(cancellationToken);
-        await cache.InvalidateAsync([key.KeyHash], cancellationToken);
         return key.ToDtoAt(now);
     }
 }

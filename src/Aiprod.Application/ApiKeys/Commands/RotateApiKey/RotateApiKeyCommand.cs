@@ -10,7 +10,10 @@ using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.ApiKeys.Commands.RotateApiKey;
 
-public sealed record RotateApiKeyCommand(Guid OwnerId, Guid KeyId, int? GracePeriodSeconds) : ICommand<Result<IssuedApiKeyDto>>;
+public sealed record RotateApiKeyCommand(Guid OwnerId, Guid KeyId, int? GracePeriodSeconds) : ICommand<Result<IssuedApiKeyDto>>, IRetryOnConflict
+{
+    public int MaxAttempts => 10;
+}
 
 public sealed class RotateApiKeyCommandValidator : AbstractValidator<RotateApiKeyCommand>
 {
@@ -25,22 +28,13 @@ public sealed class RotateApiKeyCommandHandler(
     IApiKeyRepository keys,
     IUserRepository users,
     IApiKeyGenerator generator,
-    IApiKeyCache cache,
     IAuditLog audit,
-    IUnitOfWork unitOfWork,
     IOptions<ApiKeyOptions> options,
     TimeProvider clock) : ICommandHandler<RotateApiKeyCommand, Result<IssuedApiKeyDto>>
 {
-    // Issuing the new key is a change of the owner, like a creation, so parallel rotations of one owner's keys
-    // queue up as conflicts: more tries than the default.
-    private const int MaxAttempts = 10;
-
     // A rotation racing a revocation (or another rotation, or a disable of the owner) is decided again on what
     // that change left: a revoked key is not rotated, and a revocation is never undone.
-    public ValueTask<Result<IssuedApiKeyDto>> Handle(RotateApiKeyCommand command, CancellationToken cancellationToken) =>
-        ConflictRetry.RunAsync(_ => RotateAsync(command, cancellationToken), MaxAttempts);
-
-    private async ValueTask<Result<IssuedApiKeyDto>> RotateAsync(RotateApiKeyCommand command, CancellationToken cancellationToken)
+    public async ValueTask<Result<IssuedApiKeyDto>> Handle(RotateApiKeyCommand command, CancellationToken cancellationToken)
     {
         var key = await keys.FindOwnedAsync(command.OwnerId, command.KeyId, cancellationToken);
         if (key is null)
@@ -66,8 +60,6 @@ public sealed class RotateApiKeyCommandHandler(
         keys.Add(rotated.Value);
         audit.Record(new AuditEntry(AuditEventTypes.ApiKeyRotated, AuditOutcome.Success, Target: key.Id.ToString(),
             Details: ApiKeyAudit.Details(key, ("new_key_id", rotated.Value.Id), ("new_prefix", rotated.Value.Prefix), ("grace_ends_at", key.GraceEndsAt))));
-        await unitOfWork.SaveChangesAsync(cancellationToken);
-        await cache.InvalidateAsync([key.KeyHash], cancellationToken);
         return new IssuedApiKeyDto(generated.Key, rotated.Value.ToDtoAt(now));
     }
 }

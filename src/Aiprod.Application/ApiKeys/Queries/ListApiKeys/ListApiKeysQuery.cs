@@ -9,7 +9,7 @@ namespace Aiprod.Application.ApiKeys.Queries.ListApiKeys;
 /// <summary>The caller's keys; audited (API_KEY_LISTED), since a list of credentials is worth knowing who looked at.</summary>
 public sealed record ListApiKeysQuery(Guid OwnerId, bool IncludeInactive) : IQuery<ApiKeyListDto>;
 
-public sealed class ListApiKeysQueryHandler(IApiKeyRepository keys, IAuditLog audit, IUnitOfWork unitOfWork, TimeProvider clock)
+public sealed class ListApiKeysQueryHandler(IApiKeyRepository keys, IAuditLog audit, TimeProvider clock)
     : IQueryHandler<ListApiKeysQuery, ApiKeyListDto>
 {
     public async ValueTask<ApiKeyListDto> Handle(ListApiKeysQuery query, CancellationToken cancellationToken)
@@ -21,7 +21,6 @@ public sealed class ListApiKeysQueryHandler(IApiKeyRepository keys, IAuditLog au
             .ToList();
         audit.Record(new AuditEntry(AuditEventTypes.ApiKeyListed, AuditOutcome.Success, Target: query.OwnerId.ToString(),
             Details: new Dictionary<string, object?> { ["include_inactive"] = query.IncludeInactive, ["count"] = listed.Count }));
-        await unitOfWork.SaveChangesAsync(cancellationToken);
         return new ApiKeyListDto(listed, listed.Count, all.Count(k => k.Status == ApiKeyStatus.Active));
     }
 }

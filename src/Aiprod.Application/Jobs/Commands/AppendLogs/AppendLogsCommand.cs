@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.Jobs.Commands.AppendLogs;
 
-public sealed record AppendLogsCommand(Guid WorkerKeyId, Guid JobId, IReadOnlyList<(string Level, string Message)> Lines) : ICommand<Result<WorkerAckDto>>;
+public sealed record AppendLogsCommand(Guid WorkerKeyId, Guid JobId, IReadOnlyList<(string Level, string Message)> Lines) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class AppendLogsCommandValidator : AbstractValidator<AppendLogsCommand>
 {

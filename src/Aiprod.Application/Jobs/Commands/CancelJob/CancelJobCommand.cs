@@ -8,24 +8,19 @@ using Mediator;
 
 namespace Aiprod.Application.Jobs.Commands.CancelJob;
 
-public sealed record CancelJobCommand(Guid OwnerId, Guid JobId) : ICommand<Result<JobSummaryDto>>;
+public sealed record CancelJobCommand(Guid OwnerId, Guid JobId) : ICommand<Result<JobSummaryDto>>, IRetryOnConflict;
 
-public sealed class CancelJobCommandHandler(IJobRepository jobs, IAuditLog audit, JobChangeCommitter committer, TimeProvider clock)
+public sealed class CancelJobCommandHandler(IJobRepository jobs, IAuditLog audit, TimeProvider clock)
     : ICommandHandler<CancelJobCommand, Result<JobSummaryDto>>
 {
     // A cancel racing a worker's report is judged again on what the report left (a job that completed meanwhile stays completed).
-    public ValueTask<Result<JobSummaryDto>> Handle(CancelJobCommand command, CancellationToken cancellationToken) =>
-        ConflictRetry.RunAsync(_ => CancelAsync(command, cancellationToken));
-
-    private async ValueTask<Result<JobSummaryDto>> CancelAsync(CancelJobCommand command, CancellationToken cancellationToken)
+    public async ValueTask<Result<JobSummaryDto>> Handle(CancelJobCommand command, CancellationToken cancellationToken)
     {
         var job = await jobs.FindOwnedAsync(command.OwnerId, command.JobId, withEvents: false, cancellationToken);
         if (job is null)
         {
             return JobErrors.NotFound;
         }
-
-        var before = job.LastEventSequence;
         var cancelled = job.Cancel(clock.GetUtcNow());
         if (!cancelled.IsSuccess)
         {
@@ -33,7 +28,6 @@ public sealed class CancelJobCommandHandler(IJobRepository jobs, IAuditLog audit
         }
 
         audit.Record(new AuditEntry(AuditEventTypes.JobCancelled, AuditOutcome.Success, Target: job.Id.ToString()));
-        await committer.CommitAsync(job, before, cancellationToken);
         return job.ToSummary();
     }
 }

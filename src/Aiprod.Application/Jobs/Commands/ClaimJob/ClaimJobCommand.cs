@@ -17,7 +17,12 @@ namespace Aiprod.Application.Jobs.Commands.ClaimJob;
 /// A key owned by an admin serves every user's jobs (the platform's workers); any other key serves only its
 /// owner's, so nobody's content reaches a stranger's worker.
 /// </summary>
-public sealed record ClaimJobCommand(Guid WorkerKeyId, Guid WorkerOwnerId, int? LeaseSeconds) : ICommand<ClaimedJobDto?>;
+public sealed record ClaimJobCommand(Guid WorkerKeyId, Guid WorkerOwnerId, int? LeaseSeconds) : ICommand<ClaimedJobDto?>, IRetryOnConflict
+{
+    // A lost race costs one read and one refused update; many workers polling one queue lose often, so a claim
+    // tries more often than a use case where a conflict means two people changed one thing at once.
+    public int MaxAttempts => 8;
+}
 
 public sealed class ClaimJobCommandValidator : AbstractValidator<ClaimJobCommand>
 {
@@ -29,24 +34,17 @@ public sealed class ClaimJobCommandValidator : AbstractValidator<ClaimJobCommand
 public sealed class ClaimJobCommandHandler(
     IJobRepository jobs,
     IUserRepository users,
-    JobChangeCommitter committer,
     IOptions<JobOptions> options,
+    ConflictAttempt attempt,
     TimeProvider clock) : ICommandHandler<ClaimJobCommand, ClaimedJobDto?>
 {
     private const int Candidates = 16;
-
-    // A lost race costs one read and one refused update; many workers polling one queue lose often, so a claim
-    // tries more often than a use case where a conflict means two people changed one thing at once.
-    private const int MaxAttempts = 8;
-
-    public ValueTask<ClaimedJobDto?> Handle(ClaimJobCommand command, CancellationToken cancellationToken) =>
-        ConflictRetry.RunAsync(attempt => ClaimAsync(command, attempt, cancellationToken), MaxAttempts);
 
     /// <summary>
     /// One attempt, on fresh state: the version check refuses the update if another worker claimed the job since
     /// it was read, so a 200 always means this worker holds the lease in the database.
     /// </summary>
-    private async ValueTask<ClaimedJobDto?> ClaimAsync(ClaimJobCommand command, int attempt, CancellationToken cancellationToken)
+    public async ValueTask<ClaimedJobDto?> Handle(ClaimJobCommand command, CancellationToken cancellationToken)
     {
         var owner = await users.FindByIdAsync(command.WorkerOwnerId, cancellationToken);
         Guid? onlyOwner = owner?.Role == UserRole.Admin ? null : command.WorkerOwnerId;
@@ -56,15 +54,12 @@ public sealed class ClaimJobCommandHandler(
             return null;
         }
 
-        var job = attempt == 1 ? queued[0] : AnyOfTheFirstPriority(queued);
-        var before = job.LastEventSequence;
+        var job = attempt.Number == 1 ? queued[0] : AnyOfTheFirstPriority(queued);
         var claimed = job.Claim(command.WorkerKeyId, clock.GetUtcNow(), TimeSpan.FromSeconds(command.LeaseSeconds ?? options.Value.DefaultLeaseSeconds));
         if (!claimed.IsSuccess)
         {
             throw new InvalidOperationException($"A job read as queued refused the claim: {claimed.Error.Message}");
         }
-
-        await committer.CommitAsync(job, before, cancellationToken);
         return new ClaimedJobDto(job.Id, job.Content, job.Preset, job.Priority, job.Lang, job.DurationSec, job.RetryCount, job.LeaseExpiresAt!.Value);
     }
 

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.Jobs.Commands.CompleteJob;
 
-public sealed record CompleteJobCommand(Guid WorkerKeyId, Guid JobId, JsonElement Output, long? ExecutionTimeMs) : ICommand<Result<WorkerAckDto>>;
+public sealed record CompleteJobCommand(Guid WorkerKeyId, Guid JobId, JsonElement Output, long? ExecutionTimeMs) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class CompleteJobCommandValidator : AbstractValidator<CompleteJobCommand>
 {

@@ -13,36 +13,27 @@ using Microsoft.Extensions.Options;
 namespace Aiprod.Application.Jobs.Commands.ExpireLeases;
 
 /// <summary>Puts jobs whose worker went silent back in the queue, or fails them once their retries are spent.</summary>
-public sealed record ExpireLeasesCommand : ICommand<int>;
+/// <remarks>Several instances run this check, and workers report meanwhile: a batch that lost a race is read again.</remarks>
+public sealed record ExpireLeasesCommand : ICommand<int>, IRetryOnConflict;
 
-public sealed class ExpireLeasesCommandHandler(IJobRepository jobs, IAuditLog audit, JobChangeCommitter committer, IOptions<JobOptions> options, TimeProvider clock)
+public sealed class ExpireLeasesCommandHandler(IJobRepository jobs, IAuditLog audit, IOptions<JobOptions> options, TimeProvider clock)
     : ICommandHandler<ExpireLeasesCommand, int>
 {
-    // Several instances run this check, and workers report meanwhile: a batch that lost a race is read again.
-    public ValueTask<int> Handle(ExpireLeasesCommand command, CancellationToken cancellationToken) =>
-        ConflictRetry.RunAsync(_ => ExpireAsync(cancellationToken));
-
-    private async ValueTask<int> ExpireAsync(CancellationToken cancellationToken)
+    public async ValueTask<int> Handle(ExpireLeasesCommand command, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var changed = new List<(PipelineJob, long)>();
+        var changed = 0;
         foreach (var job in await jobs.WithLapsedLeasesAsync(now, 100, cancellationToken))
         {
-            var before = job.LastEventSequence;
             if (job.ExpireLease(now, options.Value.ToPolicy()))
             {
-                changed.Add((job, before));
+                changed++;
                 audit.Record(new AuditEntry(AuditEventTypes.JobLeaseLapsed, job.Status == JobStatus.Failed ? AuditOutcome.Failure : AuditOutcome.Success,
                     Target: job.Id.ToString(), Details: new Dictionary<string, object?> { ["retry_count"] = job.RetryCount, ["status"] = job.Status.ToString() },
                     ActorKind: ActorKind.System));
             }
         }
 
-        if (changed.Count > 0)
-        {
-            await committer.CommitAsync(changed, cancellationToken);
-        }
-
-        return changed.Count;
+        return changed;
     }
 }

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.Jobs.Commands.FailJob;
 
-public sealed record FailJobCommand(Guid WorkerKeyId, Guid JobId, string ErrorMessage, long? ExecutionTimeMs) : ICommand<Result<WorkerAckDto>>;
+public sealed record FailJobCommand(Guid WorkerKeyId, Guid JobId, string ErrorMessage, long? ExecutionTimeMs) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class FailJobCommandValidator : AbstractValidator<FailJobCommand>
 {

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.Jobs.Commands.ReportProgress;
 
-public sealed record ReportProgressCommand(Guid WorkerKeyId, Guid JobId, int Progress, string? Message) : ICommand<Result<WorkerAckDto>>;
+public sealed record ReportProgressCommand(Guid WorkerKeyId, Guid JobId, int Progress, string? Message) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class ReportProgressCommandValidator : AbstractValidator<ReportProgressCommand>
 {

@@ -24,7 +24,7 @@ public sealed class SubmitJobCommandValidator : AbstractValidator<SubmitJobComma
     }
 }
 
-public sealed class SubmitJobCommandHandler(IJobRepository jobs, IAuditLog audit, JobChangeCommitter committer, TimeProvider clock)
+public sealed class SubmitJobCommandHandler(IJobRepository jobs, IAuditLog audit, TimeProvider clock)
     : ICommandHandler<SubmitJobCommand, JobSubmittedDto>
 {
     public async ValueTask<JobSubmittedDto> Handle(SubmitJobCommand command, CancellationToken cancellationToken)
@@ -41,7 +41,6 @@ public sealed class SubmitJobCommandHandler(IJobRepository jobs, IAuditLog audit
         jobs.Add(job);
         audit.Record(new AuditEntry(AuditEventTypes.JobSubmitted, AuditOutcome.Success, Target: job.Id.ToString(),
             Details: new Dictionary<string, object?> { ["preset"] = job.Preset.ToString(), ["priority"] = job.Priority.ToString(), ["duration_sec"] = job.DurationSec }));
-        await committer.CommitAsync(job, 0, cancellationToken);
         return new JobSubmittedDto(job.Id, job.Status, "Queued. Follow it live at /ws/job/{job_id} or poll GET /pipeline/job/{job_id}.", now.AddSeconds(Math.Min(job.DurationSec, 30)));
     }
 }

@@ -5,14 +5,11 @@ using Mediator;
 
 namespace Aiprod.Application.Sessions.Commands.EndSession;
 
-public sealed record EndSessionCommand(Guid UserId, Guid SessionId) : ICommand<Result<Done>>;
+public sealed record EndSessionCommand(Guid UserId, Guid SessionId) : ICommand<Result<Done>>, IRetryOnConflict;
 
 public sealed class EndSessionCommandHandler(IRefreshTokenRepository tokens, SessionRevoker revoker) : ICommandHandler<EndSessionCommand, Result<Done>>
 {
-    public ValueTask<Result<Done>> Handle(EndSessionCommand command, CancellationToken cancellationToken) =>
-        ConflictRetry.RunAsync(_ => EndAsync(command, cancellationToken));
-
-    private async ValueTask<Result<Done>> EndAsync(EndSessionCommand command, CancellationToken cancellationToken)
+    public async ValueTask<Result<Done>> Handle(EndSessionCommand command, CancellationToken cancellationToken)
     {
         var family = await tokens.FindFamilyAsync(command.SessionId, cancellationToken);
         if (family is null || family.UserId != command.UserId)
@@ -20,7 +17,7 @@ public sealed class EndSessionCommandHandler(IRefreshTokenRepository tokens, Ses
             return RefreshErrors.SessionNotFound;
         }
 
-        await revoker.RevokeAsync([family], "session_ended", AuditEventTypes.TokenRevoked, cancellationToken);
+        revoker.Revoke([family], "session_ended", AuditEventTypes.TokenRevoked);
         return Done.Value;
     }
 }

@@ -10,7 +10,12 @@ using Mediator;
 namespace Aiprod.Application.Sessions.Commands.RefreshTokens;
 
 /// <summary>Redeems a refresh token for a new access token and the next refresh token of its family.</summary>
-public sealed record RefreshTokensCommand(string RefreshToken) : ICommand<Result<TokenResponse>>;
+/// <remarks>
+/// Another request may redeem the token, or end the session, between the read and the write: the conditional
+/// update refuses this one, and it is decided again on the committed state (within the leeway, a reuse, or an
+/// ended session).
+/// </remarks>
+public sealed record RefreshTokensCommand(string RefreshToken) : ICommand<Result<TokenResponse>>, IRetryOnConflict;
 
 public sealed class RefreshTokensCommandValidator : AbstractValidator<RefreshTokensCommand>
 {
@@ -26,17 +31,12 @@ public sealed class RefreshTokensCommandHandler(
     TokenIssuance issuance,
     SessionRevoker revoker,
     IAuditLog audit,
-    IUnitOfWork unitOfWork,
     IRequestContext request,
     TimeProvider clock) : ICommandHandler<RefreshTokensCommand, Result<TokenResponse>>
 {
-    // Another request redeemed the token, or ended the session, between our read and our write. The conditional
-    // update refused ours; decide again on the committed state (within the leeway, a reuse, or an ended session).
-    public ValueTask<Result<TokenResponse>> Handle(RefreshTokensCommand command, CancellationToken cancellationToken) =>
-        ConflictRetry.RunAsync(_ => RefreshAsync(command.RefreshToken, cancellationToken));
-
-    private async ValueTask<Result<TokenResponse>> RefreshAsync(string presented, CancellationToken cancellationToken)
+    public async ValueTask<Result<TokenResponse>> Handle(RefreshTokensCommand command, CancellationToken cancellationToken)
     {
+        var presented = command.RefreshToken;
         var now = clock.GetUtcNow();
         var token = await tokens.FindByHashAsync(generator.Hash(presented), cancellationToken);
         if (token is null || !token.Family.IsActive(now))
@@ -57,11 +57,10 @@ public sealed class RefreshTokensCommandHandler(
                 return RefreshErrors.InvalidRefreshToken;
             case RedemptionOutcome.Reused:
                 // RFC 9700 §4.14.2: a replayed refresh token means it leaked; end the whole line, access tokens included.
-                await revoker.RevokeAsync(
+                revoker.Revoke(
                     [family],
                     "token_reuse",
                     AuditEventTypes.TokenReuse,
-                    cancellationToken,
                     new Dictionary<string, object?> { ["token_hash_prefix"] = token.HashPrefix, ["generation"] = token.Generation });
                 return RefreshErrors.TokenReused;
         }
@@ -74,7 +73,6 @@ public sealed class RefreshTokensCommandHandler(
 
         family.Touch(now, request.ClientAddress, request.UserAgent);
         audit.Record(TokenIssuance.Audit(AuditEventTypes.TokenRefreshed, AuditOutcome.Success, user, family.Id, issued.Value.Refresh.HashPrefix, token.Generation + 1));
-        await unitOfWork.SaveChangesAsync(cancellationToken);
         return issued.Value.Response;
     }
 }

@@ -7,7 +7,7 @@ using Mediator;
 namespace Aiprod.Application.Sessions.Commands.RevokeRefreshToken;
 
 /// <summary>The caller ends the session of one of their refresh tokens.</summary>
-public sealed record RevokeRefreshTokenCommand(Guid UserId, string RefreshToken) : ICommand<Result<Done>>;
+public sealed record RevokeRefreshTokenCommand(Guid UserId, string RefreshToken) : ICommand<Result<Done>>, IRetryOnConflict;
 
 public sealed class RevokeRefreshTokenCommandValidator : AbstractValidator<RevokeRefreshTokenCommand>
 {
@@ -19,10 +19,7 @@ public sealed class RevokeRefreshTokenCommandValidator : AbstractValidator<Revok
 public sealed class RevokeRefreshTokenCommandHandler(IRefreshTokenRepository tokens, IRefreshTokenGenerator generator, SessionRevoker revoker)
     : ICommandHandler<RevokeRefreshTokenCommand, Result<Done>>
 {
-    public ValueTask<Result<Done>> Handle(RevokeRefreshTokenCommand command, CancellationToken cancellationToken) =>
-        ConflictRetry.RunAsync(_ => RevokeAsync(command, cancellationToken));
-
-    private async ValueTask<Result<Done>> RevokeAsync(RevokeRefreshTokenCommand command, CancellationToken cancellationToken)
+    public async ValueTask<Result<Done>> Handle(RevokeRefreshTokenCommand command, CancellationToken cancellationToken)
     {
         var token = await tokens.FindByHashAsync(generator.Hash(command.RefreshToken), cancellationToken);
         if (token is null || token.Family.UserId != command.UserId)
@@ -30,7 +27,7 @@ public sealed class RevokeRefreshTokenCommandHandler(IRefreshTokenRepository tok
             return RefreshErrors.NotFound;
         }
 
-        await revoker.RevokeAsync([token.Family], "user_revoked", AuditEventTypes.TokenRevoked, cancellationToken,
+        revoker.Revoke([token.Family], "user_revoked", AuditEventTypes.TokenRevoked,
             new Dictionary<string, object?> { ["token_hash_prefix"] = token.HashPrefix });
         return Done.Value;
     }

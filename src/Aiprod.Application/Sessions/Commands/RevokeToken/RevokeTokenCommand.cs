@@ -9,7 +9,7 @@ namespace Aiprod.Application.Sessions.Commands.RevokeToken;
 /// RFC 7009 revocation: possession of the token is the authority. A refresh token or an access token ends its
 /// session; an unknown token is not an error (§2.2), so the answer never tells whether a token existed.
 /// </summary>
-public sealed record RevokeTokenCommand(string Token, string? TokenTypeHint) : ICommand<Done>;
+public sealed record RevokeTokenCommand(string Token, string? TokenTypeHint) : ICommand<Done>, IRetryOnConflict;
 
 public sealed class RevokeTokenCommandHandler(
     IRefreshTokenRepository tokens,
@@ -17,10 +17,7 @@ public sealed class RevokeTokenCommandHandler(
     IAccessTokenReader accessTokens,
     SessionRevoker revoker) : ICommandHandler<RevokeTokenCommand, Done>
 {
-    public ValueTask<Done> Handle(RevokeTokenCommand command, CancellationToken cancellationToken) =>
-        ConflictRetry.RunAsync(_ => RevokeAsync(command, cancellationToken));
-
-    private async ValueTask<Done> RevokeAsync(RevokeTokenCommand command, CancellationToken cancellationToken)
+    public async ValueTask<Done> Handle(RevokeTokenCommand command, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(command.Token) || command.Token.Length > 4096)
         {
@@ -50,7 +47,7 @@ public sealed class RevokeTokenCommandHandler(
             return false;
         }
 
-        await revoker.RevokeAsync([found.Family], "oauth_revocation", AuditEventTypes.TokenRevoked, cancellationToken,
+        revoker.Revoke([found.Family], "oauth_revocation", AuditEventTypes.TokenRevoked,
             new Dictionary<string, object?> { ["token_hash_prefix"] = found.HashPrefix, ["token_type"] = "refresh_token" });
         return true;
     }
@@ -68,7 +65,7 @@ public sealed class RevokeTokenCommandHandler(
             return false;
         }
 
-        await revoker.RevokeAsync([family], "oauth_revocation", AuditEventTypes.TokenRevoked, cancellationToken,
+        revoker.Revoke([family], "oauth_revocation", AuditEventTypes.TokenRevoked,
             new Dictionary<string, object?> { ["token_type"] = "access_token" });
         return true;
     }

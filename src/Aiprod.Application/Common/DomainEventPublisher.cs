@@ -1,0 +1,76 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Application.Sessions.Commands.EndSessionsOfDisabledUser;
+using Aiprod.Domain.ApiKeys;
+using Aiprod.Domain.Common;
+using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Sessions;
+using Aiprod.Domain.Users;
+using Mediator;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Aiprod.Application.Common;
+
+/// <summary>
+/// Tells the rest of the system what a committed change did, through the Application ports: job events to live
+/// subscribers, ended sessions and invalidated keys to every instance. What it announces is already committed, so
+/// a failed announcement is logged and never fails the request (the ports' backstops catch up: the revocation
+/// reload, the key cache's time to live, a socket's replay). A disabled account's follow-up is different: it is a
+/// change of its own, run in a fresh scope, and its failure is the request's.
+/// </summary>
+public sealed partial class DomainEventPublisher(
+    IJobEventBus jobEvents,
+    ISessionRevocations revocations,
+    IApiKeyCache apiKeyCache,
+    IServiceScopeFactory scopes,
+    ILogger<DomainEventPublisher> logger)
+{
+    public async Task PublishAsync(IReadOnlyList<IDomainEvent> raised, CancellationToken cancellationToken)
+    {
+        if (raised.Count == 0)
+        {
+            return;
+        }
+
+        var jobs = raised.OfType<JobEventRecorded>().Select(e => e.Event)
+            .OrderBy(e => e.JobId).ThenBy(e => e.Sequence).Select(JobEventDto.Of).ToList();
+        if (jobs.Count > 0)
+        {
+            await AnnounceAsync("job events", () => jobEvents.PublishAsync(jobs, cancellationToken));
+        }
+
+        var sessions = raised.OfType<SessionRevoked>().Select(e => e.FamilyId).Distinct().ToList();
+        if (sessions.Count > 0)
+        {
+            await AnnounceAsync("session revocations", () => revocations.PublishAsync(sessions, cancellationToken));
+        }
+
+        var keys = raised.OfType<ApiKeyInvalidated>().Select(e => e.KeyHash).Distinct().ToList();
+        if (keys.Count > 0)
+        {
+            await AnnounceAsync("key invalidations", () => apiKeyCache.InvalidateAsync(keys, cancellationToken));
+        }
+
+        foreach (var disabled in raised.OfType<UserDisabled>())
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<ISender>().Send(new EndSessionsOfDisabledUserCommand(disabled.UserId), cancellationToken);
+        }
+    }
+
+    private async Task AnnounceAsync(string what, Func<Task> announce)
+    {
+        try
+        {
+            await announce();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogAnnouncementFailed(ex, what);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {What} after a commit failed; the backstops will catch up")]
+    private partial void LogAnnouncementFailed(Exception ex, string what);
+}

@@ -1,0 +1,126 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
+using Aiprod.Application.Common.Behaviours;
+using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.ApiKeys;
+using Aiprod.Domain.Common;
+using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Sessions;
+using Mediator;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using NSubstitute;
+using NSubstitute.ExceptionExtensions;
+
+namespace Aiprod.Application.Tests;
+
+public sealed class CommitBehaviourTests
+{
+    private readonly IUnitOfWork unitOfWork = Substitute.For<IUnitOfWork>();
+    private readonly IJobEventBus jobEvents = Substitute.For<IJobEventBus>();
+    private readonly ISessionRevocations revocations = Substitute.For<ISessionRevocations>();
+    private readonly IApiKeyCache keyCache = Substitute.For<IApiKeyCache>();
+    private readonly List<string> order = [];
+
+    public CommitBehaviourTests()
+    {
+        unitOfWork.SaveChangesAsync(Arg.Any<CancellationToken>()).Returns(_ =>
+        {
+            order.Add("commit");
+            return Task.FromResult<IReadOnlyList<IDomainEvent>>([]);
+        });
+        revocations.PublishAsync(Arg.Any<IReadOnlyCollection<Guid>>(), Arg.Any<CancellationToken>()).Returns(_ =>
+        {
+            order.Add("publish");
+            return Task.CompletedTask;
+        });
+    }
+
+    private CommitBehaviour<Command, Result<Done>> Behaviour() => new(
+        unitOfWork,
+        new DomainEventPublisher(jobEvents, revocations, keyCache, new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(), NullLogger<DomainEventPublisher>.Instance));
+
+    [Fact]
+    public async Task Handle_CommitsOnceAfterTheHandlerThenPublishesWhatTheAggregatesRaised()
+    {
+        var family = Guid.NewGuid();
+        unitOfWork.SaveChangesAsync(Arg.Any<CancellationToken>()).Returns(_ =>
+        {
+            order.Add("commit");
+            return Task.FromResult<IReadOnlyList<IDomainEvent>>([new SessionRevoked(family), new ApiKeyInvalidated("hash"), new JobEventRecorded(AnEvent())]);
+        });
+
+        var result = await Behaviour().Handle(new Command(), (_, _) =>
+        {
+            order.Add("handler");
+            return ValueTask.FromResult<Result<Done>>(Done.Value);
+        }, TestContext.Current.CancellationToken);
+
+        Assert.True(result.IsSuccess);
+        Assert.Equal(["handler", "commit", "publish"], order);
+        await revocations.Received(1).PublishAsync(Arg.Is<IReadOnlyCollection<Guid>>(ids => ids.Single() == family), Arg.Any<CancellationToken>());
+        await keyCache.Received(1).InvalidateAsync(Arg.Is<IReadOnlyCollection<string>>(h => h.Single() == "hash"), Arg.Any<CancellationToken>());
+        await jobEvents.Received(1).PublishAsync(Arg.Is<IReadOnlyList<JobEventDto>>(e => e.Single().EventId == 1), Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task Handle_WhenTheHandlerRefuses_StillCommitsWhatItRecorded()
+    {
+        var result = await Behaviour().Handle(new Command(), (_, _) => ValueTask.FromResult<Result<Done>>(Error.Unauthorized("no", "no")), TestContext.Current.CancellationToken);
+
+        Assert.False(result.IsSuccess);
+        await unitOfWork.Received(1).SaveChangesAsync(Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task Handle_WhenTheHandlerThrows_CommitsNothing()
+    {
+        await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+            await Behaviour().Handle(new Command(), (_, _) => throw new InvalidOperationException(), TestContext.Current.CancellationToken));
+
+        await unitOfWork.DidNotReceiveWithAnyArgs().SaveChangesAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Handle_WhenTheCommitFails_PublishesNothing()
+    {
+        unitOfWork.SaveChangesAsync(Arg.Any<CancellationToken>()).ThrowsAsync(new ConcurrencyConflictException());
+
+        await Assert.ThrowsAsync<ConcurrencyConflictException>(async () =>
+            await Behaviour().Handle(new Command(), (_, _) => ValueTask.FromResult<Result<Done>>(Done.Value), TestContext.Current.CancellationToken));
+
+        await revocations.DidNotReceiveWithAnyArgs().PublishAsync(default!, TestContext.Current.CancellationToken);
+        await jobEvents.DidNotReceiveWithAnyArgs().PublishAsync(default!, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Handle_WhenAnAnnouncementFails_TheRequestSucceedsAndTheOthersAreStillMade()
+    {
+        unitOfWork.SaveChangesAsync(Arg.Any<CancellationToken>()).Returns(Task.FromResult<IReadOnlyList<IDomainEvent>>(
+            [new JobEventRecorded(AnEvent()), new SessionRevoked(Guid.NewGuid())]));
+        jobEvents.PublishAsync(Arg.Any<IReadOnlyList<JobEventDto>>(), Arg.Any<CancellationToken>()).ThrowsAsync(new IOException("bus down"));
+
+        var result = await Behaviour().Handle(new Command(), (_, _) => ValueTask.FromResult<Result<Done>>(Done.Value), TestContext.Current.CancellationToken);
+
+        Assert.True(result.IsSuccess);
+        await revocations.ReceivedWithAnyArgs(1).PublishAsync(default!, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Handle_WhenAUniqueIndexRefusesACommandThatExpectsIt_GivesTheCommandsAnswer()
+    {
+        unitOfWork.SaveChangesAsync(Arg.Any<CancellationToken>()).ThrowsAsync(new UniqueConstraintViolationException());
+
+        var result = await Behaviour().Handle(new Command(), (_, _) => ValueTask.FromResult<Result<Done>>(Done.Value), TestContext.Current.CancellationToken);
+
+        Assert.Equal("taken", result.Error?.Code);
+    }
+
+    private static JobEvent AnEvent() =>
+        PipelineJob.Submit(Guid.NewGuid(), "content", JobPreset.QuickSocial, JobPriority.Normal, "en", 30, DateTimeOffset.UnixEpoch).Events.Single();
+
+    private sealed record Command : ICommand<Result<Done>>, IRefusedByUniqueIndex<Result<Done>>
+    {
+        public Result<Done> WhenUniqueIndexRefuses() => Error.Conflict("taken", "taken");
+    }
+}
