@@ -54,13 +54,28 @@ public sealed class RefreshTokenFamilyTests
     }
 
     [Fact]
+    public void Issue_TheChildOfATokenNeverRedeemed_IsRefused()
+    {
+        var family = NewFamily();
+        var parent = Issue(family);
+
+        Assert.Throws<InvalidOperationException>(() => family.Issue("child-hash", parent, clock.GetUtcNow(), Policy));
+    }
+
+    [Fact]
     public void Rotation_NeverExtendsTheFamilyPastItsCap()
     {
         var family = NewFamily();
         var token = Issue(family);
-        clock.Advance(TimeSpan.FromDays(27));
+        for (var day = 6; day <= 24; day += 6)
+        {
+            clock.Advance(TimeSpan.FromDays(6));
+            Assert.Equal(RedemptionOutcome.Redeemed, token.Redeem(clock.GetUtcNow(), Policy.ReuseLeeway));
+            token = Issue(family, token);
+        }
 
-        token.Redeem(clock.GetUtcNow(), Policy.ReuseLeeway);
+        clock.Advance(TimeSpan.FromDays(3));
+        Assert.Equal(RedemptionOutcome.Redeemed, token.Redeem(clock.GetUtcNow(), Policy.ReuseLeeway));
         var child = Issue(family, token);
 
         Assert.Equal(family.ExpiresAt, child.ExpiresAt);

@@ -76,6 +76,13 @@ public sealed class RefreshTokenFamily : IHasDomainEvents
             throw new InvalidOperationException("A token's parent must belong to the same family.");
         }
 
+        if (parent is { RedeemedAt: null })
+        {
+            // A child of a token that was never redeemed would leave two live tokens in one line, and a replay of
+            // the parent would go unnoticed.
+            throw new InvalidOperationException("Only a redeemed token has a child: redeem it first.");
+        }
+
         var expires = now + policy.TokenLifetime;
         if (expires > ExpiresAt)
         {

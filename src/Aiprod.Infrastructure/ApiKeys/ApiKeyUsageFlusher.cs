@@ -122,8 +122,15 @@ public sealed class ApiKeyUsageFlusher(
                 throw;
             }
 
-            logger.LogWarning(ex, "Writing {Count} failed API-key authentication audits failed; {Kept} are kept for the next flush, {Dropped} dropped (the buffer is full)",
-                failed.Count, kept, failed.Count - kept);
+            if (kept == failed.Count)
+            {
+                logger.LogWarning(ex, "Writing {Count} failed API-key authentication audits failed; all are kept for the next flush", failed.Count);
+            }
+            else
+            {
+                logger.LogWarning(ex, "Writing {Count} failed API-key authentication audits failed; {Kept} are kept for the next flush, {Dropped} dropped (the buffer is full)",
+                    failed.Count, kept, failed.Count - kept);
+            }
         }
     }
 

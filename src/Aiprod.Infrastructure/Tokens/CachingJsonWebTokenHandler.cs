@@ -13,6 +13,13 @@ namespace Aiprod.Infrastructure.Tokens;
 /// SHA-256 of the token, until the token's own <c>exp</c> and never past it, so a repeat request skips the
 /// ECDSA verification, as Envoy's JWT filter does. Failures are never cached. Session revocation is checked on
 /// every request after this, so a cached token of a revoked session is still refused.
+/// <para>
+/// Eviction is <see cref="MemoryCache"/>'s: an entry expires at the token's <c>exp</c> by the cache's own clock, and
+/// an expired entry leaves when it is read or at the cache's periodic scan, so it may linger; the hit check
+/// therefore compares <c>exp</c> with the host's <see cref="TimeProvider"/> and never serves one. Past
+/// <see cref="TokenValidationCacheOptions.Capacity"/> a new token is not cached, and an over-capacity compaction
+/// removes expired entries, then the least recently read.
+/// </para>
 /// </summary>
 public sealed class CachingJsonWebTokenHandler : JsonWebTokenHandler, IDisposable
 {

@@ -244,7 +244,7 @@ public sealed class OAuthReuseTests(NoLeewayApiFixture fixture) : IClassFixture<
         var request = new RefreshTokenRequest { Address = new Uri(client.BaseAddress!, "/connect/token").ToString(), ClientId = "aiprod-tests", RefreshToken = login.Str("refresh_token") };
         var rotated = await client.RequestRefreshTokenAsync(request, TestContext.Current.CancellationToken);
         Assert.False(rotated.IsError, rotated.Error);
-        await Task.Delay(5, TestContext.Current.CancellationToken);
+        fixture.Clock.Advance(TimeSpan.FromMilliseconds(5));
 
         var replay = await client.RequestRefreshTokenAsync(new RefreshTokenRequest { Address = request.Address, ClientId = request.ClientId, RefreshToken = login.Str("refresh_token") }, TestContext.Current.CancellationToken);
 

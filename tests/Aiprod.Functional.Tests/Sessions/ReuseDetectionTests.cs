@@ -1,13 +1,22 @@
 using System.Net;
 using Aiprod.Functional.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Aiprod.Functional.Tests.Sessions;
 
-/// <summary>A host with no reuse leeway, so that any second presentation of a redeemed token is a replay.</summary>
+/// <summary>
+/// A host with no reuse leeway, so that any second presentation of a redeemed token is a replay, on a clock the
+/// tests step past the redemption instead of waiting.
+/// </summary>
 public sealed class NoLeewayApiFixture : IAsyncLifetime
 {
-    public AiprodApiFactory Factory { get; } = new(new Dictionary<string, string?> { ["Auth:RefreshTokens:ReuseLeeway"] = "00:00:00" });
+    public NoLeewayApiFixture() =>
+        Factory = new(new Dictionary<string, string?> { ["Auth:RefreshTokens:ReuseLeeway"] = "00:00:00" }, clock: Clock);
+
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    public AiprodApiFactory Factory { get; }
 
     public async Task<HttpClient> CreateClientAsync()
     {
@@ -30,7 +39,7 @@ public sealed class ReuseDetectionTests(NoLeewayApiFixture fixture) : IClassFixt
         var login = await client.LoginForTokensAsync("ann@example.com");
         var rotated = await (await client.RefreshAsync(login.Str("refresh_token"))).ReadJsonAsync();
         Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync("/auth/me", rotated.Str("access_token"))).StatusCode);
-        await Task.Delay(5, TestContext.Current.CancellationToken);
+        fixture.Clock.Advance(TimeSpan.FromMilliseconds(5));
 
         var replay = await client.RefreshAsync(login.Str("refresh_token"));
 

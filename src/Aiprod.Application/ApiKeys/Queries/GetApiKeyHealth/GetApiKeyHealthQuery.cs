@@ -10,20 +10,15 @@ public sealed record GetApiKeyHealthQuery(Guid OwnerId) : IQuery<ApiKeyHealthDto
 /// <summary>Looks at the caller's active keys and says concretely what to do.</summary>
 public sealed class GetApiKeyHealthQueryHandler(IApiKeyRepository keys, TimeProvider clock) : IQueryHandler<GetApiKeyHealthQuery, ApiKeyHealthDto>
 {
-    public static readonly TimeSpan ExpiringWithin = TimeSpan.FromDays(7);
-    public static readonly TimeSpan UnusedFor = TimeSpan.FromDays(30);
-    public static readonly TimeSpan OldAfter = TimeSpan.FromDays(90);
-    public const int TooMany = 10;
-
     public async ValueTask<ApiKeyHealthDto> Handle(GetApiKeyHealthQuery query, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var active = (await keys.ListOwnedAsync(query.OwnerId, cancellationToken)).Where(k => k.StatusAt(now) == ApiKeyStatus.Active).ToList();
-        var expiring = active.Where(k => k.ExpiresAt - now <= ExpiringWithin).ToList();
-        var stale = active.Where(k => k.LastUsedAt is { } used && now - used >= UnusedFor).ToList();
-        var neverUsed = active.Where(k => k.LastUsedAt is null).ToList();
-        var old = active.Where(k => now - k.CreatedAt >= OldAfter).ToList();
-        var broad = active.Where(k => ApiKeyScopes.IsBroad(k.Scopes.ToList())).ToList();
+        var expiring = active.Where(k => ApiKeyHealthRules.IsExpiringSoon(k, now)).ToList();
+        var stale = active.Where(k => ApiKeyHealthRules.IsStale(k, now)).ToList();
+        var neverUsed = active.Where(ApiKeyHealthRules.IsNeverUsed).ToList();
+        var old = active.Where(k => ApiKeyHealthRules.IsOld(k, now)).ToList();
+        var broad = active.Where(ApiKeyHealthRules.HasBroadScopes).ToList();
 
         var recommendations = new List<ApiKeyRecommendation>();
         void Add(string code, string severity, string message, List<ApiKey> about)
@@ -44,9 +39,9 @@ public sealed class GetApiKeyHealthQueryHandler(IApiKeyRepository keys, TimeProv
         Add("never_used", "low", $"{neverUsed.Count} key(s) have never been used: revoke the ones you do not plan to use.", neverUsed);
         Add("rotate_old_key", "medium", $"{old.Count} key(s) are older than 90 days: rotate them.", old);
         Add("broad_scopes", "medium", $"{broad.Count} key(s) hold broad scopes (a worker scope with others, or three or more): issue narrower keys, one per use.", broad);
-        if (active.Count > TooMany)
+        if (ApiKeyHealthRules.AreTooMany(active.Count))
         {
-            recommendations.Add(new ApiKeyRecommendation("too_many_keys", "low", $"You have {active.Count} active keys: consolidate to fewer than {TooMany + 1} and revoke the rest.", active.Select(k => k.Id).ToList()));
+            recommendations.Add(new ApiKeyRecommendation("too_many_keys", "low", $"You have {active.Count} active keys: consolidate to fewer than {ApiKeyHealthRules.TooMany + 1} and revoke the rest.", active.Select(k => k.Id).ToList()));
         }
 
         return new ApiKeyHealthDto(active.Count > 0, active.Count, expiring.Count > 0, stale.Count + neverUsed.Count, recommendations);

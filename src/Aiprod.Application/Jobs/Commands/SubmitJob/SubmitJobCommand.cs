@@ -33,10 +33,10 @@ public sealed class SubmitJobCommandHandler(IJobRepository jobs, IAuditLog audit
         var job = PipelineJob.Submit(
             command.OwnerId,
             command.Content,
-            command.Preset ?? JobPreset.QuickSocial,
-            command.Priority ?? JobPriority.Normal,
-            command.Lang ?? "en",
-            command.DurationSec ?? 30,
+            command.Preset ?? JobDefaults.Preset,
+            command.Priority ?? JobDefaults.Priority,
+            command.Lang ?? JobDefaults.Lang,
+            command.DurationSec ?? JobDefaults.DurationSec,
             now);
         jobs.Add(job);
         audit.Record(new AuditEntry(AuditEventTypes.JobSubmitted, AuditOutcome.Success, Target: job.Id.ToString(),
