@@ -2,9 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
-using Polly.CircuitBreaker;
-using Polly.Registry;
-using Polly.Timeout;
 using StackExchange.Redis;
 
 namespace Aiprod.Infrastructure;

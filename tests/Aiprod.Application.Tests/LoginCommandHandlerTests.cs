@@ -1,12 +1,12 @@
 using Aiprod.Application.Abstractions;
-using Aiprod.Application.Accounts.Dtos;
-using Aiprod.Application.Common;
 using Aiprod.Application.Accounts;
 using Aiprod.Application.Accounts.Commands.Login;
+using Aiprod.Application.Accounts.Dtos;
+using Aiprod.Application.Common;
 using Aiprod.Application.Sessions;
-using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Users;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

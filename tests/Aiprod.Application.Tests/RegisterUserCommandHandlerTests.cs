@@ -1,12 +1,11 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Accounts.Commands.RegisterUser;
 using Aiprod.Application.Accounts.Dtos;
 using Aiprod.Application.Common;
-using Aiprod.Application.Accounts.Commands.RegisterUser;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Users;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
-using NSubstitute.ExceptionExtensions;
 
 namespace Aiprod.Application.Tests;
 

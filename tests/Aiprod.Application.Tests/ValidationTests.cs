@@ -1,10 +1,9 @@
 using Aiprod.Application.Accounts.Commands.Login;
 using Aiprod.Application.Accounts.Commands.RegisterUser;
+using Aiprod.Application.Accounts.Dtos;
 using Aiprod.Application.Common;
 using Aiprod.Application.Common.Behaviours;
 using Aiprod.Domain.Common;
-using Aiprod.Application.Accounts.Dtos;
-using FluentValidation;
 
 namespace Aiprod.Application.Tests;
 

@@ -1,5 +1,5 @@
-using Mono.Cecil;
 using System.Text.RegularExpressions;
+using Mono.Cecil;
 
 namespace Aiprod.Architecture.Tests;
 

@@ -1,5 +1,5 @@
-using Aiprod.Application.Abstractions;
 using System.Security.Cryptography;
+using Aiprod.Application.Abstractions;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Infrastructure.ApiKeys;
 using Microsoft.Extensions.Time.Testing;

@@ -1,5 +1,5 @@
-using System.Reflection;
 using System.Text.Json;
+using Aiprod.Application;
 using Aiprod.Application.Accounts.Commands.ChangePassword;
 using Aiprod.Application.Accounts.Commands.Login;
 using Aiprod.Application.Accounts.Commands.PromoteToAdmin;
@@ -15,17 +15,16 @@ using Aiprod.Application.Jobs.Commands.SubmitJob;
 using Aiprod.Application.Sessions.Commands.RefreshTokens;
 using Aiprod.Application.Sessions.Commands.RevokeRefreshToken;
 using Aiprod.Application.Sessions.Commands.RevokeToken;
-using Aiprod.Application;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Users;
 using Aiprod.Infrastructure.Persistence;
-using FluentValidation.Validators;
 using FluentValidation;
+using FluentValidation.Validators;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Aiprod.Infrastructure.Tests;

@@ -7,7 +7,6 @@ using Aiprod.Application.Abstractions;
 using Aiprod.Application.ApiKeys;
 using Aiprod.Domain.Audit;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 

@@ -1,6 +1,6 @@
-using Aiprod.Api.Filters;
 using Aiprod.Api.Authentication;
 using Aiprod.Api.Contracts;
+using Aiprod.Api.Filters;
 using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
 using Aiprod.Application.ApiKeys.Commands.CreateApiKey;

@@ -1,11 +1,11 @@
-using Aiprod.Api.Filters;
 using Aiprod.Api.Contracts;
+using Aiprod.Api.Filters;
 using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
+using Aiprod.Application.Accounts.Commands.ChangePassword;
 using Aiprod.Application.Accounts.Commands.Login;
 using Aiprod.Application.Accounts.Commands.RegisterUser;
 using Aiprod.Application.Accounts.Dtos;
-using Aiprod.Application.Accounts.Commands.ChangePassword;
 using Aiprod.Application.Accounts.Queries.GetCurrentUser;
 using Aiprod.Application.Sessions.Commands.EndSession;
 using Aiprod.Application.Sessions.Commands.LogoutAll;

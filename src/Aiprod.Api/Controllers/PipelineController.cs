@@ -7,7 +7,6 @@ using Aiprod.Application.Jobs.Commands.SubmitJob;
 using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Application.Jobs.Queries.GetJob;
 using Aiprod.Application.Jobs.Queries.ListJobs;
-using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Jobs;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;

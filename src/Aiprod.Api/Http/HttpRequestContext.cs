@@ -1,5 +1,5 @@
-using Aiprod.Application.Abstractions;
 using System.Diagnostics;
+using Aiprod.Application.Abstractions;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Aiprod.Api.Http;

@@ -1,6 +1,5 @@
 using Aiprod.Api.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Aiprod.Api.Middleware;
 

@@ -1,13 +1,9 @@
 using Aiprod.Api.Authentication;
-using Aiprod.Application.Abstractions;
 using Aiprod.Domain.ApiKeys;
-using Microsoft.AspNetCore.Authentication;
 using Aiprod.Infrastructure.Tokens;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace Aiprod.Api.Setup;
 

@@ -1,10 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Aiprod.Api.Http;
 using Aiprod.Api.ExceptionHandling;
-using Aiprod.Application.Abstractions;
-using Aiprod.Application.Common;
-using Microsoft.AspNetCore.Diagnostics;
+using Aiprod.Api.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Infrastructure;
 using Microsoft.AspNetCore.Mvc.ModelBinding;

@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Aiprod.Api.Http;
-using Microsoft.AspNetCore.Authorization;
 using Aiprod.Api.RateLimiting;
 using Aiprod.Application.Abstractions;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;

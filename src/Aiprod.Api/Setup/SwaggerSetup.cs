@@ -1,5 +1,4 @@
 using Aiprod.Api.Authentication;
-using System.Reflection;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.OpenApi;

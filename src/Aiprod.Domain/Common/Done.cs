@@ -1,5 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
-
 namespace Aiprod.Domain.Common;
 
 /// <summary>The value of a result that carries no data.</summary>

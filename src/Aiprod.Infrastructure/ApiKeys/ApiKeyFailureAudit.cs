@@ -1,14 +1,8 @@
-using System.Globalization;
-using Aiprod.Application.Abstractions;
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Threading.Channels;
-using Aiprod.Domain.ApiKeys;
+using Aiprod.Application.Abstractions;
 using Aiprod.Domain.Audit;
-using Aiprod.Infrastructure.Persistence;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Aiprod.Infrastructure.ApiKeys;
 

@@ -1,14 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using Aiprod.Application.Abstractions;
-using System.Threading.Channels;
-using Aiprod.Domain.ApiKeys;
-using Aiprod.Domain.Audit;
-using Aiprod.Infrastructure.Persistence;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Aiprod.Infrastructure.ApiKeys;
 

@@ -1,10 +1,6 @@
-using Aiprod.Application.Abstractions;
-using Aiprod.Domain.ApiKeys;
 using Aiprod.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
-using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
-using StackExchange.Redis;
 
 namespace Aiprod.Infrastructure.ApiKeys;
 

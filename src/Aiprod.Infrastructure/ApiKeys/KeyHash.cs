@@ -1,8 +1,3 @@
-using System.IO.Hashing;
-using System.Numerics;
-using System.Security.Cryptography;
-using System.Text;
-
 namespace Aiprod.Infrastructure.ApiKeys;
 
 /// <summary>A SHA-256 as four 64-bit words, for dictionary keys without a string per request.</summary>

@@ -1,5 +1,5 @@
-using Aiprod.Application.Jobs.Commands.ExpireLeases;
 using Aiprod.Application.Jobs;
+using Aiprod.Application.Jobs.Commands.ExpireLeases;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,10 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using System.Text.Json;
-using Aiprod.Application.Abstractions;
 using Aiprod.Application.Jobs.Dtos;
-using Microsoft.Extensions.Logging;
-using StackExchange.Redis;
 
 namespace Aiprod.Infrastructure.Jobs;
 

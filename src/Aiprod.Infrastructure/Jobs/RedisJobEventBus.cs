@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Collections.Immutable;
 using System.Text.Json;
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Jobs.Dtos;

@@ -1,8 +1,3 @@
-using Aiprod.Application.Abstractions;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.Options;
-using IdentityHasher = Microsoft.AspNetCore.Identity.PasswordHasher<object>;
-
 namespace Aiprod.Infrastructure.Security;
 
 /// <summary>Configuration section <c>Auth:Passwords</c>.</summary>

@@ -1,11 +1,3 @@
-using Aiprod.Infrastructure.Persistence;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using StackExchange.Redis;
-
 namespace Aiprod.Infrastructure.Sessions;
 
 /// <summary>Configuration section <c>Auth:Revocations</c>.</summary>

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Aiprod.Application.Abstractions;
 using Aiprod.Domain.Users;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,5 @@
-using Aiprod.Application.Abstractions;
 using System.Security.Cryptography;
+using Aiprod.Application.Abstractions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;

@@ -1,11 +1,3 @@
-using System.Buffers;
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
-using System.Text;
-using Microsoft.Extensions.Caching.Memory;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
-
 namespace Aiprod.Infrastructure.Tokens;
 
 /// <summary>Configuration section <c>Jwt:ValidationCache</c>.</summary>

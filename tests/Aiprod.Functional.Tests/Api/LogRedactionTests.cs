@@ -1,4 +1,3 @@
-using Aiprod.Api.Setup;
 using Aiprod.Api.Logging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -4,7 +4,6 @@ using System.Threading.RateLimiting;
 using Aiprod.Api.Setup;
 using Aiprod.Functional.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 

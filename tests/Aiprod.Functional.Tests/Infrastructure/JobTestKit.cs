@@ -1,16 +1,15 @@
 using System.Net;
-using System.Net.WebSockets;
-using System.Text;
-using System.Text.Json.Nodes;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Net.WebSockets;
 using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
 using Aiprod.Application.Accounts.Commands.PromoteToAdmin;
 using Mediator;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Aiprod.Functional.Tests.Infrastructure;

@@ -1,5 +1,5 @@
-using System.Net.WebSockets;
 using System.Net;
+using System.Net.WebSockets;
 using Aiprod.Application.Jobs.Commands.ExpireLeases;
 using Aiprod.Functional.Tests.Infrastructure;
 using Mediator;

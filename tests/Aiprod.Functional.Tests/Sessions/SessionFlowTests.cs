@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using Aiprod.Domain.Sessions;
 using Aiprod.Functional.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 

@@ -1,5 +1,4 @@
 using Aiprod.Domain.Users;
-using Riok.Mapperly.Abstractions;
 
 namespace Aiprod.Application.Accounts.Dtos;
 

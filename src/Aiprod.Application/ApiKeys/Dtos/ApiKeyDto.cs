@@ -1,5 +1,4 @@
 using Aiprod.Domain.ApiKeys;
-using Riok.Mapperly.Abstractions;
 
 namespace Aiprod.Application.ApiKeys.Dtos;
 

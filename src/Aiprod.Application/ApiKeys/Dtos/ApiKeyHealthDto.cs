@@ -1,6 +1,3 @@
-using Aiprod.Domain.ApiKeys;
-using Riok.Mapperly.Abstractions;
-
 namespace Aiprod.Application.ApiKeys.Dtos;
 
 /// <summary>The state of the caller's keys and what to do about it.</summary>

@@ -1,6 +1,3 @@
-using Aiprod.Domain.ApiKeys;
-using Riok.Mapperly.Abstractions;
-
 namespace Aiprod.Application.ApiKeys.Dtos;
 
 /// <summary>Counts and usage of the caller's keys.</summary>

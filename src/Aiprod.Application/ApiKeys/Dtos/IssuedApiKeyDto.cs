@@ -1,6 +1,3 @@
-using Aiprod.Domain.ApiKeys;
-using Riok.Mapperly.Abstractions;
-
 namespace Aiprod.Application.ApiKeys.Dtos;
 
 /// <summary>A key just issued: the only answer that ever carries the key itself.</summary>

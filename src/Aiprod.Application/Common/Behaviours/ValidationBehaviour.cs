@@ -1,4 +1,3 @@
-using Aiprod.Application.Common;
 using FluentValidation;
 using Mediator;
 

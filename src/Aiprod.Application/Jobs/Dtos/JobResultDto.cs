@@ -1,5 +1,3 @@
-using Aiprod.Domain.Jobs;
-
 namespace Aiprod.Application.Jobs.Dtos;
 
 /// <summary>What the worker produced.</summary>

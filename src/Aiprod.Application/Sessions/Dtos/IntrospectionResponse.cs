@@ -1,5 +1,3 @@
-using Aiprod.Domain.Sessions;
-
 namespace Aiprod.Application.Sessions.Dtos;
 
 /// <summary>RFC 7662 introspection answer; an inactive token answers only `active: false`.</summary>

@@ -1,5 +1,3 @@
-using Aiprod.Domain.Sessions;
-
 namespace Aiprod.Application.Sessions.Dtos;
 
 /// <summary>The sessions that were ended.</summary>

@@ -1,5 +1,3 @@
-using Aiprod.Domain.Sessions;
-
 namespace Aiprod.Application.Sessions.Dtos;
 
 /// <summary>A live session (one login and its refresh-token line).</summary>

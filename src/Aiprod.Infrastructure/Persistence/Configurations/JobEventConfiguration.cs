@@ -1,5 +1,4 @@
 using Aiprod.Domain.Jobs;
-using Aiprod.Domain.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 

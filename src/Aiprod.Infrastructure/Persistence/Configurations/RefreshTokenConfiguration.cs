@@ -1,5 +1,4 @@
 using Aiprod.Domain.Sessions;
-using Aiprod.Domain.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 

@@ -4,7 +4,6 @@ using Aiprod.Application.Common;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
-using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
 using Microsoft.Extensions.Options;

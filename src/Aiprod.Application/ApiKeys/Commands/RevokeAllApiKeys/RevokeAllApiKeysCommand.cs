@@ -3,7 +3,6 @@ using Aiprod.Application.ApiKeys.Dtos;
 using Aiprod.Application.Common;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
-using Aiprod.Domain.Common;
 using FluentValidation;
 using Mediator;
 

@@ -1,14 +1,9 @@
-using System.Text.Json;
-using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
 using Aiprod.Application.Jobs.Dtos;
-using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
-using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
-using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.Jobs.Commands.ReportProgress;
 

@@ -2,7 +2,6 @@ using Aiprod.Application.Abstractions;
 using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
-using FluentValidation;
 using Mediator;
 
 namespace Aiprod.Application.Jobs.Queries.GetJobSnapshot;

@@ -1,6 +1,5 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Jobs.Dtos;
-using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
 using FluentValidation;
 using Mediator;
