@@ -1,3 +1,6 @@
+using Aiprod.Domain.ApiKeys;
+using Aiprod.Domain.Users;
+
 namespace Aiprod.Api.Contracts;
 
 /// <summary>A new API key.</summary>
@@ -23,4 +26,4 @@ public sealed record RevokeAllApiKeysRequest(bool Confirm, string? Reason);
 /// <param name="KeyId">Its id.</param>
 /// <param name="OwnerId">The user it acts for.</param>
 /// <param name="Scopes">What it may do.</param>
-public sealed record CurrentApiKeyResponse(Guid KeyId, Guid OwnerId, IReadOnlyList<string> Scopes);
+public sealed record CurrentApiKeyResponse(ApiKeyId KeyId, UserId OwnerId, IReadOnlyList<string> Scopes);

@@ -5,6 +5,8 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 
 namespace Aiprod.Api.WebSockets;
 
@@ -21,8 +23,8 @@ public interface ICredentialWatch
 /// </summary>
 internal sealed class JobSocketSession(
     WebSocket socket,
-    Guid ownerId,
-    Guid jobId,
+    UserId ownerId,
+    JobId jobId,
     ICredentialWatch credential,
     IJobEventBus bus,
     JobSocketReads reads,

@@ -1,4 +1,6 @@
+using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
 
 namespace Aiprod.Domain.Jobs;
 
@@ -24,9 +26,9 @@ public sealed class PipelineJob : IHasDomainEvents
         Lang = string.Empty;
     }
 
-    public Guid Id { get; private set; }
+    public JobId Id { get; private set; }
 
-    public Guid OwnerId { get; private set; }
+    public UserId OwnerId { get; private set; }
 
     public string Content { get; private set; }
 
@@ -51,7 +53,7 @@ public sealed class PipelineJob : IHasDomainEvents
     public int RetryCount { get; private set; }
 
     /// <summary>The API key of the worker holding the job, while it runs.</summary>
-    public Guid? WorkerKeyId { get; private set; }
+    public ApiKeyId? WorkerKeyId { get; private set; }
 
     public DateTimeOffset? LeaseExpiresAt { get; private set; }
 
@@ -80,7 +82,7 @@ public sealed class PipelineJob : IHasDomainEvents
 
     public bool IsTerminal => Status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled;
 
-    public static PipelineJob Submit(Guid ownerId, string content, JobPreset preset, JobPriority priority, string lang, int durationSec, DateTimeOffset now)
+    public static PipelineJob Submit(UserId ownerId, string content, JobPreset preset, JobPriority priority, string lang, int durationSec, DateTimeOffset now)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(content);
         ArgumentException.ThrowIfNullOrWhiteSpace(lang);
@@ -91,7 +93,7 @@ public sealed class PipelineJob : IHasDomainEvents
 
         var job = new PipelineJob
         {
-            Id = Guid.CreateVersion7(now),
+            Id = JobId.New(now),
             OwnerId = ownerId,
             Content = content,
             Preset = preset,
@@ -107,7 +109,7 @@ public sealed class PipelineJob : IHasDomainEvents
     }
 
     /// <summary>A worker takes the queued job and holds it until <paramref name="leaseFor"/> from now, renewed by each report.</summary>
-    public Result<Done> Claim(Guid workerKeyId, DateTimeOffset now, TimeSpan leaseFor)
+    public Result<Done> Claim(ApiKeyId workerKeyId, DateTimeOffset now, TimeSpan leaseFor)
     {
         if (Status != JobStatus.Queued)
         {
@@ -121,7 +123,7 @@ public sealed class PipelineJob : IHasDomainEvents
         return Done.Value;
     }
 
-    public Result<Done> ReportProgress(Guid workerKeyId, int progress, string? message, DateTimeOffset now, TimeSpan leaseFor)
+    public Result<Done> ReportProgress(ApiKeyId workerKeyId, int progress, string? message, DateTimeOffset now, TimeSpan leaseFor)
     {
         var held = EnsureLease(workerKeyId, now);
         if (!held.IsSuccess)
@@ -141,7 +143,7 @@ public sealed class PipelineJob : IHasDomainEvents
     }
 
     /// <summary>Appends log lines; past the per-job cap they are counted, not kept.</summary>
-    public Result<Done> AppendLogs(Guid workerKeyId, IReadOnlyCollection<(string Level, string Message)> lines, DateTimeOffset now, JobPolicy policy)
+    public Result<Done> AppendLogs(ApiKeyId workerKeyId, IReadOnlyCollection<(string Level, string Message)> lines, DateTimeOffset now, JobPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(policy);
@@ -167,7 +169,7 @@ public sealed class PipelineJob : IHasDomainEvents
         return Done.Value;
     }
 
-    public Result<Done> Complete(Guid workerKeyId, string outputJson, long? executionTimeMs, DateTimeOffset now)
+    public Result<Done> Complete(ApiKeyId workerKeyId, string outputJson, long? executionTimeMs, DateTimeOffset now)
     {
         var held = EnsureLease(workerKeyId, now);
         if (!held.IsSuccess)
@@ -183,7 +185,7 @@ public sealed class PipelineJob : IHasDomainEvents
         return Done.Value;
     }
 
-    public Result<Done> Fail(Guid workerKeyId, string errorMessage, long? executionTimeMs, DateTimeOffset now)
+    public Result<Done> Fail(ApiKeyId workerKeyId, string errorMessage, long? executionTimeMs, DateTimeOffset now)
     {
         var held = EnsureLease(workerKeyId, now);
         if (!held.IsSuccess)
@@ -242,7 +244,7 @@ public sealed class PipelineJob : IHasDomainEvents
         return true;
     }
 
-    private Result<Done> EnsureLease(Guid workerKeyId, DateTimeOffset now)
+    private Result<Done> EnsureLease(ApiKeyId workerKeyId, DateTimeOffset now)
     {
         if (Status != JobStatus.Running)
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
 using Aiprod.Application.Jobs.Commands.ExpireLeases;
+using Aiprod.Domain.Jobs;
 using Aiprod.Functional.Tests.Infrastructure;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -286,7 +287,7 @@ public sealed class LeaseTests : IAsyncDisposable
 
             Assert.Equal(Jobs, expired.Sum());
             Assert.Equal(reclaimed.Count, reclaimed.Distinct().Count());
-            var retries = await factory.WithDbAsync(db => db.PipelineJobs.Where(j => jobs.Select(Guid.Parse).Contains(j.Id)).Select(j => j.RetryCount).ToListAsync());
+            var retries = await factory.WithDbAsync(db => db.PipelineJobs.Where(j => jobs.Select(id => new JobId(Guid.Parse(id))).Contains(j.Id)).Select(j => j.RetryCount).ToListAsync());
             Assert.All(retries, r => Assert.Equal(1, r));
             Assert.Equal(Jobs * round, await factory.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.EventType == "job_lease_lapsed")));
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Users;
 using Aiprod.Functional.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -61,7 +62,7 @@ public abstract class SessionRaceTests(IApiFixture fixture)
 
             Assert.True(racing[^1].StatusCode == HttpStatusCode.NoContent, await racing[^1].Content.ReadAsStringAsync());
             Assert.All(racing[..^1], r => Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized, $"round {round}: got {(int)r.StatusCode}"));
-            var live = await fixture.Factory.WithDbAsync(db => db.RefreshTokenFamilies.CountAsync(f => f.UserId == Guid.Parse(user.Str("id")) && f.RevokedAt == null));
+            var live = await fixture.Factory.WithDbAsync(db => db.RefreshTokenFamilies.CountAsync(f => f.UserId == new UserId(Guid.Parse(user.Str("id"))) && f.RevokedAt == null));
             Assert.True(live == 0, $"round {round}: {live} session(s) outlived the disable");
             foreach (var login in racing[..^1].Where(r => r.StatusCode == HttpStatusCode.OK))
             {

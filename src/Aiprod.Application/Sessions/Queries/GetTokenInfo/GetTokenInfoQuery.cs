@@ -1,12 +1,13 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Sessions.Dtos;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
 
 namespace Aiprod.Application.Sessions.Queries.GetTokenInfo;
 
-public sealed record GetTokenInfoQuery(Guid UserId, string RefreshToken) : IQuery<Result<TokenInfoDto>>;
+public sealed record GetTokenInfoQuery(UserId UserId, string RefreshToken) : IQuery<Result<TokenInfoDto>>;
 
 public sealed class GetTokenInfoQueryValidator : AbstractValidator<GetTokenInfoQuery>
 {
