@@ -39,11 +39,11 @@ public abstract class AiprodDbContext(DbContextOptions options) : DbContext(opti
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Typed ids in the columns GUIDs had (TEXT on SQLite, uniqueidentifier on SQL Server): the schema does not change.
+        // EF applies a type's conversion to its nullable form too (ParentKeyId, WorkerKeyId).
         foreach (var id in EntityIds.All)
         {
             var converter = typeof(EntityIdValueConverter<>).MakeGenericType(id);
             configurationBuilder.Properties(id).HaveConversion(converter);
-            configurationBuilder.Properties(typeof(Nullable<>).MakeGenericType(id)).HaveConversion(converter);
         }
     }
 }
