@@ -4,7 +4,7 @@ namespace Aiprod.Domain.Common;
 
 /// <summary>
 /// What every typed id shares: a GUID that only its own kind of entity accepts, so a job id cannot be passed where
-/// a key id is expected. An id is a one-line record struct (<c>JobId(Guid Value)</c>) that adds only how a new one
+/// a key id is expected. An id is a small record struct (<c>JobId(Guid Value)</c>) that adds only how a new one
 /// is made and its text; parsing lives here once. The text, the JSON and the column are the bare GUID, as before.
 /// </summary>
 /// <typeparam name="TSelf">The id type itself.</typeparam>
