@@ -10,12 +10,6 @@ using Aiprod.Domain.Users;
 
 namespace Aiprod.Api.WebSockets;
 
-/// <summary>Whether the credential that opened a socket still holds (token not expired, session or key not revoked).</summary>
-public interface ICredentialWatch
-{
-    ValueTask<bool> StillValidAsync(CancellationToken cancellationToken);
-}
-
 /// <summary>
 /// One client following one job. On connect: <c>connected</c> with the job's state; then, for a client that
 /// passed <c>last_event_id</c>, the events it missed, from the stored history; then live events as they are

@@ -177,12 +177,9 @@ public sealed class PipelineJob : IHasDomainEvents
             return held;
         }
 
-        ResultSuccess = true;
         ResultOutput = outputJson;
         Progress = 100;
-        Finish(now, executionTimeMs);
-        ChangeState(JobStatus.Completed, now, "Completed.");
-        return Done.Value;
+        return Finish(JobStatus.Completed, now, executionTimeMs, "Completed.");
     }
 
     public Result<Done> Fail(ApiKeyId workerKeyId, string errorMessage, long? executionTimeMs, DateTimeOffset now)
@@ -193,11 +190,8 @@ public sealed class PipelineJob : IHasDomainEvents
             return held;
         }
 
-        ResultSuccess = false;
         ErrorMessage = errorMessage;
-        Finish(now, executionTimeMs);
-        ChangeState(JobStatus.Failed, now, "Failed: " + errorMessage);
-        return Done.Value;
+        return Finish(JobStatus.Failed, now, executionTimeMs, "Failed: " + errorMessage);
     }
 
     /// <summary>The owner stops a job that has not ended; a worker still holding it learns at its next report.</summary>
@@ -264,12 +258,16 @@ public sealed class PipelineJob : IHasDomainEvents
         return Done.Value;
     }
 
-    private void Finish(DateTimeOffset now, long? executionTimeMs)
+    /// <summary>The worker's last report ends the job (<paramref name="to"/>: completed or failed) and gives up its lease.</summary>
+    private Done Finish(JobStatus to, DateTimeOffset now, long? executionTimeMs, string message)
     {
+        ResultSuccess = to == JobStatus.Completed;
         CompletedAt = now;
         ExecutionTimeMs = executionTimeMs ?? (StartedAt is { } started ? (long)(now - started).TotalMilliseconds : null);
         WorkerKeyId = null;
         LeaseExpiresAt = null;
+        ChangeState(to, now, message);
+        return Done.Value;
     }
 
     private void ChangeState(JobStatus to, DateTimeOffset now, string message)

@@ -30,9 +30,7 @@ public sealed class DisableInterleavingTests : IAsyncDisposable
     private async Task<(HttpClient Client, string Admin, string UserId, string Token)> ArrangeAsync()
     {
         var client = factory.CreateClient();
-        await client.RegisterAsync("ops@example.com");
-        await JobTestKit.PromoteAsync(factory, "ops@example.com");
-        var admin = await client.LoginAsync("ops@example.com");
+        var admin = await JobTestKit.RegisterAdminAsync(factory, client);
         var user = await client.RegisterAsync("ann@example.com");
         return (client, admin, user.Str("id"), await client.LoginAsync("ann@example.com"));
     }

@@ -136,9 +136,7 @@ public sealed class LoginVersionCheckTests : IAsyncDisposable
     public async Task ALoginAtTheSameInstant_ThatReadTheAccountBeforeADisable_IsRefused()
     {
         var client = factory.CreateClient();
-        await client.RegisterAsync("ops@example.com");
-        await JobTestKit.PromoteAsync(factory, "ops@example.com");
-        var admin = await client.LoginAsync("ops@example.com");
+        var admin = await JobTestKit.RegisterAdminAsync(factory, client);
         var userId = (await client.RegisterAsync("ann@example.com")).Str("id");
         await client.LoginAsync("ann@example.com");
 

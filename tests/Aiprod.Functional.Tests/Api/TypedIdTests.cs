@@ -50,9 +50,7 @@ public sealed class TypedIdTests(SqliteApiFixture fixture) : IClassFixture<Sqlit
     public async Task AnAdminRoute_BindsTheUserId()
     {
         var client = await fixture.CreateClientAsync();
-        await client.RegisterAsync("ops@example.com");
-        await JobTestKit.PromoteAsync(fixture.Factory, "ops@example.com");
-        var admin = await client.LoginAsync("ops@example.com");
+        var admin = await JobTestKit.RegisterAdminAsync(fixture.Factory, client);
         var ann = (await client.RegisterAsync("ann@example.com")).Str("id");
 
         Assert.Equal(HttpStatusCode.NoContent, (await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{ann}/disable", admin)).StatusCode);

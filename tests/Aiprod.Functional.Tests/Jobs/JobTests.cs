@@ -207,9 +207,7 @@ public abstract class JobTests(IApiFixture fixture)
     {
         var (client, ann) = await SignedInAsync();
         var bob = await client.RegisterAndLoginAsync("bob@example.com");
-        await client.RegisterAsync("ops@example.com");
-        await JobTestKit.PromoteAsync(fixture.Factory, "ops@example.com");
-        var ops = await client.LoginAsync("ops@example.com");
+        var ops = await JobTestKit.RegisterAdminAsync(fixture.Factory, client);
         var job = await client.SubmitAsync(ann);
 
         Assert.Null(await client.ClaimAsync(await client.WorkerKeyAsync(bob)));

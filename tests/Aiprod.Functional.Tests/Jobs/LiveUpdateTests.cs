@@ -151,9 +151,7 @@ public sealed class LiveUpdateTests(SqliteApiFixture fixture) : IClassFixture<Sq
     public async Task Stats_CountConnectionsForAdminsOnly()
     {
         var (client, token, _, job) = await JobAsync();
-        await client.RegisterAsync("ops@example.com");
-        await JobTestKit.PromoteAsync(fixture.Factory, "ops@example.com");
-        var admin = await client.LoginAsync("ops@example.com");
+        var admin = await JobTestKit.RegisterAdminAsync(fixture.Factory, client);
         var reader = (await client.CreateApiKeyAsync(token, new { name = "dash", scopes = new[] { "jobs:read" } })).Str("key");
         using var a = await JobTestKit.ConnectAsync(fixture.Factory, job, accessToken: token);
         using var b = await JobTestKit.ConnectAsync(fixture.Factory, job, apiKey: reader);

@@ -47,9 +47,7 @@ public abstract class SessionRaceTests(IApiFixture fixture)
     public async Task LoginsRacingADisable_NoSessionSurvives()
     {
         var client = await fixture.CreateClientAsync();
-        await client.RegisterAsync("ops@example.com");
-        await JobTestKit.PromoteAsync(fixture.Factory, "ops@example.com");
-        var admin = await client.LoginAsync("ops@example.com");
+        var admin = await JobTestKit.RegisterAdminAsync(fixture.Factory, client);
 
         for (var round = 0; round < 12; round++)
         {

@@ -22,8 +22,8 @@ public sealed class RevokeRefreshTokenCommandHandler(IRefreshTokenRepository tok
 {
     public async ValueTask<Result<Done>> Handle(RevokeRefreshTokenCommand command, CancellationToken cancellationToken)
     {
-        var token = await tokens.FindByHashAsync(generator.Hash(command.RefreshToken), cancellationToken);
-        if (token is null || token.Family.UserId != command.UserId)
+        var token = await tokens.FindOwnedAsync(generator, command.UserId, command.RefreshToken, cancellationToken);
+        if (token is null)
         {
             return RefreshErrors.NotFound;
         }

@@ -21,8 +21,8 @@ public sealed class GetTokenInfoQueryHandler(IRefreshTokenRepository tokens, IRe
 {
     public async ValueTask<Result<TokenInfoDto>> Handle(GetTokenInfoQuery query, CancellationToken cancellationToken)
     {
-        var token = await tokens.FindByHashAsync(generator.Hash(query.RefreshToken), cancellationToken);
-        if (token is null || token.Family.UserId != query.UserId)
+        var token = await tokens.FindOwnedAsync(generator, query.UserId, query.RefreshToken, cancellationToken);
+        if (token is null)
         {
             return RefreshErrors.NotFound;
         }
