@@ -177,7 +177,7 @@ internal sealed partial class Driver : IAsyncDisposable
 
         host.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var dir in new[] { outDir, dataFolder })
+        foreach (var dir in Cli.Env("KEEP_DATA", 0) == 1 ? [outDir] : new[] { outDir, dataFolder })
         {
             try
             {

@@ -70,7 +70,9 @@ internal sealed partial class Driver
         var snapshot = await TakeAsync();
         Console.WriteLine($"-- {label}: {load.PerSecond:F0}/s as profiled; client side: {load}");
         Console.WriteLine($"   host: thread-pool threads up to {snapshot.MaxThreadPoolThreads}, queued work items up to {snapshot.MaxQueuedWorkItems}; " +
-                          $"database commands outside requests (background services): {snapshot.BackgroundCommands} ({snapshot.BackgroundWrites} writes)");
+                          $"database commands outside requests (background services): {snapshot.BackgroundCommands} ({snapshot.BackgroundWrites} writes); " +
+                          $"allocated {snapshot.AllocatedBytes / 1024.0 / Math.Max(1, snapshot.Requests.Count):F1} KB per request (whole host, all requests of the phase), " +
+                          $"collections gen0 {snapshot.Gen0Collections}, gen1 {snapshot.Gen1Collections}, gen2 {snapshot.Gen2Collections}");
         foreach (var route in snapshot.Requests.GroupBy(r => r.Route).OrderByDescending(g => g.Count()))
         {
             Print(route.Key, [.. route]);

@@ -106,7 +106,9 @@ public static class Profiler
     private static long backgroundWrites;
     private static int maxThreads;
     private static long maxQueued;
+    private static readonly object GcLock = new();
     private static Timer? sampler;
+    private static (long Allocated, int Gen0, int Gen1, int Gen2) lastGc;
 
     internal static RequestProfile? Current => CurrentRequest.Value;
 
@@ -138,6 +140,18 @@ public static class Profiler
         var result = (Interlocked.Exchange(ref backgroundCommands, 0), Interlocked.Exchange(ref backgroundWrites, 0),
             Interlocked.Exchange(ref maxThreads, ThreadPool.ThreadCount), Interlocked.Exchange(ref maxQueued, 0));
         return result;
+    }
+
+    /// <summary>Bytes allocated and collections run by the whole host since the last call.</summary>
+    public static (long Allocated, int Gen0, int Gen1, int Gen2) TakeGc()
+    {
+        lock (GcLock)
+        {
+            var now = (GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            var delta = (now.Item1 - lastGc.Allocated, now.Item2 - lastGc.Gen0, now.Item3 - lastGc.Gen1, now.Item4 - lastGc.Gen2);
+            lastGc = now;
+            return delta;
+        }
     }
 
     internal static string RouteOf(HttpRequest request) => $"{request.Method} {Guids.Replace(request.Path.Value ?? string.Empty, "{id}")}";
@@ -457,8 +471,18 @@ public sealed class ProfileController : ControllerBase
     public IActionResult Take()
     {
         var (background, backgroundWrites, threads, queued) = Profiler.TakeCounters();
-        return Ok(new ProfileSnapshot(Profiler.TakeAll(), background, backgroundWrites, threads, queued));
+        var (allocated, gen0, gen1, gen2) = Profiler.TakeGc();
+        return Ok(new ProfileSnapshot(Profiler.TakeAll(), background, backgroundWrites, threads, queued, allocated, gen0, gen1, gen2));
     }
 }
 
-public sealed record ProfileSnapshot(IReadOnlyList<RequestProfile> Requests, long BackgroundCommands, long BackgroundWrites, int MaxThreadPoolThreads, long MaxQueuedWorkItems);
+public sealed record ProfileSnapshot(
+    IReadOnlyList<RequestProfile> Requests,
+    long BackgroundCommands,
+    long BackgroundWrites,
+    int MaxThreadPoolThreads,
+    long MaxQueuedWorkItems,
+    long AllocatedBytes,
+    int Gen0Collections,
+    int Gen1Collections,
+    int Gen2Collections);
