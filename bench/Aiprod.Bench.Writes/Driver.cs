@@ -156,7 +156,12 @@ internal sealed partial class Driver : IAsyncDisposable
         for (var round = 1; round <= Rounds; round++)
         {
             var baseline = figures.Baseline(round, Baseline.Run(dataFolder, Duration));
-            var result = await Loads.WorkersAsync(Http, owner, keys, jobs, TakeAsync);
+            var queuedRound = round;
+            var result = await Loads.WorkersAsync(Http, owner, keys, jobs, async () =>
+            {
+                await TakeAsync();
+                Console.WriteLine($"  round {queuedRound}: {jobs} jobs queued, {workers} workers start");
+            });
             var allocated = await AllocatedKbPerAsync(result.Completed);
             expectedCompleted += result.Completed;
             figures.Add($"claim + complete, {workers} workers", round, result.PerSecond);
