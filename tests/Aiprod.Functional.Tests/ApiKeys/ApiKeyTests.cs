@@ -189,7 +189,7 @@ public abstract class ApiKeyTests(IApiFixture fixture)
         await (await client.GetWithKeyAsync("/api-keys/current", "not-a-key")).AssertProblemAsync(HttpStatusCode.Unauthorized, "api_key_invalid");
         await fixture.Factory.Services.GetRequiredService<ApiKeyUsageFlusher>().FlushAsync(TestContext.Current.CancellationToken);
 
-        var failures = await fixture.Factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == "API_KEY_AUTH_FAILED").ToListAsync());
+        var failures = await fixture.Factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == "api_key.authentication_failed").ToListAsync());
         Assert.Equal(2, failures.Count);
         Assert.All(failures, f => Assert.DoesNotContain(mistyped, f.Target + f.Details, StringComparison.Ordinal));
     }
@@ -266,7 +266,7 @@ public abstract class ApiKeyTests(IApiFixture fixture)
 
         var events = await fixture.Factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType.StartsWith("API_KEY")).OrderBy(e => e.Id).ToListAsync());
 
-        Assert.Equal(["API_KEY_CREATED", "API_KEY_ROTATED", "API_KEY_REVOKED", "API_KEY_LISTED", "API_KEY_MASS_REVOKED"], events.Select(e => e.EventType));
+        Assert.Equal(["api_key.created", "api_key.rotated", "api_key.revoked", "api_key.listed", "api_key.revoked_all"], events.Select(e => e.EventType));
         var all = string.Join('|', events.Select(e => e.Details));
         Assert.DoesNotContain(key.Str("key"), all, StringComparison.Ordinal);
         Assert.DoesNotContain(rotated.Str("key"), all, StringComparison.Ordinal);

@@ -244,7 +244,7 @@ public sealed class LeaseTests : IAsyncDisposable
         var failed = await (await client.GetWithTokenAsync($"/pipeline/job/{job}", token)).ReadJsonAsync();
         Assert.Equal("failed", failed.Str("status"));
         Assert.False(failed["result"]!["success"]!.GetValue<bool>());
-        Assert.Equal(2, await factory.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.EventType == "job_lease_lapsed")));
+        Assert.Equal(2, await factory.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.EventType == "job.lease_lapsed")));
     }
 
     [Fact]
@@ -288,7 +288,7 @@ public sealed class LeaseTests : IAsyncDisposable
             Assert.Equal(reclaimed.Count, reclaimed.Distinct().Count());
             var retries = await factory.WithDbAsync(db => db.PipelineJobs.Where(j => jobs.Select(Guid.Parse).Contains(j.Id)).Select(j => j.RetryCount).ToListAsync());
             Assert.All(retries, r => Assert.Equal(1, r));
-            Assert.Equal(Jobs * round, await factory.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.EventType == "job_lease_lapsed")));
+            Assert.Equal(Jobs * round, await factory.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.EventType == "job.lease_lapsed")));
 
             // Finish the round, so its jobs do not lapse again in the next one.
             foreach (var job in jobs)
