@@ -46,14 +46,16 @@ builder.Services.AddControllers(o =>
     {
         // Every answer is JSON: drop the text/plain formatter so the documented media types are the real ones.
         o.OutputFormatters.RemoveType<Microsoft.AspNetCore.Mvc.Formatters.StringOutputFormatter>();
-        o.ModelBinderProviders.Insert(0, new SnakeCaseEnumModelBinderProvider());
+        o.ModelBinderProviders.Insert(0, new EnumNameModelBinderProvider());
         o.ModelValidatorProviders.Add(new NonNullableItemsValidatorProvider());
     })
     .AddJsonOptions(o =>
     {
         o.JsonSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         o.JsonSerializerOptions.DictionaryKeyPolicy = null;
-        // Enums by their names only, as in query strings: a number is not a preset.
+        // Enums by their names only, as in query strings: a number is not a preset. Closed sets that declare their
+        // names (log levels, scopes) are read by exactly those; the others as the framework reads them.
+        o.JsonSerializerOptions.Converters.Add(new WireNameEnumConverterFactory());
         o.JsonSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         // The web defaults read "12" as 12; a string where a number belongs is a wrong type, refused like any other.
         o.JsonSerializerOptions.NumberHandling = JsonNumberHandling.Strict;

@@ -14,7 +14,7 @@ public sealed class ApiKey : IHasDomainEvents
     public const int NameMaxLength = 100;
     public const int ReasonMaxLength = 500;
 
-    private List<string> scopes = [];
+    private List<ApiKeyScope> scopes = [];
 
     private ApiKey()
     {
@@ -35,7 +35,7 @@ public sealed class ApiKey : IHasDomainEvents
     /// <summary>The first characters of the key, to tell keys apart in lists.</summary>
     public string Prefix { get; private set; }
 
-    public IReadOnlyList<string> Scopes => scopes.AsReadOnly();
+    public IReadOnlyList<ApiKeyScope> Scopes => scopes.AsReadOnly();
 
     /// <summary>Active, rotated or revoked as last changed; <see cref="StatusAt"/> adds expiry.</summary>
     public ApiKeyStatus Status { get; private set; }
@@ -69,7 +69,7 @@ public sealed class ApiKey : IHasDomainEvents
     public static ApiKey Issue(
         Guid ownerId,
         string name,
-        IReadOnlyCollection<string> scopes,
+        IReadOnlyCollection<ApiKeyScope> scopes,
         string keyHash,
         string prefix,
         DateTimeOffset now,
@@ -143,7 +143,7 @@ public sealed class ApiKey : IHasDomainEvents
     private static ApiKey Create(
         Guid ownerId,
         string name,
-        IReadOnlyCollection<string> scopes,
+        IReadOnlyCollection<ApiKeyScope> scopes,
         string keyHash,
         string prefix,
         DateTimeOffset now,
@@ -159,10 +159,9 @@ public sealed class ApiKey : IHasDomainEvents
             throw new ArgumentOutOfRangeException(nameof(lifetime), "A key must live for a positive time.");
         }
 
-        var unknown = scopes.FirstOrDefault(s => !ApiKeyScopes.IsKnown(s));
-        if (unknown is not null)
+        if (!scopes.All(ApiKeyScopes.IsKnown))
         {
-            throw new ArgumentException($"Unknown scope '{unknown}'.", nameof(scopes));
+            throw new ArgumentException("Every scope must be a member of ApiKeyScope.", nameof(scopes));
         }
 
         return new ApiKey
@@ -172,7 +171,7 @@ public sealed class ApiKey : IHasDomainEvents
             Name = name.Trim(),
             KeyHash = keyHash,
             Prefix = prefix,
-            scopes = scopes.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+            scopes = scopes.Distinct().Order().ToList(),
             Status = ApiKeyStatus.Active,
             CreatedAt = now,
             ExpiresAt = now + lifetime,

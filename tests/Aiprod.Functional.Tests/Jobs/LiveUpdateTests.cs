@@ -46,6 +46,7 @@ public sealed class LiveUpdateTests(SqliteApiFixture fixture) : IClassFixture<Sq
         Assert.Equal("running", received[0].Str("status"));
         Assert.Equal(30, received[1]["progress"]!.GetValue<int>());
         Assert.Equal("frame 100", received[2].Str("message"));
+        Assert.Equal("info", received[2].Str("level"));
         Assert.Equal("completed", received[3].Str("status"));
     }
 
@@ -337,6 +338,8 @@ public sealed class CrossInstanceLiveUpdateTests(RedisServer redis) : IClassFixt
         var progress = await socketOnB.ReceiveTypeAsync("progress");
         Assert.Equal(70, progress["progress"]!.GetValue<int>());
         Assert.Equal("from A", progress.Str("message"));
+        await clientA.WorkerPostAsync(worker, $"/pipeline/worker/jobs/{job}/logs", new { lines = new[] { new { level = "warning", message = "from A" } } });
+        Assert.Equal("warning", (await socketOnB.ReceiveTypeAsync("log")).Str("level"));
 
         var ready = System.Text.Json.Nodes.JsonNode.Parse(await b.CreateClient().GetStringAsync("/health/ready", TestContext.Current.CancellationToken))!;
         Assert.Equal("healthy", ready["checks"]!["redis"]!.GetValue<string>());

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Aiprod.Api.WebSockets;
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.Jobs;
 using Aiprod.Functional.Tests.Infrastructure;
 using Aiprod.Infrastructure.Jobs;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -300,7 +301,7 @@ public sealed class SlowReaderTests : IAsyncDisposable
         const int Published = 9000;
         for (var id = 2L; id < Published + 2; id += 100)
         {
-            var batch = Enumerable.Range(0, 100).Select(i => new JobEventDto("log", Guid.Parse(job), id + i, clock.GetUtcNow(), Level: "info", Message: line)).ToList();
+            var batch = Enumerable.Range(0, 100).Select(i => new JobEventDto("log", Guid.Parse(job), id + i, clock.GetUtcNow(), Level: JobLogLevel.Info, Message: line)).ToList();
             await bus.PublishAsync(batch, TestContext.Current.CancellationToken);
         }
 
