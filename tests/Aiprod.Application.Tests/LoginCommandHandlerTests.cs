@@ -40,7 +40,7 @@ public sealed class LoginCommandHandlerTests
             new AccessToken("jwt", clock.GetUtcNow(), clock.GetUtcNow().AddMinutes(15)));
     }
 
-    private LoginCommandHandler Handler() => new(
+    private LoginCommandHandler Handler(ConflictAttempt? attempt = null) => new(
         users,
         hasher,
         refreshTokens,
@@ -48,7 +48,7 @@ public sealed class LoginCommandHandlerTests
         audit,
         request,
         Options.Create(lockout),
-        new ConflictAttempt(),
+        attempt ?? new ConflictAttempt(),
         clock);
 
     [Fact]
@@ -156,5 +156,24 @@ public sealed class LoginCommandHandlerTests
         var result = await Handler().Handle(new LoginCommand("ann@example.com", Password), TestContext.Current.CancellationToken);
 
         Assert.Equal(LoginCommandHandler.InvalidCredentials, result.Error);
+    }
+
+    [Fact]
+    public async Task Handle_RunAgainAfterALostRace_DoesNotRehashThePassword()
+    {
+        hasher.Verify("stored-hash", Password).Returns(PasswordCheck.SucceededRehashNeeded);
+        hasher.Hash(Password).Returns("fresh-hash");
+        // The lost run's upgrade never reached the database: the next run reads the account as it is still stored.
+        Email.TryCreate("ann@example.com", out var email);
+        var asStillStored = User.Register(email, null, "stored-hash", clock.GetUtcNow());
+        users.FindByEmailAsync(email, Arg.Any<CancellationToken>()).Returns(ann, asStillStored);
+        var command = new LoginCommand("ann@example.com", Password);
+
+        var result = await LostRace.RunTwiceAsync(command, attempt => Handler(attempt).Handle(command, TestContext.Current.CancellationToken));
+
+        Assert.True(result.IsSuccess);
+        Assert.Equal("fresh-hash", asStillStored.PasswordHash);
+        hasher.Received(1).Verify("stored-hash", Password);
+        hasher.Received(1).Hash(Password);
     }
 }

@@ -264,7 +264,7 @@ public abstract class ApiKeyTests(IApiFixture fixture)
         await client.GetWithTokenAsync("/api-keys", token);
         await client.SendWithTokenAsync(HttpMethod.Post, "/api-keys/revoke-all", token, new { confirm = true });
 
-        var events = await fixture.Factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType.StartsWith("API_KEY")).OrderBy(e => e.Id).ToListAsync());
+        var events = await fixture.Factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType.StartsWith("api_key.")).OrderBy(e => e.Id).ToListAsync());
 
         Assert.Equal(["api_key.created", "api_key.rotated", "api_key.revoked", "api_key.listed", "api_key.revoked_all"], events.Select(e => e.EventType));
         var all = string.Join('|', events.Select(e => e.Details));

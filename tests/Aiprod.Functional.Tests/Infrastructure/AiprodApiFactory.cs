@@ -38,7 +38,6 @@ public sealed class AiprodApiFactory : WebApplicationFactory<Program>
             ["RateLimits:Policies:api-keys-health"] = "100000",
             ["RateLimits:Policies:pipeline-run"] = "100000",
             ["RateLimits:Policies:ws-connect"] = "100000",
-            ["WebSockets:CredentialCheckInterval"] = "00:00:00.200",
             ["Logging:LogLevel:Default"] = "Warning",
             // Expected unique-index refusals (the registration race) are logged by EF as errors; they are asserted on, not read.
             ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Critical",

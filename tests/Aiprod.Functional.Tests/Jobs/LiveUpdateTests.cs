@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.WebSockets;
+using System.Text.Json.Nodes;
 using Aiprod.Application.Jobs.Commands.ExpireLeases;
 using Aiprod.Functional.Tests.Infrastructure;
 using Mediator;
@@ -147,33 +148,6 @@ public sealed class LiveUpdateTests(SqliteApiFixture fixture) : IClassFixture<Sq
     }
 
     [Fact]
-    public async Task EndingTheSession_ClosesItsSocketsWith1008()
-    {
-        var (client, token, _, job) = await JobAsync();
-        using var socket = await JobTestKit.ConnectAsync(fixture.Factory, job, accessToken: token);
-        await socket.ReceiveTypeAsync("connected");
-
-        await client.SendWithTokenAsync(HttpMethod.Post, "/auth/logout-all", token);
-
-        Assert.Null(await socket.ReceiveAsync());
-        Assert.Equal(WebSocketCloseStatus.PolicyViolation, socket.CloseStatus);
-    }
-
-    [Fact]
-    public async Task RevokingTheKey_ClosesItsSocketsWith1008()
-    {
-        var (client, token, _, job) = await JobAsync();
-        var created = await client.CreateApiKeyAsync(token, new { name = "dashboard", scopes = new[] { "jobs:read" } });
-        using var socket = await JobTestKit.ConnectAsync(fixture.Factory, job, apiKey: created.Str("key"));
-        await socket.ReceiveTypeAsync("connected");
-
-        await client.SendWithTokenAsync(HttpMethod.Post, $"/api-keys/{created["api_key"]!["key_id"]}/revoke", token, new { });
-
-        Assert.Null(await socket.ReceiveAsync());
-        Assert.Equal(WebSocketCloseStatus.PolicyViolation, socket.CloseStatus);
-    }
-
-    [Fact]
     public async Task Stats_CountConnectionsForAdminsOnly()
     {
         var (client, token, _, job) = await JobAsync();
@@ -203,6 +177,74 @@ public sealed class LiveUpdateTests(SqliteApiFixture fixture) : IClassFixture<Sq
 
         await response.AssertProblemAsync(HttpStatusCode.BadRequest, "websocket_required");
     }
+}
+
+/// <summary>
+/// An open socket's credential is checked again on the host's clock: a session ended or a key revoked closes its
+/// sockets with 1008 at the next check. The test steps the clock instead of waiting for the check.
+/// </summary>
+public sealed class SocketCredentialTests : IAsyncDisposable
+{
+    private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(5);
+    private readonly FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
+    private readonly AiprodApiFactory factory;
+
+    public SocketCredentialTests() => factory = new AiprodApiFactory(
+        new Dictionary<string, string?> { ["WebSockets:CredentialCheckInterval"] = CheckInterval.ToString() }, clock);
+
+    private async Task<(HttpClient Client, string Token, string Job)> JobAsync()
+    {
+        var client = factory.CreateClient();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+        return (client, token, await client.SubmitAsync(token));
+    }
+
+    /// <summary>
+    /// Steps the clock one check at a time until the socket ends. A few steps are allowed: the socket's check timer
+    /// starts just after <c>connected</c> is sent, so the first step may come before it. Twenty steps stay far inside
+    /// the access token's lifetime, so only the revocation can close the socket.
+    /// </summary>
+    private async Task<JsonObject?> NextAfterChecksAsync(WebSocket socket)
+    {
+        var next = socket.ReceiveAsync(TimeSpan.FromSeconds(30));
+        for (var step = 0; step < 20 && !next.IsCompleted; step++)
+        {
+            clock.Advance(CheckInterval);
+            await Task.WhenAny(next, Task.Delay(250, TestContext.Current.CancellationToken));
+        }
+
+        Assert.True(next.IsCompleted, "the socket outlived twenty credential checks");
+        return await next;
+    }
+
+    [Fact]
+    public async Task EndingTheSession_ClosesItsSocketsWith1008_AtTheNextCheck()
+    {
+        var (client, token, job) = await JobAsync();
+        using var socket = await JobTestKit.ConnectAsync(factory, job, accessToken: token);
+        await socket.ReceiveTypeAsync("connected");
+
+        await client.SendWithTokenAsync(HttpMethod.Post, "/auth/logout-all", token);
+
+        Assert.Null(await NextAfterChecksAsync(socket));
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, socket.CloseStatus);
+    }
+
+    [Fact]
+    public async Task RevokingTheKey_ClosesItsSocketsWith1008_AtTheNextCheck()
+    {
+        var (client, token, job) = await JobAsync();
+        var created = await client.CreateApiKeyAsync(token, new { name = "dashboard", scopes = new[] { "jobs:read" } });
+        using var socket = await JobTestKit.ConnectAsync(factory, job, apiKey: created.Str("key"));
+        await socket.ReceiveTypeAsync("connected");
+
+        await client.SendWithTokenAsync(HttpMethod.Post, $"/api-keys/{created["api_key"]!["key_id"]}/revoke", token, new { });
+
+        Assert.Null(await NextAfterChecksAsync(socket));
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, socket.CloseStatus);
+    }
+
+    public async ValueTask DisposeAsync() => await factory.DisposeAsync();
 }
 
 /// <summary>Worker leases on a host whose clock the test moves.</summary>

@@ -215,7 +215,7 @@ public abstract class SessionFlowTests(IApiFixture fixture)
         Assert.Contains(events, e => e.EventType == "token.refreshed");
         Assert.Contains(events, e => e.EventType == "session.revoked");
         var family = await fixture.Factory.WithDbAsync(db => db.RefreshTokenFamilies.SingleAsync());
-        foreach (var e in events.Where(e => e.EventType.StartsWith("authn_token", StringComparison.Ordinal)))
+        foreach (var e in events.Where(e => e.EventType.StartsWith("token.", StringComparison.Ordinal) || e.EventType == "session.revoked"))
         {
             Assert.Contains(family.Id.ToString(), e.Details, StringComparison.Ordinal);
         }

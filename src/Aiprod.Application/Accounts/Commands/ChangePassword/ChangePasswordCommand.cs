@@ -68,7 +68,7 @@ public sealed class ChangePasswordCommandHandler(
             return Error.Validation("password_contains_email", "The password must not be or contain the email address.");
         }
 
-        user.ChangePassword(hasher.Hash(command.NewPassword), now);
+        user.ChangePassword(attempt.Carry(() => new PasswordHashing(hasher, command.NewPassword)).Hash(), now);
         audit.Record(new AuditEntry(AuditEventTypes.PasswordChanged, AuditOutcome.Success, Target: user.Id.ToString()));
         var families = await tokens.ListActiveFamiliesAsync(user.Id, now, cancellationToken);
         revoker.Revoke(families, "password_changed", AuditEventTypes.SessionRevoked);

@@ -83,7 +83,7 @@ public sealed class LoginCommandHandler(
 
         if (check == PasswordCheck.SucceededRehashNeeded)
         {
-            user.UpgradePasswordHash(hasher.Hash(command.Password));
+            user.UpgradePasswordHash(attempt.Carry(() => new PasswordHashing(hasher, command.Password)).Hash());
         }
 
         user.RecordSuccessfulLogin(now);
