@@ -57,13 +57,14 @@ public abstract class ApiKeyTests(IApiFixture fixture)
     {
         var (client, token) = await SignedInAsync();
 
-        var response = await client.SendWithTokenAsync(HttpMethod.Post, "/api-keys/create", token, new { name = "", scopes = new[] { "root" }, expires_in_days = 5000 });
+        // A scope outside the set stops the body's parsing (as an unknown preset does), so it is refused on its own.
+        var unknownScope = await client.SendWithTokenAsync(HttpMethod.Post, "/api-keys/create", token, new { name = "ci", scopes = new[] { "root" } });
+        var response = await client.SendWithTokenAsync(HttpMethod.Post, "/api-keys/create", token, new { name = "", scopes = Array.Empty<string>(), expires_in_days = 5000 });
 
+        Assert.Equal(["scopes[0]"], (await unknownScope.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!.AsObject().Select(e => e.Key));
         var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
         var errors = problem["errors"]!.AsObject();
-        Assert.Contains("name", errors.Select(e => e.Key));
-        Assert.Contains(errors, e => e.Key.StartsWith("scopes", StringComparison.Ordinal));
-        Assert.Contains("expires_in_days", errors.Select(e => e.Key));
+        Assert.Equal(["expires_in_days", "name", "scopes"], errors.Select(e => e.Key).Order(StringComparer.Ordinal));
     }
 
     [DatabaseFact]
