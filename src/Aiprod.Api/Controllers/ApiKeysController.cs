@@ -70,7 +70,7 @@ public sealed class ApiKeysController : ApiControllerBase
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    public async Task<IActionResult> Rotate([FromRoute(Name = "key_id")] Guid keyId, [FromBody] RotateApiKeyRequest? request, CancellationToken cancellationToken)
+    public async Task<IActionResult> Rotate([FromRoute(Name = "key_id")] ApiKeyId keyId, [FromBody] RotateApiKeyRequest? request, CancellationToken cancellationToken)
     {
         var result = await Sender.Send(new RotateApiKeyCommand(User.RequireUserId(), keyId, request?.GracePeriodSeconds), cancellationToken);
         return ToActionResult(result, issued => Created($"/api-keys?include_inactive=true#{issued.ApiKey.KeyId}", issued));
@@ -87,7 +87,7 @@ public sealed class ApiKeysController : ApiControllerBase
     [ProducesResponseType<ApiKeyDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    public async Task<IActionResult> Revoke([FromRoute(Name = "key_id")] Guid keyId, [FromBody] RevokeApiKeyRequest? request, CancellationToken cancellationToken)
+    public async Task<IActionResult> Revoke([FromRoute(Name = "key_id")] ApiKeyId keyId, [FromBody] RevokeApiKeyRequest? request, CancellationToken cancellationToken)
     {
         var result = await Sender.Send(new RevokeApiKeyCommand(User.RequireUserId(), keyId, request?.Reason), cancellationToken);
         return ToActionResult(result, Ok);
@@ -132,7 +132,7 @@ public sealed class ApiKeysController : ApiControllerBase
     [ProducesResponseType<CurrentApiKeyResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
     public IActionResult Current() => Ok(new CurrentApiKeyResponse(
-        Guid.Parse(User.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim)!.Value),
+        User.RequireApiKeyId(),
         User.RequireUserId(),
         User.FindAll(ApiKeyAuthenticationHandler.ScopeClaim).Select(c => EnumNames.Parse<ApiKeyScope>(c.Value)).ToList()));
 }

@@ -1,6 +1,7 @@
 using Aiprod.Api.Authentication;
 using Aiprod.Application.Common;
 using Aiprod.Domain.ApiKeys;
+using Aiprod.Domain.Common;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.OpenApi;
@@ -47,6 +48,12 @@ internal static class SwaggerSetup
                 Name = "X-API-Key",
                 Description = "An API key from POST /api-keys/create (aip_…), for the endpoints that accept keys.",
             });
+            // Typed ids travel as bare GUIDs (EntityIdJsonConverter, route values through TryParse): described as GUIDs.
+            foreach (var id in EntityIds.All)
+            {
+                o.MapType(id, () => new OpenApiSchema { Type = JsonSchemaType.String, Format = "uuid" });
+            }
+
             o.OperationFilter<SecurityAndRateLimitOperationFilter>();
             o.SupportNonNullableReferenceTypes();
         });

@@ -34,7 +34,7 @@ public sealed partial class DomainEventPublisher(
         }
 
         var jobs = raised.OfType<JobEventRecorded>().Select(e => e.Event)
-            .OrderBy(e => e.JobId).ThenBy(e => e.Sequence).Select(JobEventDto.Of).ToList();
+            .OrderBy(e => e.JobId.Value).ThenBy(e => e.Sequence).Select(JobEventDto.Of).ToList();
         if (jobs.Count > 0)
         {
             await AnnounceAsync("job events", () => jobEvents.PublishAsync(jobs, cancellationToken));

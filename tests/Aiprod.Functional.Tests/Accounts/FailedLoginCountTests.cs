@@ -116,9 +116,7 @@ public sealed class LoginVersionCheckTests : IAsyncDisposable
     public async Task ALoginAtTheSameInstant_ThatReadTheAccountBeforeADisable_IsRefused()
     {
         var client = factory.CreateClient();
-        await client.RegisterAsync("ops@example.com");
-        await JobTestKit.PromoteAsync(factory, "ops@example.com");
-        var admin = await client.LoginAsync("ops@example.com");
+        var admin = await JobTestKit.RegisterAdminAsync(factory, client);
         var userId = (await client.RegisterAsync("ann@example.com")).Str("id");
         await client.LoginAsync("ann@example.com");
 
@@ -128,7 +126,7 @@ public sealed class LoginVersionCheckTests : IAsyncDisposable
 
         Assert.Equal(HttpStatusCode.NoContent, disable?.StatusCode);
         await login.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
-        Assert.Equal(0, await factory.WithDbAsync(db => db.RefreshTokenFamilies.CountAsync(f => f.UserId == Guid.Parse(userId) && f.RevokedAt == null)));
+        Assert.Equal(0, await factory.WithDbAsync(db => db.RefreshTokenFamilies.CountAsync(f => f.UserId == new UserId(Guid.Parse(userId)) && f.RevokedAt == null)));
     }
 
     public async ValueTask DisposeAsync() => await factory.DisposeAsync();
@@ -160,13 +158,13 @@ public sealed class LoginVersionCheckTests : IAsyncDisposable
             return user;
         }
 
-        public Task<User?> FindByIdAsync(Guid id, CancellationToken cancellationToken) => inner.FindByIdAsync(id, cancellationToken);
+        public Task<User?> FindByIdAsync(UserId id, CancellationToken cancellationToken) => inner.FindByIdAsync(id, cancellationToken);
 
         public Task<bool> EmailExistsAsync(Email email, CancellationToken cancellationToken) => inner.EmailExistsAsync(email, cancellationToken);
 
         public void Add(User user) => inner.Add(user);
 
-        public Task<FailedLoginRecorded> RecordFailedLoginAsync(Guid userId, DateTimeOffset now, LockoutPolicy policy, CancellationToken cancellationToken) =>
+        public Task<FailedLoginRecorded> RecordFailedLoginAsync(UserId userId, DateTimeOffset now, LockoutPolicy policy, CancellationToken cancellationToken) =>
             inner.RecordFailedLoginAsync(userId, now, policy, cancellationToken);
 
         public void RequireUnchangedSinceRead(User user) => inner.RequireUnchangedSinceRead(user);

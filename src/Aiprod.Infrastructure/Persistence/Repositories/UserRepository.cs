@@ -6,7 +6,7 @@ namespace Aiprod.Infrastructure.Persistence.Repositories;
 
 internal sealed class UserRepository(AiprodDbContext db) : IUserRepository
 {
-    public Task<User?> FindByIdAsync(Guid id, CancellationToken cancellationToken) =>
+    public Task<User?> FindByIdAsync(UserId id, CancellationToken cancellationToken) =>
         db.Users.FirstOrDefaultAsync(u => u.Id == id, cancellationToken);
 
     public Task<User?> FindByEmailAsync(Email email, CancellationToken cancellationToken) =>
@@ -17,7 +17,7 @@ internal sealed class UserRepository(AiprodDbContext db) : IUserRepository
 
     public void Add(User user) => db.Users.Add(user);
 
-    public async Task<FailedLoginRecorded> RecordFailedLoginAsync(Guid userId, DateTimeOffset now, LockoutPolicy policy, CancellationToken cancellationToken)
+    public async Task<FailedLoginRecorded> RecordFailedLoginAsync(UserId userId, DateTimeOffset now, LockoutPolicy policy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policy);
 
