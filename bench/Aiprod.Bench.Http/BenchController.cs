@@ -1,3 +1,5 @@
+using Aiprod.Api.Authentication;
+using Aiprod.Domain.ApiKeys;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 
@@ -22,7 +24,7 @@ public sealed class BenchController : ControllerBase
     public IActionResult Authenticated() => Ok(Body);
 
     [HttpGet("key-authenticated")]
-    [Authorize(Policy = "scope:jobs:read")]
+    [RequireScope(ApiKeyScope.JobsRead)]
     public IActionResult KeyAuthenticated() => Ok(Body);
 }
 

@@ -40,7 +40,7 @@ public class ApiKeyVerificationBenchmarks : IDisposable
             var user = User.Register(email, null, "hash", DateTimeOffset.UtcNow);
             key = ApiKeyFormat.Create(RandomNumberGenerator.GetBytes(32));
             db.Users.Add(user);
-            db.ApiKeys.Add(ApiKey.Issue(user.Id, "bench", [ApiKeyScopes.JobsRead], ApiKeyFormat.Hash(key), ApiKeyFormat.DisplayPrefix(key), DateTimeOffset.UtcNow, TimeSpan.FromDays(90)));
+            db.ApiKeys.Add(ApiKey.Issue(user.Id, "bench", [ApiKeyScope.JobsRead], ApiKeyFormat.Hash(key), ApiKeyFormat.DisplayPrefix(key), DateTimeOffset.UtcNow, TimeSpan.FromDays(90)));
             db.SaveChanges();
         }
 

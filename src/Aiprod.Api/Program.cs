@@ -47,14 +47,16 @@ builder.Services.AddControllers(o =>
     {
         // Every answer is JSON: drop the text/plain formatter so the documented media types are the real ones.
         o.OutputFormatters.RemoveType<Microsoft.AspNetCore.Mvc.Formatters.StringOutputFormatter>();
-        o.ModelBinderProviders.Insert(0, new SnakeCaseEnumModelBinderProvider());
+        o.ModelBinderProviders.Insert(0, new EnumNameModelBinderProvider());
         o.ModelValidatorProviders.Add(new NonNullableItemsValidatorProvider());
     })
     .AddJsonOptions(o =>
     {
         o.JsonSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         o.JsonSerializerOptions.DictionaryKeyPolicy = null;
-        // Enums by their names only, as in query strings: a number is not a preset.
+        // Enums by their names only, as in query strings: a number is not a preset. Closed sets that declare their
+        // names (log levels, scopes) are read by exactly those; the others as the framework reads them.
+        o.JsonSerializerOptions.Converters.Add(new WireNameEnumConverterFactory());
         o.JsonSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         // Typed ids as the bare GUIDs they wrap, as when they were Guids.
         o.JsonSerializerOptions.Converters.Add(new EntityIdJsonConverter());

@@ -29,10 +29,10 @@ internal static class Given
         return admin;
     }
 
-    public static ApiKey AKey(User owner, TimeProvider clock, params string[] scopes) =>
+    public static ApiKey AKey(User owner, TimeProvider clock, params ApiKeyScope[] scopes) =>
         Stored(ApiKey.Issue(owner.Id, "build server", scopes.Length == 0 ? ApiKeyScopes.Default : scopes, AHash(), "aip_" + AHash()[..8], clock.GetUtcNow(), TimeSpan.FromDays(90)));
 
-    public static ApiKey AWorkerKey(User owner, TimeProvider clock) => AKey(owner, clock, ApiKeyScopes.PipelineWorker);
+    public static ApiKey AWorkerKey(User owner, TimeProvider clock) => AKey(owner, clock, ApiKeyScope.PipelineWorker);
 
     /// <summary>A key rotated now, still working for <paramref name="grace"/>; its successor is dropped.</summary>
     public static ApiKey ARotatedKey(User owner, TimeProvider clock, TimeSpan grace)

@@ -89,12 +89,12 @@ public sealed class LoginCommandHandlerTests
             .Returns(new FailedLoginRecorded(false, 1, null), new FailedLoginRecorded(true, 2, until));
 
         await Handler().Handle(new LoginCommand("ann@example.com", "wrong password 1"), TestContext.Current.CancellationToken);
-        audit.DidNotReceive().Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.Lockout));
+        audit.DidNotReceive().Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.UserLockedOut));
 
         await Handler().Handle(new LoginCommand("ann@example.com", "wrong password 2"), TestContext.Current.CancellationToken);
 
         await users.Received(2).RecordFailedLoginAsync(ann.Id, clock.GetUtcNow(), lockout.ToPolicy(), Arg.Any<CancellationToken>());
-        audit.Received(1).Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.Lockout && e.ActorKind == ActorKind.System
+        audit.Received(1).Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.UserLockedOut && e.ActorKind == ActorKind.System
             && (DateTimeOffset?)e.Details!["locked_until"] == until && (int)e.Details["failed_attempts"]! == 2));
     }
 

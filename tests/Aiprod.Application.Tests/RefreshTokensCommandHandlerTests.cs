@@ -1,6 +1,7 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Sessions;
 using Aiprod.Application.Sessions.Commands.RefreshTokens;
+using Aiprod.Domain.Audit;
 using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Users;
 using Microsoft.Extensions.Options;
@@ -67,7 +68,7 @@ public sealed class RefreshTokensCommandHandlerTests
         Assert.Equal(RefreshErrors.TokenReused, result.Error);
         Assert.True(family.IsRevoked);
         Assert.Equal("token_reuse", family.RevocationReason);
-        audit.Received(1).Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.TokenReuse && (string)e.Details!["token_hash_prefix"]! == "presente"));
+        audit.Received(1).Record(Arg.Is<AuditEntry>(e => e.EventType == AuditEventTypes.TokenReuseDetected && (string)e.Details!["token_hash_prefix"]! == "presente"));
         Assert.Equal(new SessionRevoked(family.Id), Assert.Single(family.TakeDomainEvents()));
         tokens.DidNotReceive().Add(Arg.Any<RefreshToken>());
     }

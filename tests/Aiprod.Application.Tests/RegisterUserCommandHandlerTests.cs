@@ -2,6 +2,7 @@ using Aiprod.Application.Abstractions;
 using Aiprod.Application.Accounts.Commands.RegisterUser;
 using Aiprod.Application.Accounts.Dtos;
 using Aiprod.Application.Common;
+using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Users;
 using Microsoft.Extensions.Time.Testing;

@@ -19,6 +19,7 @@ using Aiprod.Application.Sessions.Commands.EndSessionsOfDisabledUser;
 using Aiprod.Application.Sessions.Commands.LogoutAll;
 using Aiprod.Application.Sessions.Commands.RevokeRefreshToken;
 using Aiprod.Application.Sessions.Commands.RevokeToken;
+using Aiprod.Domain.Jobs;
 
 namespace Aiprod.Application.Tests;
 
@@ -43,7 +44,7 @@ public sealed class RetryDeclarationTests
         [
             (new ClaimJobCommand(key.Id, ann.Id, null), 8),
             (new ReportProgressCommand(key.Id, job.Id, 10, null), 3),
-            (new AppendLogsCommand(key.Id, job.Id, [("info", "x")]), 3),
+            (new AppendLogsCommand(key.Id, job.Id, [(JobLogLevel.Info, "x")]), 3),
             (new CompleteJobCommand(key.Id, job.Id, output.RootElement, null), 3),
             (new FailJobCommand(key.Id, job.Id, "x", null), 3),
             (new CancelJobCommand(ann.Id, job.Id), 3),

@@ -40,7 +40,7 @@ public sealed class ApiLayerTests
         Assert.Empty(offences);
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

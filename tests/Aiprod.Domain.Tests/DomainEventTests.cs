@@ -12,7 +12,7 @@ public sealed class DomainEventTests
     private static readonly RefreshTokenPolicy Policy = new(TimeSpan.FromDays(7), TimeSpan.FromDays(30), TimeSpan.FromSeconds(30));
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 5, 1, 0, 0, 0, TimeSpan.Zero));
 
-    private ApiKey Key() => ApiKey.Issue(new UserId(Guid.NewGuid()), "runner", [ApiKeyScopes.JobsRead], Guid.NewGuid().ToString("N"), "aip_prefix01", clock.GetUtcNow(), TimeSpan.FromDays(30));
+    private ApiKey Key() => ApiKey.Issue(new UserId(Guid.NewGuid()), "runner", [ApiKeyScope.JobsRead], Guid.NewGuid().ToString("N"), "aip_prefix01", clock.GetUtcNow(), TimeSpan.FromDays(30));
 
     [Fact]
     public void RevokingASession_RaisesItsRevocationOnce()

@@ -85,11 +85,21 @@ public sealed class PipelineJobTests
     }
 
     [Fact]
+    public void Logs_WithALevelOutsideTheSet_AreABug_AndNothingIsKept()
+    {
+        var job = Running();
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => job.AppendLogs(worker, [(JobLogLevel.Info, "1"), ((JobLogLevel)42, "2")], clock.GetUtcNow(), Policy));
+
+        Assert.Equal(0, job.LogCount);
+    }
+
+    [Fact]
     public void Logs_AreCappedAndTheRestCounted()
     {
         var job = Running();
 
-        job.AppendLogs(worker, [("info", "1"), ("info", "2"), ("warning", "3"), ("error", "4"), ("info", "5")], clock.GetUtcNow(), Policy);
+        job.AppendLogs(worker, [(JobLogLevel.Info, "1"), (JobLogLevel.Info, "2"), (JobLogLevel.Warning, "3"), (JobLogLevel.Error, "4"), (JobLogLevel.Info, "5")], clock.GetUtcNow(), Policy);
 
         Assert.Equal(3, job.LogCount);
         Assert.Equal(2, job.DroppedLogCount);
@@ -187,7 +197,7 @@ public sealed class PipelineJobTests
         var job = Running();
         var version = job.Version;
         job.ReportProgress(worker, 10, null, clock.GetUtcNow(), Lease);
-        job.AppendLogs(worker, [("info", "a")], clock.GetUtcNow(), Policy);
+        job.AppendLogs(worker, [(JobLogLevel.Info, "a")], clock.GetUtcNow(), Policy);
         job.Complete(worker, "{}", null, clock.GetUtcNow());
 
         Assert.Equal(Enumerable.Range(1, job.Events.Count).Select(i => (long)i), job.Events.Select(e => e.Sequence));

@@ -18,7 +18,7 @@ public sealed class ApiKeyAuthenticatorTests
         new(store, new ApiKeyUsageRecorder(), new ApiKeyCacheOptions(), clock);
 
     private ApiKey Issued() =>
-        ApiKey.Issue(new UserId(Guid.NewGuid()), "ci", [ApiKeyScopes.JobsRead], ApiKeyFormat.Hash(key), ApiKeyFormat.DisplayPrefix(key), clock.GetUtcNow(), TimeSpan.FromDays(90));
+        ApiKey.Issue(new UserId(Guid.NewGuid()), "ci", [ApiKeyScope.JobsRead], ApiKeyFormat.Hash(key), ApiKeyFormat.DisplayPrefix(key), clock.GetUtcNow(), TimeSpan.FromDays(90));
 
     private StoredApiKey Stored(ApiKey? issued = null, bool ownerDisabled = false) => new(issued ?? Issued(), ownerDisabled);
 

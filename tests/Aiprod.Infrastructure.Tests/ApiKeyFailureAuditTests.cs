@@ -6,7 +6,7 @@ namespace Aiprod.Infrastructure.Tests;
 public sealed class ApiKeyFailureAuditTests
 {
     private static AuditEvent Failure(int i) => AuditEvent.Record(
-        DateTimeOffset.UnixEpoch.AddSeconds(i), "API_KEY_AUTH_FAILED", ActorKind.Anonymous, null, $"key_hash_prefix:{i:x8}", AuditOutcome.Failure, null, null, null, null);
+        DateTimeOffset.UnixEpoch.AddSeconds(i), "api_key.authentication_failed", ActorKind.Anonymous, null, $"key_hash_prefix:{i:x8}", AuditOutcome.Failure, null, null, null, null);
 
     [Fact]
     public void Restore_PutsEventsBack_AsNewEntities_WithTheSameFacts()

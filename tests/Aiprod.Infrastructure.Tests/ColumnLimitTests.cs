@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Aiprod.Application.Common;
 using Aiprod.Application;
 using Aiprod.Application.Accounts.Commands.ChangePassword;
 using Aiprod.Application.Accounts.Commands.Login;
@@ -53,14 +54,12 @@ public sealed class ColumnLimitTests
         new(typeof(RegisterUserCommand), "DisplayName", typeof(User), nameof(User.DisplayName), s => new RegisterUserCommand("ann@example.com", Password, s), "Ann"),
         new(typeof(LoginCommand), "Email", typeof(AuditEvent), nameof(AuditEvent.Target), s => new LoginCommand(s, Password), "ann@example.com", EmailOfLength),
         new(typeof(CreateApiKeyCommand), "Name", typeof(ApiKey), nameof(ApiKey.Name), s => new CreateApiKeyCommand(Owner, s, null, null), "ci"),
-        new(typeof(CreateApiKeyCommand), "Scopes", typeof(ApiKey), "scopes", s => new CreateApiKeyCommand(Owner, "ci", [s], null), ApiKeyScopes.JobsRead),
         new(typeof(RevokeApiKeyCommand), "Reason", typeof(ApiKey), nameof(ApiKey.RevocationReason), s => new RevokeApiKeyCommand(Owner, Key, s), "leaked"),
         new(typeof(RevokeAllApiKeysCommand), "Reason", typeof(ApiKey), nameof(ApiKey.RevocationReason), s => new RevokeAllApiKeysCommand(Owner, true, s), "leaked"),
         new(typeof(SubmitJobCommand), "Content", typeof(PipelineJob), nameof(PipelineJob.Content), s => new SubmitJobCommand(Owner, s, null, null, null, null), "A teaser"),
         new(typeof(SubmitJobCommand), "Lang", typeof(PipelineJob), nameof(PipelineJob.Lang), s => new SubmitJobCommand(Owner, "A teaser", null, null, s, null), "pt-BR"),
         new(typeof(ReportProgressCommand), "Message", typeof(JobEvent), nameof(JobEvent.Message), s => new ReportProgressCommand(Key, Job, 10, s), "scene 2"),
-        new(typeof(AppendLogsCommand), "Lines", typeof(JobEvent), nameof(JobEvent.Level), s => new AppendLogsCommand(Key, Job, [(s, "weights loaded")]), "info"),
-        new(typeof(AppendLogsCommand), "Lines", typeof(JobEvent), nameof(JobEvent.Message), s => new AppendLogsCommand(Key, Job, [("info", s)]), "weights loaded"),
+        new(typeof(AppendLogsCommand), "Lines", typeof(JobEvent), nameof(JobEvent.Message), s => new AppendLogsCommand(Key, Job, [(JobLogLevel.Info, s)]), "weights loaded"),
         new(typeof(FailJobCommand), "ErrorMessage", typeof(PipelineJob), nameof(PipelineJob.ErrorMessage), s => new FailJobCommand(Key, Job, s, null), "CUDA out of memory"),
         new(typeof(FailJobCommand), "ErrorMessage", typeof(JobEvent), nameof(JobEvent.Message), s => new FailJobCommand(Key, Job, s, null), "CUDA out of memory"),
         new(typeof(CompleteJobCommand), "Output", typeof(PipelineJob), nameof(PipelineJob.ResultOutput), s => new CompleteJobCommand(Key, Job, JsonDocument.Parse(s).RootElement, null), "{\"ok\":true}", JsonOfLength),
@@ -165,7 +164,11 @@ public sealed class ColumnLimitTests
 
     [Fact]
     public void AllScopesTogether_FitTheScopesColumn() =>
-        Assert.True(string.Join(' ', ApiKeyScopes.All).Length <= ColumnLimit(typeof(ApiKey), "scopes"));
+        Assert.True(string.Join(' ', ApiKeyScopes.All.Select(EnumNames.Of)).Length <= ColumnLimit(typeof(ApiKey), "scopes"));
+
+    [Fact]
+    public void EveryLogLevel_FitsTheLevelColumn() =>
+        Assert.All(EnumNames.All<JobLogLevel>(), name => Assert.True(name.Length <= ColumnLimit(typeof(JobEvent), nameof(JobEvent.Level)), name));
 
     [Fact]
     public void ADisplayNameTakenFromALongLocalPart_FitsItsColumn()

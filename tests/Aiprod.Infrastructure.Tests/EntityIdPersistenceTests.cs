@@ -58,7 +58,7 @@ public sealed class EntityIdPersistenceTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         Email.TryCreate("ann@example.com", out var email);
         var user = User.Register(email, null, "hash", Now);
-        var key = ApiKey.Issue(user.Id, "ci", [ApiKeyScopes.PipelineWorker], new string('a', 64), "aip_prefix01", Now, TimeSpan.FromDays(30));
+        var key = ApiKey.Issue(user.Id, "ci", [ApiKeyScope.PipelineWorker], new string('a', 64), "aip_prefix01", Now, TimeSpan.FromDays(30));
         var successor = key.Rotate(new string('b', 64), "aip_prefix02", Now, TimeSpan.Zero, TimeSpan.FromDays(30)).Value!;
         var family = RefreshTokenFamily.Start(user.Id, Now, RefreshTokenPolicy.Default, null, null);
         var token = family.Issue(new string('c', 64), null, Now, RefreshTokenPolicy.Default).Value!;

@@ -5,6 +5,7 @@ using System.Text.Encodings.Web;
 using Aiprod.Api.Http;
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.ApiKeys;
+using Aiprod.Application.Common;
 using Aiprod.Domain.Audit;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -65,7 +66,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             new(JwtRegisteredClaimNames.Sub, key.OwnerId.ToString()),
             new(KeyIdClaim, key.Id.ToString()),
         };
-        claims.AddRange(key.Scopes.Select(s => new Claim(ScopeClaim, s)));
+        claims.AddRange(key.Scopes.Select(s => new Claim(ScopeClaim, EnumNames.Of(s))));
         var identity = new ClaimsIdentity(claims, SchemeName, JwtRegisteredClaimNames.Sub, "role");
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }

@@ -7,4 +7,4 @@ namespace Aiprod.Api.Contracts;
 /// <param name="KeyId">Its id.</param>
 /// <param name="OwnerId">The user it acts for.</param>
 /// <param name="Scopes">What it may do.</param>
-public sealed record CurrentApiKeyResponse(ApiKeyId KeyId, UserId OwnerId, IReadOnlyList<string> Scopes);
+public sealed record CurrentApiKeyResponse(ApiKeyId KeyId, UserId OwnerId, IReadOnlyList<ApiKeyScope> Scopes);

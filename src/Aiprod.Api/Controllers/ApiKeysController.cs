@@ -11,6 +11,7 @@ using Aiprod.Application.ApiKeys.Dtos;
 using Aiprod.Application.ApiKeys.Queries.GetApiKeyHealth;
 using Aiprod.Application.ApiKeys.Queries.GetApiKeyStats;
 using Aiprod.Application.ApiKeys.Queries.ListApiKeys;
+using Aiprod.Application.Common;
 using Aiprod.Domain.ApiKeys;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -133,5 +134,5 @@ public sealed class ApiKeysController : ApiControllerBase
     public IActionResult Current() => Ok(new CurrentApiKeyResponse(
         User.RequireApiKeyId(),
         User.RequireUserId(),
-        User.FindAll(ApiKeyAuthenticationHandler.ScopeClaim).Select(c => c.Value).ToList()));
+        User.FindAll(ApiKeyAuthenticationHandler.ScopeClaim).Select(c => EnumNames.Parse<ApiKeyScope>(c.Value)).ToList()));
 }

@@ -3,6 +3,7 @@ using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
 using Aiprod.Api.WebSockets;
 using Aiprod.Application.Abstractions;
+using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Jobs;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -49,7 +50,7 @@ public sealed class LiveController(
     /// <response code="503">This instance holds the most sockets it allows (`server_busy`); retry after `Retry-After`.</response>
     /// <response code="409">The caller already holds the most sockets allowed on this instance (`socket_limit_reached`); close one first.</response>
     [HttpGet("/ws/job/{job_id:guid}")]
-    [Authorize(Policy = ScopePolicies.JobsRead)]
+    [RequireScope(ApiKeyScope.JobsRead)]
     [EnableRateLimiting(RateLimitPolicies.WsConnect)]
     [ProducesResponseType(StatusCodes.Status101SwitchingProtocols)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]

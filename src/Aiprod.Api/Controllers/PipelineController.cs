@@ -7,8 +7,9 @@ using Aiprod.Application.Jobs.Commands.SubmitJob;
 using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Application.Jobs.Queries.GetJob;
 using Aiprod.Application.Jobs.Queries.ListJobs;
+using Aiprod.Application.Jobs;
+using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Jobs;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 
@@ -21,7 +22,7 @@ public sealed class PipelineController : ApiControllerBase
     /// <summary>Submits a job. It waits in the queue until a worker claims it.</summary>
     /// <response code="202">Queued; follow it at `/ws/job/{job_id}` or poll `GET /pipeline/job/{job_id}`.</response>
     [HttpPost("run")]
-    [Authorize(Policy = ScopePolicies.JobsWrite)]
+    [RequireScope(ApiKeyScope.JobsWrite)]
     [EnableRateLimiting(RateLimitPolicies.PipelineRun)]
     [Consumes("application/json")]
     [ProducesResponseType<JobSubmittedDto>(StatusCodes.Status202Accepted)]
@@ -35,7 +36,7 @@ public sealed class PipelineController : ApiControllerBase
     /// <response code="200">The job.</response>
     /// <response code="404">The caller has no job with this id.</response>
     [HttpGet("job/{job_id:guid}")]
-    [Authorize(Policy = ScopePolicies.JobsRead)]
+    [RequireScope(ApiKeyScope.JobsRead)]
     [ProducesResponseType<JobDetailsDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> Get([FromRoute(Name = "job_id")] JobId jobId, CancellationToken cancellationToken) =>
@@ -51,14 +52,14 @@ public sealed class PipelineController : ApiControllerBase
     /// <param name="offset">Jobs to skip (default 0).</param>
     /// <param name="cancellationToken">Aborts the request.</param>
     [HttpGet("jobs")]
-    [Authorize(Policy = ScopePolicies.JobsRead)]
+    [RequireScope(ApiKeyScope.JobsRead)]
     [ProducesResponseType<JobPageDto>(StatusCodes.Status200OK)]
     public async Task<IActionResult> List(
         [FromQuery] JobStatus? status,
         [FromQuery] JobPreset? preset,
         [FromQuery(Name = "created_from")] DateTimeOffset? createdFrom,
         [FromQuery(Name = "created_to")] DateTimeOffset? createdTo,
-        [FromQuery] string? sort,
+        [FromQuery] JobSortOrder? sort,
         [FromQuery] int? limit,
         [FromQuery] int? offset,
         CancellationToken cancellationToken) =>
@@ -69,7 +70,7 @@ public sealed class PipelineController : ApiControllerBase
     /// <response code="404">The caller has no job with this id.</response>
     /// <response code="409">The job has already ended.</response>
     [HttpPost("job/{job_id:guid}/cancel")]
-    [Authorize(Policy = ScopePolicies.JobsWrite)]
+    [RequireScope(ApiKeyScope.JobsWrite)]
     [ProducesResponseType<JobSummaryDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]

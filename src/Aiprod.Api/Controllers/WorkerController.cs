@@ -56,7 +56,7 @@ public sealed class WorkerController : ApiControllerBase
     [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     public async Task<IActionResult> Logs([FromRoute(Name = "job_id")] JobId jobId, AppendLogsRequest request, CancellationToken cancellationToken) =>
-        ToActionResult(await Sender.Send(new AppendLogsCommand(WorkerKeyId, jobId, request.Lines.Select(l => (l.Level, l.Message)).ToList()), cancellationToken), Ok);
+        ToActionResult(await Sender.Send(new AppendLogsCommand(WorkerKeyId, jobId, request.Lines.Select(l => (l.Level!.Value, l.Message)).ToList()), cancellationToken), Ok);
 
     /// <summary>Completes the job with its output.</summary>
     [HttpPost("jobs/{job_id:guid}/complete")]

@@ -1,4 +1,5 @@
 using Aiprod.Api.Authentication;
+using Aiprod.Application.Common;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Infrastructure.Tokens;
 using Microsoft.AspNetCore.Authentication;
@@ -63,15 +64,16 @@ internal static class AuthenticationSetup
             .AddPolicy(ApiKeyPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
             .AddPolicy(WorkerPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName)
                 .RequireAuthenticatedUser()
-                .RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, ApiKeyScopes.PipelineWorker));
+                .RequireClaim(ApiKeyAuthenticationHandler.ScopeClaim, EnumNames.Of(ApiKeyScope.PipelineWorker)));
         foreach (var scope in ApiKeyScopes.All)
         {
             // A user's token may do everything its owner may; a key only what its scopes say.
+            var claim = EnumNames.Of(scope);
             authorization.AddPolicy(ScopePolicies.For(scope), p => p
                 .AddAuthenticationSchemes(TokenOrKeyScheme)
                 .RequireAuthenticatedUser()
                 .RequireAssertion(ctx => ctx.User.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim) is null
-                    || ctx.User.HasClaim(ApiKeyAuthenticationHandler.ScopeClaim, scope)));
+                    || ctx.User.HasClaim(ApiKeyAuthenticationHandler.ScopeClaim, claim)));
         }
         return services;
     }

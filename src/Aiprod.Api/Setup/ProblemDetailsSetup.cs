@@ -71,12 +71,22 @@ internal static class ProblemDetailsSetup
             var messages = entry.Errors
                 .Select(e => IsDuplicateProperty(e.Exception)
                     ? $"The {field} property appears more than once; send it once."
+                    : UnknownName(e.Exception) is { } unknown
+                    ? unknown.Message
                     : e.Exception is not null || string.IsNullOrEmpty(e.ErrorMessage)
                     ? "The value is malformed or of the wrong type."
                     : RewriteRequiredMessage(e.ErrorMessage, field))
                 .Distinct()
                 .ToArray();
             errors[field] = errors.TryGetValue(field, out var existing) ? [.. existing, .. messages] : messages;
+        }
+
+        // A body the parser stopped reading is also a missing body to MVC: the field where it stopped says more.
+        const string MissingBody = "The body field is required.";
+        var parserStopped = context.ModelState.Values.SelectMany(v => v.Errors).Any(e => e.Exception is JsonException || e.Exception?.InnerException is JsonException);
+        if (parserStopped && errors.Count > 1 && errors.TryGetValue("body", out var body) && body is [MissingBody])
+        {
+            errors.Remove("body");
         }
 
         // The factory applies the same customisation (trace_id, instance) as every other problem we send.
@@ -99,6 +109,9 @@ internal static class ProblemDetailsSetup
     /// The reader's refusal of a second value for one property (<c>AllowDuplicateProperties = false</c>). It has no
     /// type of its own; its message is the one the formatter keeps for us (never sent), so it is told apart by that.
     /// </summary>
+    private static UnknownNameException? UnknownName(Exception? exception) =>
+        exception as UnknownNameException ?? exception?.InnerException as UnknownNameException;
+
     private static bool IsDuplicateProperty(Exception? exception) =>
         (exception as JsonException ?? exception?.InnerException as JsonException)?.Message.Contains("uplicate", StringComparison.Ordinal) == true;
 

@@ -1,4 +1,6 @@
 using Aiprod.Api.Authentication;
+using Aiprod.Application.Common;
+using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
@@ -94,8 +96,8 @@ internal sealed class SecurityAndRateLimitOperationFilter(RateLimitOptions rateL
             if (scope is not null || keyOnly)
             {
                 var who = keyOnly
-                    ? (policies.Contains(AuthenticationSetup.WorkerPolicy) ? "an API key with the `pipeline:worker` scope" : "an API key")
-                    : $"a user's access token, or an API key with the `{scope}` scope";
+                    ? (policies.Contains(AuthenticationSetup.WorkerPolicy) ? $"an API key with the `{EnumNames.Of(ApiKeyScope.PipelineWorker)}` scope" : "an API key")
+                    : $"a user's access token, or an API key with the `{EnumNames.Of(scope!.Value)}` scope";
                 operation.Description = string.IsNullOrEmpty(operation.Description) ? $"**Auth:** {who}." : $"**Auth:** {who}.\n\n" + operation.Description;
             }
 

@@ -1,3 +1,4 @@
+using Aiprod.Application.Jobs;
 using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Users;
 
@@ -10,7 +11,7 @@ public sealed record JobListFilter(
     JobPreset? Preset,
     DateTimeOffset? CreatedFrom,
     DateTimeOffset? CreatedTo,
-    string Sort,
+    JobSortOrder Sort,
     int Limit,
     int Offset);
 

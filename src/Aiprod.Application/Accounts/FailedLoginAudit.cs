@@ -13,7 +13,7 @@ public static class FailedLoginAudit
         if (failure.LockedNow)
         {
             audit.Record(new AuditEntry(
-                AuditEventTypes.Lockout,
+                AuditEventTypes.UserLockedOut,
                 AuditOutcome.Success,
                 Target: userId.ToString(),
                 Details: new Dictionary<string, object?> { ["locked_until"] = failure.LockedUntil, ["failed_attempts"] = failure.FailedAttempts },

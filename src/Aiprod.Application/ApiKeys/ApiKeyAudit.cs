@@ -1,3 +1,4 @@
+using Aiprod.Application.Common;
 using Aiprod.Domain.ApiKeys;
 
 namespace Aiprod.Application.ApiKeys;
@@ -13,7 +14,7 @@ internal static class ApiKeyAudit
             ["name"] = key.Name,
             ["prefix"] = key.Prefix,
             ["key_hash_prefix"] = key.KeyHash[..8],
-            ["scopes"] = key.Scopes,
+            ["scopes"] = key.Scopes.Select(EnumNames.Of).ToList(),
         };
         foreach (var (name, value) in extra)
         {

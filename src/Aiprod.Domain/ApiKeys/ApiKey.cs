@@ -15,7 +15,7 @@ public sealed class ApiKey : IHasDomainEvents
     public const int NameMaxLength = 100;
     public const int ReasonMaxLength = 500;
 
-    private List<string> scopes = [];
+    private List<ApiKeyScope> scopes = [];
 
     private ApiKey()
     {
@@ -36,7 +36,7 @@ public sealed class ApiKey : IHasDomainEvents
     /// <summary>The first characters of the key, to tell keys apart in lists.</summary>
     public string Prefix { get; private set; }
 
-    public IReadOnlyList<string> Scopes => scopes.AsReadOnly();
+    public IReadOnlyList<ApiKeyScope> Scopes => scopes.AsReadOnly();
 
     /// <summary>Active, rotated or revoked as last changed; <see cref="StatusAt"/> adds expiry.</summary>
     public ApiKeyStatus Status { get; private set; }
@@ -70,7 +70,7 @@ public sealed class ApiKey : IHasDomainEvents
     public static ApiKey Issue(
         UserId ownerId,
         string name,
-        IReadOnlyCollection<string> scopes,
+        IReadOnlyCollection<ApiKeyScope> scopes,
         string keyHash,
         string prefix,
         DateTimeOffset now,
@@ -144,7 +144,7 @@ public sealed class ApiKey : IHasDomainEvents
     private static ApiKey Create(
         UserId ownerId,
         string name,
-        IReadOnlyCollection<string> scopes,
+        IReadOnlyCollection<ApiKeyScope> scopes,
         string keyHash,
         string prefix,
         DateTimeOffset now,
@@ -160,10 +160,9 @@ public sealed class ApiKey : IHasDomainEvents
             throw new ArgumentOutOfRangeException(nameof(lifetime), "A key must live for a positive time.");
         }
 
-        var unknown = scopes.FirstOrDefault(s => !ApiKeyScopes.IsKnown(s));
-        if (unknown is not null)
+        if (!scopes.All(ApiKeyScopes.IsKnown))
         {
-            throw new ArgumentException($"Unknown scope '{unknown}'.", nameof(scopes));
+            throw new ArgumentException("Every scope must be a member of ApiKeyScope.", nameof(scopes));
         }
 
         return new ApiKey
@@ -173,7 +172,7 @@ public sealed class ApiKey : IHasDomainEvents
             Name = name.Trim(),
             KeyHash = keyHash,
             Prefix = prefix,
-            scopes = scopes.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+            scopes = scopes.Distinct().Order().ToList(),
             Status = ApiKeyStatus.Active,
             CreatedAt = now,
             ExpiresAt = now + lifetime,

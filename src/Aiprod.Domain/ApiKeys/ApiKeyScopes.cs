@@ -1,24 +1,19 @@
 namespace Aiprod.Domain.ApiKeys;
 
-/// <summary>What a key may do. A user's access token may do all of it; a key only what it was given.</summary>
+/// <summary>Rules about sets of <see cref="ApiKeyScope"/>s.</summary>
 public static class ApiKeyScopes
 {
-    public const string JobsRead = "jobs:read";
-    public const string JobsWrite = "jobs:write";
-    public const string ExportsRead = "exports:read";
-    public const string PipelineWorker = "pipeline:worker";
-
-    public static IReadOnlyList<string> All { get; } = [JobsRead, JobsWrite, ExportsRead, PipelineWorker];
+    public static IReadOnlyList<ApiKeyScope> All { get; } = Enum.GetValues<ApiKeyScope>();
 
     /// <summary>What a key gets when its creator names no scopes: a client's work, not a worker's.</summary>
-    public static IReadOnlyList<string> Default { get; } = [JobsRead, JobsWrite, ExportsRead];
+    public static IReadOnlyList<ApiKeyScope> Default { get; } = [ApiKeyScope.JobsRead, ApiKeyScope.JobsWrite, ApiKeyScope.ExportsRead];
 
-    public static bool IsKnown(string scope) => All.Contains(scope, StringComparer.Ordinal);
+    public static bool IsKnown(ApiKeyScope scope) => Enum.IsDefined(scope);
 
     /// <summary>
     /// Broad: a worker key that can also act as its owner, or a key holding three or more scopes. A leak of such a
     /// key costs more than it needs to.
     /// </summary>
-    public static bool IsBroad(IReadOnlyCollection<string> scopes) =>
-        scopes.Count >= 3 || (scopes.Contains(PipelineWorker) && scopes.Count > 1);
+    public static bool IsBroad(IReadOnlyCollection<ApiKeyScope> scopes) =>
+        scopes.Count >= 3 || (scopes.Contains(ApiKeyScope.PipelineWorker) && scopes.Count > 1);
 }

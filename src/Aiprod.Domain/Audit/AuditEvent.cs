@@ -49,6 +49,11 @@ public sealed class AuditEvent
         string? details)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(eventType);
+        if (!AuditEventTypes.FollowsTheScheme(eventType))
+        {
+            throw new ArgumentException($"Audit event types are named resource.action (see {nameof(AuditEventTypes)}); '{eventType}' is not.", nameof(eventType));
+        }
+
         return new AuditEvent
         {
             OccurredAt = occurredAt,

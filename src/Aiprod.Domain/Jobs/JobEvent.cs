@@ -31,13 +31,13 @@ public sealed class JobEvent
     /// <summary>For a progress report: 0–100.</summary>
     public int? Progress { get; private set; }
 
-    /// <summary>For a log line: <c>debug</c>, <c>info</c>, <c>warning</c> or <c>error</c>.</summary>
-    public string? Level { get; private set; }
+    /// <summary>For a log line.</summary>
+    public JobLogLevel? Level { get; private set; }
 
     public string? Message { get; private set; }
 
     internal static JobEvent Create(JobId jobId, long sequence, JobEventType type, DateTimeOffset at, string? message,
-        JobStatus? from = null, JobStatus? to = null, int? progress = null, string? level = null) => new()
+        JobStatus? from = null, JobStatus? to = null, int? progress = null, JobLogLevel? level = null) => new()
         {
             JobId = jobId,
             Sequence = sequence,

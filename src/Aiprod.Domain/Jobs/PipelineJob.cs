@@ -143,10 +143,15 @@ public sealed class PipelineJob : IHasDomainEvents
     }
 
     /// <summary>Appends log lines; past the per-job cap they are counted, not kept.</summary>
-    public Result<Done> AppendLogs(ApiKeyId workerKeyId, IReadOnlyCollection<(string Level, string Message)> lines, DateTimeOffset now, JobPolicy policy)
+    public Result<Done> AppendLogs(ApiKeyId workerKeyId, IReadOnlyCollection<(JobLogLevel Level, string Message)> lines, DateTimeOffset now, JobPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(policy);
+        if (!lines.All(l => Enum.IsDefined(l.Level)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(lines), "Every level must be a member of JobLogLevel.");
+        }
+
         var held = EnsureLease(workerKeyId, now);
         if (!held.IsSuccess)
         {
@@ -277,7 +282,7 @@ public sealed class PipelineJob : IHasDomainEvents
         Append(JobEventType.StateChanged, now, message, from, to);
     }
 
-    private void Append(JobEventType type, DateTimeOffset now, string? message, JobStatus? from = null, JobStatus? to = null, int? progress = null, string? level = null)
+    private void Append(JobEventType type, DateTimeOffset now, string? message, JobStatus? from = null, JobStatus? to = null, int? progress = null, JobLogLevel? level = null)
     {
         LastEventSequence++;
         UpdatedAt = now;

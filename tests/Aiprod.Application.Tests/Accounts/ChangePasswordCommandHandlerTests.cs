@@ -62,7 +62,7 @@ public sealed class ChangePasswordCommandHandlerTests
         Assert.Equal(new SessionRevoked(laptop.Id), Assert.Single(laptop.TakeDomainEvents()));
         Assert.Equal(new SessionRevoked(phone.Id), Assert.Single(phone.TakeDomainEvents()));
         var entries = audit.Entries();
-        Assert.Equal([AuditEventTypes.UserPasswordChanged, AuditEventTypes.TokenRevoked, AuditEventTypes.TokenRevoked], entries.Select(e => e.EventType));
+        Assert.Equal([AuditEventTypes.PasswordChanged, AuditEventTypes.SessionRevoked, AuditEventTypes.SessionRevoked], entries.Select(e => e.EventType));
         Assert.Equal(ann.Id.ToString(), entries[0].Target);
         Assert.Equal([laptop.Id.ToString(), phone.Id.ToString()], entries.Skip(1).Select(e => e.Target));
         Assert.All(entries.Skip(1), e => Assert.Equal("password_changed", e.Details!["reason"]));
@@ -92,7 +92,7 @@ public sealed class ChangePasswordCommandHandlerTests
 
         await ChangeAsync(current: "not the password");
 
-        Assert.Equal([AuditEventTypes.PasswordChangeFailed, AuditEventTypes.Lockout], audit.Entries().Select(e => e.EventType));
+        Assert.Equal([AuditEventTypes.PasswordChangeFailed, AuditEventTypes.UserLockedOut], audit.Entries().Select(e => e.EventType));
         var lockoutEntry = audit.Entries()[1];
         Assert.Equal((DateTimeOffset?)until, lockoutEntry.Details!["locked_until"]);
         Assert.Equal(3, lockoutEntry.Details["failed_attempts"]);

@@ -59,7 +59,7 @@ public sealed class DisableUserCommandHandlerTests
         Assert.Equal(new SessionRevoked(session.Id), Assert.Single(session.TakeDomainEvents()));
 
         var entries = audit.Entries();
-        Assert.Equal([AuditEventTypes.UserDisabled, AuditEventTypes.TokenRevoked], entries.Select(e => e.EventType));
+        Assert.Equal([AuditEventTypes.UserDisabled, AuditEventTypes.SessionRevoked], entries.Select(e => e.EventType));
         Assert.Equal((AuditOutcome.Success, ann.Id.ToString()), (entries[0].Outcome, entries[0].Target));
         Assert.Equal([active.Id, inGrace.Id], Recorded.Items(entries[0].Details!["revoked_api_keys"]));
         Assert.Equal((session.Id.ToString(), "user_disabled"), (entries[1].Target, entries[1].Details!["reason"]));

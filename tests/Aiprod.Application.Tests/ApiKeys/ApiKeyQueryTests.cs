@@ -3,6 +3,7 @@ using Aiprod.Application.ApiKeys.Queries.GetApiKeyHealth;
 using Aiprod.Application.ApiKeys.Queries.GetApiKeyStats;
 using Aiprod.Application.ApiKeys.Queries.ListApiKeys;
 using Aiprod.Domain.ApiKeys;
+using Aiprod.Domain.Audit;
 using Aiprod.Domain.Users;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
@@ -93,8 +94,8 @@ public sealed class ApiKeyQueryTests
     [Fact]
     public async Task Health_NamesTheKeysThatNeedAction_AndWhy()
     {
-        var narrow = Given.AKey(ann, clock, ApiKeyScopes.JobsRead);
-        var broad = Given.AKey(ann, clock, ApiKeyScopes.PipelineWorker, ApiKeyScopes.JobsWrite);
+        var narrow = Given.AKey(ann, clock, ApiKeyScope.JobsRead);
+        var broad = Given.AKey(ann, clock, ApiKeyScope.PipelineWorker, ApiKeyScope.JobsWrite);
         // Five days before the end of their 90-day lifetime, never used.
         clock.Advance(TimeSpan.FromDays(85));
         Owned(narrow, broad);
@@ -111,7 +112,7 @@ public sealed class ApiKeyQueryTests
     [Fact]
     public async Task Health_PastTenActiveKeys_AdvisesFewer()
     {
-        Owned(Enumerable.Range(0, ApiKeyHealthRules.TooMany + 1).Select(_ => Given.AKey(ann, clock, ApiKeyScopes.JobsRead)).ToArray());
+        Owned(Enumerable.Range(0, ApiKeyHealthRules.TooMany + 1).Select(_ => Given.AKey(ann, clock, ApiKeyScope.JobsRead)).ToArray());
 
         var health = await new GetApiKeyHealthQueryHandler(keys, clock).Handle(new GetApiKeyHealthQuery(ann.Id), TestContext.Current.CancellationToken);
 

@@ -35,7 +35,7 @@ public sealed class CreateApiKeyCommandHandlerTests
 
     private CreateApiKeyCommandHandler Handler() => new(keys, users, generator, audit, Options.Create(options), clock);
 
-    private ValueTask<Result<IssuedApiKeyDto>> CreateAsync(IReadOnlyList<string>? scopes = null, int? expiresInDays = null) =>
+    private ValueTask<Result<IssuedApiKeyDto>> CreateAsync(IReadOnlyList<ApiKeyScope>? scopes = null, int? expiresInDays = null) =>
         Handler().Handle(new CreateApiKeyCommand(ann.Id, " build server ", scopes, expiresInDays), TestContext.Current.CancellationToken);
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class CreateApiKeyCommandHandlerTests
         Assert.NotNull(added);
         Assert.Equal(ann.Id, added.OwnerId);
         Assert.Equal((generated.Hash, "aip_live", "build server"), (added.KeyHash, added.Prefix, added.Name));
-        Assert.Equal(ApiKeyScopes.Default.Order(StringComparer.Ordinal), added.Scopes);
+        Assert.Equal(ApiKeyScopes.Default.Order(), added.Scopes);
         Assert.Equal(clock.GetUtcNow().AddDays(options.DefaultLifetimeDays), added.ExpiresAt);
         Assert.Equal((added.Id, ApiKeyStatus.Active), (result.Value.ApiKey.KeyId, result.Value.ApiKey.Status));
         // Issuing is a change of the owner, so two creations (or a creation and a disable) cannot both commit.
@@ -64,9 +64,9 @@ public sealed class CreateApiKeyCommandHandlerTests
     [Fact]
     public async Task Handle_WithScopesAndALifetime_KeepsThem()
     {
-        var result = await CreateAsync([ApiKeyScopes.PipelineWorker], expiresInDays: 7);
+        var result = await CreateAsync([ApiKeyScope.PipelineWorker], expiresInDays: 7);
 
-        Assert.Equal([ApiKeyScopes.PipelineWorker], result.Value?.ApiKey.Scopes);
+        Assert.Equal([ApiKeyScope.PipelineWorker], result.Value?.ApiKey.Scopes);
         Assert.Equal(clock.GetUtcNow().AddDays(7), added?.ExpiresAt);
     }
 

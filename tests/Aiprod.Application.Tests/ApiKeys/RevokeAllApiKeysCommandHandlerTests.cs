@@ -40,7 +40,7 @@ public sealed class RevokeAllApiKeysCommandHandlerTests
         Assert.Equal("leaked", revoked.RevocationReason);
         Assert.Empty(revoked.TakeDomainEvents());
         var entry = Assert.Single(audit.Entries());
-        Assert.Equal((AuditEventTypes.ApiKeyMassRevoked, AuditOutcome.Success, ann.Id.ToString()), (entry.EventType, entry.Outcome, entry.Target));
+        Assert.Equal((AuditEventTypes.ApiKeyRevokedAll, AuditOutcome.Success, ann.Id.ToString()), (entry.EventType, entry.Outcome, entry.Target));
         Assert.Equal(2, entry.Details!["revoked_count"]);
         Assert.Equal([active.Id, inGrace.Id], Recorded.Items(entry.Details["key_ids"]));
         Assert.Equal("laptop stolen", entry.Details["reason"]);
@@ -55,6 +55,6 @@ public sealed class RevokeAllApiKeysCommandHandlerTests
 
         Assert.Equal(0, result.RevokedCount);
         var entry = Assert.Single(audit.Entries());
-        Assert.Equal((AuditEventTypes.ApiKeyMassRevoked, 0), (entry.EventType, entry.Details!["revoked_count"]));
+        Assert.Equal((AuditEventTypes.ApiKeyRevokedAll, 0), (entry.EventType, entry.Details!["revoked_count"]));
     }
 }

@@ -28,7 +28,7 @@ public sealed class RotateApiKeyCommandHandlerTests
     public RotateApiKeyCommandHandlerTests()
     {
         ann = Given.AUser(clock);
-        key = Given.AKey(ann, clock, ApiKeyScopes.JobsRead, ApiKeyScopes.PipelineWorker);
+        key = Given.AKey(ann, clock, ApiKeyScope.JobsRead, ApiKeyScope.PipelineWorker);
         users.FindByIdAsync(ann.Id, Arg.Any<CancellationToken>()).Returns(ann);
         keys.FindOwnedAsync(ann.Id, key.Id, Arg.Any<CancellationToken>()).Returns(key);
         generator.Generate().Returns(generated);

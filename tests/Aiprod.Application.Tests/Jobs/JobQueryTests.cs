@@ -3,6 +3,7 @@ using Aiprod.Application.Jobs.Queries.GetJob;
 using Aiprod.Application.Jobs.Queries.GetJobEvents;
 using Aiprod.Application.Jobs.Queries.GetJobSnapshot;
 using Aiprod.Application.Jobs.Queries.ListJobs;
+using Aiprod.Application.Jobs;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Users;
@@ -27,7 +28,7 @@ public sealed class JobQueryTests
         bob = Given.AUser(clock, "bob@example.com");
         worker = Given.AWorkerKey(ann, clock);
         job = Given.ARunningJob(ann, worker, clock, TimeSpan.FromMinutes(1));
-        _ = job.AppendLogs(worker.Id, [("warning", "frame 100 is dark")], clock.GetUtcNow(), JobPolicy.Default);
+        _ = job.AppendLogs(worker.Id, [(JobLogLevel.Warning, "frame 100 is dark")], clock.GetUtcNow(), JobPolicy.Default);
         _ = job.Complete(worker.Id, """{"url":"s3://out.mp4"}""", 1000, clock.GetUtcNow());
         jobs.FindOwnedAsync(ann.Id, job.Id, Arg.Any<bool>(), Arg.Any<CancellationToken>()).Returns(job);
     }
@@ -40,7 +41,7 @@ public sealed class JobQueryTests
         Assert.True(details.IsSuccess);
         Assert.Equal((job.Id, JobStatus.Completed, 4L), (details.Value.JobId, details.Value.Status, details.Value.LastEventId));
         Assert.Equal([JobStatus.Queued, JobStatus.Running, JobStatus.Completed], details.Value.StateHistory.Select(s => s.To));
-        Assert.Equal(("warning", "frame 100 is dark"), (Assert.Single(details.Value.Logs).Level, details.Value.Logs[0].Message));
+        Assert.Equal((JobLogLevel.Warning, "frame 100 is dark"), (Assert.Single(details.Value.Logs).Level, details.Value.Logs[0].Message));
         Assert.NotNull(details.Value.Result);
         Assert.True(details.Value.Result.Success);
         Assert.Equal("s3://out.mp4", details.Value.Result.Output?.GetProperty("url").GetString());
@@ -98,7 +99,7 @@ public sealed class JobQueryTests
 
         Assert.NotNull(asked);
         Assert.Equal(ann.Id, asked.OwnerId);
-        Assert.Equal(("-created_at", 20, 0), (asked.Sort, asked.Limit, asked.Offset));
+        Assert.Equal((JobSortOrder.CreatedAtDescending, 20, 0), (asked.Sort, asked.Limit, asked.Offset));
         Assert.Equal((41, 20, 0), (page.Total, page.Limit, page.Offset));
         Assert.Equal(job.Id, Assert.Single(page.Items).JobId);
     }
@@ -112,11 +113,11 @@ public sealed class JobQueryTests
         var to = clock.GetUtcNow();
 
         var page = await new ListJobsQueryHandler(jobs).Handle(
-            new ListJobsQuery(ann.Id, JobStatus.Failed, JobPreset.BrandCampaign, from, to, "priority", 5, 10), TestContext.Current.CancellationToken);
+            new ListJobsQuery(ann.Id, JobStatus.Failed, JobPreset.BrandCampaign, from, to, JobSortOrder.PriorityAscending, 5, 10), TestContext.Current.CancellationToken);
 
         Assert.NotNull(asked);
         Assert.Equal((JobStatus.Failed, JobPreset.BrandCampaign, from, to), (asked.Status, asked.Preset, asked.CreatedFrom, asked.CreatedTo));
-        Assert.Equal(("priority", 5, 10), (asked.Sort, asked.Limit, asked.Offset));
+        Assert.Equal((JobSortOrder.PriorityAscending, 5, 10), (asked.Sort, asked.Limit, asked.Offset));
         Assert.Equal((3, 5, 10), (page.Total, page.Limit, page.Offset));
         Assert.Empty(page.Items);
     }

@@ -55,7 +55,7 @@ public sealed class WorkerReportTests
 
     private ValueTask<Result<WorkerAckDto>> LogAsync(ApiKey by, params string[] messages) =>
         new AppendLogsCommandHandler(Reports(), Options.Create(options))
-            .Handle(new AppendLogsCommand(by.Id, job.Id, messages.Select(m => ("info", m)).ToList()), TestContext.Current.CancellationToken);
+            .Handle(new AppendLogsCommand(by.Id, job.Id, messages.Select(m => (JobLogLevel.Info, m)).ToList()), TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task Progress_FromTheHolder_IsRecorded_RenewsTheLease_AndIsAnnounced()
@@ -181,7 +181,7 @@ public sealed class WorkerReportTests
         Assert.Equal(JobStatus.Failed, ack.Value?.Status);
         Assert.Equal((JobStatus.Failed, false, "GPU out of memory", (long?)500), (job.Status, job.ResultSuccess, job.ErrorMessage, job.ExecutionTimeMs));
         var entry = Assert.Single(audit.Entries());
-        Assert.Equal((AuditEventTypes.JobFailedByWorker, AuditOutcome.Failure, job.Id.ToString()), (entry.EventType, entry.Outcome, entry.Target));
+        Assert.Equal((AuditEventTypes.JobFailureReported, AuditOutcome.Failure, job.Id.ToString()), (entry.EventType, entry.Outcome, entry.Target));
         Assert.Equal(((ActorKind?)ActorKind.ApiKey, worker.Id.ToString()), (entry.ActorKind, entry.ActorId));
         Assert.Equal(worker.Id, entry.Details!["worker_key_id"]);
         Assert.Equal("GPU out of memory", entry.Details["error_message"]);
@@ -209,7 +209,7 @@ public sealed class WorkerReportTests
         Assert.Equal((2, 1), (job.LogCount, job.DroppedLogCount));
         var kept = job.TakeDomainEvents().Cast<JobEventRecorded>().Select(e => e.Event).ToList();
         Assert.Equal(["frame 100", "frame 200"], kept.Select(e => e.Message));
-        Assert.All(kept, e => Assert.Equal((JobEventType.Log, "info"), (e.Type, e.Level)));
+        Assert.All(kept, e => Assert.Equal((JobEventType.Log, JobLogLevel.Info), (e.Type, e.Level)));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Sessions;
 using Aiprod.Application.Sessions.Commands.RevokeToken;
+using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Users;
@@ -51,7 +52,7 @@ public sealed class RevokeTokenCommandHandlerTests
         Assert.Equal(new SessionRevoked(ofTheRefreshToken.Id), Assert.Single(ofTheRefreshToken.TakeDomainEvents()));
         Assert.False(ofTheAccessToken.IsRevoked);
         var entry = Assert.Single(audit.Entries());
-        Assert.Equal((AuditEventTypes.TokenRevoked, ofTheRefreshToken.Id.ToString()), (entry.EventType, entry.Target));
+        Assert.Equal((AuditEventTypes.SessionRevoked, ofTheRefreshToken.Id.ToString()), (entry.EventType, entry.Target));
         Assert.Equal("refresh_token", entry.Details!["token_type"]);
         Assert.Equal("01234567", entry.Details["token_hash_prefix"]);
         // Found as a refresh token: the access-token reader is never asked.

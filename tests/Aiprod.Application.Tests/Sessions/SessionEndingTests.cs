@@ -52,7 +52,7 @@ public sealed class SessionEndingTests
         Assert.Equal(new SessionRevoked(laptop.Id), Assert.Single(laptop.TakeDomainEvents()));
         Assert.False(phone.IsRevoked);
         var entry = Assert.Single(audit.Entries());
-        Assert.Equal((AuditEventTypes.TokenRevoked, AuditOutcome.Success, laptop.Id.ToString()), (entry.EventType, entry.Outcome, entry.Target));
+        Assert.Equal((AuditEventTypes.SessionRevoked, AuditOutcome.Success, laptop.Id.ToString()), (entry.EventType, entry.Outcome, entry.Target));
         Assert.Equal(laptop.Id, entry.Details!["family_id"]);
         Assert.Equal("session_ended", entry.Details["reason"]);
     }
@@ -102,7 +102,7 @@ public sealed class SessionEndingTests
         Assert.All([laptop, phone], f => Assert.Equal("logout_all", f.RevocationReason));
         Assert.Equal(new SessionRevoked(laptop.Id), Assert.Single(laptop.TakeDomainEvents()));
         Assert.Equal(new SessionRevoked(phone.Id), Assert.Single(phone.TakeDomainEvents()));
-        Assert.Equal([AuditEventTypes.LogoutAll, AuditEventTypes.LogoutAll], audit.Entries().Select(e => e.EventType));
+        Assert.Equal([AuditEventTypes.SessionRevoked, AuditEventTypes.SessionRevoked], audit.Entries().Select(e => e.EventType));
         Assert.False(bobs.IsRevoked);
     }
 
@@ -132,7 +132,7 @@ public sealed class SessionEndingTests
         Assert.Equal(new SessionRevoked(phone.Id), Assert.Single(phone.TakeDomainEvents()));
         Assert.Empty(laptop.TakeDomainEvents());
         var entry = Assert.Single(audit.Entries());
-        Assert.Equal((AuditEventTypes.TokenRevoked, phone.Id.ToString(), "user_disabled"), (entry.EventType, entry.Target, entry.Details!["reason"]));
+        Assert.Equal((AuditEventTypes.SessionRevoked, phone.Id.ToString(), "user_disabled"), (entry.EventType, entry.Target, entry.Details!["reason"]));
     }
 
     [Fact]
@@ -150,7 +150,7 @@ public sealed class SessionEndingTests
         Assert.Equal(new SessionRevoked(phone.Id), Assert.Single(phone.TakeDomainEvents()));
         Assert.False(laptop.IsRevoked);
         var entry = Assert.Single(audit.Entries());
-        Assert.Equal((AuditEventTypes.TokenRevoked, "01234567"), (entry.EventType, entry.Details!["token_hash_prefix"]));
+        Assert.Equal((AuditEventTypes.SessionRevoked, "01234567"), (entry.EventType, entry.Details!["token_hash_prefix"]));
         Assert.DoesNotContain(entry.Details.Values, v => v is "presented" or "0123456789abcdef");
     }
 

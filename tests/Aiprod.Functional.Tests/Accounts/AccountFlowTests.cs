@@ -174,7 +174,7 @@ public abstract class AccountFlowTests(IApiFixture fixture)
 
         await locked.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
         var events = await fixture.Factory.WithDbAsync(db => db.AuditEvents.OrderBy(e => e.Id).Select(e => e.EventType).ToListAsync());
-        Assert.Equal(["user_registered", "authn_login_failed", "authn_login_failed", "authn_login_failed", "authn_lockout", "authn_login_failed"], events);
+        Assert.Equal(["user.registered", "login.failed", "login.failed", "login.failed", "user.locked_out", "login.failed"], events);
     }
 
     [DatabaseFact]
@@ -187,7 +187,7 @@ public abstract class AccountFlowTests(IApiFixture fixture)
 
         var events = await fixture.Factory.WithDbAsync(db => db.AuditEvents.OrderBy(e => e.Id).ToListAsync());
 
-        Assert.Equal(["user_registered", "authn_login_succeeded", "authn_token_issued", "authn_login_failed"], events.Select(e => e.EventType));
+        Assert.Equal(["user.registered", "login.succeeded", "token.issued", "login.failed"], events.Select(e => e.EventType));
         Assert.All(events, e =>
         {
             Assert.Equal("aiprod-tests/1.0", e.UserAgent);

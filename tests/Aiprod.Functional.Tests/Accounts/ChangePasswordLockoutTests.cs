@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Audit;
 using Aiprod.Functional.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -31,10 +31,10 @@ public sealed class ChangePasswordLockoutTests(SqliteApiFixture fixture) : IClas
         var login = await client.PostAsJsonAsync("/auth/login", new { email = "ann@example.com", password = ApiClientExtensions.DefaultPassword }, TestContext.Current.CancellationToken);
         await login.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
 
-        var audit = await fixture.Factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == AuditEventTypes.PasswordChangeFailed || e.EventType == AuditEventTypes.Lockout)
+        var audit = await fixture.Factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == AuditEventTypes.PasswordChangeFailed || e.EventType == AuditEventTypes.UserLockedOut)
             .OrderBy(e => e.Id).Select(e => new { e.EventType, e.Details, e.ActorId }).ToListAsync());
         Assert.Equal(
-            [AuditEventTypes.PasswordChangeFailed, AuditEventTypes.PasswordChangeFailed, AuditEventTypes.PasswordChangeFailed, AuditEventTypes.Lockout, AuditEventTypes.PasswordChangeFailed],
+            [AuditEventTypes.PasswordChangeFailed, AuditEventTypes.PasswordChangeFailed, AuditEventTypes.PasswordChangeFailed, AuditEventTypes.UserLockedOut, AuditEventTypes.PasswordChangeFailed],
             audit.Select(e => e.EventType));
         Assert.All(audit.Take(3), e => Assert.Contains("wrong_current_password", e.Details, StringComparison.Ordinal));
         Assert.Contains("locked_out", audit[^1].Details, StringComparison.Ordinal);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Audit;
 using Aiprod.Domain.Users;
 using Aiprod.Functional.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -80,7 +81,7 @@ public sealed class ParallelLockoutTests : IAsyncDisposable
         await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
             client.PostAsJsonAsync("/auth/login", new { email = "ann@example.com", password = $"wrong guess {i}" })));
 
-        Assert.Equal(1, await factory.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.EventType == AuditEventTypes.Lockout)));
+        Assert.Equal(1, await factory.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.EventType == AuditEventTypes.UserLockedOut)));
         Assert.True(await factory.WithDbAsync(db => db.Users.Select(u => u.LockoutEndsAt != null).SingleAsync()));
         var login = await client.PostAsJsonAsync("/auth/login", new { email = "ann@example.com", password = ApiClientExtensions.DefaultPassword }, TestContext.Current.CancellationToken);
         await login.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Audit;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Routing;
 
@@ -19,7 +19,7 @@ public sealed class BadInputSuiteTests(BadInputWorld world) : IClassFixture<BadI
     private static readonly HashSet<string> FailureAudits =
     [
         "audit:" + AuditEventTypes.LoginFailed,
-        "audit:" + AuditEventTypes.Lockout,
+        "audit:" + AuditEventTypes.UserLockedOut,
         "audit:" + AuditEventTypes.ApiKeyAuthenticationFailed,
         "audit:" + AuditEventTypes.PasswordChangeFailed,
     ];

@@ -108,6 +108,28 @@ public sealed partial class OperationsTests(SqliteApiFixture fixture) : IClassFi
         Assert.Equal(["Bearer"], Schemes(paths["/api-keys/create"]!["post"]!));
         Assert.Contains("jobs:write", paths["/pipeline/run"]!["post"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.NotNull(paths["/ws/job/{job_id}"]!["get"]!["responses"]!["101"]);
+        Assert.Contains("`pipeline:worker`", paths["/pipeline/worker/claim"]!["post"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SwaggerDocument_ListsEachClosedSet_ByTheStringsTheApiTakes()
+    {
+        var client = await fixture.CreateClientAsync();
+        var document = JsonNode.Parse(await client.GetStringAsync("/swagger/v1/swagger.json", TestContext.Current.CancellationToken))!;
+        var schemas = document["components"]!["schemas"]!;
+        static string[] Values(JsonNode schema) => schema["enum"]!.AsArray().Select(v => v!.GetValue<string>()).ToArray();
+        static string Ref(JsonNode schema) => schema["$ref"]!.GetValue<string>();
+
+        Assert.Equal(["debug", "info", "warning", "error"], Values(schemas["JobLogLevel"]!));
+        Assert.Equal(["exports:read", "jobs:read", "jobs:write", "pipeline:worker"], Values(schemas["ApiKeyScope"]!));
+        Assert.Equal(["-created_at", "created_at", "priority", "-priority", "updated_at", "-updated_at"], Values(schemas["JobSortOrder"]!));
+        Assert.Equal(["quick_social", "brand_campaign", "premium_spot"], Values(schemas["JobPreset"]!));
+        Assert.Equal("#/components/schemas/JobLogLevel", Ref(schemas["LogLine"]!["properties"]!["level"]!));
+        Assert.Equal("#/components/schemas/JobLogLevel", Ref(schemas["JobLogDto"]!["properties"]!["level"]!));
+        Assert.Equal("#/components/schemas/ApiKeyScope", Ref(schemas["CreateApiKeyRequest"]!["properties"]!["scopes"]!["items"]!));
+        Assert.Equal("#/components/schemas/ApiKeyScope", Ref(schemas["ApiKeyDto"]!["properties"]!["scopes"]!["items"]!));
+        var sort = document["paths"]!["/pipeline/jobs"]!["get"]!["parameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "sort")!;
+        Assert.Equal("#/components/schemas/JobSortOrder", Ref(sort["schema"]!));
     }
 }
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Audit;
 using Aiprod.Functional.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using StackExchange.Redis;
@@ -114,8 +114,8 @@ public sealed class TypedIdTests(SqliteApiFixture fixture) : IClassFixture<Sqlit
         Assert.Equal(rotated["api_key"]!.AsObject().Str("key_id"), details[AuditEventTypes.ApiKeyRotated].Single()["new_key_id"]!.GetValue<string>());
         Assert.Equal(
             new[] { key, rotated["api_key"]!.AsObject().Str("key_id") }.Order(StringComparer.Ordinal),
-            details[AuditEventTypes.ApiKeyMassRevoked].Single()["key_ids"]!.AsArray().Select(k => k!.GetValue<string>()).Order(StringComparer.Ordinal));
-        Assert.Equal(session, details[AuditEventTypes.LogoutAll].Single()["family_id"]!.GetValue<string>());
+            details[AuditEventTypes.ApiKeyRevokedAll].Single()["key_ids"]!.AsArray().Select(k => k!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal(session, details[AuditEventTypes.SessionRevoked].Single()["family_id"]!.GetValue<string>());
     }
 
     [Fact]

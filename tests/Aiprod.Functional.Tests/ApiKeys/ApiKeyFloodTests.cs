@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
-using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Audit;
 using Aiprod.Functional.Tests.Infrastructure;
 using Aiprod.Infrastructure.ApiKeys;
 using Microsoft.AspNetCore.Http;

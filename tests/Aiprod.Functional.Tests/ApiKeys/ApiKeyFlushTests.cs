@@ -1,5 +1,5 @@
 using System.Net;
-using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Audit;
 using Aiprod.Functional.Tests.Infrastructure;
 using Aiprod.Infrastructure.ApiKeys;
 using Microsoft.EntityFrameworkCore;

@@ -241,10 +241,10 @@ public abstract class JobTests(IApiFixture fixture)
         await client.ClaimAsync(worker);
         var failed = await (await client.WorkerPostAsync(worker, $"/pipeline/worker/jobs/{second}/fail", new { error_message = "CUDA out of memory" })).ReadJsonAsync();
         Assert.Equal("failed", failed.Str("status"));
-        var audit = await fixture.Factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == "job_failed_by_worker" || e.EventType == "job_submitted" || e.EventType == "job_cancelled").Select(e => e.EventType).ToListAsync());
-        Assert.Equal(2, audit.Count(e => e == "job_submitted"));
-        Assert.Contains("job_cancelled", audit);
-        Assert.Contains("job_failed_by_worker", audit);
+        var audit = await fixture.Factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == "job.failure_reported" || e.EventType == "job.submitted" || e.EventType == "job.cancelled").Select(e => e.EventType).ToListAsync());
+        Assert.Equal(2, audit.Count(e => e == "job.submitted"));
+        Assert.Contains("job.cancelled", audit);
+        Assert.Contains("job.failure_reported", audit);
     }
 
     [DatabaseFact]

@@ -48,6 +48,7 @@ public sealed class LiveUpdateTests(SqliteApiFixture fixture) : IClassFixture<Sq
         Assert.Equal("running", received[0].Str("status"));
         Assert.Equal(30, received[1]["progress"]!.GetValue<int>());
         Assert.Equal("frame 100", received[2].Str("message"));
+        Assert.Equal("info", received[2].Str("level"));
         Assert.Equal("completed", received[3].Str("status"));
     }
 
@@ -285,7 +286,7 @@ public sealed class LeaseTests : IAsyncDisposable
         var failed = await (await client.GetWithTokenAsync($"/pipeline/job/{job}", token)).ReadJsonAsync();
         Assert.Equal("failed", failed.Str("status"));
         Assert.False(failed["result"]!["success"]!.GetValue<bool>());
-        Assert.Equal(2, await factory.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.EventType == "job_lease_lapsed")));
+        Assert.Equal(2, await factory.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.EventType == "job.lease_lapsed")));
     }
 
     [Fact]
@@ -329,7 +330,7 @@ public sealed class LeaseTests : IAsyncDisposable
             Assert.Equal(reclaimed.Count, reclaimed.Distinct().Count());
             var retries = await factory.WithDbAsync(db => db.PipelineJobs.Where(j => jobs.Select(id => new JobId(Guid.Parse(id))).Contains(j.Id)).Select(j => j.RetryCount).ToListAsync());
             Assert.All(retries, r => Assert.Equal(1, r));
-            Assert.Equal(Jobs * round, await factory.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.EventType == "job_lease_lapsed")));
+            Assert.Equal(Jobs * round, await factory.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.EventType == "job.lease_lapsed")));
 
             // Finish the round, so its jobs do not lapse again in the next one.
             foreach (var job in jobs)
@@ -378,6 +379,8 @@ public sealed class CrossInstanceLiveUpdateTests(RedisServer redis) : IClassFixt
         var progress = await socketOnB.ReceiveTypeAsync("progress");
         Assert.Equal(70, progress["progress"]!.GetValue<int>());
         Assert.Equal("from A", progress.Str("message"));
+        await clientA.WorkerPostAsync(worker, $"/pipeline/worker/jobs/{job}/logs", new { lines = new[] { new { level = "warning", message = "from A" } } });
+        Assert.Equal("warning", (await socketOnB.ReceiveTypeAsync("log")).Str("level"));
 
         var ready = System.Text.Json.Nodes.JsonNode.Parse(await b.CreateClient().GetStringAsync("/health/ready", TestContext.Current.CancellationToken))!;
         Assert.Equal("healthy", ready["checks"]!["redis"]!.GetValue<string>());

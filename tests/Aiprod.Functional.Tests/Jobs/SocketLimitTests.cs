@@ -302,7 +302,7 @@ public sealed class SlowReaderTests : IAsyncDisposable
         const int Published = 9000;
         for (var id = 2L; id < Published + 2; id += 100)
         {
-            var batch = Enumerable.Range(0, 100).Select(i => new JobEventDto("log", new JobId(Guid.Parse(job)), id + i, clock.GetUtcNow(), Level: "info", Message: line)).ToList();
+            var batch = Enumerable.Range(0, 100).Select(i => new JobEventDto("log", new JobId(Guid.Parse(job)), id + i, clock.GetUtcNow(), Level: JobLogLevel.Info, Message: line)).ToList();
             await bus.PublishAsync(batch, TestContext.Current.CancellationToken);
         }
 

@@ -47,7 +47,7 @@ public sealed class ReuseDetectionTests(NoLeewayApiFixture fixture) : IClassFixt
         await (await client.GetWithTokenAsync("/auth/me", rotated.Str("access_token"))).AssertProblemAsync(HttpStatusCode.Unauthorized, "session_revoked");
         await (await client.GetWithTokenAsync("/auth/me", login.Str("access_token"))).AssertProblemAsync(HttpStatusCode.Unauthorized, "session_revoked");
         await (await client.RefreshAsync(rotated.Str("refresh_token"))).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_refresh_token");
-        var reuse = await fixture.Factory.WithDbAsync(db => db.AuditEvents.SingleAsync(e => e.EventType == "authn_token_reuse"));
+        var reuse = await fixture.Factory.WithDbAsync(db => db.AuditEvents.SingleAsync(e => e.EventType == "token.reuse_detected"));
         Assert.Contains("token_hash_prefix", reuse.Details, StringComparison.Ordinal);
         Assert.DoesNotContain(login.Str("refresh_token"), reuse.Details, StringComparison.Ordinal);
     }

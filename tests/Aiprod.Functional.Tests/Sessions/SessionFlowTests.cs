@@ -175,8 +175,9 @@ public abstract class SessionFlowTests(IApiFixture fixture)
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetWithTokenAsync("/auth/me", one.Str("access_token"))).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetWithTokenAsync("/auth/me", two.Str("access_token"))).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.RefreshAsync(two.Str("refresh_token"))).StatusCode);
-        var events = await fixture.Factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == "authn_logout_all").CountAsync());
-        Assert.Equal(2, events);
+        var events = await fixture.Factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == "session.revoked").ToListAsync());
+        Assert.Equal(2, events.Count);
+        Assert.All(events, e => Assert.Contains("\"reason\":\"logout_all\"", e.Details, StringComparison.Ordinal));
     }
 
     [DatabaseFact]
@@ -210,11 +211,11 @@ public abstract class SessionFlowTests(IApiFixture fixture)
 
         var events = await fixture.Factory.WithDbAsync(db => db.AuditEvents.OrderBy(e => e.Id).ToListAsync());
 
-        Assert.Contains(events, e => e.EventType == "authn_token_issued");
-        Assert.Contains(events, e => e.EventType == "authn_token_refreshed");
-        Assert.Contains(events, e => e.EventType == "authn_token_revoked");
+        Assert.Contains(events, e => e.EventType == "token.issued");
+        Assert.Contains(events, e => e.EventType == "token.refreshed");
+        Assert.Contains(events, e => e.EventType == "session.revoked");
         var family = await fixture.Factory.WithDbAsync(db => db.RefreshTokenFamilies.SingleAsync());
-        foreach (var e in events.Where(e => e.EventType.StartsWith("authn_token", StringComparison.Ordinal)))
+        foreach (var e in events.Where(e => e.EventType.StartsWith("token.", StringComparison.Ordinal) || e.EventType == "session.revoked"))
         {
             Assert.Contains(family.Id.ToString(), e.Details, StringComparison.Ordinal);
         }

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Audit;
 using Aiprod.Domain.Users;
 using Aiprod.Functional.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -35,10 +35,10 @@ public abstract class SessionRaceTests(IApiFixture fixture)
             // The audit log is written in the transaction of each change, in commit order: a refresh recorded after
             // the revocation committed into a session that had already ended.
             var events = await fixture.Factory.WithDbAsync(db => db.AuditEvents
-                .Where(e => e.EventType == AuditEventTypes.TokenRefreshed || e.EventType == AuditEventTypes.LogoutAll)
+                .Where(e => e.EventType == AuditEventTypes.TokenRefreshed || e.EventType == AuditEventTypes.SessionRevoked)
                 .OrderBy(e => e.Id).Select(e => new { e.EventType, e.Target }).ToListAsync());
-            var family = events.Last(e => e.EventType == AuditEventTypes.LogoutAll).Target;
-            var endedAt = events.FindLastIndex(e => e.EventType == AuditEventTypes.LogoutAll && e.Target == family);
+            var family = events.Last(e => e.EventType == AuditEventTypes.SessionRevoked).Target;
+            var endedAt = events.FindLastIndex(e => e.EventType == AuditEventTypes.SessionRevoked && e.Target == family);
             Assert.DoesNotContain(events.Skip(endedAt), e => e.EventType == AuditEventTypes.TokenRefreshed && e.Target == family);
         }
     }

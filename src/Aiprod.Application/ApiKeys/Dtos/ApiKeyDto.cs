@@ -21,7 +21,7 @@ public sealed record ApiKeyDto(
     ApiKeyId KeyId,
     string Name,
     string Prefix,
-    IReadOnlyList<string> Scopes,
+    IReadOnlyList<ApiKeyScope> Scopes,
     ApiKeyStatus Status,
     DateTimeOffset CreatedAt,
     DateTimeOffset ExpiresAt,

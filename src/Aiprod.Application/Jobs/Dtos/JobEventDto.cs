@@ -14,7 +14,7 @@ public sealed record JobEventDto(
     JobStatus? From = null,
     JobStatus? Status = null,
     int? Progress = null,
-    string? Level = null,
+    JobLogLevel? Level = null,
     string? Message = null)
 {
     public static JobEventDto Of(JobEvent e) => new(

@@ -16,7 +16,7 @@ public static class JobMapping
             job.Id, job.Status, job.Content, job.Preset, job.Priority, job.Lang, job.DurationSec, job.Progress, job.RetryCount,
             job.CreatedAt, job.UpdatedAt, job.StartedAt, job.LeaseExpiresAt, job.LastEventSequence,
             ordered.Where(e => e.Type == JobEventType.StateChanged).Select(e => new JobStateChangeDto(e.Sequence, e.OccurredAt, e.FromStatus, e.ToStatus!.Value, e.Message)).ToList(),
-            ordered.Where(e => e.Type == JobEventType.Log).Select(e => new JobLogDto(e.Sequence, e.OccurredAt, e.Level ?? "info", e.Message)).ToList(),
+            ordered.Where(e => e.Type == JobEventType.Log).Select(e => new JobLogDto(e.Sequence, e.OccurredAt, e.Level ?? JobLogLevel.Info, e.Message)).ToList(),
             job.DroppedLogCount,
             job.ResultSuccess is null ? null : new JobResultDto(
                 job.ResultSuccess.Value,

@@ -1,3 +1,4 @@
+using Aiprod.Application.Common;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Users;
 using Microsoft.EntityFrameworkCore;
@@ -26,16 +27,16 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
         // to one key exactly one applies, so a rotation can never write "rotated" over a revocation.
         builder.Property(k => k.Version).IsConcurrencyToken();
 
-        // Scopes are a handful of fixed words: one space-separated column, as OAuth writes them.
-        builder.Property<List<string>>("scopes")
+        // Scopes are a handful of fixed words: one space-separated column of their names, as OAuth writes them.
+        builder.Property<List<ApiKeyScope>>("scopes")
             .HasField("scopes")
             .UsePropertyAccessMode(PropertyAccessMode.Field)
             .HasColumnName("Scopes")
             .HasMaxLength(200)
             .HasConversion(
-                v => string.Join(' ', v),
-                v => v.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList(),
-                new ValueComparer<List<string>>((a, b) => a!.SequenceEqual(b!), v => v.Aggregate(0, (h, s) => HashCode.Combine(h, s.GetHashCode(StringComparison.Ordinal))), v => v.ToList()));
+                v => string.Join(' ', v.Select(EnumNames.Of)),
+                v => v.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(EnumNames.Parse<ApiKeyScope>).ToList(),
+                new ValueComparer<List<ApiKeyScope>>((a, b) => a!.SequenceEqual(b!), v => v.Aggregate(0, (h, s) => HashCode.Combine(h, s)), v => v.ToList()));
         builder.Ignore(k => k.Scopes);
     }
 }

@@ -14,7 +14,7 @@ internal sealed class JobEventConfiguration : IEntityTypeConfiguration<JobEvent>
         builder.Property(e => e.Type).HasConversion<string>().HasMaxLength(16);
         builder.Property(e => e.FromStatus).HasConversion<string>().HasMaxLength(16);
         builder.Property(e => e.ToStatus).HasConversion<string>().HasMaxLength(16);
-        builder.Property(e => e.Level).HasMaxLength(16);
+        builder.Property(e => e.Level).HasConversion(new EnumNameConverter<JobLogLevel>()).HasMaxLength(16);
         builder.Property(e => e.Message).HasMaxLength(JobEvent.MessageMaxLength);
         builder.HasIndex(e => new { e.JobId, e.Sequence }).IsUnique();
     }

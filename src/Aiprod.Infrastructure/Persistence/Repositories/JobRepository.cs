@@ -1,4 +1,5 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Jobs;
 using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Users;
 using Microsoft.EntityFrameworkCore;
@@ -44,12 +45,13 @@ internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
         var total = await query.CountAsync(cancellationToken);
         query = filter.Sort switch
         {
-            "created_at" => query.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id),
-            "priority" => query.OrderBy(j => j.Priority).ThenByDescending(j => j.CreatedAt),
-            "-priority" => query.OrderByDescending(j => j.Priority).ThenByDescending(j => j.CreatedAt),
-            "updated_at" => query.OrderBy(j => j.UpdatedAt).ThenBy(j => j.Id),
-            "-updated_at" => query.OrderByDescending(j => j.UpdatedAt).ThenByDescending(j => j.Id),
-            _ => query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id),
+            JobSortOrder.CreatedAtDescending => query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id),
+            JobSortOrder.CreatedAtAscending => query.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id),
+            JobSortOrder.PriorityAscending => query.OrderBy(j => j.Priority).ThenByDescending(j => j.CreatedAt),
+            JobSortOrder.PriorityDescending => query.OrderByDescending(j => j.Priority).ThenByDescending(j => j.CreatedAt),
+            JobSortOrder.UpdatedAtAscending => query.OrderBy(j => j.UpdatedAt).ThenBy(j => j.Id),
+            JobSortOrder.UpdatedAtDescending => query.OrderByDescending(j => j.UpdatedAt).ThenByDescending(j => j.Id),
+            _ => throw new ArgumentOutOfRangeException(nameof(filter), filter.Sort, "Not a member of JobSortOrder."),
         };
         var items = await query.Skip(filter.Offset).Take(filter.Limit).ToListAsync(cancellationToken);
         return (items, total);

@@ -70,9 +70,9 @@ public sealed class ChangePasswordCommandHandler(
         }
 
         user.ChangePassword(attempt.Carry(() => new PasswordHashing(hasher, command.NewPassword)).Hash(), now);
-        audit.Record(new AuditEntry(AuditEventTypes.UserPasswordChanged, AuditOutcome.Success, Target: user.Id.ToString()));
+        audit.Record(new AuditEntry(AuditEventTypes.PasswordChanged, AuditOutcome.Success, Target: user.Id.ToString()));
         var families = await tokens.ListActiveFamiliesAsync(user.Id, now, cancellationToken);
-        revoker.Revoke(families, "password_changed", AuditEventTypes.TokenRevoked);
+        revoker.Revoke(families, "password_changed", AuditEventTypes.SessionRevoked);
         return Done.Value;
     }
 

@@ -48,7 +48,7 @@ public sealed class DisableUserCommandHandler(
         var keys = ApiKey.RevokeEveryUsable(await apiKeys.ListUsableOwnedAsync(user.Id, now, cancellationToken), now, "user_disabled");
         audit.Record(new AuditEntry(AuditEventTypes.UserDisabled, AuditOutcome.Success, Target: user.Id.ToString(),
             Details: new Dictionary<string, object?> { ["revoked_api_keys"] = keys.Select(k => k.Id).ToList() }));
-        revoker.Revoke(await tokens.ListActiveFamiliesAsync(user.Id, now, cancellationToken), "user_disabled", AuditEventTypes.TokenRevoked);
+        revoker.Revoke(await tokens.ListActiveFamiliesAsync(user.Id, now, cancellationToken), "user_disabled", AuditEventTypes.SessionRevoked);
         return Done.Value;
     }
 }

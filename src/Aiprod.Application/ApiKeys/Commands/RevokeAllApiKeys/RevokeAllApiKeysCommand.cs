@@ -31,7 +31,7 @@ public sealed class RevokeAllApiKeysCommandHandler(
         var now = clock.GetUtcNow();
         var usable = await keys.ListUsableOwnedAsync(command.OwnerId, now, cancellationToken);
         var revoked = ApiKey.RevokeEveryUsable(usable, now, command.Reason);
-        audit.Record(new AuditEntry(AuditEventTypes.ApiKeyMassRevoked, AuditOutcome.Success, Target: command.OwnerId.ToString(),
+        audit.Record(new AuditEntry(AuditEventTypes.ApiKeyRevokedAll, AuditOutcome.Success, Target: command.OwnerId.ToString(),
             Details: new Dictionary<string, object?>
             {
                 ["revoked_count"] = revoked.Count,

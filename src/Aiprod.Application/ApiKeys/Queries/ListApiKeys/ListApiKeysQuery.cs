@@ -7,7 +7,7 @@ using Mediator;
 
 namespace Aiprod.Application.ApiKeys.Queries.ListApiKeys;
 
-/// <summary>The caller's keys; audited (API_KEY_LISTED), since a list of credentials is worth knowing who looked at.</summary>
+/// <summary>The caller's keys; audited (<c>api_key.listed</c>), since a list of credentials is worth knowing who looked at.</summary>
 public sealed record ListApiKeysQuery(UserId OwnerId, bool IncludeInactive) : IQuery<ApiKeyListDto>;
 
 public sealed class ListApiKeysQueryHandler(IApiKeyRepository keys, IAuditLog audit, TimeProvider clock)

@@ -9,18 +9,15 @@ using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.Jobs.Commands.AppendLogs;
 
-public sealed record AppendLogsCommand(ApiKeyId WorkerKeyId, JobId JobId, IReadOnlyList<(string Level, string Message)> Lines) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
+public sealed record AppendLogsCommand(ApiKeyId WorkerKeyId, JobId JobId, IReadOnlyList<(JobLogLevel Level, string Message)> Lines) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class AppendLogsCommandValidator : AbstractValidator<AppendLogsCommand>
 {
-    private static readonly string[] Levels = ["debug", "info", "warning", "error"];
-
     public AppendLogsCommandValidator()
     {
         RuleFor(c => c.Lines).NotEmpty().WithMessage("Send at least one log line.")
             .Must(l => l.Count <= 100).WithMessage("Send at most 100 log lines at a time.");
-        RuleForEach(c => c.Lines).Must(l => Levels.Contains(l.Level)).WithMessage("level must be debug, info, warning or error.")
-            .Must(l => !string.IsNullOrEmpty(l.Message) && l.Message.Length <= JobEvent.MessageMaxLength)
+        RuleForEach(c => c.Lines).Must(l => !string.IsNullOrEmpty(l.Message) && l.Message.Length <= JobEvent.MessageMaxLength)
             .WithMessage($"Each message must be 1 to {JobEvent.MessageMaxLength} characters long.");
     }
 }

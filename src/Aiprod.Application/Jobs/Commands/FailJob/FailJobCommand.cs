@@ -30,7 +30,7 @@ public sealed class FailJobCommandHandler(WorkerReports reports, IAuditLog audit
             var failed = job.Fail(command.WorkerKeyId, command.ErrorMessage, command.ExecutionTimeMs, now);
             if (failed.IsSuccess)
             {
-                audit.Record(new AuditEntry(AuditEventTypes.JobFailedByWorker, AuditOutcome.Failure, Target: job.Id.ToString(),
+                audit.Record(new AuditEntry(AuditEventTypes.JobFailureReported, AuditOutcome.Failure, Target: job.Id.ToString(),
                     Details: new Dictionary<string, object?> { ["worker_key_id"] = command.WorkerKeyId, ["error_message"] = command.ErrorMessage },
                     ActorKind: ActorKind.ApiKey, ActorId: command.WorkerKeyId.ToString()));
             }

@@ -1,5 +1,6 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
+using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Users;
@@ -19,7 +20,7 @@ public sealed class EndSessionCommandHandler(IRefreshTokenRepository tokens, Ses
             return RefreshErrors.SessionNotFound;
         }
 
-        revoker.Revoke([family], "session_ended", AuditEventTypes.TokenRevoked);
+        revoker.Revoke([family], "session_ended", AuditEventTypes.SessionRevoked);
         return Done.Value;
     }
 }

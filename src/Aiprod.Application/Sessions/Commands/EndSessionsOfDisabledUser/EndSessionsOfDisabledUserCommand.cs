@@ -1,5 +1,6 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
+using Aiprod.Domain.Audit;
 using Aiprod.Domain.Users;
 using Mediator;
 
@@ -22,6 +23,6 @@ public sealed class EndSessionsOfDisabledUserCommandHandler(IRefreshTokenReposit
     public async ValueTask<int> Handle(EndSessionsOfDisabledUserCommand command, CancellationToken cancellationToken)
     {
         var families = await tokens.ListActiveFamiliesAsync(command.UserId, clock.GetUtcNow(), cancellationToken);
-        return revoker.Revoke(families, "user_disabled", AuditEventTypes.TokenRevoked);
+        return revoker.Revoke(families, "user_disabled", AuditEventTypes.SessionRevoked);
     }
 }

@@ -1,6 +1,7 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
 using Aiprod.Application.Sessions.Dtos;
+using Aiprod.Domain.Audit;
 using Aiprod.Domain.Users;
 using Mediator;
 
@@ -14,7 +15,7 @@ public sealed class LogoutAllCommandHandler(IRefreshTokenRepository tokens, Sess
     public async ValueTask<LogoutAllResponse> Handle(LogoutAllCommand command, CancellationToken cancellationToken)
     {
         var families = await tokens.ListActiveFamiliesAsync(command.UserId, clock.GetUtcNow(), cancellationToken);
-        var count = revoker.Revoke(families, "logout_all", AuditEventTypes.LogoutAll);
+        var count = revoker.Revoke(families, "logout_all", AuditEventTypes.SessionRevoked);
         return new LogoutAllResponse(count);
     }
 }

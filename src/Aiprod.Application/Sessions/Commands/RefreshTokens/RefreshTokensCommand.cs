@@ -60,7 +60,7 @@ public sealed class RefreshTokensCommandHandler(
                 revoker.Revoke(
                     [family],
                     "token_reuse",
-                    AuditEventTypes.TokenReuse,
+                    AuditEventTypes.TokenReuseDetected,
                     new Dictionary<string, object?> { ["token_hash_prefix"] = token.HashPrefix, ["generation"] = token.Generation });
                 return RefreshErrors.TokenReused;
         }

@@ -1,5 +1,6 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
+using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Users;
 using FluentValidation;
@@ -28,7 +29,7 @@ public sealed class RevokeRefreshTokenCommandHandler(IRefreshTokenRepository tok
             return RefreshErrors.NotFound;
         }
 
-        revoker.Revoke([token.Family], "user_revoked", AuditEventTypes.TokenRevoked,
+        revoker.Revoke([token.Family], "user_revoked", AuditEventTypes.SessionRevoked,
             new Dictionary<string, object?> { ["token_hash_prefix"] = token.HashPrefix });
         return Done.Value;
     }

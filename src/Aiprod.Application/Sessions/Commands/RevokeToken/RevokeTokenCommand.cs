@@ -1,5 +1,6 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
+using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
 using Mediator;
 
@@ -47,7 +48,7 @@ public sealed class RevokeTokenCommandHandler(
             return false;
         }
 
-        revoker.Revoke([found.Family], "oauth_revocation", AuditEventTypes.TokenRevoked,
+        revoker.Revoke([found.Family], "oauth_revocation", AuditEventTypes.SessionRevoked,
             new Dictionary<string, object?> { ["token_hash_prefix"] = found.HashPrefix, ["token_type"] = "refresh_token" });
         return true;
     }
@@ -65,7 +66,7 @@ public sealed class RevokeTokenCommandHandler(
             return false;
         }
 
-        revoker.Revoke([family], "oauth_revocation", AuditEventTypes.TokenRevoked,
+        revoker.Revoke([family], "oauth_revocation", AuditEventTypes.SessionRevoked,
             new Dictionary<string, object?> { ["token_type"] = "access_token" });
         return true;
     }

@@ -1,0 +1,47 @@
+using System.Text.RegularExpressions;
+
+namespace Aiprod.Domain.Audit;
+
+/// <summary>
+/// What an audit event records, named <c>resource.action</c>: the thing acted on, a dot, then what happened to it in
+/// the past tense, lower case with underscores inside a word (<c>api_key.created</c>, <c>login.failed</c>). The
+/// webhook events to come use the same names (<c>job.completed</c>, <c>api_key.revoked</c>), so a consumer learns one
+/// vocabulary. The names are stored in every row; renaming one needs a data migration of the rows already written.
+/// </summary>
+public static partial class AuditEventTypes
+{
+    public const string UserRegistered = "user.registered";
+    public const string UserPromotedToAdmin = "user.promoted_to_admin";
+    public const string UserDisabled = "user.disabled";
+    public const string UserLockedOut = "user.locked_out";
+    public const string LoginSucceeded = "login.succeeded";
+    public const string LoginFailed = "login.failed";
+    public const string PasswordChanged = "password.changed";
+    public const string PasswordChangeFailed = "password.change_failed";
+    public const string TokenIssued = "token.issued";
+    public const string TokenRefreshed = "token.refreshed";
+    public const string TokenReuseDetected = "token.reuse_detected";
+
+    /// <summary>A session (a refresh-token family) ended; why is the <c>reason</c> in its details.</summary>
+    public const string SessionRevoked = "session.revoked";
+
+    public const string ApiKeyCreated = "api_key.created";
+    public const string ApiKeyRotated = "api_key.rotated";
+    public const string ApiKeyRevoked = "api_key.revoked";
+
+    /// <summary>An owner's revoke-all: one event for the call, naming the keys it stopped.</summary>
+    public const string ApiKeyRevokedAll = "api_key.revoked_all";
+
+    public const string ApiKeyListed = "api_key.listed";
+    public const string ApiKeyAuthenticationFailed = "api_key.authentication_failed";
+    public const string JobSubmitted = "job.submitted";
+    public const string JobCancelled = "job.cancelled";
+    public const string JobFailureReported = "job.failure_reported";
+    public const string JobLeaseLapsed = "job.lease_lapsed";
+
+    /// <summary>Whether <paramref name="name"/> is written <c>resource.action</c>; <see cref="AuditEvent.Record"/> takes no other.</summary>
+    public static bool FollowsTheScheme(string name) => Scheme().IsMatch(name);
+
+    [GeneratedRegex("^[a-z]+(_[a-z]+)*\\.[a-z]+(_[a-z]+)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex Scheme();
+}
