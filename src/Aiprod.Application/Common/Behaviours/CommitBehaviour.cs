@@ -16,17 +16,29 @@ public sealed class CommitBehaviour<TMessage, TResponse>(IUnitOfWork unitOfWork,
 {
     public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
     {
-        var response = await next(message, cancellationToken);
+        TResponse response;
+        IReadOnlyList<Domain.Common.IDomainEvent> raised;
+        if (message is IDecidesUnderWriteLock)
+        {
+            await unitOfWork.BeginWriteAsync(cancellationToken);
+        }
+
         try
         {
-            var raised = await unitOfWork.SaveChangesAsync(cancellationToken);
-            await publisher.PublishAsync(raised, cancellationToken);
+            response = await next(message, cancellationToken);
+            raised = await unitOfWork.SaveChangesAsync(cancellationToken);
         }
         catch (UniqueConstraintViolationException) when (message is IRefusedByUniqueIndex<TResponse> refused)
         {
             return refused.WhenUniqueIndexRefuses();
         }
+        finally
+        {
+            // A handler that threw leaves a begun write open: closed here, before a retry runs in a new scope.
+            await unitOfWork.AbandonAsync();
+        }
 
+        await publisher.PublishAsync(raised, cancellationToken);
         return response;
     }
 }

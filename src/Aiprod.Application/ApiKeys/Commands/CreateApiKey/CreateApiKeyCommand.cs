@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.ApiKeys.Commands.CreateApiKey;
 
-public sealed record CreateApiKeyCommand(Guid OwnerId, string Name, IReadOnlyList<string>? Scopes, int? ExpiresInDays) : ICommand<Result<IssuedApiKeyDto>>, IRetryOnConflict
+public sealed record CreateApiKeyCommand(Guid OwnerId, string Name, IReadOnlyList<string>? Scopes, int? ExpiresInDays) : ICommand<Result<IssuedApiKeyDto>>, IRetryOnConflict, IDecidesUnderWriteLock
 {
     // Creations of one owner's keys are serialised (KeyIssuing), so parallel ones queue up as conflicts: more tries
     // than the default, enough for a burst well past the route's rate limit.
