@@ -106,9 +106,11 @@ internal sealed partial class Driver : IAsyncDisposable
             var baseline = figures.Baseline(round, Baseline.Run(dataFolder, Duration));
             foreach (var n in levels)
             {
+                await TakeAsync();
                 var result = await Loads.RefreshAsync(Http, sessions.Take(n).ToList(), Duration);
+                var allocated = await AllocatedKbPerAsync(result.Ok);
                 figures.Add($"refresh, {n} client(s)", round, result.PerSecond);
-                Console.WriteLine($"  round {round}: refresh x{n,-2} {result.PerSecond,8:F0} rotations/s ({100 * result.PerSecond / baseline,5:F1} % of the baseline)  {result}");
+                Console.WriteLine($"  round {round}: refresh x{n,-2} {result.PerSecond,8:F0} rotations/s ({100 * result.PerSecond / baseline,5:F1} % of the baseline)  {result}; host allocated {allocated:F0} KB per rotation");
                 ok &= result.Failures == 0;
             }
         }
@@ -127,9 +129,11 @@ internal sealed partial class Driver : IAsyncDisposable
         for (var round = 1; round <= Rounds; round++)
         {
             var baseline = figures.Baseline(round, Baseline.Run(dataFolder, Duration));
+            await TakeAsync();
             var result = await Loads.SubmitAsync(Http, owners, Duration);
+            var allocated = await AllocatedKbPerAsync(result.Ok);
             figures.Add($"submit, {n} client(s)", round, result.PerSecond);
-            Console.WriteLine($"  round {round}: submit x{n} {result.PerSecond,8:F0} requests/s ({100 * result.PerSecond / baseline,5:F1} % of the baseline)  {result}");
+            Console.WriteLine($"  round {round}: submit x{n} {result.PerSecond,8:F0} requests/s ({100 * result.PerSecond / baseline,5:F1} % of the baseline)  {result}; host allocated {allocated:F0} KB per submit");
             ok &= result.Failures == 0;
         }
 
@@ -151,10 +155,16 @@ internal sealed partial class Driver : IAsyncDisposable
         for (var round = 1; round <= Rounds; round++)
         {
             var baseline = figures.Baseline(round, Baseline.Run(dataFolder, Duration));
-            var result = await Loads.WorkersAsync(Http, owner, keys, jobs);
+            var queuedRound = round;
+            var result = await Loads.WorkersAsync(Http, owner, keys, jobs, async () =>
+            {
+                await TakeAsync();
+                Console.WriteLine($"  round {queuedRound}: {jobs} jobs queued, {workers} workers start");
+            });
+            var allocated = await AllocatedKbPerAsync(result.Completed);
             expectedCompleted += result.Completed;
             figures.Add($"claim + complete, {workers} workers", round, result.PerSecond);
-            Console.WriteLine($"  round {round}: {workers} workers {result.PerSecond,8:F0} jobs/s ({100 * result.PerSecond / baseline,5:F1} % of the baseline)  {result}");
+            Console.WriteLine($"  round {round}: {workers} workers {result.PerSecond,8:F0} jobs/s ({100 * result.PerSecond / baseline,5:F1} % of the baseline)  {result}; host allocated {allocated:F0} KB per job (claim and complete)");
             ok &= result.ExactlyOnce;
         }
 
@@ -164,6 +174,9 @@ internal sealed partial class Driver : IAsyncDisposable
         figures.Print();
         return ok;
     }
+
+    /// <summary>What the whole host allocated since the last take, per operation of the phase.</summary>
+    private async Task<double> AllocatedKbPerAsync(int operations) => (await TakeAsync()).AllocatedBytes / 1024.0 / Math.Max(1, operations);
 
     public async ValueTask DisposeAsync()
     {

@@ -219,7 +219,8 @@ internal static class Loads
     /// Submits <paramref name="jobs"/> jobs (not timed), then the workers claim and complete in loops until a claim
     /// finds the queue empty (204). Every job must have been claimed once and completed once (one 200 each).
     /// </summary>
-    public static async Task<WorkerResult> WorkersAsync(HttpClient http, Session owner, IReadOnlyList<string> keys, int jobs)
+    /// <param name="beforeClaims">Runs once the jobs are queued, before the first claim.</param>
+    public static async Task<WorkerResult> WorkersAsync(HttpClient http, Session owner, IReadOnlyList<string> keys, int jobs, Func<Task>? beforeClaims = null)
     {
         var submitted = new ConcurrentDictionary<string, byte>();
         var next = 0;
@@ -236,6 +237,11 @@ internal static class Loads
                 submitted[id] = 0;
             }
         })));
+
+        if (beforeClaims is not null)
+        {
+            await beforeClaims();
+        }
 
         var result = new WorkerResult { Jobs = submitted.Count };
         var claims = new ConcurrentDictionary<string, int>();

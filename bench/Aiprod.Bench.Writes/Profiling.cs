@@ -106,12 +106,12 @@ public static class Profiler
     private static int maxThreads;
     private static long maxQueued;
     private static readonly object GcLock = new();
+
+    // Held so that the sampling timer is not collected.
     private static Timer? sampler;
     private static (long Allocated, int Gen0, int Gen1, int Gen2) lastGc;
 
     internal static RequestProfile? Current => CurrentRequest.Value;
-
-    public static long BackgroundCommands => Interlocked.Read(ref backgroundCommands);
 
     public static void Register(IServiceCollection services)
     {

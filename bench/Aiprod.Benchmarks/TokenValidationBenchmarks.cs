@@ -1,3 +1,4 @@
+using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Users;
 using Aiprod.Infrastructure;
 using Aiprod.Infrastructure.Tokens;
@@ -27,7 +28,7 @@ public class TokenValidationBenchmarks : IDisposable
         keys = new SigningKeyStore(jwt, Options.Create(new DataFolderOptions { Path = folder }), NullLogger<SigningKeyStore>.Instance);
         Email.TryCreate("bench@example.com", out var email);
         var user = User.Register(email, null, "hash", DateTimeOffset.UtcNow);
-        token = new JwtAccessTokenIssuer(keys, jwt, TimeProvider.System).Issue(user, Guid.NewGuid(), null).Token;
+        token = new JwtAccessTokenIssuer(keys, jwt, TimeProvider.System).Issue(user, new SessionId(Guid.NewGuid()), null).Token;
         parameters = AccessTokenValidation.CreateParameters(keys, jwt.Value);
         plain = new JsonWebTokenHandler();
         caching = new CachingJsonWebTokenHandler(new TokenValidationCacheOptions(), TimeProvider.System);

@@ -7,6 +7,7 @@ using Aiprod.Api.Setup;
 using Aiprod.Application;
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Accounts.Commands.PromoteToAdmin;
+using Aiprod.Application.Common;
 using Aiprod.Application.Common.Behaviours;
 using Aiprod.Infrastructure;
 using Aiprod.Infrastructure.Persistence;
@@ -55,6 +56,8 @@ builder.Services.AddControllers(o =>
         o.JsonSerializerOptions.DictionaryKeyPolicy = null;
         // Enums by their names only, as in query strings: a number is not a preset.
         o.JsonSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        // Typed ids as the bare GUIDs they wrap, as when they were Guids.
+        o.JsonSerializerOptions.Converters.Add(new EntityIdJsonConverter());
         // The web defaults read "12" as 12; a string where a number belongs is a wrong type, refused like any other.
         o.JsonSerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         o.JsonSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;

@@ -6,6 +6,7 @@ using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Sessions;
+using Aiprod.Domain.Users;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,7 +30,7 @@ public sealed class CommitBehaviourTests
             order.Add("commit");
             return Task.FromResult<IReadOnlyList<IDomainEvent>>([]);
         });
-        revocations.PublishAsync(Arg.Any<IReadOnlyCollection<Guid>>(), Arg.Any<CancellationToken>()).Returns(_ =>
+        revocations.PublishAsync(Arg.Any<IReadOnlyCollection<SessionId>>(), Arg.Any<CancellationToken>()).Returns(_ =>
         {
             order.Add("publish");
             return Task.CompletedTask;
@@ -43,7 +44,7 @@ public sealed class CommitBehaviourTests
     [Fact]
     public async Task Handle_CommitsOnceAfterTheHandlerThenPublishesWhatTheAggregatesRaised()
     {
-        var family = Guid.NewGuid();
+        var family = new SessionId(Guid.NewGuid());
         unitOfWork.SaveChangesAsync(Arg.Any<CancellationToken>()).Returns(_ =>
         {
             order.Add("commit");
@@ -58,7 +59,7 @@ public sealed class CommitBehaviourTests
 
         Assert.True(result.IsSuccess);
         Assert.Equal(["handler", "commit", "publish"], order);
-        await revocations.Received(1).PublishAsync(Arg.Is<IReadOnlyCollection<Guid>>(ids => ids.Single() == family), Arg.Any<CancellationToken>());
+        await revocations.Received(1).PublishAsync(Arg.Is<IReadOnlyCollection<SessionId>>(ids => ids.Single() == family), Arg.Any<CancellationToken>());
         await keyCache.Received(1).InvalidateAsync(Arg.Is<IReadOnlyCollection<string>>(h => h.Single() == "hash"), Arg.Any<CancellationToken>());
         await jobEvents.Received(1).PublishAsync(Arg.Is<IReadOnlyList<JobEventDto>>(e => e.Single().EventId == 1), Arg.Any<CancellationToken>());
     }
@@ -97,7 +98,7 @@ public sealed class CommitBehaviourTests
     public async Task Handle_WhenAnAnnouncementFails_TheRequestSucceedsAndTheOthersAreStillMade()
     {
         unitOfWork.SaveChangesAsync(Arg.Any<CancellationToken>()).Returns(Task.FromResult<IReadOnlyList<IDomainEvent>>(
-            [new JobEventRecorded(AnEvent()), new SessionRevoked(Guid.NewGuid())]));
+            [new JobEventRecorded(AnEvent()), new SessionRevoked(new SessionId(Guid.NewGuid()))]));
         jobEvents.PublishAsync(Arg.Any<IReadOnlyList<JobEventDto>>(), Arg.Any<CancellationToken>()).ThrowsAsync(new IOException("bus down"));
 
         var result = await Behaviour().Handle(new Command(), (_, _) => ValueTask.FromResult<Result<Done>>(Done.Value), TestContext.Current.CancellationToken);
@@ -117,7 +118,7 @@ public sealed class CommitBehaviourTests
     }
 
     private static JobEvent AnEvent() =>
-        PipelineJob.Submit(Guid.NewGuid(), "content", JobPreset.QuickSocial, JobPriority.Normal, "en", 30, DateTimeOffset.UnixEpoch).Events.Single();
+        PipelineJob.Submit(new UserId(Guid.NewGuid()), "content", JobPreset.QuickSocial, JobPriority.Normal, "en", 30, DateTimeOffset.UnixEpoch).Events.Single();
 
     [Fact]
     public async Task ACommandThatDecidesUnderTheWriteLock_BeginsTheWriteBeforeTheHandlerReads_AndClosesItWhenTheHandlerThrows()

@@ -36,7 +36,7 @@ public sealed class LoginCommandHandlerTests
         hasher.Verify("stored-hash", Password).Returns(PasswordCheck.Succeeded);
         hasher.Verify("stored-hash", Arg.Is<string>(p => p != Password)).Returns(PasswordCheck.Failed);
         generator.Generate().Returns(new NewRefreshToken("refresh", "0123456789abcdef"));
-        tokens.Issue(Arg.Any<User>(), Arg.Any<Guid?>(), Arg.Any<DateTimeOffset?>()).Returns(ci =>
+        tokens.Issue(Arg.Any<User>(), Arg.Any<SessionId?>(), Arg.Any<DateTimeOffset?>()).Returns(ci =>
             new AccessToken("jwt", clock.GetUtcNow(), clock.GetUtcNow().AddMinutes(15)));
     }
 

@@ -1,5 +1,6 @@
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Aiprod.Domain.Tests;
@@ -10,7 +11,7 @@ public sealed class ApiKeyTests
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 7, 1, 0, 0, 0, TimeSpan.Zero));
 
     private ApiKey NewKey(IReadOnlyCollection<string>? scopes = null, TimeSpan? lifetime = null) =>
-        ApiKey.Issue(Guid.NewGuid(), " ci runner ", scopes ?? [ApiKeyScopes.JobsRead], Guid.NewGuid().ToString("N"), "aip_prefix01", clock.GetUtcNow(), lifetime ?? Lifetime);
+        ApiKey.Issue(new UserId(Guid.NewGuid()), " ci runner ", scopes ?? [ApiKeyScopes.JobsRead], Guid.NewGuid().ToString("N"), "aip_prefix01", clock.GetUtcNow(), lifetime ?? Lifetime);
 
     [Fact]
     public void Issue_IsActiveUntilItsExpiry()

@@ -12,12 +12,12 @@ public sealed class DomainEventTests
     private static readonly RefreshTokenPolicy Policy = new(TimeSpan.FromDays(7), TimeSpan.FromDays(30), TimeSpan.FromSeconds(30));
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 5, 1, 0, 0, 0, TimeSpan.Zero));
 
-    private ApiKey Key() => ApiKey.Issue(Guid.NewGuid(), "runner", [ApiKeyScopes.JobsRead], Guid.NewGuid().ToString("N"), "aip_prefix01", clock.GetUtcNow(), TimeSpan.FromDays(30));
+    private ApiKey Key() => ApiKey.Issue(new UserId(Guid.NewGuid()), "runner", [ApiKeyScopes.JobsRead], Guid.NewGuid().ToString("N"), "aip_prefix01", clock.GetUtcNow(), TimeSpan.FromDays(30));
 
     [Fact]
     public void RevokingASession_RaisesItsRevocationOnce()
     {
-        var family = RefreshTokenFamily.Start(Guid.NewGuid(), clock.GetUtcNow(), Policy, null, null);
+        var family = RefreshTokenFamily.Start(new UserId(Guid.NewGuid()), clock.GetUtcNow(), Policy, null, null);
 
         Assert.True(family.Revoke(clock.GetUtcNow(), "logout_all"));
         Assert.False(family.Revoke(clock.GetUtcNow(), "again"));
@@ -58,8 +58,8 @@ public sealed class DomainEventTests
     [Fact]
     public void EveryJobEvent_IsRaisedForTheLiveSubscribers()
     {
-        var job = PipelineJob.Submit(Guid.NewGuid(), "a teaser", JobPreset.QuickSocial, JobPriority.Normal, "en", 30, clock.GetUtcNow());
-        job.Claim(Guid.NewGuid(), clock.GetUtcNow(), TimeSpan.FromMinutes(1));
+        var job = PipelineJob.Submit(new UserId(Guid.NewGuid()), "a teaser", JobPreset.QuickSocial, JobPriority.Normal, "en", 30, clock.GetUtcNow());
+        job.Claim(new ApiKeyId(Guid.NewGuid()), clock.GetUtcNow(), TimeSpan.FromMinutes(1));
 
         var raised = job.TakeDomainEvents().Cast<JobEventRecorded>().Select(e => e.Event.Sequence);
 

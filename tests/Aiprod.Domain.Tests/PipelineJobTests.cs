@@ -1,5 +1,7 @@
+using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Aiprod.Domain.Tests;
@@ -9,9 +11,9 @@ public sealed class PipelineJobTests
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
     private static readonly JobPolicy Policy = new(MaxRetries: 2, MaxLogLines: 3);
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 9, 1, 8, 0, 0, TimeSpan.Zero));
-    private readonly Guid worker = Guid.NewGuid();
+    private readonly ApiKeyId worker = new(Guid.NewGuid());
 
-    private PipelineJob Submit() => PipelineJob.Submit(Guid.NewGuid(), "a teaser", JobPreset.QuickSocial, JobPriority.Normal, "en", 30, clock.GetUtcNow());
+    private PipelineJob Submit() => PipelineJob.Submit(new UserId(Guid.NewGuid()), "a teaser", JobPreset.QuickSocial, JobPriority.Normal, "en", 30, clock.GetUtcNow());
 
     private PipelineJob Running()
     {
@@ -36,7 +38,7 @@ public sealed class PipelineJobTests
     [InlineData(601)]
     public void Submit_WithADurationOutOfRange_Throws(int seconds)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => PipelineJob.Submit(Guid.NewGuid(), "x", JobPreset.QuickSocial, JobPriority.Low, "en", seconds, clock.GetUtcNow()));
+        Assert.Throws<ArgumentOutOfRangeException>(() => PipelineJob.Submit(new UserId(Guid.NewGuid()), "x", JobPreset.QuickSocial, JobPriority.Low, "en", seconds, clock.GetUtcNow()));
     }
 
     [Fact]
@@ -56,7 +58,7 @@ public sealed class PipelineJobTests
     {
         var job = Running();
 
-        Assert.Equal("illegal_transition", job.Claim(Guid.NewGuid(), clock.GetUtcNow(), Lease).Error?.Code);
+        Assert.Equal("illegal_transition", job.Claim(new ApiKeyId(Guid.NewGuid()), clock.GetUtcNow(), Lease).Error?.Code);
     }
 
     [Fact]
@@ -68,7 +70,7 @@ public sealed class PipelineJobTests
         Assert.True(job.ReportProgress(worker, 40, "scene 2", clock.GetUtcNow(), Lease).IsSuccess);
         Assert.Equal(clock.GetUtcNow() + Lease, job.LeaseExpiresAt);
         Assert.Equal(40, job.Progress);
-        Assert.Equal("lease_not_held", job.ReportProgress(Guid.NewGuid(), 50, null, clock.GetUtcNow(), Lease).Error?.Code);
+        Assert.Equal("lease_not_held", job.ReportProgress(new ApiKeyId(Guid.NewGuid()), 50, null, clock.GetUtcNow(), Lease).Error?.Code);
         Assert.Equal("invalid_progress", job.ReportProgress(worker, 101, null, clock.GetUtcNow(), Lease).Error?.Code);
     }
 

@@ -1,4 +1,5 @@
 using Aiprod.Domain.Sessions;
+using Aiprod.Domain.Users;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Aiprod.Domain.Tests;
@@ -8,7 +9,7 @@ public sealed class RefreshTokenFamilyTests
     private static readonly RefreshTokenPolicy Policy = new(TimeSpan.FromDays(7), TimeSpan.FromDays(30), TimeSpan.FromSeconds(30));
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero));
 
-    private RefreshTokenFamily NewFamily() => RefreshTokenFamily.Start(Guid.NewGuid(), clock.GetUtcNow(), Policy, "127.0.0.1", "tests");
+    private RefreshTokenFamily NewFamily() => RefreshTokenFamily.Start(new UserId(Guid.NewGuid()), clock.GetUtcNow(), Policy, "127.0.0.1", "tests");
 
     private RefreshToken Issue(RefreshTokenFamily family, RefreshToken? parent = null)
     {
@@ -139,7 +140,7 @@ public sealed class RefreshTokenFamilyTests
     [Fact]
     public void Start_TruncatesOverlongClientDetails()
     {
-        var family = RefreshTokenFamily.Start(Guid.NewGuid(), clock.GetUtcNow(), Policy, new string('1', 100), new string('a', 2000));
+        var family = RefreshTokenFamily.Start(new UserId(Guid.NewGuid()), clock.GetUtcNow(), Policy, new string('1', 100), new string('a', 2000));
 
         Assert.Equal(RefreshTokenFamily.ClientAddressMaxLength, family.ClientAddress!.Length);
         Assert.Equal(RefreshTokenFamily.UserAgentMaxLength, family.UserAgent!.Length);

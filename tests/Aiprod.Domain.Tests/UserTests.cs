@@ -16,7 +16,7 @@ public sealed class UserTests
 
         Assert.Equal(UserRole.User, user.Role);
         Assert.Equal("carol", user.DisplayName);
-        Assert.NotEqual(Guid.Empty, user.Id);
+        Assert.NotEqual(Guid.Empty, user.Id.Value);
         Assert.False(user.IsDisabled);
     }
 

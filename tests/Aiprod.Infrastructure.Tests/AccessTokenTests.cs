@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Users;
 using Aiprod.Infrastructure.Tokens;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -111,7 +112,7 @@ public sealed class AccessTokenTests : IDisposable
         var issuer = new JwtAccessTokenIssuer(store, Options.Create(new JwtOptions()), clock);
         Email.TryCreate("ann@example.com", out var email);
         var user = User.Register(email, null, "hash", clock.GetUtcNow());
-        var session = Guid.NewGuid();
+        var session = new SessionId(Guid.NewGuid());
 
         var token = issuer.Issue(user, session, null);
 
@@ -148,7 +149,7 @@ public sealed class AccessTokenTests : IDisposable
         Email.TryCreate("ann@example.com", out var email);
         var user = User.Register(email, null, "hash", clock.GetUtcNow());
 
-        var token = issuer.Issue(user, Guid.NewGuid(), clock.GetUtcNow().AddSeconds(sessionEndsInSeconds));
+        var token = issuer.Issue(user, new SessionId(Guid.NewGuid()), clock.GetUtcNow().AddSeconds(sessionEndsInSeconds));
 
         var jwt = new JsonWebToken(token.Token);
         Assert.Equal(clock.GetUtcNow().AddSeconds(expectedLifetimeSeconds).UtcDateTime, jwt.ValidTo);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Aiprod.Application.Abstractions;
 using Aiprod.Domain.ApiKeys;
+using Aiprod.Domain.Users;
 using Aiprod.Infrastructure.ApiKeys;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
@@ -17,7 +18,7 @@ public sealed class ApiKeyAuthenticatorTests
         new(store, new ApiKeyUsageRecorder(), new ApiKeyCacheOptions(), clock);
 
     private ApiKey Issued() =>
-        ApiKey.Issue(Guid.NewGuid(), "ci", [ApiKeyScopes.JobsRead], ApiKeyFormat.Hash(key), ApiKeyFormat.DisplayPrefix(key), clock.GetUtcNow(), TimeSpan.FromDays(90));
+        ApiKey.Issue(new UserId(Guid.NewGuid()), "ci", [ApiKeyScopes.JobsRead], ApiKeyFormat.Hash(key), ApiKeyFormat.DisplayPrefix(key), clock.GetUtcNow(), TimeSpan.FromDays(90));
 
     private StoredApiKey Stored(ApiKey? issued = null, bool ownerDisabled = false) => new(issued ?? Issued(), ownerDisabled);
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Aiprod.Domain.ApiKeys;
 using Aiprod.Infrastructure.ApiKeys;
 
 namespace Aiprod.Infrastructure.Tests;
@@ -80,7 +81,7 @@ public sealed class ApiKeyFormatTests
     public void UsageRecorder_DrainsAndRestoresWithoutLosingCounts()
     {
         var recorder = new ApiKeyUsageRecorder();
-        var id = Guid.NewGuid();
+        var id = new ApiKeyId(Guid.NewGuid());
         var t0 = DateTimeOffset.UnixEpoch;
         Parallel.For(0, 1000, i => recorder.Record(id, t0.AddSeconds(i)));
 

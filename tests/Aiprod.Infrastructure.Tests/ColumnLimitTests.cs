@@ -36,7 +36,9 @@ namespace Aiprod.Infrastructure.Tests;
 /// </summary>
 public sealed class ColumnLimitTests
 {
-    private static readonly Guid Id = Guid.CreateVersion7();
+    private static readonly UserId Owner = new(Guid.CreateVersion7());
+    private static readonly ApiKeyId Key = new(Guid.CreateVersion7());
+    private static readonly JobId Job = new(Guid.CreateVersion7());
     private const string Password = "correct horse battery staple";
 
     /// <summary>Where a command's text is stored. <paramref name="Build"/> makes an otherwise valid command around the text.</summary>
@@ -50,18 +52,18 @@ public sealed class ColumnLimitTests
         new(typeof(RegisterUserCommand), "Email", typeof(User), nameof(User.Email), s => new RegisterUserCommand(s, Password, null), "ann@example.com", EmailOfLength),
         new(typeof(RegisterUserCommand), "DisplayName", typeof(User), nameof(User.DisplayName), s => new RegisterUserCommand("ann@example.com", Password, s), "Ann"),
         new(typeof(LoginCommand), "Email", typeof(AuditEvent), nameof(AuditEvent.Target), s => new LoginCommand(s, Password), "ann@example.com", EmailOfLength),
-        new(typeof(CreateApiKeyCommand), "Name", typeof(ApiKey), nameof(ApiKey.Name), s => new CreateApiKeyCommand(Id, s, null, null), "ci"),
-        new(typeof(CreateApiKeyCommand), "Scopes", typeof(ApiKey), "scopes", s => new CreateApiKeyCommand(Id, "ci", [s], null), ApiKeyScopes.JobsRead),
-        new(typeof(RevokeApiKeyCommand), "Reason", typeof(ApiKey), nameof(ApiKey.RevocationReason), s => new RevokeApiKeyCommand(Id, Id, s), "leaked"),
-        new(typeof(RevokeAllApiKeysCommand), "Reason", typeof(ApiKey), nameof(ApiKey.RevocationReason), s => new RevokeAllApiKeysCommand(Id, true, s), "leaked"),
-        new(typeof(SubmitJobCommand), "Content", typeof(PipelineJob), nameof(PipelineJob.Content), s => new SubmitJobCommand(Id, s, null, null, null, null), "A teaser"),
-        new(typeof(SubmitJobCommand), "Lang", typeof(PipelineJob), nameof(PipelineJob.Lang), s => new SubmitJobCommand(Id, "A teaser", null, null, s, null), "pt-BR"),
-        new(typeof(ReportProgressCommand), "Message", typeof(JobEvent), nameof(JobEvent.Message), s => new ReportProgressCommand(Id, Id, 10, s), "scene 2"),
-        new(typeof(AppendLogsCommand), "Lines", typeof(JobEvent), nameof(JobEvent.Level), s => new AppendLogsCommand(Id, Id, [(s, "weights loaded")]), "info"),
-        new(typeof(AppendLogsCommand), "Lines", typeof(JobEvent), nameof(JobEvent.Message), s => new AppendLogsCommand(Id, Id, [("info", s)]), "weights loaded"),
-        new(typeof(FailJobCommand), "ErrorMessage", typeof(PipelineJob), nameof(PipelineJob.ErrorMessage), s => new FailJobCommand(Id, Id, s, null), "CUDA out of memory"),
-        new(typeof(FailJobCommand), "ErrorMessage", typeof(JobEvent), nameof(JobEvent.Message), s => new FailJobCommand(Id, Id, s, null), "CUDA out of memory"),
-        new(typeof(CompleteJobCommand), "Output", typeof(PipelineJob), nameof(PipelineJob.ResultOutput), s => new CompleteJobCommand(Id, Id, JsonDocument.Parse(s).RootElement, null), "{\"ok\":true}", JsonOfLength),
+        new(typeof(CreateApiKeyCommand), "Name", typeof(ApiKey), nameof(ApiKey.Name), s => new CreateApiKeyCommand(Owner, s, null, null), "ci"),
+        new(typeof(CreateApiKeyCommand), "Scopes", typeof(ApiKey), "scopes", s => new CreateApiKeyCommand(Owner, "ci", [s], null), ApiKeyScopes.JobsRead),
+        new(typeof(RevokeApiKeyCommand), "Reason", typeof(ApiKey), nameof(ApiKey.RevocationReason), s => new RevokeApiKeyCommand(Owner, Key, s), "leaked"),
+        new(typeof(RevokeAllApiKeysCommand), "Reason", typeof(ApiKey), nameof(ApiKey.RevocationReason), s => new RevokeAllApiKeysCommand(Owner, true, s), "leaked"),
+        new(typeof(SubmitJobCommand), "Content", typeof(PipelineJob), nameof(PipelineJob.Content), s => new SubmitJobCommand(Owner, s, null, null, null, null), "A teaser"),
+        new(typeof(SubmitJobCommand), "Lang", typeof(PipelineJob), nameof(PipelineJob.Lang), s => new SubmitJobCommand(Owner, "A teaser", null, null, s, null), "pt-BR"),
+        new(typeof(ReportProgressCommand), "Message", typeof(JobEvent), nameof(JobEvent.Message), s => new ReportProgressCommand(Key, Job, 10, s), "scene 2"),
+        new(typeof(AppendLogsCommand), "Lines", typeof(JobEvent), nameof(JobEvent.Level), s => new AppendLogsCommand(Key, Job, [(s, "weights loaded")]), "info"),
+        new(typeof(AppendLogsCommand), "Lines", typeof(JobEvent), nameof(JobEvent.Message), s => new AppendLogsCommand(Key, Job, [("info", s)]), "weights loaded"),
+        new(typeof(FailJobCommand), "ErrorMessage", typeof(PipelineJob), nameof(PipelineJob.ErrorMessage), s => new FailJobCommand(Key, Job, s, null), "CUDA out of memory"),
+        new(typeof(FailJobCommand), "ErrorMessage", typeof(JobEvent), nameof(JobEvent.Message), s => new FailJobCommand(Key, Job, s, null), "CUDA out of memory"),
+        new(typeof(CompleteJobCommand), "Output", typeof(PipelineJob), nameof(PipelineJob.ResultOutput), s => new CompleteJobCommand(Key, Job, JsonDocument.Parse(s).RootElement, null), "{\"ok\":true}", JsonOfLength),
     ];
 
     /// <summary>Text that commands carry but never store as given, and why.</summary>

@@ -1,6 +1,7 @@
 using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
 using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Sessions;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
 
@@ -27,13 +28,13 @@ internal static class AccessTokenEvents
     public static Task RejectRevokedSessions(TokenValidatedContext context)
     {
         var sid = context.Principal?.FindFirst(AccessTokenClaimTypes.Session)?.Value;
-        if (!Guid.TryParse(sid, out var sessionId))
+        if (!Guid.TryParse(sid, out var parsed))
         {
             context.Fail(new SecurityTokenValidationException("The access token belongs to no session."));
             return Task.CompletedTask;
         }
 
-        if (context.HttpContext.RequestServices.GetRequiredService<ISessionRevocations>().IsRevoked(sessionId))
+        if (context.HttpContext.RequestServices.GetRequiredService<ISessionRevocations>().IsRevoked(new SessionId(parsed)))
         {
             context.Fail(new SessionRevokedException());
         }

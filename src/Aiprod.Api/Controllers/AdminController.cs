@@ -1,5 +1,6 @@
 using Aiprod.Api.Setup;
 using Aiprod.Application.Accounts.Commands.DisableUser;
+using Aiprod.Domain.Users;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -20,7 +21,7 @@ public sealed class AdminController : ApiControllerBase
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    public async Task<IActionResult> DisableUser([FromRoute(Name = "user_id")] Guid userId, CancellationToken cancellationToken)
+    public async Task<IActionResult> DisableUser([FromRoute(Name = "user_id")] UserId userId, CancellationToken cancellationToken)
     {
         var result = await Sender.Send(new DisableUserCommand(userId), cancellationToken);
         return ToActionResult(result, _ => NoContent());

@@ -11,6 +11,7 @@ using Aiprod.Application.ApiKeys.Dtos;
 using Aiprod.Application.ApiKeys.Queries.GetApiKeyHealth;
 using Aiprod.Application.ApiKeys.Queries.GetApiKeyStats;
 using Aiprod.Application.ApiKeys.Queries.ListApiKeys;
+using Aiprod.Domain.ApiKeys;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -68,7 +69,7 @@ public sealed class ApiKeysController : ApiControllerBase
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    public async Task<IActionResult> Rotate([FromRoute(Name = "key_id")] Guid keyId, [FromBody] RotateApiKeyRequest? request, CancellationToken cancellationToken)
+    public async Task<IActionResult> Rotate([FromRoute(Name = "key_id")] ApiKeyId keyId, [FromBody] RotateApiKeyRequest? request, CancellationToken cancellationToken)
     {
         var result = await Sender.Send(new RotateApiKeyCommand(User.RequireUserId(), keyId, request?.GracePeriodSeconds), cancellationToken);
         return ToActionResult(result, issued => Created($"/api-keys?include_inactive=true#{issued.ApiKey.KeyId}", issued));
@@ -85,7 +86,7 @@ public sealed class ApiKeysController : ApiControllerBase
     [ProducesResponseType<ApiKeyDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    public async Task<IActionResult> Revoke([FromRoute(Name = "key_id")] Guid keyId, [FromBody] RevokeApiKeyRequest? request, CancellationToken cancellationToken)
+    public async Task<IActionResult> Revoke([FromRoute(Name = "key_id")] ApiKeyId keyId, [FromBody] RevokeApiKeyRequest? request, CancellationToken cancellationToken)
     {
         var result = await Sender.Send(new RevokeApiKeyCommand(User.RequireUserId(), keyId, request?.Reason), cancellationToken);
         return ToActionResult(result, Ok);
@@ -130,7 +131,7 @@ public sealed class ApiKeysController : ApiControllerBase
     [ProducesResponseType<CurrentApiKeyResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
     public IActionResult Current() => Ok(new CurrentApiKeyResponse(
-        Guid.Parse(User.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim)!.Value),
+        User.RequireApiKeyId(),
         User.RequireUserId(),
         User.FindAll(ApiKeyAuthenticationHandler.ScopeClaim).Select(c => c.Value).ToList()));
 }

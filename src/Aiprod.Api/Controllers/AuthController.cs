@@ -14,6 +14,7 @@ using Aiprod.Application.Sessions.Commands.RevokeRefreshToken;
 using Aiprod.Application.Sessions.Dtos;
 using Aiprod.Application.Sessions.Queries.GetTokenInfo;
 using Aiprod.Application.Sessions.Queries.ListSessions;
+using Aiprod.Domain.Sessions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -123,7 +124,7 @@ public sealed class AuthController : ApiControllerBase
     [Authorize]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    public async Task<IActionResult> EndSession([FromRoute(Name = "session_id")] Guid sessionId, CancellationToken cancellationToken)
+    public async Task<IActionResult> EndSession([FromRoute(Name = "session_id")] SessionId sessionId, CancellationToken cancellationToken)
     {
         var result = await Sender.Send(new EndSessionCommand(User.RequireUserId(), sessionId), cancellationToken);
         return ToActionResult(result, _ => NoContent());

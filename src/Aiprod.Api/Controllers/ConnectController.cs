@@ -16,11 +16,6 @@ using Microsoft.Extensions.Options;
 
 namespace Aiprod.Api.Controllers;
 
-/// <summary>An OAuth 2.0 error (RFC 6749 §5.2).</summary>
-/// <param name="Error">`invalid_request`, `invalid_grant`, `unsupported_grant_type`…</param>
-/// <param name="ErrorDescription">What is wrong, for a developer.</param>
-public sealed record OAuthError(string Error, string? ErrorDescription);
-
 /// <summary>
 /// Standard OAuth 2.0 endpoints, form-encoded, so ordinary OAuth clients work. Clients are public (no client
 /// secret): a `client_id` is accepted and ignored; the refresh token is the credential.

@@ -3,6 +3,7 @@ using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
 using Aiprod.Api.WebSockets;
 using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Jobs;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -55,7 +56,7 @@ public sealed class LiveController(
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
-    public async Task<IActionResult> Job([FromRoute(Name = "job_id")] Guid jobId, [FromQuery(Name = "last_event_id")] long? lastEventId)
+    public async Task<IActionResult> Job([FromRoute(Name = "job_id")] JobId jobId, [FromQuery(Name = "last_event_id")] long? lastEventId)
     {
         if (!HttpContext.WebSockets.IsWebSocketRequest)
         {

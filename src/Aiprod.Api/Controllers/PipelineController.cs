@@ -38,7 +38,7 @@ public sealed class PipelineController : ApiControllerBase
     [Authorize(Policy = ScopePolicies.JobsRead)]
     [ProducesResponseType<JobDetailsDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    public async Task<IActionResult> Get([FromRoute(Name = "job_id")] Guid jobId, CancellationToken cancellationToken) =>
+    public async Task<IActionResult> Get([FromRoute(Name = "job_id")] JobId jobId, CancellationToken cancellationToken) =>
         ToActionResult(await Sender.Send(new GetJobQuery(User.RequireUserId(), jobId), cancellationToken), Ok);
 
     /// <summary>The caller's jobs, filtered, sorted and paged.</summary>
@@ -73,6 +73,6 @@ public sealed class PipelineController : ApiControllerBase
     [ProducesResponseType<JobSummaryDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    public async Task<IActionResult> Cancel([FromRoute(Name = "job_id")] Guid jobId, CancellationToken cancellationToken) =>
+    public async Task<IActionResult> Cancel([FromRoute(Name = "job_id")] JobId jobId, CancellationToken cancellationToken) =>
         ToActionResult(await Sender.Send(new CancelJobCommand(User.RequireUserId(), jobId), cancellationToken), Ok);
 }

@@ -1,4 +1,3 @@
-using Aiprod.Api.Authentication;
 using Aiprod.Api.Contracts;
 using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
@@ -8,6 +7,8 @@ using Aiprod.Application.Jobs.Commands.CompleteJob;
 using Aiprod.Application.Jobs.Commands.FailJob;
 using Aiprod.Application.Jobs.Commands.ReportProgress;
 using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.ApiKeys;
+using Aiprod.Domain.Jobs;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 
@@ -23,7 +24,7 @@ namespace Aiprod.Api.Controllers;
 [Authorize(Policy = AuthenticationSetup.WorkerPolicy)]
 public sealed class WorkerController : ApiControllerBase
 {
-    private Guid WorkerKeyId => Guid.Parse(User.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim)!.Value);
+    private ApiKeyId WorkerKeyId => User.RequireApiKeyId();
 
     /// <summary>Claims the next queued job: highest priority first, then oldest. Two workers never get the same job.</summary>
     /// <response code="200">The job, and until when it is held.</response>
@@ -46,7 +47,7 @@ public sealed class WorkerController : ApiControllerBase
     [Consumes("application/json")]
     [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    public async Task<IActionResult> Progress([FromRoute(Name = "job_id")] Guid jobId, ProgressRequest request, CancellationToken cancellationToken) =>
+    public async Task<IActionResult> Progress([FromRoute(Name = "job_id")] JobId jobId, ProgressRequest request, CancellationToken cancellationToken) =>
         ToActionResult(await Sender.Send(new ReportProgressCommand(WorkerKeyId, jobId, request.Progress!.Value, request.Message), cancellationToken), Ok);
 
     /// <summary>Appends log lines.</summary>
@@ -54,7 +55,7 @@ public sealed class WorkerController : ApiControllerBase
     [Consumes("application/json")]
     [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    public async Task<IActionResult> Logs([FromRoute(Name = "job_id")] Guid jobId, AppendLogsRequest request, CancellationToken cancellationToken) =>
+    public async Task<IActionResult> Logs([FromRoute(Name = "job_id")] JobId jobId, AppendLogsRequest request, CancellationToken cancellationToken) =>
         ToActionResult(await Sender.Send(new AppendLogsCommand(WorkerKeyId, jobId, request.Lines.Select(l => (l.Level, l.Message)).ToList()), cancellationToken), Ok);
 
     /// <summary>Completes the job with its output.</summary>
@@ -62,7 +63,7 @@ public sealed class WorkerController : ApiControllerBase
     [Consumes("application/json")]
     [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    public async Task<IActionResult> Complete([FromRoute(Name = "job_id")] Guid jobId, CompleteJobRequest request, CancellationToken cancellationToken) =>
+    public async Task<IActionResult> Complete([FromRoute(Name = "job_id")] JobId jobId, CompleteJobRequest request, CancellationToken cancellationToken) =>
         ToActionResult(await Sender.Send(new CompleteJobCommand(WorkerKeyId, jobId, request.Output!.Value, request.ExecutionTimeMs), cancellationToken), Ok);
 
     /// <summary>Fails the job with an error (audited).</summary>
@@ -70,6 +71,6 @@ public sealed class WorkerController : ApiControllerBase
     [Consumes("application/json")]
     [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    public async Task<IActionResult> Fail([FromRoute(Name = "job_id")] Guid jobId, FailJobRequest request, CancellationToken cancellationToken) =>
+    public async Task<IActionResult> Fail([FromRoute(Name = "job_id")] JobId jobId, FailJobRequest request, CancellationToken cancellationToken) =>
         ToActionResult(await Sender.Send(new FailJobCommand(WorkerKeyId, jobId, request.ErrorMessage, request.ExecutionTimeMs), cancellationToken), Ok);
 }

@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Users;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Aiprod.Api.Http;
 
 internal sealed class HttpRequestContext(IHttpContextAccessor accessor) : IRequestContext
 {
-    public Guid? UserId =>
-        Guid.TryParse(accessor.HttpContext?.User.FindFirst(JwtRegisteredClaimNames.Sub)?.Value, out var id) ? id : null;
+    public UserId? UserId =>
+        Guid.TryParse(accessor.HttpContext?.User.FindFirst(JwtRegisteredClaimNames.Sub)?.Value, out var id) ? new UserId(id) : null;
 
     public string? ClientAddress => accessor.HttpContext?.Connection.RemoteIpAddress?.ToString();
 

@@ -4,18 +4,6 @@ using Microsoft.Extensions.Options;
 
 namespace Aiprod.Api.Setup;
 
-/// <summary>Configuration section <c>ForwardedHeaders</c>: the reverse proxies whose <c>X-Forwarded-For</c> is believed.</summary>
-public sealed class TrustedProxyOptions
-{
-    public const string SectionName = "ForwardedHeaders";
-
-    /// <summary>Addresses of trusted proxies, e.g. <c>10.0.0.5</c>.</summary>
-    public List<string> TrustedProxies { get; set; } = [];
-
-    /// <summary>Networks of trusted proxies in CIDR form, e.g. <c>10.0.0.0/24</c>.</summary>
-    public List<string> TrustedNetworks { get; set; } = [];
-}
-
 /// <summary>
 /// The client address (rate limits of anonymous callers, audit) is the connection's, unless the connection comes
 /// from a configured trusted proxy: then it is the nearest address in <c>X-Forwarded-For</c> that is not itself a

@@ -10,56 +10,6 @@ using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Aiprod.Api.Setup;
 
-/// <summary>Named rate-limit policies, one per route group of DESIGN.md.</summary>
-public static class RateLimitPolicies
-{
-    public const string Auth = "auth";
-    public const string PipelineRun = "pipeline-run";
-    public const string ApiKeysCreate = "api-keys-create";
-    public const string ApiKeysRead = "api-keys-read";
-    public const string ApiKeysChange = "api-keys-change";
-    public const string ApiKeysRevokeAll = "api-keys-revoke-all";
-    public const string ApiKeysHealth = "api-keys-health";
-    public const string Csrf = "csrf";
-    public const string CsrfRefresh = "csrf-refresh";
-    public const string PublicRead = "public-read";
-    public const string AuditLog = "audit-log";
-    public const string WsConnect = "ws-connect";
-
-    /// <summary>Requests per window (one minute) from DESIGN.md; each is overridable in configuration.</summary>
-    public static IReadOnlyDictionary<string, int> Defaults { get; } = new Dictionary<string, int>
-    {
-        [Auth] = 60,
-        [PipelineRun] = 30,
-        [ApiKeysCreate] = 5,
-        [ApiKeysRead] = 30,
-        [ApiKeysChange] = 10,
-        [ApiKeysRevokeAll] = 2,
-        [ApiKeysHealth] = 20,
-        [Csrf] = 60,
-        [CsrfRefresh] = 30,
-        [PublicRead] = 100,
-        [AuditLog] = 20,
-        [WsConnect] = 120,
-    };
-}
-
-/// <summary>Configuration section <c>RateLimits</c>.</summary>
-public sealed class RateLimitOptions
-{
-    public const string SectionName = "RateLimits";
-
-    public bool Enabled { get; set; } = true;
-
-    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
-
-    /// <summary>Policy name → permits per window; missing names take <see cref="RateLimitPolicies.Defaults"/>.</summary>
-    public Dictionary<string, int> Policies { get; set; } = new(StringComparer.OrdinalIgnoreCase);
-
-    public int PermitsFor(string policy) =>
-        Policies.TryGetValue(policy, out var permits) ? permits : RateLimitPolicies.Defaults[policy];
-}
-
 internal static class RateLimitingSetup
 {
     public static IServiceCollection AddAiprodRateLimiting(this IServiceCollection services, IConfiguration configuration)

@@ -1,4 +1,5 @@
 using Aiprod.Api.Authentication;
+using Aiprod.Domain.Common;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.OpenApi;
@@ -45,6 +46,12 @@ internal static class SwaggerSetup
                 Name = "X-API-Key",
                 Description = "An API key from POST /api-keys/create (aip_…), for the endpoints that accept keys.",
             });
+            // Typed ids travel as bare GUIDs (EntityIdJsonConverter, route values through TryParse): described as GUIDs.
+            foreach (var id in EntityIds.All)
+            {
+                o.MapType(id, () => new OpenApiSchema { Type = JsonSchemaType.String, Format = "uuid" });
+            }
+
             o.OperationFilter<SecurityAndRateLimitOperationFilter>();
             o.SupportNonNullableReferenceTypes();
         });

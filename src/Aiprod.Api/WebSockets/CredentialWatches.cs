@@ -1,9 +1,10 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Sessions;
 
 namespace Aiprod.Api.WebSockets;
 
 /// <summary>An access token holds until its <c>exp</c> and while its session is not revoked.</summary>
-internal sealed class AccessTokenWatch(DateTimeOffset expiresAt, Guid? sessionId, ISessionRevocations revocations, TimeProvider clock) : ICredentialWatch
+internal sealed class AccessTokenWatch(DateTimeOffset expiresAt, SessionId? sessionId, ISessionRevocations revocations, TimeProvider clock) : ICredentialWatch
 {
     public ValueTask<bool> StillValidAsync(CancellationToken cancellationToken) =>
         ValueTask.FromResult(clock.GetUtcNow() < expiresAt && (sessionId is not { } sid || !revocations.IsRevoked(sid)));

@@ -5,13 +5,13 @@ namespace Aiprod.Api.WebSockets;
 
 // The server's messages on a job socket, besides the job events themselves (JobEventDto). Each says its "type" first.
 
-internal sealed record ConnectedMessage(Guid JobId, JobStatus Status, int Progress, long EventId, DateTimeOffset UpdatedAt)
+internal sealed record ConnectedMessage(JobId JobId, JobStatus Status, int Progress, long EventId, DateTimeOffset UpdatedAt)
 {
     [JsonPropertyOrder(-1)]
     public string Type { get; } = "connected";
 }
 
-internal sealed record StatusMessage(Guid JobId, JobStatus Status, int Progress, long EventId, DateTimeOffset UpdatedAt)
+internal sealed record StatusMessage(JobId JobId, JobStatus Status, int Progress, long EventId, DateTimeOffset UpdatedAt)
 {
     [JsonPropertyOrder(-1)]
     public string Type { get; } = "status";

@@ -2,6 +2,8 @@ using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Application.Jobs.Queries.GetJobEvents;
 using Aiprod.Application.Jobs.Queries.GetJobSnapshot;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 using Mediator;
 
 namespace Aiprod.Api.WebSockets;
@@ -13,10 +15,10 @@ namespace Aiprod.Api.WebSockets;
 /// </summary>
 internal sealed class JobSocketReads(IServiceScopeFactory scopes)
 {
-    public Task<Result<JobSnapshotDto>> SnapshotAsync(Guid ownerId, Guid jobId, CancellationToken cancellationToken) =>
+    public Task<Result<JobSnapshotDto>> SnapshotAsync(UserId ownerId, JobId jobId, CancellationToken cancellationToken) =>
         SendAsync(new GetJobSnapshotQuery(ownerId, jobId), cancellationToken);
 
-    public Task<Result<IReadOnlyList<JobEventDto>>> EventsAfterAsync(Guid ownerId, Guid jobId, long afterEventId, CancellationToken cancellationToken) =>
+    public Task<Result<IReadOnlyList<JobEventDto>>> EventsAfterAsync(UserId ownerId, JobId jobId, long afterEventId, CancellationToken cancellationToken) =>
         SendAsync(new GetJobEventsQuery(ownerId, jobId, afterEventId), cancellationToken);
 
     private async Task<T> SendAsync<T>(IQuery<T> query, CancellationToken cancellationToken)

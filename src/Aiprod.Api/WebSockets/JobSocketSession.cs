@@ -5,14 +5,10 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 
 namespace Aiprod.Api.WebSockets;
-
-/// <summary>Whether the credential that opened a socket still holds (token not expired, session or key not revoked).</summary>
-public interface ICredentialWatch
-{
-    ValueTask<bool> StillValidAsync(CancellationToken cancellationToken);
-}
 
 /// <summary>
 /// One client following one job. On connect: <c>connected</c> with the job's state; then, for a client that
@@ -21,8 +17,8 @@ public interface ICredentialWatch
 /// </summary>
 internal sealed class JobSocketSession(
     WebSocket socket,
-    Guid ownerId,
-    Guid jobId,
+    UserId ownerId,
+    JobId jobId,
     ICredentialWatch credential,
     IJobEventBus bus,
     JobSocketReads reads,

@@ -1,3 +1,5 @@
+using Aiprod.Domain.Users;
+
 namespace Aiprod.Api.WebSockets;
 
 /// <summary>
@@ -7,18 +9,18 @@ namespace Aiprod.Api.WebSockets;
 /// </summary>
 public sealed class OpenSocketsPerUser
 {
-    private readonly Dictionary<Guid, int> open = [];
+    private readonly Dictionary<UserId, int> open = [];
     private readonly Lock gate = new();
     private long total;
 
     /// <summary>A slot released when disposed, or null when the user already holds <paramref name="cap"/> sockets.</summary>
-    public IDisposable? TryOpen(Guid userId, int cap) => TryOpen(userId, cap, long.MaxValue, out _);
+    public IDisposable? TryOpen(UserId userId, int cap) => TryOpen(userId, cap, long.MaxValue, out _);
 
     /// <summary>
-    /// As <see cref="TryOpen(Guid, int)"/>, and also null when this instance holds <paramref name="instanceCap"/>
+    /// As <see cref="TryOpen(UserId, int)"/>, and also null when this instance holds <paramref name="instanceCap"/>
     /// sockets of all users together (<paramref name="instanceFull"/> then true).
     /// </summary>
-    public IDisposable? TryOpen(Guid userId, int cap, long instanceCap, out bool instanceFull)
+    public IDisposable? TryOpen(UserId userId, int cap, long instanceCap, out bool instanceFull)
     {
         lock (gate)
         {
@@ -36,7 +38,7 @@ public sealed class OpenSocketsPerUser
         return new Slot(this, userId);
     }
 
-    public int OpenBy(Guid userId)
+    public int OpenBy(UserId userId)
     {
         lock (gate)
         {
@@ -44,7 +46,7 @@ public sealed class OpenSocketsPerUser
         }
     }
 
-    private void Release(Guid userId)
+    private void Release(UserId userId)
     {
         lock (gate)
         {
@@ -61,7 +63,7 @@ public sealed class OpenSocketsPerUser
         }
     }
 
-    private sealed class Slot(OpenSocketsPerUser owner, Guid userId) : IDisposable
+    private sealed class Slot(OpenSocketsPerUser owner, UserId userId) : IDisposable
     {
         private int released;
 

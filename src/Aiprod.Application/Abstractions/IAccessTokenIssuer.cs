@@ -1,3 +1,4 @@
+using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Users;
 
 namespace Aiprod.Application.Abstractions;
@@ -13,5 +14,5 @@ public interface IAccessTokenIssuer
     /// The absolute end of that session: the token expires at it if that comes before the usual lifetime, so no access
     /// token outlives the session it was issued in.
     /// </param>
-    AccessToken Issue(User user, Guid? sessionId, DateTimeOffset? sessionEndsAt);
+    AccessToken Issue(User user, SessionId? sessionId, DateTimeOffset? sessionEndsAt);
 }

@@ -1,4 +1,5 @@
 using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.Jobs;
 
 namespace Aiprod.Application.Abstractions;
 
@@ -12,7 +13,7 @@ public interface IJobEventBus
     Task PublishAsync(IReadOnlyList<JobEventDto> events, CancellationToken cancellationToken);
 
     /// <summary>Receives the job's events until disposed. The handler must not block.</summary>
-    IDisposable Subscribe(Guid jobId, Action<JobEventDto> handler);
+    IDisposable Subscribe(JobId jobId, Action<JobEventDto> handler);
 
     int JobsWithSubscribers { get; }
 }

@@ -1,10 +1,11 @@
 using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 
 namespace Aiprod.Application.Abstractions;
 
 /// <summary>Filters and order of a job listing.</summary>
 public sealed record JobListFilter(
-    Guid OwnerId,
+    UserId OwnerId,
     JobStatus? Status,
     JobPreset? Preset,
     DateTimeOffset? CreatedFrom,
@@ -18,17 +19,17 @@ public interface IJobRepository
     void Add(PipelineJob job);
 
     /// <summary>The owner's job, with its events when asked; another owner's job is "not found".</summary>
-    Task<PipelineJob?> FindOwnedAsync(Guid ownerId, Guid jobId, bool withEvents, CancellationToken cancellationToken);
+    Task<PipelineJob?> FindOwnedAsync(UserId ownerId, JobId jobId, bool withEvents, CancellationToken cancellationToken);
 
     /// <summary>A job by id, without its events, for the worker that holds it.</summary>
-    Task<PipelineJob?> FindAsync(Guid jobId, CancellationToken cancellationToken);
+    Task<PipelineJob?> FindAsync(JobId jobId, CancellationToken cancellationToken);
 
     Task<(IReadOnlyList<PipelineJob> Items, int Total)> ListAsync(JobListFilter filter, CancellationToken cancellationToken);
 
     /// <summary>Queued jobs, highest priority first, then oldest; only <paramref name="ownerId"/>'s when given.</summary>
-    Task<IReadOnlyList<PipelineJob>> NextQueuedAsync(Guid? ownerId, int take, CancellationToken cancellationToken);
+    Task<IReadOnlyList<PipelineJob>> NextQueuedAsync(UserId? ownerId, int take, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<PipelineJob>> WithLapsedLeasesAsync(DateTimeOffset now, int take, CancellationToken cancellationToken);
 
-    Task<IReadOnlyList<JobEvent>> EventsAfterAsync(Guid jobId, long afterSequence, int take, CancellationToken cancellationToken);
+    Task<IReadOnlyList<JobEvent>> EventsAfterAsync(JobId jobId, long afterSequence, int take, CancellationToken cancellationToken);
 }

@@ -1,9 +1,11 @@
+using Aiprod.Domain.Users;
+
 namespace Aiprod.Application.Abstractions;
 
 /// <summary>Who is calling and from where; empty outside an HTTP request (start-up, command line).</summary>
 public interface IRequestContext
 {
-    Guid? UserId { get; }
+    UserId? UserId { get; }
 
     string? ClientAddress { get; }
 

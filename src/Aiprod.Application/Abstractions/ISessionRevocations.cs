@@ -1,3 +1,5 @@
+using Aiprod.Domain.Sessions;
+
 namespace Aiprod.Application.Abstractions;
 
 /// <summary>
@@ -6,8 +8,8 @@ namespace Aiprod.Application.Abstractions;
 /// </summary>
 public interface ISessionRevocations
 {
-    bool IsRevoked(Guid sessionId);
+    bool IsRevoked(SessionId sessionId);
 
     /// <summary>Called after the revocation is committed.</summary>
-    Task PublishAsync(IReadOnlyCollection<Guid> sessionIds, CancellationToken cancellationToken);
+    Task PublishAsync(IReadOnlyCollection<SessionId> sessionIds, CancellationToken cancellationToken);
 }

@@ -4,7 +4,7 @@ namespace Aiprod.Application.Abstractions;
 
 public interface IUserRepository
 {
-    Task<User?> FindByIdAsync(Guid id, CancellationToken cancellationToken);
+    Task<User?> FindByIdAsync(UserId id, CancellationToken cancellationToken);
 
     Task<User?> FindByEmailAsync(Email email, CancellationToken cancellationToken);
 
@@ -19,7 +19,7 @@ public interface IUserRepository
     /// the policy's threshold locks the account. The version still moves, so a login or change that read the account
     /// before this failure does not write over it. Tracked instances of the account are left stale: do not change them.
     /// </summary>
-    Task<FailedLoginRecorded> RecordFailedLoginAsync(Guid userId, DateTimeOffset now, LockoutPolicy policy, CancellationToken cancellationToken);
+    Task<FailedLoginRecorded> RecordFailedLoginAsync(UserId userId, DateTimeOffset now, LockoutPolicy policy, CancellationToken cancellationToken);
 
     /// <summary>
     /// Makes the next save of <paramref name="user"/> carry the version it was read with (<c>… WHERE Version = @read</c>)

@@ -11,7 +11,7 @@ public static class KeyIssuing
     /// Loads the owner and records the issue: refused for a disabled owner; otherwise a change of the owner, so issues
     /// of one owner's keys are serialised (the cap holds under concurrency) and none slips past a concurrent disable.
     /// </summary>
-    public static async Task<Result<User>> StartIssuingKeyAsync(this IUserRepository users, Guid ownerId, CancellationToken cancellationToken)
+    public static async Task<Result<User>> StartIssuingKeyAsync(this IUserRepository users, UserId ownerId, CancellationToken cancellationToken)
     {
         var owner = await users.FindByIdAsync(ownerId, cancellationToken);
         if (owner is null)

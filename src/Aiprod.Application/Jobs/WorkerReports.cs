@@ -1,6 +1,7 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
 using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
 using Microsoft.Extensions.Options;
@@ -17,8 +18,8 @@ public sealed class WorkerReports(IJobRepository jobs, IOptions<JobOptions> opti
     public sealed record Context(TimeSpan Lease);
 
     public async ValueTask<Result<WorkerAckDto>> ApplyAsync(
-        Guid workerKeyId,
-        Guid jobId,
+        ApiKeyId workerKeyId,
+        JobId jobId,
         Func<PipelineJob, DateTimeOffset, Context, Result<Done>> change,
         CancellationToken cancellationToken)
     {

@@ -41,13 +41,13 @@ public sealed class TokenIssuance(
         return (response, refresh);
     }
 
-    private static Dictionary<string, object?> AuditDetails(Guid familyId, string hashPrefix, int? generation = null) => new()
+    private static Dictionary<string, object?> AuditDetails(SessionId familyId, string hashPrefix, int? generation = null) => new()
     {
         ["family_id"] = familyId,
         ["token_hash_prefix"] = hashPrefix,
         ["generation"] = generation,
     };
 
-    public static AuditEntry Audit(string eventType, AuditOutcome outcome, User user, Guid familyId, string hashPrefix, int? generation = null) =>
+    public static AuditEntry Audit(string eventType, AuditOutcome outcome, User user, SessionId familyId, string hashPrefix, int? generation = null) =>
         new(eventType, outcome, Target: familyId.ToString(), Details: AuditDetails(familyId, hashPrefix, generation), ActorKind: ActorKind.User, ActorId: user.Id.ToString());
 }

@@ -1,4 +1,5 @@
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
 
 namespace Aiprod.Domain.ApiKeys;
 
@@ -23,9 +24,9 @@ public sealed class ApiKey : IHasDomainEvents
         Prefix = string.Empty;
     }
 
-    public Guid Id { get; private set; }
+    public ApiKeyId Id { get; private set; }
 
-    public Guid OwnerId { get; private set; }
+    public UserId OwnerId { get; private set; }
 
     public string Name { get; private set; }
 
@@ -48,7 +49,7 @@ public sealed class ApiKey : IHasDomainEvents
 
     public long UsageCount { get; private set; }
 
-    public Guid? ParentKeyId { get; private set; }
+    public ApiKeyId? ParentKeyId { get; private set; }
 
     public DateTimeOffset? RotatedAt { get; private set; }
 
@@ -67,7 +68,7 @@ public sealed class ApiKey : IHasDomainEvents
     public int Version { get; private set; }
 
     public static ApiKey Issue(
-        Guid ownerId,
+        UserId ownerId,
         string name,
         IReadOnlyCollection<string> scopes,
         string keyHash,
@@ -141,7 +142,7 @@ public sealed class ApiKey : IHasDomainEvents
     }
 
     private static ApiKey Create(
-        Guid ownerId,
+        UserId ownerId,
         string name,
         IReadOnlyCollection<string> scopes,
         string keyHash,
@@ -167,7 +168,7 @@ public sealed class ApiKey : IHasDomainEvents
 
         return new ApiKey
         {
-            Id = Guid.CreateVersion7(now),
+            Id = ApiKeyId.New(now),
             OwnerId = ownerId,
             Name = name.Trim(),
             KeyHash = keyHash,

@@ -14,7 +14,7 @@ public sealed class JobEvent
 
     public long Id { get; private set; }
 
-    public Guid JobId { get; private set; }
+    public JobId JobId { get; private set; }
 
     public long Sequence { get; private set; }
 
@@ -36,7 +36,7 @@ public sealed class JobEvent
 
     public string? Message { get; private set; }
 
-    internal static JobEvent Create(Guid jobId, long sequence, JobEventType type, DateTimeOffset at, string? message,
+    internal static JobEvent Create(JobId jobId, long sequence, JobEventType type, DateTimeOffset at, string? message,
         JobStatus? from = null, JobStatus? to = null, int? progress = null, string? level = null) => new()
         {
             JobId = jobId,

@@ -1,4 +1,6 @@
+using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
 
 namespace Aiprod.Domain.Jobs;
 
@@ -24,9 +26,9 @@ public sealed class PipelineJob : IHasDomainEvents
         Lang = string.Empty;
     }
 
-    public Guid Id { get; private set; }
+    public JobId Id { get; private set; }
 
-    public Guid OwnerId { get; private set; }
+    public UserId OwnerId { get; private set; }
 
     public string Content { get; private set; }
 
@@ -51,7 +53,7 @@ public sealed class PipelineJob : IHasDomainEvents
     public int RetryCount { get; private set; }
 
     /// <summary>The API key of the worker holding the job, while it runs.</summary>
-    public Guid? WorkerKeyId { get; private set; }
+    public ApiKeyId? WorkerKeyId { get; private set; }
 
     public DateTimeOffset? LeaseExpiresAt { get; private set; }
 
@@ -80,7 +82,7 @@ public sealed class PipelineJob : IHasDomainEvents
 
     public bool IsTerminal => Status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled;
 
-    public static PipelineJob Submit(Guid ownerId, string content, JobPreset preset, JobPriority priority, string lang, int durationSec, DateTimeOffset now)
+    public static PipelineJob Submit(UserId ownerId, string content, JobPreset preset, JobPriority priority, string lang, int durationSec, DateTimeOffset now)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(content);
         ArgumentException.ThrowIfNullOrWhiteSpace(lang);
@@ -91,7 +93,7 @@ public sealed class PipelineJob : IHasDomainEvents
 
         var job = new PipelineJob
         {
-            Id = Guid.CreateVersion7(now),
+            Id = JobId.New(now),
             OwnerId = ownerId,
             Content = content,
             Preset = preset,
@@ -107,7 +109,7 @@ public sealed class PipelineJob : IHasDomainEvents
     }
 
     /// <summary>A worker takes the queued job and holds it until <paramref name="leaseFor"/> from now, renewed by each report.</summary>
-    public Result<Done> Claim(Guid workerKeyId, DateTimeOffset now, TimeSpan leaseFor)
+    public Result<Done> Claim(ApiKeyId workerKeyId, DateTimeOffset now, TimeSpan leaseFor)
     {
         if (Status != JobStatus.Queued)
         {
@@ -121,7 +123,7 @@ public sealed class PipelineJob : IHasDomainEvents
         return Done.Value;
     }
 
-    public Result<Done> ReportProgress(Guid workerKeyId, int progress, string? message, DateTimeOffset now, TimeSpan leaseFor)
+    public Result<Done> ReportProgress(ApiKeyId workerKeyId, int progress, string? message, DateTimeOffset now, TimeSpan leaseFor)
     {
         var held = EnsureLease(workerKeyId, now);
         if (!held.IsSuccess)
@@ -141,7 +143,7 @@ public sealed class PipelineJob : IHasDomainEvents
     }
 
     /// <summary>Appends log lines; past the per-job cap they are counted, not kept.</summary>
-    public Result<Done> AppendLogs(Guid workerKeyId, IReadOnlyCollection<(string Level, string Message)> lines, DateTimeOffset now, JobPolicy policy)
+    public Result<Done> AppendLogs(ApiKeyId workerKeyId, IReadOnlyCollection<(string Level, string Message)> lines, DateTimeOffset now, JobPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(policy);
@@ -167,7 +169,7 @@ public sealed class PipelineJob : IHasDomainEvents
         return Done.Value;
     }
 
-    public Result<Done> Complete(Guid workerKeyId, string outputJson, long? executionTimeMs, DateTimeOffset now)
+    public Result<Done> Complete(ApiKeyId workerKeyId, string outputJson, long? executionTimeMs, DateTimeOffset now)
     {
         var held = EnsureLease(workerKeyId, now);
         if (!held.IsSuccess)
@@ -175,15 +177,12 @@ public sealed class PipelineJob : IHasDomainEvents
             return held;
         }
 
-        ResultSuccess = true;
         ResultOutput = outputJson;
         Progress = 100;
-        Finish(now, executionTimeMs);
-        ChangeState(JobStatus.Completed, now, "Completed.");
-        return Done.Value;
+        return Finish(JobStatus.Completed, now, executionTimeMs, "Completed.");
     }
 
-    public Result<Done> Fail(Guid workerKeyId, string errorMessage, long? executionTimeMs, DateTimeOffset now)
+    public Result<Done> Fail(ApiKeyId workerKeyId, string errorMessage, long? executionTimeMs, DateTimeOffset now)
     {
         var held = EnsureLease(workerKeyId, now);
         if (!held.IsSuccess)
@@ -191,11 +190,8 @@ public sealed class PipelineJob : IHasDomainEvents
             return held;
         }
 
-        ResultSuccess = false;
         ErrorMessage = errorMessage;
-        Finish(now, executionTimeMs);
-        ChangeState(JobStatus.Failed, now, "Failed: " + errorMessage);
-        return Done.Value;
+        return Finish(JobStatus.Failed, now, executionTimeMs, "Failed: " + errorMessage);
     }
 
     /// <summary>The owner stops a job that has not ended; a worker still holding it learns at its next report.</summary>
@@ -242,7 +238,7 @@ public sealed class PipelineJob : IHasDomainEvents
         return true;
     }
 
-    private Result<Done> EnsureLease(Guid workerKeyId, DateTimeOffset now)
+    private Result<Done> EnsureLease(ApiKeyId workerKeyId, DateTimeOffset now)
     {
         if (Status != JobStatus.Running)
         {
@@ -262,12 +258,16 @@ public sealed class PipelineJob : IHasDomainEvents
         return Done.Value;
     }
 
-    private void Finish(DateTimeOffset now, long? executionTimeMs)
+    /// <summary>The worker's last report ends the job (<paramref name="to"/>: completed or failed) and gives up its lease.</summary>
+    private Done Finish(JobStatus to, DateTimeOffset now, long? executionTimeMs, string message)
     {
+        ResultSuccess = to == JobStatus.Completed;
         CompletedAt = now;
         ExecutionTimeMs = executionTimeMs ?? (StartedAt is { } started ? (long)(now - started).TotalMilliseconds : null);
         WorkerKeyId = null;
         LeaseExpiresAt = null;
+        ChangeState(to, now, message);
+        return Done.Value;
     }
 
     private void ChangeState(JobStatus to, DateTimeOffset now, string message)

@@ -35,7 +35,7 @@ public sealed class RefreshToken
 
     public Guid Id { get; private set; }
 
-    public Guid FamilyId { get; private set; }
+    public SessionId FamilyId { get; private set; }
 
     public RefreshTokenFamily Family { get; private set; } = null!;
 

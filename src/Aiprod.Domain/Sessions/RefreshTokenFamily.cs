@@ -1,4 +1,5 @@
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
 
 namespace Aiprod.Domain.Sessions;
 
@@ -17,9 +18,9 @@ public sealed class RefreshTokenFamily : IHasDomainEvents
     {
     }
 
-    public Guid Id { get; private set; }
+    public SessionId Id { get; private set; }
 
-    public Guid UserId { get; private set; }
+    public UserId UserId { get; private set; }
 
     public DateTimeOffset CreatedAt { get; private set; }
 
@@ -47,12 +48,12 @@ public sealed class RefreshTokenFamily : IHasDomainEvents
 
     public bool IsActive(DateTimeOffset now) => !IsRevoked && now < ExpiresAt;
 
-    public static RefreshTokenFamily Start(Guid userId, DateTimeOffset now, RefreshTokenPolicy policy, string? clientAddress, string? userAgent)
+    public static RefreshTokenFamily Start(UserId userId, DateTimeOffset now, RefreshTokenPolicy policy, string? clientAddress, string? userAgent)
     {
         ArgumentNullException.ThrowIfNull(policy);
         return new RefreshTokenFamily
         {
-            Id = Guid.CreateVersion7(now),
+            Id = SessionId.New(now),
             UserId = userId,
             CreatedAt = now,
             ExpiresAt = now + policy.FamilyLifetime,

@@ -16,7 +16,7 @@ public sealed class User : IHasDomainEvents
         DisplayName = string.Empty;
     }
 
-    public Guid Id { get; private set; }
+    public UserId Id { get; private set; }
 
     public Email Email { get; private set; }
 
@@ -56,7 +56,7 @@ public sealed class User : IHasDomainEvents
         var name = string.IsNullOrWhiteSpace(displayName) ? LocalPartAsDisplayName(email) : displayName.Trim();
         return new User
         {
-            Id = Guid.CreateVersion7(now),
+            Id = UserId.New(now),
             Email = email,
             DisplayName = name,
             PasswordHash = passwordHash,

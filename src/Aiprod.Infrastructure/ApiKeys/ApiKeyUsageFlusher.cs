@@ -1,3 +1,4 @@
+using Aiprod.Domain.ApiKeys;
 using Aiprod.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -73,7 +74,7 @@ public sealed class ApiKeyUsageFlusher(
 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
-        var unwritten = new Dictionary<Guid, ApiKeyUsageRecorder.Usage>(batch);
+        var unwritten = new Dictionary<ApiKeyId, ApiKeyUsageRecorder.Usage>(batch);
         try
         {
             foreach (var (id, use) in batch)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Aiprod.Domain.ApiKeys;
 
 namespace Aiprod.Infrastructure.ApiKeys;
 
@@ -9,9 +10,9 @@ namespace Aiprod.Infrastructure.ApiKeys;
 /// </summary>
 public sealed class ApiKeyUsageRecorder
 {
-    private readonly ConcurrentDictionary<Guid, Counter> counters = new();
+    private readonly ConcurrentDictionary<ApiKeyId, Counter> counters = new();
 
-    public void Record(Guid keyId, DateTimeOffset at)
+    public void Record(ApiKeyId keyId, DateTimeOffset at)
     {
         var counter = counters.GetOrAdd(keyId, static _ => new Counter());
         Interlocked.Increment(ref counter.Count);
@@ -30,9 +31,9 @@ public sealed class ApiKeyUsageRecorder
     }
 
     /// <summary>Takes what was counted so far.</summary>
-    public IReadOnlyDictionary<Guid, Usage> Drain()
+    public IReadOnlyDictionary<ApiKeyId, Usage> Drain()
     {
-        var batch = new Dictionary<Guid, Usage>();
+        var batch = new Dictionary<ApiKeyId, Usage>();
         foreach (var (id, counter) in counters)
         {
             var count = Interlocked.Exchange(ref counter.Count, 0);
@@ -46,7 +47,7 @@ public sealed class ApiKeyUsageRecorder
     }
 
     /// <summary>Puts back a batch that could not be written, so no use is lost.</summary>
-    public void Restore(IReadOnlyDictionary<Guid, Usage> batch)
+    public void Restore(IReadOnlyDictionary<ApiKeyId, Usage> batch)
     {
         foreach (var (id, usage) in batch)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
 using Aiprod.Domain.Audit;
 using Aiprod.Infrastructure.Persistence;
 
@@ -8,7 +9,11 @@ namespace Aiprod.Infrastructure.Audit;
 /// <summary>Adds the event to the request's DbContext: it is saved by the same SaveChanges, in the same transaction, as the change.</summary>
 internal sealed class EfAuditLog(AiprodDbContext db, IRequestContext request, TimeProvider clock) : IAuditLog
 {
-    private static readonly JsonSerializerOptions DetailsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions DetailsJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new EntityIdJsonConverter() },
+    };
 
     public void Record(AuditEntry entry)
     {

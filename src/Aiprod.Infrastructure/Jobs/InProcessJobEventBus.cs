@@ -1,5 +1,6 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.Jobs;
 
 namespace Aiprod.Infrastructure.Jobs;
 
@@ -18,5 +19,5 @@ public sealed class InProcessJobEventBus(LocalJobSubscribers subscribers) : IJob
         return Task.CompletedTask;
     }
 
-    public IDisposable Subscribe(Guid jobId, Action<JobEventDto> handler) => subscribers.Add(jobId, handler);
+    public IDisposable Subscribe(JobId jobId, Action<JobEventDto> handler) => subscribers.Add(jobId, handler);
 }

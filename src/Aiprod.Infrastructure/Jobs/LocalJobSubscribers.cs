@@ -1,17 +1,18 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.Jobs;
 
 namespace Aiprod.Infrastructure.Jobs;
 
 /// <summary>The subscribers of this instance, by job. Both adapters deliver through it.</summary>
 public sealed class LocalJobSubscribers
 {
-    private readonly ConcurrentDictionary<Guid, ImmutableArray<Action<JobEventDto>>> byJob = new();
+    private readonly ConcurrentDictionary<JobId, ImmutableArray<Action<JobEventDto>>> byJob = new();
 
     public int JobCount => byJob.Count;
 
-    public IDisposable Add(Guid jobId, Action<JobEventDto> handler)
+    public IDisposable Add(JobId jobId, Action<JobEventDto> handler)
     {
         byJob.AddOrUpdate(jobId, static (_, h) => [h], static (_, list, h) => list.Add(h), handler);
         return new Subscription(this, jobId, handler);
@@ -28,19 +29,19 @@ public sealed class LocalJobSubscribers
         }
     }
 
-    private void Remove(Guid jobId, Action<JobEventDto> handler)
+    private void Remove(JobId jobId, Action<JobEventDto> handler)
     {
         while (byJob.TryGetValue(jobId, out var list))
         {
             var updated = list.Remove(handler);
-            if (updated.IsEmpty ? byJob.TryRemove(new KeyValuePair<Guid, ImmutableArray<Action<JobEventDto>>>(jobId, list)) : byJob.TryUpdate(jobId, updated, list))
+            if (updated.IsEmpty ? byJob.TryRemove(new KeyValuePair<JobId, ImmutableArray<Action<JobEventDto>>>(jobId, list)) : byJob.TryUpdate(jobId, updated, list))
             {
                 return;
             }
         }
     }
 
-    private sealed class Subscription(LocalJobSubscribers owner, Guid jobId, Action<JobEventDto> handler) : IDisposable
+    private sealed class Subscription(LocalJobSubscribers owner, JobId jobId, Action<JobEventDto> handler) : IDisposable
     {
         private int disposed;
 

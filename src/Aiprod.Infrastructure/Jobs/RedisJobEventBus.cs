@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
 using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.Jobs;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -13,7 +15,7 @@ namespace Aiprod.Infrastructure.Jobs;
 public sealed class RedisJobEventBus : IJobEventBus
 {
     public static readonly RedisChannel Channel = RedisChannel.Literal("aiprod:jobs:events");
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new EntityIdJsonConverter() } };
 
     private readonly LocalJobSubscribers subscribers;
     private readonly RedisCircuit redis;
@@ -59,5 +61,5 @@ public sealed class RedisJobEventBus : IJobEventBus
         }
     }
 
-    public IDisposable Subscribe(Guid jobId, Action<JobEventDto> handler) => subscribers.Add(jobId, handler);
+    public IDisposable Subscribe(JobId jobId, Action<JobEventDto> handler) => subscribers.Add(jobId, handler);
 }

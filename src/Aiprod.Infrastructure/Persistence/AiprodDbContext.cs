@@ -1,5 +1,6 @@
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
+using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Users;
@@ -33,5 +34,16 @@ public abstract class AiprodDbContext(DbContextOptions options) : DbContext(opti
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(AiprodDbContext).Assembly);
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Typed ids in the columns GUIDs had (TEXT on SQLite, uniqueidentifier on SQL Server): the schema does not change.
+        // EF applies a type's conversion to its nullable form too (ParentKeyId, WorkerKeyId).
+        foreach (var id in EntityIds.All)
+        {
+            var converter = typeof(EntityIdValueConverter<>).MakeGenericType(id);
+            configurationBuilder.Properties(id).HaveConversion(converter);
+        }
     }
 }

@@ -14,6 +14,8 @@ public sealed class SqliteAiprodDbContext(DbContextOptions<SqliteAiprodDbContext
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
+        base.ConfigureConventions(configurationBuilder);
+
         // SQLite has no date type: stored as text it can neither order nor compare DateTimeOffset in SQL.
         // As a 64-bit number it does both, and every time we store is UTC.
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Sessions;
 using Aiprod.Infrastructure.Tokens;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -20,15 +21,15 @@ public sealed class SessionRevocationRegistry(
 {
     public static readonly RedisChannel Channel = RedisChannel.Literal("aiprod:sessions:revoked");
 
-    private readonly ConcurrentDictionary<Guid, DateTimeOffset> revoked = new();
+    private readonly ConcurrentDictionary<SessionId, DateTimeOffset> revoked = new();
 
     public TimeSpan Retention => jwt.Value.AccessTokenLifetime + jwt.Value.ClockSkew;
 
     public int Count => revoked.Count;
 
-    public bool IsRevoked(Guid sessionId) => revoked.ContainsKey(sessionId);
+    public bool IsRevoked(SessionId sessionId) => revoked.ContainsKey(sessionId);
 
-    public async Task PublishAsync(IReadOnlyCollection<Guid> sessionIds, CancellationToken cancellationToken)
+    public async Task PublishAsync(IReadOnlyCollection<SessionId> sessionIds, CancellationToken cancellationToken)
     {
         var forgetAt = clock.GetUtcNow() + Retention;
         foreach (var id in sessionIds)
@@ -39,12 +40,12 @@ public sealed class SessionRevocationRegistry(
         // Without Redis, or if it fails, other instances pick the revocation up on their next database reload.
         if (redis is not null)
         {
-            await redis.TryPublishAsync(Channel, sessionIds.Select(id => (RedisValue)id.ToString("N")), "session revocations");
+            await redis.TryPublishAsync(Channel, sessionIds.Select(id => (RedisValue)id.Value.ToString("N")), "session revocations");
         }
     }
 
     /// <summary>Adds a revocation learnt from another instance or from the database.</summary>
-    public void Remember(Guid sessionId, DateTimeOffset revokedAt)
+    public void Remember(SessionId sessionId, DateTimeOffset revokedAt)
     {
         var forgetAt = revokedAt + Retention;
         if (forgetAt > clock.GetUtcNow())

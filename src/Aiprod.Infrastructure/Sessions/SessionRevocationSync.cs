@@ -1,3 +1,4 @@
+using Aiprod.Domain.Sessions;
 using Aiprod.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -83,7 +84,7 @@ internal sealed class SessionRevocationSync(
         {
             if (Guid.TryParseExact(message.ToString(), "N", out var id))
             {
-                registry.Remember(id, clock.GetUtcNow());
+                registry.Remember(new SessionId(id), clock.GetUtcNow());
             }
         });
         try

@@ -1,4 +1,5 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Users;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -10,7 +11,7 @@ internal sealed class JwtAccessTokenIssuer(SigningKeyStore keys, IOptions<JwtOpt
 {
     private readonly JsonWebTokenHandler handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public AccessToken Issue(User user, Guid? sessionId, DateTimeOffset? sessionEndsAt)
+    public AccessToken Issue(User user, SessionId? sessionId, DateTimeOffset? sessionEndsAt)
     {
         var settings = options.Value;
         // JWT times have one-second resolution; round so that expires_in and exp agree exactly.

@@ -1,4 +1,6 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Sessions;
+using Aiprod.Domain.Users;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 
@@ -14,9 +16,9 @@ internal sealed class JwtAccessTokenReader(SigningKeyStore keys, IOptions<JwtOpt
             return null;
         }
 
-        Guid? sessionId = jwt.TryGetPayloadValue<string>(AccessTokenClaims.Session, out var sid) && Guid.TryParse(sid, out var parsed) ? parsed : null;
+        SessionId? sessionId = jwt.TryGetPayloadValue<string>(AccessTokenClaims.Session, out var sid) && Guid.TryParse(sid, out var parsed) ? new SessionId(parsed) : null;
         jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Email, out var email);
         jwt.TryGetPayloadValue<string>(AccessTokenClaims.Role, out var role);
-        return new AccessTokenClaimsDto(userId, sessionId, jwt.Id, email, role, new DateTimeOffset(jwt.IssuedAt, TimeSpan.Zero), new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
+        return new AccessTokenClaimsDto(new UserId(userId), sessionId, jwt.Id, email, role, new DateTimeOffset(jwt.IssuedAt, TimeSpan.Zero), new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
     }
 }

@@ -1,24 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
-using Aiprod.Application.Accounts.Commands.PromoteToAdmin;
 using Aiprod.Functional.Tests.Infrastructure;
-using Mediator;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Aiprod.Functional.Tests.Accounts;
 
 public sealed class AdminTests(SqliteApiFixture fixture) : IClassFixture<SqliteApiFixture>
 {
-    private async Task<string> AdminTokenAsync(HttpClient client)
-    {
-        await client.RegisterAsync("ops@example.com");
-        await using (var scope = fixture.Factory.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<ISender>().Send(new PromoteToAdminCommand("ops@example.com"), TestContext.Current.CancellationToken);
-        }
-
-        return await client.LoginAsync("ops@example.com");
-    }
+    private Task<string> AdminTokenAsync(HttpClient client) => JobTestKit.RegisterAdminAsync(fixture.Factory, client);
 
     [Fact]
     public async Task DisableUser_ByAnAdmin_EndsTheUsersSessionsAndLogins()

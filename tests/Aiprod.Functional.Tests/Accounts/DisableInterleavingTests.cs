@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Aiprod.Application.Abstractions;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Sessions;
+using Aiprod.Domain.Users;
 using Aiprod.Functional.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,9 +30,7 @@ public sealed class DisableInterleavingTests : IAsyncDisposable
     private async Task<(HttpClient Client, string Admin, string UserId, string Token)> ArrangeAsync()
     {
         var client = factory.CreateClient();
-        await client.RegisterAsync("ops@example.com");
-        await JobTestKit.PromoteAsync(factory, "ops@example.com");
-        var admin = await client.LoginAsync("ops@example.com");
+        var admin = await JobTestKit.RegisterAdminAsync(factory, client);
         var user = await client.RegisterAsync("ann@example.com");
         return (client, admin, user.Str("id"), await client.LoginAsync("ann@example.com"));
     }
@@ -41,14 +40,14 @@ public sealed class DisableInterleavingTests : IAsyncDisposable
     {
         var (client, admin, userId, _) = await ArrangeAsync();
         HttpResponseMessage? login = null;
-        interleaving.ArmSessions(Guid.Parse(userId), async () =>
+        interleaving.ArmSessions(new UserId(Guid.Parse(userId)), async () =>
             login = await client.PostAsJsonAsync("/auth/login", new { email = "ann@example.com", password = ApiClientExtensions.DefaultPassword }));
 
         var disable = await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{userId}/disable", admin);
 
         Assert.Equal(HttpStatusCode.NoContent, disable.StatusCode);
         Assert.Equal(HttpStatusCode.OK, login?.StatusCode);
-        Assert.Equal(0, await factory.WithDbAsync(db => db.RefreshTokenFamilies.CountAsync(f => f.UserId == Guid.Parse(userId) && f.RevokedAt == null)));
+        Assert.Equal(0, await factory.WithDbAsync(db => db.RefreshTokenFamilies.CountAsync(f => f.UserId == new UserId(Guid.Parse(userId)) && f.RevokedAt == null)));
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetWithTokenAsync("/auth/me", (await login!.ReadJsonAsync()).Str("access_token"))).StatusCode);
     }
 
@@ -57,14 +56,14 @@ public sealed class DisableInterleavingTests : IAsyncDisposable
     {
         var (client, admin, userId, token) = await ArrangeAsync();
         HttpResponseMessage? created = null;
-        interleaving.ArmKeys(Guid.Parse(userId), async () =>
+        interleaving.ArmKeys(new UserId(Guid.Parse(userId)), async () =>
             created = await client.SendWithTokenAsync(HttpMethod.Post, "/api-keys/create", token, new { name = "racing" }));
 
         var disable = await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{userId}/disable", admin);
 
         Assert.Equal(HttpStatusCode.NoContent, disable.StatusCode);
         Assert.Equal(HttpStatusCode.Created, created?.StatusCode);
-        var key = await factory.WithDbAsync(db => db.ApiKeys.SingleAsync(k => k.OwnerId == Guid.Parse(userId)));
+        var key = await factory.WithDbAsync(db => db.ApiKeys.SingleAsync(k => k.OwnerId == new UserId(Guid.Parse(userId))));
         Assert.Equal(ApiKeyStatus.Revoked, key.Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetWithKeyAsync("/api-keys/current", (await created!.ReadJsonAsync()).Str("key"))).StatusCode);
     }
@@ -82,18 +81,18 @@ public sealed class DisableInterleavingTests : IAsyncDisposable
     /// <summary>One pause each for the next read of a user's sessions and of a user's keys, during which another request runs.</summary>
     private sealed class Interleaving
     {
-        private (Guid UserId, Func<Task> Run)? sessions;
-        private (Guid UserId, Func<Task> Run)? keys;
+        private (UserId UserId, Func<Task> Run)? sessions;
+        private (UserId UserId, Func<Task> Run)? keys;
 
-        public void ArmSessions(Guid userId, Func<Task> run) => sessions = (userId, run);
+        public void ArmSessions(UserId userId, Func<Task> run) => sessions = (userId, run);
 
-        public void ArmKeys(Guid userId, Func<Task> run) => keys = (userId, run);
+        public void ArmKeys(UserId userId, Func<Task> run) => keys = (userId, run);
 
-        public Task AfterSessionsReadAsync(Guid userId) => Fire(ref sessions, userId);
+        public Task AfterSessionsReadAsync(UserId userId) => Fire(ref sessions, userId);
 
-        public Task AfterKeysReadAsync(Guid userId) => Fire(ref keys, userId);
+        public Task AfterKeysReadAsync(UserId userId) => Fire(ref keys, userId);
 
-        private static Task Fire(ref (Guid UserId, Func<Task> Run)? armed, Guid userId)
+        private static Task Fire(ref (UserId UserId, Func<Task> Run)? armed, UserId userId)
         {
             if (armed is not { } pending || pending.UserId != userId)
             {
@@ -107,7 +106,7 @@ public sealed class DisableInterleavingTests : IAsyncDisposable
 
     private sealed class PausingRefreshTokens(IRefreshTokenRepository inner, Interleaving interleaving) : IRefreshTokenRepository
     {
-        public async Task<IReadOnlyList<RefreshTokenFamily>> ListActiveFamiliesAsync(Guid userId, DateTimeOffset now, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<RefreshTokenFamily>> ListActiveFamiliesAsync(UserId userId, DateTimeOffset now, CancellationToken cancellationToken)
         {
             var families = await inner.ListActiveFamiliesAsync(userId, now, cancellationToken);
             await interleaving.AfterSessionsReadAsync(userId);
@@ -116,7 +115,7 @@ public sealed class DisableInterleavingTests : IAsyncDisposable
 
         public Task<RefreshToken?> FindByHashAsync(string tokenHash, CancellationToken cancellationToken) => inner.FindByHashAsync(tokenHash, cancellationToken);
 
-        public Task<RefreshTokenFamily?> FindFamilyAsync(Guid familyId, CancellationToken cancellationToken) => inner.FindFamilyAsync(familyId, cancellationToken);
+        public Task<RefreshTokenFamily?> FindFamilyAsync(SessionId familyId, CancellationToken cancellationToken) => inner.FindFamilyAsync(familyId, cancellationToken);
 
         public void Add(RefreshTokenFamily family) => inner.Add(family);
 
@@ -125,18 +124,18 @@ public sealed class DisableInterleavingTests : IAsyncDisposable
 
     private sealed class PausingApiKeys(IApiKeyRepository inner, Interleaving interleaving) : IApiKeyRepository
     {
-        public async Task<IReadOnlyList<ApiKey>> ListUsableOwnedAsync(Guid ownerId, DateTimeOffset now, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<ApiKey>> ListUsableOwnedAsync(UserId ownerId, DateTimeOffset now, CancellationToken cancellationToken)
         {
             var keys = await inner.ListUsableOwnedAsync(ownerId, now, cancellationToken);
             await interleaving.AfterKeysReadAsync(ownerId);
             return keys;
         }
 
-        public Task<ApiKey?> FindOwnedAsync(Guid ownerId, Guid keyId, CancellationToken cancellationToken) => inner.FindOwnedAsync(ownerId, keyId, cancellationToken);
+        public Task<ApiKey?> FindOwnedAsync(UserId ownerId, ApiKeyId keyId, CancellationToken cancellationToken) => inner.FindOwnedAsync(ownerId, keyId, cancellationToken);
 
-        public Task<IReadOnlyList<ApiKey>> ListOwnedAsync(Guid ownerId, CancellationToken cancellationToken) => inner.ListOwnedAsync(ownerId, cancellationToken);
+        public Task<IReadOnlyList<ApiKey>> ListOwnedAsync(UserId ownerId, CancellationToken cancellationToken) => inner.ListOwnedAsync(ownerId, cancellationToken);
 
-        public Task<int> CountActiveAsync(Guid ownerId, DateTimeOffset now, CancellationToken cancellationToken) => inner.CountActiveAsync(ownerId, now, cancellationToken);
+        public Task<int> CountActiveAsync(UserId ownerId, DateTimeOffset now, CancellationToken cancellationToken) => inner.CountActiveAsync(ownerId, now, cancellationToken);
 
         public void Add(ApiKey key) => inner.Add(key);
     }

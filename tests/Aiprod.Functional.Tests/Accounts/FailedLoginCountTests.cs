@@ -86,6 +86,27 @@ public sealed class ParallelLockoutTests : IAsyncDisposable
         await login.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
     }
 
+    /// <summary>
+    /// The failure that locks moves the version twice (its count, then its lock): a login that read the account between
+    /// the two statements must fail its version check rather than commit a reset count over a locked account.
+    /// </summary>
+    [Fact]
+    public async Task TheLockingFailure_MovesTheVersionWithTheLock()
+    {
+        var client = factory.CreateClient();
+        await client.RegisterAsync("ann@example.com");
+        for (var i = 0; i < 4; i++)
+        {
+            await client.PostAsJsonAsync("/auth/login", new { email = "ann@example.com", password = $"wrong guess {i}" }, TestContext.Current.CancellationToken);
+        }
+
+        var before = await factory.WithDbAsync(db => db.Users.Select(u => u.Version).SingleAsync());
+        await client.PostAsJsonAsync("/auth/login", new { email = "ann@example.com", password = "the locking guess" }, TestContext.Current.CancellationToken);
+
+        Assert.True(await factory.WithDbAsync(db => db.Users.Select(u => u.LockoutEndsAt != null).SingleAsync()));
+        Assert.Equal(before + 2, await factory.WithDbAsync(db => db.Users.Select(u => u.Version).SingleAsync()));
+    }
+
     public async ValueTask DisposeAsync() => await factory.DisposeAsync();
 }
 
@@ -115,9 +136,7 @@ public sealed class LoginVersionCheckTests : IAsyncDisposable
     public async Task ALoginAtTheSameInstant_ThatReadTheAccountBeforeADisable_IsRefused()
     {
         var client = factory.CreateClient();
-        await client.RegisterAsync("ops@example.com");
-        await JobTestKit.PromoteAsync(factory, "ops@example.com");
-        var admin = await client.LoginAsync("ops@example.com");
+        var admin = await JobTestKit.RegisterAdminAsync(factory, client);
         var userId = (await client.RegisterAsync("ann@example.com")).Str("id");
         await client.LoginAsync("ann@example.com");
 
@@ -127,7 +146,7 @@ public sealed class LoginVersionCheckTests : IAsyncDisposable
 
         Assert.Equal(HttpStatusCode.NoContent, disable?.StatusCode);
         await login.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
-        Assert.Equal(0, await factory.WithDbAsync(db => db.RefreshTokenFamilies.CountAsync(f => f.UserId == Guid.Parse(userId) && f.RevokedAt == null)));
+        Assert.Equal(0, await factory.WithDbAsync(db => db.RefreshTokenFamilies.CountAsync(f => f.UserId == new UserId(Guid.Parse(userId)) && f.RevokedAt == null)));
     }
 
     public async ValueTask DisposeAsync() => await factory.DisposeAsync();
@@ -159,13 +178,13 @@ public sealed class LoginVersionCheckTests : IAsyncDisposable
             return user;
         }
 
-        public Task<User?> FindByIdAsync(Guid id, CancellationToken cancellationToken) => inner.FindByIdAsync(id, cancellationToken);
+        public Task<User?> FindByIdAsync(UserId id, CancellationToken cancellationToken) => inner.FindByIdAsync(id, cancellationToken);
 
         public Task<bool> EmailExistsAsync(Email email, CancellationToken cancellationToken) => inner.EmailExistsAsync(email, cancellationToken);
 
         public void Add(User user) => inner.Add(user);
 
-        public Task<FailedLoginRecorded> RecordFailedLoginAsync(Guid userId, DateTimeOffset now, LockoutPolicy policy, CancellationToken cancellationToken) =>
+        public Task<FailedLoginRecorded> RecordFailedLoginAsync(UserId userId, DateTimeOffset now, LockoutPolicy policy, CancellationToken cancellationToken) =>
             inner.RecordFailedLoginAsync(userId, now, policy, cancellationToken);
 
         public void RequireUnchangedSinceRead(User user) => inner.RequireUnchangedSinceRead(user);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
+using Aiprod.Domain.Jobs;
 using Aiprod.Functional.Tests.Infrastructure;
 using Aiprod.Infrastructure.ApiKeys;
 using Aiprod.Infrastructure.Persistence;
@@ -44,7 +45,7 @@ public sealed class BadInputWorld : IAsyncLifetime
 
     public string WorkerKey { get; private set; } = string.Empty;
 
-    public Guid RunningJobId { get; private set; }
+    public JobId RunningJobId { get; private set; }
 
     /// <summary>An answer was 2xx since the credentials and the running job were last checked.</summary>
     public bool MaybeChanged { get; private set; }
@@ -138,7 +139,7 @@ public sealed class BadInputWorld : IAsyncLifetime
 
     private async Task EnsureRunningJobAsync()
     {
-        if (RunningJobId != Guid.Empty)
+        if (RunningJobId != default)
         {
             var response = await Client.GetWithTokenAsync($"/pipeline/job/{RunningJobId}", tokens[Caller.Owner]);
             if (response.StatusCode == HttpStatusCode.OK && (await response.ReadJsonAsync()).Str("status") == "running")
@@ -149,7 +150,7 @@ public sealed class BadInputWorld : IAsyncLifetime
 
         await Client.SubmitAsync(tokens[Caller.Owner]);
         var claimed = await Client.ClaimAsync(WorkerKey, 600) ?? throw new InvalidOperationException("The worker found no job to claim.");
-        RunningJobId = Guid.Parse(claimed.Str("job_id"));
+        RunningJobId = new JobId(Guid.Parse(claimed.Str("job_id")));
     }
 
     /// <summary>Reads back what an accepted request may have stored: a stored value that breaks a read is a defect too.</summary>

@@ -135,9 +135,7 @@ public sealed class RateLimitPartitionTests
     [Fact]
     public async Task ARedisPartition_ReportsHowLongItWasIdle_SoItCanBeDropped()
     {
-        await using var redis = new RedisServer();
-        await redis.InitializeAsync();
-        redis.SkipIfUnavailable();
+        await using var redis = await RedisServer.StartAsync();
         var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-03-01T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         await using var factory = new AiprodApiFactory(new Dictionary<string, string?> { ["Redis:Configuration"] = redis.Configuration }, clock);
         _ = factory.CreateClient();

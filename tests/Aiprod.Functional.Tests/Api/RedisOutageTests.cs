@@ -19,9 +19,7 @@ public sealed class RedisOutageTests
     [Fact]
     public async Task StalledThenKilledRedis_NoRequestIs5xxOrWaitsLong_AndTheCircuitOpens()
     {
-        await using var redis = new RedisServer();
-        await redis.InitializeAsync();
-        redis.SkipIfUnavailable();
+        await using var redis = await RedisServer.StartAsync();
         await using var factory = new AiprodApiFactory(Settings(redis.Configuration, new()
         {
             // Open for the whole test once opened, so that the circuit's state can be asserted without a race.
@@ -46,9 +44,7 @@ public sealed class RedisOutageTests
     [Fact]
     public async Task SlowRedis_OpensTheCircuit_AndThenNoRequestWaitsOnIt()
     {
-        await using var redis = new RedisServer();
-        await redis.InitializeAsync();
-        redis.SkipIfUnavailable();
+        await using var redis = await RedisServer.StartAsync();
         await using var factory = new AiprodApiFactory(Settings(redis.Configuration, new() { ["Redis:BreakDuration"] = "00:10:00" }));
         var scenario = await Scenario.StartAsync(factory);
         var circuit = factory.Services.GetRequiredService<RedisCircuit>();
@@ -81,9 +77,7 @@ public sealed class RedisOutageTests
     [Fact]
     public async Task KilledRedis_NoRequestIs5xx_AndLimitsHoldPerInstance()
     {
-        await using var redis = new RedisServer();
-        await redis.InitializeAsync();
-        redis.SkipIfUnavailable();
+        await using var redis = await RedisServer.StartAsync();
         await using var factory = new AiprodApiFactory(Settings(redis.Configuration, new()));
         var scenario = await Scenario.StartAsync(factory);
 
@@ -115,9 +109,7 @@ public sealed class RedisOutageTests
         Assert.Equal(HttpStatusCode.OK, (await clientB.GetWithKeyAsync("/api-keys/current", key)).StatusCode);
         Assert.Equal("degraded", (await (await clientB.GetAsync("/health/ready", TestContext.Current.CancellationToken)).ReadJsonAsync()).Str("status"));
 
-        await using var redis = new RedisServer { Port = port };
-        await redis.InitializeAsync();
-        redis.SkipIfUnavailable();
+        await using var redis = await RedisServer.StartAsync(port);
         foreach (var client in new[] { clientA, clientB })
         {
             Assert.True(await UntilAsync(async () => (await (await client.GetAsync("/health/ready")).ReadJsonAsync()).Str("status") == "healthy"), "an instance did not reconnect to Redis");

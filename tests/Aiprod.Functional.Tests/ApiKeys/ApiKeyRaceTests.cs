@@ -1,5 +1,6 @@
 using System.Net;
 using Aiprod.Domain.ApiKeys;
+using Aiprod.Domain.Users;
 using Aiprod.Functional.Tests.Infrastructure;
 using Aiprod.Infrastructure.ApiKeys;
 using Microsoft.EntityFrameworkCore;
@@ -49,7 +50,7 @@ public abstract class ApiKeyRaceTests(IApiFixture fixture)
 
             // The revocation answered 200: whatever the rotations did, the key no longer opens anything.
             await (await client.GetWithKeyAsync("/api-keys/current", created.Str("key"))).AssertProblemAsync(HttpStatusCode.Unauthorized, "api_key_revoked");
-            var stored = await fixture.Factory.WithDbAsync(db => db.ApiKeys.SingleAsync(k => k.Id == Guid.Parse(keyId)));
+            var stored = await fixture.Factory.WithDbAsync(db => db.ApiKeys.SingleAsync(k => k.Id == new ApiKeyId(Guid.Parse(keyId))));
             Assert.Equal(ApiKeyStatus.Revoked, stored.Status);
 
             Assert.Equal(HttpStatusCode.OK, (await client.SendWithTokenAsync(HttpMethod.Post, "/api-keys/revoke-all", token, new { confirm = true })).StatusCode);
@@ -92,7 +93,7 @@ public abstract class ApiKeyRaceTests(IApiFixture fixture)
         // The state a disable racing a key creation used to leave: the account disabled, a key and a session still
         // live. Written directly, so that only the checks under test stand between it and a request.
         var disabledAt = DateTimeOffset.UtcNow;
-        await fixture.Factory.WithDbAsync(db => db.Users.Where(u => u.Id == Guid.Parse(user.Str("id")))
+        await fixture.Factory.WithDbAsync(db => db.Users.Where(u => u.Id == new UserId(Guid.Parse(user.Str("id"))))
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.DisabledAt, disabledAt)));
         await fixture.Factory.Services.GetRequiredService<ApiKeyAuthenticator>().InvalidateAsync([ApiKeyFormat.Hash(key)], CancellationToken.None);
 
@@ -107,9 +108,7 @@ public abstract class ApiKeyRaceTests(IApiFixture fixture)
     public async Task KeysCreatedAndRotatedWhileAnAdminDisablesTheOwner_NoneSurvives()
     {
         var client = await fixture.CreateClientAsync();
-        await client.RegisterAsync("ops@example.com");
-        await JobTestKit.PromoteAsync(fixture.Factory, "ops@example.com");
-        var admin = await client.LoginAsync("ops@example.com");
+        var admin = await JobTestKit.RegisterAdminAsync(fixture.Factory, client);
 
         for (var round = 0; round < 12; round++)
         {
@@ -126,7 +125,7 @@ public abstract class ApiKeyRaceTests(IApiFixture fixture)
             Assert.True(racing[^1].StatusCode == HttpStatusCode.NoContent, await racing[^1].Content.ReadAsStringAsync());
             var answers = racing[..^1];
             Assert.All(answers, r => Assert.True((int)r.StatusCode < 500, $"round {round}: got {(int)r.StatusCode}"));
-            var keys = await fixture.Factory.WithDbAsync(db => db.ApiKeys.Where(k => k.OwnerId == Guid.Parse(user.Str("id"))).ToListAsync());
+            var keys = await fixture.Factory.WithDbAsync(db => db.ApiKeys.Where(k => k.OwnerId == new UserId(Guid.Parse(user.Str("id")))).ToListAsync());
             Assert.All(keys, k => Assert.True(k.Status == ApiKeyStatus.Revoked, $"round {round}: key {k.Name} is {k.Status} after its owner was disabled"));
             foreach (var issued in answers.Where(r => r.StatusCode == HttpStatusCode.Created))
             {

@@ -52,6 +52,14 @@ public static class JobTestKit
         Assert.True((await scope.ServiceProvider.GetRequiredService<ISender>().Send(new PromoteToAdminCommand(email))).IsSuccess);
     }
 
+    /// <summary>Registers an account, makes it an admin and returns its access token.</summary>
+    public static async Task<string> RegisterAdminAsync(AiprodApiFactory factory, HttpClient client, string email = "ops@example.com")
+    {
+        await client.RegisterAsync(email);
+        await PromoteAsync(factory, email);
+        return await client.LoginAsync(email);
+    }
+
     public static async Task<WebSocket> ConnectAsync(WebApplicationFactory<Program> factory, string jobId, string? accessToken = null, string? apiKey = null, long? lastEventId = null, string? origin = null)
     {
         var client = factory.Server.CreateWebSocketClient();

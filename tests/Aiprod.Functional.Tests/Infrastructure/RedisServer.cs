@@ -21,6 +21,20 @@ public sealed class RedisServer : IAsyncLifetime
 
     public string Configuration => $"127.0.0.1:{Port},abortConnect=false";
 
+    /// <summary>A server started for one test (on <paramref name="port"/>, or a free one); the test is skipped where none can run.</summary>
+    public static async Task<RedisServer> StartAsync(int port = 0)
+    {
+        var server = new RedisServer { Port = port };
+        await server.InitializeAsync();
+        if (server.UnavailableReason is not null)
+        {
+            await server.DisposeAsync();
+        }
+
+        server.SkipIfUnavailable();
+        return server;
+    }
+
     public void SkipIfUnavailable() => Assert.SkipWhen(UnavailableReason is not null, UnavailableReason ?? string.Empty);
 
     public async ValueTask InitializeAsync()

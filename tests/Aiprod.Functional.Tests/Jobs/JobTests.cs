@@ -1,4 +1,5 @@
 using System.Net;
+using Aiprod.Domain.Jobs;
 using Aiprod.Functional.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -135,7 +136,7 @@ public abstract class JobTests(IApiFixture fixture)
 
         Assert.All(claims, c => Assert.True((int)c.StatusCode < 500, $"got {(int)c.StatusCode}"));
         Assert.Single(claims, c => c.StatusCode == HttpStatusCode.OK);
-        Assert.Equal(1, await fixture.Factory.WithDbAsync(db => db.JobEvents.CountAsync(e => e.JobId == Guid.Parse(job) && e.ToStatus == Aiprod.Domain.Jobs.JobStatus.Running)));
+        Assert.Equal(1, await fixture.Factory.WithDbAsync(db => db.JobEvents.CountAsync(e => e.JobId == new JobId(Guid.Parse(job)) && e.ToStatus == Aiprod.Domain.Jobs.JobStatus.Running)));
     }
 
     [DatabaseFact]
@@ -202,9 +203,7 @@ public abstract class JobTests(IApiFixture fixture)
     {
         var (client, ann) = await SignedInAsync();
         var bob = await client.RegisterAndLoginAsync("bob@example.com");
-        await client.RegisterAsync("ops@example.com");
-        await JobTestKit.PromoteAsync(fixture.Factory, "ops@example.com");
-        var ops = await client.LoginAsync("ops@example.com");
+        var ops = await JobTestKit.RegisterAdminAsync(fixture.Factory, client);
         var job = await client.SubmitAsync(ann);
 
         Assert.Null(await client.ClaimAsync(await client.WorkerKeyAsync(bob)));

@@ -17,9 +17,7 @@ public sealed class LiveResilienceTests
     [Fact]
     public async Task RedisKilled_ASocketOnTheCommittingInstanceStillReceivesTheJobsEvents()
     {
-        await using var redis = new RedisServer();
-        await redis.InitializeAsync();
-        redis.SkipIfUnavailable();
+        await using var redis = await RedisServer.StartAsync();
         await using var factory = new AiprodApiFactory(new Dictionary<string, string?> { ["Redis:Configuration"] = redis.Configuration });
         var client = factory.CreateClient();
         var token = await client.RegisterAndLoginAsync("ann@example.com");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using Aiprod.Application.Jobs.Commands.ExpireLeases;
+using Aiprod.Domain.Jobs;
 using Aiprod.Functional.Tests.Infrastructure;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -150,9 +151,7 @@ public sealed class LiveUpdateTests(SqliteApiFixture fixture) : IClassFixture<Sq
     public async Task Stats_CountConnectionsForAdminsOnly()
     {
         var (client, token, _, job) = await JobAsync();
-        await client.RegisterAsync("ops@example.com");
-        await JobTestKit.PromoteAsync(fixture.Factory, "ops@example.com");
-        var admin = await client.LoginAsync("ops@example.com");
+        var admin = await JobTestKit.RegisterAdminAsync(fixture.Factory, client);
         var reader = (await client.CreateApiKeyAsync(token, new { name = "dash", scopes = new[] { "jobs:read" } })).Str("key");
         using var a = await JobTestKit.ConnectAsync(fixture.Factory, job, accessToken: token);
         using var b = await JobTestKit.ConnectAsync(fixture.Factory, job, apiKey: reader);
@@ -328,7 +327,7 @@ public sealed class LeaseTests : IAsyncDisposable
 
             Assert.Equal(Jobs, expired.Sum());
             Assert.Equal(reclaimed.Count, reclaimed.Distinct().Count());
-            var retries = await factory.WithDbAsync(db => db.PipelineJobs.Where(j => jobs.Select(Guid.Parse).Contains(j.Id)).Select(j => j.RetryCount).ToListAsync());
+            var retries = await factory.WithDbAsync(db => db.PipelineJobs.Where(j => jobs.Select(id => new JobId(Guid.Parse(id))).Contains(j.Id)).Select(j => j.RetryCount).ToListAsync());
             Assert.All(retries, r => Assert.Equal(1, r));
             Assert.Equal(Jobs * round, await factory.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.EventType == "job_lease_lapsed")));
 

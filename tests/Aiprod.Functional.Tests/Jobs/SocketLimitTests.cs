@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using Aiprod.Api.WebSockets;
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 using Aiprod.Functional.Tests.Infrastructure;
 using Aiprod.Infrastructure.Jobs;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -36,7 +38,7 @@ public sealed class ScriptedJobEventBus(LocalJobSubscribers subscribers) : IJobE
     public Task PublishAsync(IReadOnlyList<JobEventDto> events, CancellationToken cancellationToken) =>
         dropPublishes ? Task.CompletedTask : inner.PublishAsync(events, cancellationToken);
 
-    public IDisposable Subscribe(Guid jobId, Action<JobEventDto> handler)
+    public IDisposable Subscribe(JobId jobId, Action<JobEventDto> handler)
     {
         Interlocked.Exchange(ref beforeNextSubscribe, null)?.Invoke().GetAwaiter().GetResult();
         return inner.Subscribe(jobId, handler);
@@ -141,11 +143,11 @@ public sealed class SocketCapTests : IAsyncDisposable
     {
         var server = factory.StartOnKestrel();
         using var client = new HttpClient { BaseAddress = server };
-        var users = new List<(Guid Id, string Token, string Job)>();
+        var users = new List<(UserId Id, string Token, string Job)>();
         foreach (var email in new[] { "ann@example.com", "bob@example.com" })
         {
             var token = await client.RegisterAndLoginAsync(email);
-            var id = Guid.Parse((await (await client.GetWithTokenAsync("/auth/me", token)).ReadJsonAsync()).Str("id"));
+            var id = new UserId(Guid.Parse((await (await client.GetWithTokenAsync("/auth/me", token)).ReadJsonAsync()).Str("id")));
             users.Add((id, token, await client.SubmitAsync(token)));
         }
 
@@ -285,7 +287,7 @@ public sealed class SlowReaderTests : IAsyncDisposable
         var server = factory.StartOnKestrel();
         using var client = new HttpClient { BaseAddress = server };
         var token = await client.RegisterAndLoginAsync("ann@example.com");
-        var userId = Guid.Parse((await (await client.GetWithTokenAsync("/auth/me", token)).ReadJsonAsync()).Str("id"));
+        var userId = new UserId(Guid.Parse((await (await client.GetWithTokenAsync("/auth/me", token)).ReadJsonAsync()).Str("id")));
         var job = await client.SubmitAsync(token);
         var (socket, status) = await JobTestKit.ConnectOverTcpAsync(server, job, token, receiveBufferBytes: 4096);
         Assert.Equal(HttpStatusCode.SwitchingProtocols, status);
@@ -300,7 +302,7 @@ public sealed class SlowReaderTests : IAsyncDisposable
         const int Published = 9000;
         for (var id = 2L; id < Published + 2; id += 100)
         {
-            var batch = Enumerable.Range(0, 100).Select(i => new JobEventDto("log", Guid.Parse(job), id + i, clock.GetUtcNow(), Level: "info", Message: line)).ToList();
+            var batch = Enumerable.Range(0, 100).Select(i => new JobEventDto("log", new JobId(Guid.Parse(job)), id + i, clock.GetUtcNow(), Level: "info", Message: line)).ToList();
             await bus.PublishAsync(batch, TestContext.Current.CancellationToken);
         }
 

@@ -14,9 +14,7 @@ public sealed class RedisReconnectTests
     [Fact]
     public async Task AKeyAndASessionRevokedWhileRedisWasDown_AreRefusedByTheOtherInstanceOnceItReconnects()
     {
-        await using var first = new RedisServer();
-        await first.InitializeAsync();
-        first.SkipIfUnavailable();
+        await using var first = await RedisServer.StartAsync();
         var settings = new Dictionary<string, string?>
         {
             ["DataFolder:Path"] = Directory.CreateTempSubdirectory("aiprod-redis-back-").FullName,
@@ -55,9 +53,7 @@ public sealed class RedisReconnectTests
         // B has heard of none of it.
         Assert.Equal(HttpStatusCode.OK, (await clientB.GetWithKeyAsync("/api-keys/current", users[0].Key)).StatusCode);
 
-        await using var second = new RedisServer { Port = first.Port };
-        await second.InitializeAsync();
-        second.SkipIfUnavailable();
+        await using var second = await RedisServer.StartAsync(first.Port);
         Assert.True(
             await UntilAsync(async () => (await (await clientB.GetAsync("/health/ready")).ReadJsonAsync()).Str("status") == "healthy"),
             "instance B did not reconnect to Redis");

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Users;
 using Aiprod.Functional.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -46,9 +47,7 @@ public abstract class SessionRaceTests(IApiFixture fixture)
     public async Task LoginsRacingADisable_NoSessionSurvives()
     {
         var client = await fixture.CreateClientAsync();
-        await client.RegisterAsync("ops@example.com");
-        await JobTestKit.PromoteAsync(fixture.Factory, "ops@example.com");
-        var admin = await client.LoginAsync("ops@example.com");
+        var admin = await JobTestKit.RegisterAdminAsync(fixture.Factory, client);
 
         for (var round = 0; round < 12; round++)
         {
@@ -61,7 +60,7 @@ public abstract class SessionRaceTests(IApiFixture fixture)
 
             Assert.True(racing[^1].StatusCode == HttpStatusCode.NoContent, await racing[^1].Content.ReadAsStringAsync());
             Assert.All(racing[..^1], r => Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized, $"round {round}: got {(int)r.StatusCode}"));
-            var live = await fixture.Factory.WithDbAsync(db => db.RefreshTokenFamilies.CountAsync(f => f.UserId == Guid.Parse(user.Str("id")) && f.RevokedAt == null));
+            var live = await fixture.Factory.WithDbAsync(db => db.RefreshTokenFamilies.CountAsync(f => f.UserId == new UserId(Guid.Parse(user.Str("id"))) && f.RevokedAt == null));
             Assert.True(live == 0, $"round {round}: {live} session(s) outlived the disable");
             foreach (var login in racing[..^1].Where(r => r.StatusCode == HttpStatusCode.OK))
             {

@@ -9,4 +9,4 @@ namespace Aiprod.Application.Accounts.Dtos;
 /// <param name="Role">`user` or `admin`.</param>
 /// <param name="CreatedAt">When the account was registered (UTC).</param>
 /// <param name="LastLoginAt">The last successful login (UTC), if any.</param>
-public sealed record UserDto(Guid Id, string Email, string DisplayName, UserRole Role, DateTimeOffset CreatedAt, DateTimeOffset? LastLoginAt);
+public sealed record UserDto(UserId Id, string Email, string DisplayName, UserRole Role, DateTimeOffset CreatedAt, DateTimeOffset? LastLoginAt);

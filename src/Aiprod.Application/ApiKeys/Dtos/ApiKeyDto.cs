@@ -18,7 +18,7 @@ namespace Aiprod.Application.ApiKeys.Dtos;
 /// <param name="RevokedAt">When it was revoked.</param>
 /// <param name="RevocationReason">Why, as given.</param>
 public sealed record ApiKeyDto(
-    Guid KeyId,
+    ApiKeyId KeyId,
     string Name,
     string Prefix,
     IReadOnlyList<string> Scopes,
@@ -27,7 +27,7 @@ public sealed record ApiKeyDto(
     DateTimeOffset ExpiresAt,
     DateTimeOffset? LastUsedAt,
     long UsageCount,
-    Guid? ParentKeyId,
+    ApiKeyId? ParentKeyId,
     DateTimeOffset? RotatedAt,
     DateTimeOffset? GraceEndsAt,
     DateTimeOffset? RevokedAt,

@@ -1,3 +1,5 @@
+using Aiprod.Domain.ApiKeys;
+
 namespace Aiprod.Application.ApiKeys.Dtos;
 
 /// <summary>The state of the caller's keys and what to do about it.</summary>
@@ -13,4 +15,4 @@ public sealed record ApiKeyHealthDto(
 /// <param name="Severity">`high`, `medium` or `low`.</param>
 /// <param name="Message">What to do, for a person.</param>
 /// <param name="KeyIds">The keys it is about.</param>
-public sealed record ApiKeyRecommendation(string Code, string Severity, string Message, IReadOnlyList<Guid> KeyIds);
+public sealed record ApiKeyRecommendation(string Code, string Severity, string Message, IReadOnlyList<ApiKeyId> KeyIds);

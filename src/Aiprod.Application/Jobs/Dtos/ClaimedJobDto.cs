@@ -4,7 +4,7 @@ namespace Aiprod.Application.Jobs.Dtos;
 
 /// <summary>A job a worker just claimed.</summary>
 public sealed record ClaimedJobDto(
-    Guid JobId,
+    JobId JobId,
     string Content,
     JobPreset Preset,
     JobPriority Priority,

@@ -4,7 +4,7 @@ namespace Aiprod.Application.Jobs.Dtos;
 
 /// <summary>A job with its history, logs and result.</summary>
 public sealed record JobDetailsDto(
-    Guid JobId,
+    JobId JobId,
     JobStatus Status,
     string Content,
     JobPreset Preset,

@@ -8,7 +8,7 @@ namespace Aiprod.Application.Jobs.Dtos;
 /// </summary>
 public sealed record JobEventDto(
     string Type,
-    Guid JobId,
+    JobId JobId,
     long EventId,
     DateTimeOffset At,
     JobStatus? From = null,

@@ -7,4 +7,4 @@ namespace Aiprod.Application.Jobs.Dtos;
 /// <param name="Status">Always `queued`.</param>
 /// <param name="Message">What happens next.</param>
 /// <param name="CheckStatusAt">A sensible time to poll `GET /pipeline/job/{job_id}`, or follow `/ws/job/{job_id}` instead.</param>
-public sealed record JobSubmittedDto(Guid JobId, JobStatus Status, string Message, DateTimeOffset CheckStatusAt);
+public sealed record JobSubmittedDto(JobId JobId, JobStatus Status, string Message, DateTimeOffset CheckStatusAt);

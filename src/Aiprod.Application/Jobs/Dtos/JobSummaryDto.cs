@@ -4,7 +4,7 @@ namespace Aiprod.Application.Jobs.Dtos;
 
 /// <summary>A job as listed.</summary>
 public sealed record JobSummaryDto(
-    Guid JobId,
+    JobId JobId,
     JobStatus Status,
     JobPreset Preset,
     JobPriority Priority,

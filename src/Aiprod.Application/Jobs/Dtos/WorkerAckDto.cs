@@ -6,4 +6,4 @@ namespace Aiprod.Application.Jobs.Dtos;
 /// <param name="JobId">The job.</param>
 /// <param name="Status">Its state now.</param>
 /// <param name="LeaseExpiresAt">Until when the worker holds it; report again before then.</param>
-public sealed record WorkerAckDto(Guid JobId, JobStatus Status, DateTimeOffset? LeaseExpiresAt);
+public sealed record WorkerAckDto(JobId JobId, JobStatus Status, DateTimeOffset? LeaseExpiresAt);

@@ -1,3 +1,5 @@
+using Aiprod.Domain.Sessions;
+
 namespace Aiprod.Application.Sessions.Dtos;
 
 /// <summary>A live session (one login and its refresh-token line).</summary>
@@ -9,7 +11,7 @@ namespace Aiprod.Application.Sessions.Dtos;
 /// <param name="UserAgent">The client it was last used with.</param>
 /// <param name="Current">True for the session of the access token making this call.</param>
 public sealed record SessionDto(
-    Guid SessionId,
+    SessionId SessionId,
     DateTimeOffset CreatedAt,
     DateTimeOffset LastUsedAt,
     DateTimeOffset ExpiresAt,

@@ -1,4 +1,5 @@
 using Aiprod.Domain.Sessions;
+using Aiprod.Domain.Users;
 
 namespace Aiprod.Application.Sessions.Dtos;
 
@@ -12,8 +13,8 @@ namespace Aiprod.Application.Sessions.Dtos;
 /// <param name="Status">`active`, `redeemed`, `expired` or `revoked`.</param>
 /// <param name="LastUsedAt">The last time the session was refreshed.</param>
 public sealed record TokenInfoDto(
-    Guid UserId,
-    Guid SessionId,
+    UserId UserId,
+    SessionId SessionId,
     DateTimeOffset CreatedAt,
     DateTimeOffset ExpiresAt,
     DateTimeOffset FamilyExpiresAt,

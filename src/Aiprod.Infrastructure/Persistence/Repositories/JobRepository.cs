@@ -1,5 +1,6 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 using Microsoft.EntityFrameworkCore;
 
 namespace Aiprod.Infrastructure.Persistence.Repositories;
@@ -8,13 +9,13 @@ internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
 {
     public void Add(PipelineJob job) => db.PipelineJobs.Add(job);
 
-    public Task<PipelineJob?> FindOwnedAsync(Guid ownerId, Guid jobId, bool withEvents, CancellationToken cancellationToken)
+    public Task<PipelineJob?> FindOwnedAsync(UserId ownerId, JobId jobId, bool withEvents, CancellationToken cancellationToken)
     {
         var query = db.PipelineJobs.Where(j => j.Id == jobId && j.OwnerId == ownerId);
         return (withEvents ? query.Include(j => j.Events) : query).FirstOrDefaultAsync(cancellationToken);
     }
 
-    public Task<PipelineJob?> FindAsync(Guid jobId, CancellationToken cancellationToken) =>
+    public Task<PipelineJob?> FindAsync(JobId jobId, CancellationToken cancellationToken) =>
         db.PipelineJobs.FirstOrDefaultAsync(j => j.Id == jobId, cancellationToken);
 
     public async Task<(IReadOnlyList<PipelineJob> Items, int Total)> ListAsync(JobListFilter filter, CancellationToken cancellationToken)
@@ -54,7 +55,7 @@ internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
         return (items, total);
     }
 
-    public async Task<IReadOnlyList<PipelineJob>> NextQueuedAsync(Guid? ownerId, int take, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PipelineJob>> NextQueuedAsync(UserId? ownerId, int take, CancellationToken cancellationToken)
     {
         // On SQL Server a claim reads inside its transaction (IDecidesUnderWriteLock): it locks the candidates it
         // returns until it commits, and skips rows another claim has locked instead of waiting for them or
@@ -75,7 +76,7 @@ internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
         await db.PipelineJobs.Where(j => j.Status == JobStatus.Running && j.LeaseExpiresAt != null && j.LeaseExpiresAt <= now)
             .OrderBy(j => j.LeaseExpiresAt).Take(take).ToListAsync(cancellationToken);
 
-    public async Task<IReadOnlyList<JobEvent>> EventsAfterAsync(Guid jobId, long afterSequence, int take, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<JobEvent>> EventsAfterAsync(JobId jobId, long afterSequence, int take, CancellationToken cancellationToken) =>
         await db.JobEvents.AsNoTracking().Where(e => e.JobId == jobId && e.Sequence > afterSequence)
             .OrderBy(e => e.Sequence).Take(take).ToListAsync(cancellationToken);
 }

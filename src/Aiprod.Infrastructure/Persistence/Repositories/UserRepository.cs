@@ -6,7 +6,7 @@ namespace Aiprod.Infrastructure.Persistence.Repositories;
 
 internal sealed class UserRepository(AiprodDbContext db) : IUserRepository
 {
-    public Task<User?> FindByIdAsync(Guid id, CancellationToken cancellationToken) =>
+    public Task<User?> FindByIdAsync(UserId id, CancellationToken cancellationToken) =>
         db.Users.FirstOrDefaultAsync(u => u.Id == id, cancellationToken);
 
     public Task<User?> FindByEmailAsync(Email email, CancellationToken cancellationToken) =>
@@ -17,7 +17,7 @@ internal sealed class UserRepository(AiprodDbContext db) : IUserRepository
 
     public void Add(User user) => db.Users.Add(user);
 
-    public async Task<FailedLoginRecorded> RecordFailedLoginAsync(Guid userId, DateTimeOffset now, LockoutPolicy policy, CancellationToken cancellationToken)
+    public async Task<FailedLoginRecorded> RecordFailedLoginAsync(UserId userId, DateTimeOffset now, LockoutPolicy policy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policy);
 
@@ -30,12 +30,14 @@ internal sealed class UserRepository(AiprodDbContext db) : IUserRepository
             cancellationToken);
 
         // Of the failures at or past the threshold, the one whose statement finds the account unlocked locks it: one lock,
-        // one lockout audit, however many ran at once.
+        // one lockout audit, however many ran at once. The lock moves the version too, so a login that read the account
+        // before it cannot commit a reset count over it. Once counted, the lock decision runs to the end whatever the
+        // client does.
         var until = now + policy.Duration;
         var locked = await db.Users
             .Where(u => u.Id == userId && u.FailedLoginCount >= policy.MaxFailedAttempts && (u.LockoutEndsAt == null || u.LockoutEndsAt <= now))
-            .ExecuteUpdateAsync(s => s.SetProperty(u => u.LockoutEndsAt, until), cancellationToken) == 1;
-        var count = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.FailedLoginCount).FirstOrDefaultAsync(cancellationToken);
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.LockoutEndsAt, until).SetProperty(u => u.Version, u => u.Version + 1), CancellationToken.None) == 1;
+        var count = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.FailedLoginCount).FirstOrDefaultAsync(CancellationToken.None);
         return new FailedLoginRecorded(locked, count, locked ? until : null);
     }
 

@@ -3,6 +3,7 @@ using Aiprod.Application.Common;
 using Aiprod.Application.Sessions;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace Aiprod.Application.Accounts.Commands.ChangePassword;
 
 /// <summary>Changes the caller's password and ends every session, this one included: whoever else held a token loses it.</summary>
-public sealed record ChangePasswordCommand(Guid UserId, string CurrentPassword, string NewPassword) : ICommand<Result<Done>>, IRetryOnConflict
+public sealed record ChangePasswordCommand(UserId UserId, string CurrentPassword, string NewPassword) : ICommand<Result<Done>>, IRetryOnConflict
 {
     // A parallel login or change moves the failure count first; the change is decided again on fresh state, so
     // that every wrong password is counted, and it tries long enough that a burst of them all are.

@@ -10,7 +10,7 @@ using Mediator;
 namespace Aiprod.Application.Accounts.Commands.DisableUser;
 
 /// <summary>An admin disables an account: it can no longer log in, and every session and API key it has stops now.</summary>
-public sealed record DisableUserCommand(Guid UserId) : ICommand<Result<Done>>, IRetryOnConflict
+public sealed record DisableUserCommand(UserId UserId) : ICommand<Result<Done>>, IRetryOnConflict
 {
     // A disable racing a login, a key creation or a rotation is decided again on fresh state, so it revokes what
     // that change issued. It tries longer than the default: the account's own traffic must not be able to outlast it.

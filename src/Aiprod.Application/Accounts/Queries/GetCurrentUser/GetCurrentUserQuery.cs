@@ -1,11 +1,12 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Accounts.Dtos;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
 using Mediator;
 
 namespace Aiprod.Application.Accounts.Queries.GetCurrentUser;
 
-public sealed record GetCurrentUserQuery(Guid UserId) : IQuery<Result<UserDto>>;
+public sealed record GetCurrentUserQuery(UserId UserId) : IQuery<Result<UserDto>>;
 
 public sealed class GetCurrentUserQueryHandler(IUserRepository users) : IQueryHandler<GetCurrentUserQuery, Result<UserDto>>
 {

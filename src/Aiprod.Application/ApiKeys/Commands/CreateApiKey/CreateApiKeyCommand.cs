@@ -4,13 +4,14 @@ using Aiprod.Application.Common;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
 using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.ApiKeys.Commands.CreateApiKey;
 
-public sealed record CreateApiKeyCommand(Guid OwnerId, string Name, IReadOnlyList<string>? Scopes, int? ExpiresInDays) : ICommand<Result<IssuedApiKeyDto>>, IRetryOnConflict, IDecidesUnderWriteLock
+public sealed record CreateApiKeyCommand(UserId OwnerId, string Name, IReadOnlyList<string>? Scopes, int? ExpiresInDays) : ICommand<Result<IssuedApiKeyDto>>, IRetryOnConflict, IDecidesUnderWriteLock
 {
     // Creations of one owner's keys are serialised (KeyIssuing), so parallel ones queue up as conflicts: more tries
     // than the default, enough for a burst well past the route's rate limit.

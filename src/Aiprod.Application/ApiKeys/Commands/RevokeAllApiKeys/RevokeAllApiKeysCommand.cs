@@ -3,13 +3,14 @@ using Aiprod.Application.ApiKeys.Dtos;
 using Aiprod.Application.Common;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
+using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
 
 namespace Aiprod.Application.ApiKeys.Commands.RevokeAllApiKeys;
 
 /// <summary>Revokes every key of the owner that still works (active, or rotated and in grace). Account disabling revokes through the same rule (<see cref="ApiKey.RevokeEveryUsable"/>).</summary>
-public sealed record RevokeAllApiKeysCommand(Guid OwnerId, bool Confirm, string? Reason) : ICommand<RevokeAllResultDto>, IRetryOnConflict;
+public sealed record RevokeAllApiKeysCommand(UserId OwnerId, bool Confirm, string? Reason) : ICommand<RevokeAllResultDto>, IRetryOnConflict;
 
 public sealed class RevokeAllApiKeysCommandValidator : AbstractValidator<RevokeAllApiKeysCommand>
 {

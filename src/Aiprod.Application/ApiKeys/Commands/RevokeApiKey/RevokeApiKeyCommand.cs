@@ -4,12 +4,13 @@ using Aiprod.Application.Common;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
 
 namespace Aiprod.Application.ApiKeys.Commands.RevokeApiKey;
 
-public sealed record RevokeApiKeyCommand(Guid OwnerId, Guid KeyId, string? Reason) : ICommand<Result<ApiKeyDto>>, IRetryOnConflict;
+public sealed record RevokeApiKeyCommand(UserId OwnerId, ApiKeyId KeyId, string? Reason) : ICommand<Result<ApiKeyDto>>, IRetryOnConflict;
 
 public sealed class RevokeApiKeyCommandValidator : AbstractValidator<RevokeApiKeyCommand>
 {

@@ -1,15 +1,17 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.ApiKeys.Dtos;
 using Aiprod.Application.Common;
+using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
 using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.ApiKeys.Commands.RotateApiKey;
 
-public sealed record RotateApiKeyCommand(Guid OwnerId, Guid KeyId, int? GracePeriodSeconds) : ICommand<Result<IssuedApiKeyDto>>, IRetryOnConflict
+public sealed record RotateApiKeyCommand(UserId OwnerId, ApiKeyId KeyId, int? GracePeriodSeconds) : ICommand<Result<IssuedApiKeyDto>>, IRetryOnConflict
 {
     public int MaxAttempts => 10;
 }

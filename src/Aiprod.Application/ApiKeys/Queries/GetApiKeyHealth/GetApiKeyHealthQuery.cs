@@ -1,11 +1,12 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.ApiKeys.Dtos;
 using Aiprod.Domain.ApiKeys;
+using Aiprod.Domain.Users;
 using Mediator;
 
 namespace Aiprod.Application.ApiKeys.Queries.GetApiKeyHealth;
 
-public sealed record GetApiKeyHealthQuery(Guid OwnerId) : IQuery<ApiKeyHealthDto>;
+public sealed record GetApiKeyHealthQuery(UserId OwnerId) : IQuery<ApiKeyHealthDto>;
 
 /// <summary>Looks at the caller's active keys and says concretely what to do.</summary>
 public sealed class GetApiKeyHealthQueryHandler(IApiKeyRepository keys, TimeProvider clock) : IQueryHandler<GetApiKeyHealthQuery, ApiKeyHealthDto>

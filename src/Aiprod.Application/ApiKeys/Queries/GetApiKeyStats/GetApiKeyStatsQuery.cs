@@ -1,11 +1,12 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.ApiKeys.Dtos;
 using Aiprod.Domain.ApiKeys;
+using Aiprod.Domain.Users;
 using Mediator;
 
 namespace Aiprod.Application.ApiKeys.Queries.GetApiKeyStats;
 
-public sealed record GetApiKeyStatsQuery(Guid OwnerId) : IQuery<ApiKeyStatsDto>;
+public sealed record GetApiKeyStatsQuery(UserId OwnerId) : IQuery<ApiKeyStatsDto>;
 
 public sealed class GetApiKeyStatsQueryHandler(IApiKeyRepository keys, TimeProvider clock) : IQueryHandler<GetApiKeyStatsQuery, ApiKeyStatsDto>
 {

@@ -2,12 +2,13 @@ using Aiprod.Application.Abstractions;
 using Aiprod.Application.ApiKeys.Dtos;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
+using Aiprod.Domain.Users;
 using Mediator;
 
 namespace Aiprod.Application.ApiKeys.Queries.ListApiKeys;
 
 /// <summary>The caller's keys; audited (API_KEY_LISTED), since a list of credentials is worth knowing who looked at.</summary>
-public sealed record ListApiKeysQuery(Guid OwnerId, bool IncludeInactive) : IQuery<ApiKeyListDto>;
+public sealed record ListApiKeysQuery(UserId OwnerId, bool IncludeInactive) : IQuery<ApiKeyListDto>;
 
 public sealed class ListApiKeysQueryHandler(IApiKeyRepository keys, IAuditLog audit, TimeProvider clock)
     : IQueryHandler<ListApiKeysQuery, ApiKeyListDto>

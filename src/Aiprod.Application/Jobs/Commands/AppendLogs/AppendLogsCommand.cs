@@ -1,5 +1,6 @@
 using Aiprod.Application.Common;
 using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
 using FluentValidation;
@@ -8,7 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.Jobs.Commands.AppendLogs;
 
-public sealed record AppendLogsCommand(Guid WorkerKeyId, Guid JobId, IReadOnlyList<(string Level, string Message)> Lines) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
+public sealed record AppendLogsCommand(ApiKeyId WorkerKeyId, JobId JobId, IReadOnlyList<(string Level, string Message)> Lines) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class AppendLogsCommandValidator : AbstractValidator<AppendLogsCommand>
 {

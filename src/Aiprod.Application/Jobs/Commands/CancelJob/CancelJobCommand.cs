@@ -4,11 +4,12 @@ using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 using Mediator;
 
 namespace Aiprod.Application.Jobs.Commands.CancelJob;
 
-public sealed record CancelJobCommand(Guid OwnerId, Guid JobId) : ICommand<Result<JobSummaryDto>>, IRetryOnConflict;
+public sealed record CancelJobCommand(UserId OwnerId, JobId JobId) : ICommand<Result<JobSummaryDto>>, IRetryOnConflict;
 
 public sealed class CancelJobCommandHandler(IJobRepository jobs, IAuditLog audit, TimeProvider clock)
     : ICommandHandler<CancelJobCommand, Result<JobSummaryDto>>

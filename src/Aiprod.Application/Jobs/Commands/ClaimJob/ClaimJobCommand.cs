@@ -1,6 +1,7 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
 using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Users;
 using FluentValidation;
@@ -14,7 +15,7 @@ namespace Aiprod.Application.Jobs.Commands.ClaimJob;
 /// A key owned by an admin serves every user's jobs (the platform's workers); any other key serves only its
 /// owner's, so nobody's content reaches a stranger's worker.
 /// </summary>
-public sealed record ClaimJobCommand(Guid WorkerKeyId, Guid WorkerOwnerId, int? LeaseSeconds) : ICommand<ClaimedJobDto?>, IRetryOnConflict, IDecidesUnderWriteLock
+public sealed record ClaimJobCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, int? LeaseSeconds) : ICommand<ClaimedJobDto?>, IRetryOnConflict, IDecidesUnderWriteLock
 {
     // A lost race costs one read and one refused update; many workers polling one queue lose often, so a claim
     // tries more often than a use case where a conflict means two people changed one thing at once.
@@ -44,7 +45,7 @@ public sealed class ClaimJobCommandHandler(
     public async ValueTask<ClaimedJobDto?> Handle(ClaimJobCommand command, CancellationToken cancellationToken)
     {
         var owner = await users.FindByIdAsync(command.WorkerOwnerId, cancellationToken);
-        Guid? onlyOwner = owner?.Role == UserRole.Admin ? null : command.WorkerOwnerId;
+        UserId? onlyOwner = owner?.Role == UserRole.Admin ? null : command.WorkerOwnerId;
         var queued = await jobs.NextQueuedAsync(onlyOwner, Candidates, cancellationToken);
         if (queued.Count == 0)
         {

@@ -1,13 +1,15 @@
 using System.Text.Json;
 using Aiprod.Application.Common;
 using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Jobs;
 using FluentValidation;
 using Mediator;
 
 namespace Aiprod.Application.Jobs.Commands.CompleteJob;
 
-public sealed record CompleteJobCommand(Guid WorkerKeyId, Guid JobId, JsonElement Output, long? ExecutionTimeMs) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
+public sealed record CompleteJobCommand(ApiKeyId WorkerKeyId, JobId JobId, JsonElement Output, long? ExecutionTimeMs) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class CompleteJobCommandValidator : AbstractValidator<CompleteJobCommand>
 {

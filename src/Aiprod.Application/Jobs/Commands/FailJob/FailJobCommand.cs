@@ -1,6 +1,7 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
 using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
@@ -9,7 +10,7 @@ using Mediator;
 
 namespace Aiprod.Application.Jobs.Commands.FailJob;
 
-public sealed record FailJobCommand(Guid WorkerKeyId, Guid JobId, string ErrorMessage, long? ExecutionTimeMs) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
+public sealed record FailJobCommand(ApiKeyId WorkerKeyId, JobId JobId, string ErrorMessage, long? ExecutionTimeMs) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class FailJobCommandValidator : AbstractValidator<FailJobCommand>
 {

@@ -1,5 +1,6 @@
 using Aiprod.Application.Common;
 using Aiprod.Application.Jobs.Dtos;
+using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
 using FluentValidation;
@@ -7,7 +8,7 @@ using Mediator;
 
 namespace Aiprod.Application.Jobs.Commands.ReportProgress;
 
-public sealed record ReportProgressCommand(Guid WorkerKeyId, Guid JobId, int Progress, string? Message) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
+public sealed record ReportProgressCommand(ApiKeyId WorkerKeyId, JobId JobId, int Progress, string? Message) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class ReportProgressCommandValidator : AbstractValidator<ReportProgressCommand>
 {

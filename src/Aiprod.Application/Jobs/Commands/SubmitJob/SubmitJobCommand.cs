@@ -2,12 +2,13 @@ using Aiprod.Application.Abstractions;
 using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
 
 namespace Aiprod.Application.Jobs.Commands.SubmitJob;
 
-public sealed record SubmitJobCommand(Guid OwnerId, string Content, JobPreset? Preset, JobPriority? Priority, string? Lang, int? DurationSec) : ICommand<JobSubmittedDto>;
+public sealed record SubmitJobCommand(UserId OwnerId, string Content, JobPreset? Preset, JobPriority? Priority, string? Lang, int? DurationSec) : ICommand<JobSubmittedDto>;
 
 public sealed class SubmitJobCommandValidator : AbstractValidator<SubmitJobCommand>
 {

@@ -2,11 +2,12 @@ using Aiprod.Application.Abstractions;
 using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 using Mediator;
 
 namespace Aiprod.Application.Jobs.Queries.GetJob;
 
-public sealed record GetJobQuery(Guid OwnerId, Guid JobId) : IQuery<Result<JobDetailsDto>>;
+public sealed record GetJobQuery(UserId OwnerId, JobId JobId) : IQuery<Result<JobDetailsDto>>;
 
 public sealed class GetJobQueryHandler(IJobRepository jobs) : IQueryHandler<GetJobQuery, Result<JobDetailsDto>>
 {

@@ -2,12 +2,13 @@ using Aiprod.Application.Abstractions;
 using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 using Mediator;
 
 namespace Aiprod.Application.Jobs.Queries.GetJobEvents;
 
 /// <summary>The events after <see cref="AfterEventId"/>, for a subscriber that resumes.</summary>
-public sealed record GetJobEventsQuery(Guid OwnerId, Guid JobId, long AfterEventId) : IQuery<Result<IReadOnlyList<JobEventDto>>>;
+public sealed record GetJobEventsQuery(UserId OwnerId, JobId JobId, long AfterEventId) : IQuery<Result<IReadOnlyList<JobEventDto>>>;
 
 public sealed class GetJobEventsQueryHandler(IJobRepository jobs) : IQueryHandler<GetJobEventsQuery, Result<IReadOnlyList<JobEventDto>>>
 {

@@ -2,11 +2,12 @@ using Aiprod.Application.Abstractions;
 using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 using Mediator;
 
 namespace Aiprod.Application.Jobs.Queries.GetJobSnapshot;
 
-public sealed record GetJobSnapshotQuery(Guid OwnerId, Guid JobId) : IQuery<Result<JobSnapshotDto>>;
+public sealed record GetJobSnapshotQuery(UserId OwnerId, JobId JobId) : IQuery<Result<JobSnapshotDto>>;
 
 public sealed class GetJobSnapshotQueryHandler(IJobRepository jobs) : IQueryHandler<GetJobSnapshotQuery, Result<JobSnapshotDto>>
 {

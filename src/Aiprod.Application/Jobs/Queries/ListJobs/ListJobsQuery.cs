@@ -1,13 +1,14 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
 
 namespace Aiprod.Application.Jobs.Queries.ListJobs;
 
 public sealed record ListJobsQuery(
-    Guid OwnerId,
+    UserId OwnerId,
     JobStatus? Status,
     JobPreset? Preset,
     DateTimeOffset? CreatedFrom,

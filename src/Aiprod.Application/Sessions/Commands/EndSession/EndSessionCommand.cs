@@ -1,11 +1,13 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Sessions;
+using Aiprod.Domain.Users;
 using Mediator;
 
 namespace Aiprod.Application.Sessions.Commands.EndSession;
 
-public sealed record EndSessionCommand(Guid UserId, Guid SessionId) : ICommand<Result<Done>>, IRetryOnConflict;
+public sealed record EndSessionCommand(UserId UserId, SessionId SessionId) : ICommand<Result<Done>>, IRetryOnConflict;
 
 public sealed class EndSessionCommandHandler(IRefreshTokenRepository tokens, SessionRevoker revoker) : ICommandHandler<EndSessionCommand, Result<Done>>
 {

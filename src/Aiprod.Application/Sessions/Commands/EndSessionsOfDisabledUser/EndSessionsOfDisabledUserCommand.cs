@@ -1,5 +1,6 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
+using Aiprod.Domain.Users;
 using Mediator;
 
 namespace Aiprod.Application.Sessions.Commands.EndSessionsOfDisabledUser;
@@ -10,7 +11,7 @@ namespace Aiprod.Application.Sessions.Commands.EndSessionsOfDisabledUser;
 /// None can commit from now on (the account version it read is gone), so this look finds every such session. Keys
 /// need no second look: issuing one is a change of the account, which the disable would have conflicted with.
 /// </summary>
-public sealed record EndSessionsOfDisabledUserCommand(Guid UserId) : ICommand<int>, IRetryOnConflict
+public sealed record EndSessionsOfDisabledUserCommand(UserId UserId) : ICommand<int>, IRetryOnConflict
 {
     public int MaxAttempts => 10;
 }

@@ -1,11 +1,12 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
 using Aiprod.Application.Sessions.Dtos;
+using Aiprod.Domain.Users;
 using Mediator;
 
 namespace Aiprod.Application.Sessions.Commands.LogoutAll;
 
-public sealed record LogoutAllCommand(Guid UserId) : ICommand<LogoutAllResponse>, IRetryOnConflict;
+public sealed record LogoutAllCommand(UserId UserId) : ICommand<LogoutAllResponse>, IRetryOnConflict;
 
 public sealed class LogoutAllCommandHandler(IRefreshTokenRepository tokens, SessionRevoker revoker, TimeProvider clock)
     : ICommandHandler<LogoutAllCommand, LogoutAllResponse>

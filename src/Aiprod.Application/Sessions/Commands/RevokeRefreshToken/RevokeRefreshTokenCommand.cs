@@ -1,13 +1,14 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
 
 namespace Aiprod.Application.Sessions.Commands.RevokeRefreshToken;
 
 /// <summary>The caller ends the session of one of their refresh tokens.</summary>
-public sealed record RevokeRefreshTokenCommand(Guid UserId, string RefreshToken) : ICommand<Result<Done>>, IRetryOnConflict;
+public sealed record RevokeRefreshTokenCommand(UserId UserId, string RefreshToken) : ICommand<Result<Done>>, IRetryOnConflict;
 
 public sealed class RevokeRefreshTokenCommandValidator : AbstractValidator<RevokeRefreshTokenCommand>
 {
@@ -21,8 +22,8 @@ public sealed class RevokeRefreshTokenCommandHandler(IRefreshTokenRepository tok
 {
     public async ValueTask<Result<Done>> Handle(RevokeRefreshTokenCommand command, CancellationToken cancellationToken)
     {
-        var token = await tokens.FindByHashAsync(generator.Hash(command.RefreshToken), cancellationToken);
-        if (token is null || token.Family.UserId != command.UserId)
+        var token = await tokens.FindOwnedAsync(generator, command.UserId, command.RefreshToken, cancellationToken);
+        if (token is null)
         {
             return RefreshErrors.NotFound;
         }

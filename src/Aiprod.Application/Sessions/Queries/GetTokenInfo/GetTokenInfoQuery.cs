@@ -1,12 +1,13 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Sessions.Dtos;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
 
 namespace Aiprod.Application.Sessions.Queries.GetTokenInfo;
 
-public sealed record GetTokenInfoQuery(Guid UserId, string RefreshToken) : IQuery<Result<TokenInfoDto>>;
+public sealed record GetTokenInfoQuery(UserId UserId, string RefreshToken) : IQuery<Result<TokenInfoDto>>;
 
 public sealed class GetTokenInfoQueryValidator : AbstractValidator<GetTokenInfoQuery>
 {
@@ -20,8 +21,8 @@ public sealed class GetTokenInfoQueryHandler(IRefreshTokenRepository tokens, IRe
 {
     public async ValueTask<Result<TokenInfoDto>> Handle(GetTokenInfoQuery query, CancellationToken cancellationToken)
     {
-        var token = await tokens.FindByHashAsync(generator.Hash(query.RefreshToken), cancellationToken);
-        if (token is null || token.Family.UserId != query.UserId)
+        var token = await tokens.FindOwnedAsync(generator, query.UserId, query.RefreshToken, cancellationToken);
+        if (token is null)
         {
             return RefreshErrors.NotFound;
         }

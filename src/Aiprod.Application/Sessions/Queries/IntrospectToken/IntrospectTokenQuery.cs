@@ -1,6 +1,7 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Sessions.Dtos;
 using Aiprod.Domain.Sessions;
+using Aiprod.Domain.Users;
 using Mediator;
 
 namespace Aiprod.Application.Sessions.Queries.IntrospectToken;
@@ -9,7 +10,7 @@ namespace Aiprod.Application.Sessions.Queries.IntrospectToken;
 /// RFC 7662. The caller must be authenticated; a token is reported active only to its owner or an admin, so
 /// introspection cannot be used to learn about other people's tokens (§4).
 /// </summary>
-public sealed record IntrospectTokenQuery(Guid CallerId, bool CallerIsAdmin, string Token, string? TokenTypeHint) : IQuery<IntrospectionResponse>;
+public sealed record IntrospectTokenQuery(UserId CallerId, bool CallerIsAdmin, string Token, string? TokenTypeHint) : IQuery<IntrospectionResponse>;
 
 public sealed class IntrospectTokenQueryHandler(
     IRefreshTokenRepository tokens,
@@ -32,7 +33,7 @@ public sealed class IntrospectTokenQueryHandler(
         return answer ?? IntrospectionResponse.Inactive;
     }
 
-    private static bool IsVisibleTo(IntrospectTokenQuery query, Guid owner) => query.CallerIsAdmin || owner == query.CallerId;
+    private static bool IsVisibleTo(IntrospectTokenQuery query, UserId owner) => query.CallerIsAdmin || owner == query.CallerId;
 
     private async Task<IntrospectionResponse?> RefreshAsync(IntrospectTokenQuery query, CancellationToken cancellationToken)
     {

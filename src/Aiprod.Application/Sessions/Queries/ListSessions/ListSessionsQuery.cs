@@ -1,10 +1,12 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Sessions.Dtos;
+using Aiprod.Domain.Sessions;
+using Aiprod.Domain.Users;
 using Mediator;
 
 namespace Aiprod.Application.Sessions.Queries.ListSessions;
 
-public sealed record ListSessionsQuery(Guid UserId, Guid? CurrentSessionId) : IQuery<IReadOnlyList<SessionDto>>;
+public sealed record ListSessionsQuery(UserId UserId, SessionId? CurrentSessionId) : IQuery<IReadOnlyList<SessionDto>>;
 
 public sealed class ListSessionsQueryHandler(IRefreshTokenRepository tokens, TimeProvider clock) : IQueryHandler<ListSessionsQuery, IReadOnlyList<SessionDto>>
 {

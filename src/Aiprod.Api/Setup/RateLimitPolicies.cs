@@ -1,0 +1,35 @@
+namespace Aiprod.Api.Setup;
+
+/// <summary>Named rate-limit policies, one per route group of DESIGN.md.</summary>
+public static class RateLimitPolicies
+{
+    public const string Auth = "auth";
+    public const string PipelineRun = "pipeline-run";
+    public const string ApiKeysCreate = "api-keys-create";
+    public const string ApiKeysRead = "api-keys-read";
+    public const string ApiKeysChange = "api-keys-change";
+    public const string ApiKeysRevokeAll = "api-keys-revoke-all";
+    public const string ApiKeysHealth = "api-keys-health";
+    public const string Csrf = "csrf";
+    public const string CsrfRefresh = "csrf-refresh";
+    public const string PublicRead = "public-read";
+    public const string AuditLog = "audit-log";
+    public const string WsConnect = "ws-connect";
+
+    /// <summary>Requests per window (one minute) from DESIGN.md; each is overridable in configuration.</summary>
+    public static IReadOnlyDictionary<string, int> Defaults { get; } = new Dictionary<string, int>
+    {
+        [Auth] = 60,
+        [PipelineRun] = 30,
+        [ApiKeysCreate] = 5,
+        [ApiKeysRead] = 30,
+        [ApiKeysChange] = 10,
+        [ApiKeysRevokeAll] = 2,
+        [ApiKeysHealth] = 20,
+        [Csrf] = 60,
+        [CsrfRefresh] = 30,
+        [PublicRead] = 100,
+        [AuditLog] = 20,
+        [WsConnect] = 120,
+    };
+}
