@@ -9,6 +9,7 @@ using Aiprod.Infrastructure.Security;
 using Aiprod.Infrastructure.Sessions;
 using Aiprod.Infrastructure.Tokens;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -46,8 +47,12 @@ public static class DependencyInjection
                     o.UseSqlServer(connectionString, sql => sql.EnableRetryOnFailure()));
                 break;
             default:
-                services.AddDbContext<AiprodDbContext, SqliteAiprodDbContext>((sp, o) =>
-                    o.UseSqlite(connectionString ?? SqliteConnectionString(sp.GetRequiredService<IOptions<DataFolderOptions>>().Value)));
+                services.AddSingleton<SqliteWriteGate>();
+                services.AddScoped(sp => new SqliteWriteGateInterceptor(sp.GetRequiredService<SqliteWriteGate>(), sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
+                services.AddDbContext<AiprodDbContext, SqliteAiprodDbContext>((sp, o) => o
+                    .UseSqlite(connectionString ?? SqliteConnectionString(sp.GetRequiredService<IOptions<DataFolderOptions>>().Value))
+                    .AddInterceptors(sp.GetRequiredService<SqliteWriteGateInterceptor>())
+                    .ReplaceService<IRelationalTransactionFactory, SqliteGatedTransactionFactory>());
                 break;
         }
 

@@ -120,6 +120,54 @@ public sealed class CommitBehaviourTests
     private static JobEvent AnEvent() =>
         PipelineJob.Submit(new UserId(Guid.NewGuid()), "content", JobPreset.QuickSocial, JobPriority.Normal, "en", 30, DateTimeOffset.UnixEpoch).Events.Single();
 
+    [Fact]
+    public async Task ACommandThatDecidesUnderTheWriteLock_BeginsTheWriteBeforeTheHandlerReads_AndClosesItWhenTheHandlerThrows()
+    {
+        unitOfWork.BeginWriteAsync(Arg.Any<CancellationToken>()).Returns(_ =>
+        {
+            order.Add("begin");
+            return Task.CompletedTask;
+        });
+        unitOfWork.AbandonAsync().Returns(_ =>
+        {
+            order.Add("abandon");
+            return Task.CompletedTask;
+        });
+        var behaviour = new CommitBehaviour<LockedCommand, Result<Done>>(
+            unitOfWork,
+            new DomainEventPublisher(jobEvents, revocations, keyCache, new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(), NullLogger<DomainEventPublisher>.Instance));
+
+        await behaviour.Handle(new LockedCommand(), (_, _) =>
+        {
+            order.Add("handler");
+            return ValueTask.FromResult<Result<Done>>(Done.Value);
+        }, TestContext.Current.CancellationToken);
+        Assert.Equal(["begin", "handler", "commit", "abandon"], order);
+
+        order.Clear();
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await behaviour.Handle(new LockedCommand(), (_, _) =>
+        {
+            order.Add("handler");
+            throw new InvalidOperationException("the handler failed");
+        }, TestContext.Current.CancellationToken));
+        Assert.Equal(["begin", "handler", "abandon"], order);
+    }
+
+    [Fact]
+    public async Task AnyOtherCommand_ReadsBeforeAnyWriteBegins()
+    {
+        await Behaviour().Handle(new Command(), (_, _) => ValueTask.FromResult<Result<Done>>(Done.Value), TestContext.Current.CancellationToken);
+        await unitOfWork.DidNotReceive().BeginWriteAsync(Arg.Any<CancellationToken>());
+    }
+
+    [Theory]
+    [InlineData(typeof(Aiprod.Application.Jobs.Commands.ClaimJob.ClaimJobCommand))]
+    [InlineData(typeof(Aiprod.Application.ApiKeys.Commands.CreateApiKey.CreateApiKeyCommand))]
+    public void ClaimsAndKeyCreations_DecideUnderTheWriteLock(Type command) =>
+        Assert.True(typeof(IDecidesUnderWriteLock).IsAssignableFrom(command));
+
+    private sealed record LockedCommand : ICommand<Result<Done>>, IDecidesUnderWriteLock;
+
     private sealed record Command : ICommand<Result<Done>>, IRefusedByUniqueIndex<Result<Done>>
     {
         public Result<Done> WhenUniqueIndexRefuses() => Error.Conflict("taken", "taken");

@@ -15,4 +15,13 @@ public interface IUnitOfWork
     /// detached, so the use case runs again on a fresh scope (<see cref="Common.IRetryOnConflict"/>).
     /// </exception>
     Task<IReadOnlyList<IDomainEvent>> SaveChangesAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Begins the write transaction now, before the handler reads (<see cref="Common.IDecidesUnderWriteLock"/>);
+    /// <see cref="SaveChangesAsync"/> commits it.
+    /// </summary>
+    Task BeginWriteAsync(CancellationToken cancellationToken);
+
+    /// <summary>Rolls back a write begun by <see cref="BeginWriteAsync"/> whose handler failed; nothing when none is open.</summary>
+    Task AbandonAsync();
 }

@@ -15,4 +15,10 @@ public sealed class DatabaseOptions
 
     /// <summary>Apply pending migrations when the API starts. Operators who apply them separately turn this off.</summary>
     public bool MigrateOnStartup { get; set; } = true;
+
+    /// <summary>
+    /// SQLite only: how long a write waits for another process's writer (a second instance on the same file, a
+    /// migration run separately) before it fails. Writers of this process queue on the writer gate instead.
+    /// </summary>
+    public TimeSpan SqliteBusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -2,16 +2,39 @@ using Aiprod.Application.Abstractions;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Aiprod.Infrastructure.Persistence;
 
 internal sealed class EfUnitOfWork(AiprodDbContext db) : IUnitOfWork
 {
+    private IDbContextTransaction? write;
+
+    public async Task BeginWriteAsync(CancellationToken cancellationToken) =>
+        write ??= await db.Database.BeginTransactionAsync(cancellationToken);
+
+    public async Task AbandonAsync()
+    {
+        if (write is { } open)
+        {
+            write = null;
+            await open.DisposeAsync();
+        }
+    }
+
     public async Task<IReadOnlyList<IDomainEvent>> SaveChangesAsync(CancellationToken cancellationToken)
     {
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            if (write is { } open)
+            {
+                write = null;
+                await using (open)
+                {
+                    await open.CommitAsync(cancellationToken);
+                }
+            }
         }
         catch (DbUpdateConcurrencyException ex)
         {

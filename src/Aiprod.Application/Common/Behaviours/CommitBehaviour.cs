@@ -17,18 +17,29 @@ public sealed class CommitBehaviour<TMessage, TResponse>(IUnitOfWork unitOfWork,
 {
     public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
     {
-        var response = await next(message, cancellationToken);
-
-        // Once the handler has decided, its decision is written and announced whatever the client does next: a
-        // disconnect must not drop the audit of a counted failed login, nor stop a disable's second look halfway.
+        TResponse response;
         IReadOnlyList<IDomainEvent> raised;
+        if (message is IDecidesUnderWriteLock)
+        {
+            await unitOfWork.BeginWriteAsync(cancellationToken);
+        }
+
         try
         {
+            response = await next(message, cancellationToken);
+
+            // Once the handler has decided, its decision is written and announced whatever the client does next: a
+            // disconnect must not drop the audit of a counted failed login, nor stop a disable's second look halfway.
             raised = await unitOfWork.SaveChangesAsync(CancellationToken.None);
         }
         catch (UniqueConstraintViolationException) when (message is IRefusedByUniqueIndex<TResponse> refused)
         {
             return refused.WhenUniqueIndexRefuses();
+        }
+        finally
+        {
+            // A handler that threw leaves a begun write open: closed here, before a retry runs in a new scope.
+            await unitOfWork.AbandonAsync();
         }
 
         // Outside the try: what a follow-up throws is not this message's lost race, so it must never make the retry

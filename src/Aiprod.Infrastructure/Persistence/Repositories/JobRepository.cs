@@ -59,7 +59,13 @@ internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
 
     public async Task<IReadOnlyList<PipelineJob>> NextQueuedAsync(UserId? ownerId, int take, CancellationToken cancellationToken)
     {
-        var query = db.PipelineJobs.Where(j => j.Status == JobStatus.Queued);
+        // On SQL Server a claim reads inside its transaction (IDecidesUnderWriteLock): it locks the candidates it
+        // returns until it commits, and skips rows another claim has locked instead of waiting for them or
+        // taking the same job. SQLite needs no hint: the claim's transaction is the only writer.
+        var jobsTable = db.Database.IsSqlServer() && db.Database.CurrentTransaction is not null
+            ? db.PipelineJobs.FromSqlRaw("SELECT * FROM [pipeline_jobs] WITH (UPDLOCK, READPAST, ROWLOCK)")
+            : db.PipelineJobs;
+        var query = jobsTable.Where(j => j.Status == JobStatus.Queued);
         if (ownerId is { } owner)
         {
             query = query.Where(j => j.OwnerId == owner);

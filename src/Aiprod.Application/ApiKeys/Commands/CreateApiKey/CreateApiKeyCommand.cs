@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.ApiKeys.Commands.CreateApiKey;
 
-public sealed record CreateApiKeyCommand(UserId OwnerId, string Name, IReadOnlyList<ApiKeyScope>? Scopes, int? ExpiresInDays) : ICommand<Result<IssuedApiKeyDto>>, IRetryOnConflict
+public sealed record CreateApiKeyCommand(UserId OwnerId, string Name, IReadOnlyList<ApiKeyScope>? Scopes, int? ExpiresInDays) : ICommand<Result<IssuedApiKeyDto>>, IRetryOnConflict, IDecidesUnderWriteLock
 {
     // Creations of one owner's keys are serialised (KeyIssuing), so parallel ones queue up as conflicts: more tries
     // than the default, enough for a burst well past the route's rate limit.

@@ -15,7 +15,7 @@ namespace Aiprod.Application.Jobs.Commands.ClaimJob;
 /// A key owned by an admin serves every user's jobs (the platform's workers); any other key serves only its
 /// owner's, so nobody's content reaches a stranger's worker.
 /// </summary>
-public sealed record ClaimJobCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, int? LeaseSeconds) : ICommand<ClaimedJobDto?>, IRetryOnConflict
+public sealed record ClaimJobCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, int? LeaseSeconds) : ICommand<ClaimedJobDto?>, IRetryOnConflict, IDecidesUnderWriteLock
 {
     // A lost race costs one read and one refused update; many workers polling one queue lose often, so a claim
     // tries more often than a use case where a conflict means two people changed one thing at once.

@@ -1,0 +1,247 @@
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Aiprod.Infrastructure.Persistence;
+
+/// <summary>
+/// Puts every write of one DbContext (one DI scope) through the <see cref="SqliteWriteGate"/>: a transaction
+/// (SaveChanges, migrations, an explicit one) holds it from BEGIN to COMMIT/ROLLBACK; a statement that writes
+/// outside a transaction (ExecuteUpdate, ExecuteDelete, raw SQL) holds it around that statement. Whatever ends the
+/// write releases it: commit, rollback, a transaction disposed without either (<see cref="SqliteGatedTransactionFactory"/>), a failed
+/// BEGIN, a failed statement, the connection closing, the scope ending.
+/// Scoped, since what it holds belongs to the scope's one connection. Also sets the busy timeout other processes'
+/// writers (a second instance, the migrator) are waited for with.
+/// </summary>
+internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, DatabaseOptions options)
+    : IDbTransactionInterceptor, IDbCommandInterceptor, IDbConnectionInterceptor, IDisposable
+{
+    private Hold hold;
+    private DbCommand? gatedCommand;
+
+    private enum Hold
+    {
+        None,
+        Transaction,
+        Statement,
+    }
+
+    public InterceptionResult<DbTransaction> TransactionStarting(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
+    {
+        if (hold == Hold.None)
+        {
+            gate.Enter(CancellationToken.None);
+            hold = Hold.Transaction;
+        }
+
+        return Begin(connection, eventData);
+    }
+
+    public async ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(
+        DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result, CancellationToken cancellationToken = default)
+    {
+        if (hold == Hold.None)
+        {
+            await gate.EnterAsync(cancellationToken);
+            hold = Hold.Transaction;
+        }
+
+        return Begin(connection, eventData);
+    }
+
+    // Begun here rather than by EF Core so that a BEGIN that fails (a busy file another process holds) lets go of
+    // the gate: EF Core reports no event for it. Microsoft.Data.Sqlite's BEGIN is synchronous either way.
+    private InterceptionResult<DbTransaction> Begin(DbConnection connection, TransactionStartingEventData eventData)
+    {
+        try
+        {
+            return InterceptionResult<DbTransaction>.SuppressWithResult(connection.BeginTransaction(eventData.IsolationLevel));
+        }
+        catch
+        {
+            Release();
+            throw;
+        }
+    }
+
+    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Release();
+
+    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Release();
+        return Task.CompletedTask;
+    }
+
+    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Release();
+
+    public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Release();
+        return Task.CompletedTask;
+    }
+
+    // A failed COMMIT, or a failed statement in SaveChanges, leaves the transaction open until it is disposed (rolled
+    // back): the gate is held until then, so no other writer meets the open lock.
+    internal void TransactionDisposed()
+    {
+        if (hold == Hold.Transaction)
+        {
+            Release();
+        }
+    }
+
+    public InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+    {
+        EnterForStatement(command);
+        return result;
+    }
+
+    public async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        await EnterForStatementAsync(command, cancellationToken);
+        return result;
+    }
+
+    public int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
+    {
+        ReleaseStatement(command);
+        return result;
+    }
+
+    public ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        ReleaseStatement(command);
+        return ValueTask.FromResult(result);
+    }
+
+    public InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
+    {
+        EnterForStatement(command);
+        return result;
+    }
+
+    public async ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
+    {
+        await EnterForStatementAsync(command, cancellationToken);
+        return result;
+    }
+
+    public object? ScalarExecuted(DbCommand command, CommandExecutedEventData eventData, object? result)
+    {
+        ReleaseStatement(command);
+        return result;
+    }
+
+    public ValueTask<object?> ScalarExecutedAsync(DbCommand command, CommandExecutedEventData eventData, object? result, CancellationToken cancellationToken = default)
+    {
+        ReleaseStatement(command);
+        return ValueTask.FromResult(result);
+    }
+
+    // A statement that returns rows (INSERT … RETURNING) is not finished until its reader is: released when the
+    // reader is disposed.
+    public InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+    {
+        EnterForStatement(command);
+        return result;
+    }
+
+    public async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        await EnterForStatementAsync(command, cancellationToken);
+        return result;
+    }
+
+    public InterceptionResult DataReaderDisposing(DbCommand command, DataReaderDisposingEventData eventData, InterceptionResult result)
+    {
+        ReleaseStatement(command);
+        return result;
+    }
+
+    public void CommandFailed(DbCommand command, CommandErrorEventData eventData) => ReleaseStatement(command);
+
+    public Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        ReleaseStatement(command);
+        return Task.CompletedTask;
+    }
+
+    public void CommandCanceled(DbCommand command, CommandEndEventData eventData) => ReleaseStatement(command);
+
+    public Task CommandCanceledAsync(DbCommand command, CommandEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        ReleaseStatement(command);
+        return Task.CompletedTask;
+    }
+
+    public void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => SetBusyTimeout(connection);
+
+    public Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        SetBusyTimeout(connection);
+        return Task.CompletedTask;
+    }
+
+    // A transaction never outlives its connection: whatever was left open is rolled back by the close.
+    public void ConnectionClosed(DbConnection connection, ConnectionEndEventData eventData) => Release();
+
+    public Task ConnectionClosedAsync(DbConnection connection, ConnectionEndEventData eventData)
+    {
+        Release();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => Release();
+
+    private void EnterForStatement(DbCommand command)
+    {
+        if (NeedsGate(command))
+        {
+            gate.Enter(CancellationToken.None);
+            hold = Hold.Statement;
+            gatedCommand = command;
+        }
+    }
+
+    private async ValueTask EnterForStatementAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        if (NeedsGate(command))
+        {
+            await gate.EnterAsync(cancellationToken);
+            hold = Hold.Statement;
+            gatedCommand = command;
+        }
+    }
+
+    // Inside a transaction the gate is already held. Outside one, every statement but a query may write.
+    private bool NeedsGate(DbCommand command) =>
+        hold == Hold.None && command.Transaction is null && !IsQuery(command.CommandText);
+
+    private static bool IsQuery(string sql) =>
+        sql.AsSpan().TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase);
+
+    private void ReleaseStatement(DbCommand command)
+    {
+        if (hold == Hold.Statement && ReferenceEquals(command, gatedCommand))
+        {
+            Release();
+        }
+    }
+
+    private void Release()
+    {
+        if (hold != Hold.None)
+        {
+            hold = Hold.None;
+            gatedCommand = null;
+            gate.Exit();
+        }
+    }
+
+    private void SetBusyTimeout(DbConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={(int)options.SqliteBusyTimeout.TotalMilliseconds};");
+        command.ExecuteNonQuery();
+    }
+}
