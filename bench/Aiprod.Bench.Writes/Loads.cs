@@ -219,6 +219,10 @@ internal static class Loads
     /// Submits <paramref name="jobs"/> jobs (not timed), then the workers claim and complete in loops until a claim
     /// finds the queue empty (204). Every job must have been claimed once and completed once (one 200 each).
     /// </summary>
+    /// <param name="http">The client of the bench host.</param>
+    /// <param name="owner">The user whose jobs are queued.</param>
+    /// <param name="keys">One worker key per worker.</param>
+    /// <param name="jobs">How many jobs to queue.</param>
     /// <param name="beforeClaims">Runs once the jobs are queued, before the first claim.</param>
     public static async Task<WorkerResult> WorkersAsync(HttpClient http, Session owner, IReadOnlyList<string> keys, int jobs, Func<Task>? beforeClaims = null)
     {
