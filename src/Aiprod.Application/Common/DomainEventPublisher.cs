@@ -16,8 +16,10 @@ namespace Aiprod.Application.Common;
 /// Tells the rest of the system what a committed change did, through the Application ports: job events to live
 /// subscribers, ended sessions and invalidated keys to every instance. What it announces is already committed, so
 /// a failed announcement is logged and never fails the request (the ports' backstops catch up: the revocation
-/// reload, the key cache's time to live, a socket's replay). A disabled account's follow-up is different: it is a
-/// change of its own, run in a fresh scope, and its failure is the request's.
+/// reload, the key cache's time to live, a socket's replay). A disabled account's follow-up is a change of its own,
+/// run in a fresh scope with its own retries; the disable is committed whatever it does, so its failure is logged as
+/// an error (the sessions it could not end live on until their access tokens expire) and never answered as the
+/// disable's.
 /// </summary>
 public sealed partial class DomainEventPublisher(
     IJobEventBus jobEvents,
@@ -54,8 +56,15 @@ public sealed partial class DomainEventPublisher(
 
         foreach (var disabled in raised.OfType<UserDisabled>())
         {
-            await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<ISender>().Send(new EndSessionsOfDisabledUserCommand(disabled.UserId), cancellationToken);
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<ISender>().Send(new EndSessionsOfDisabledUserCommand(disabled.UserId), cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogSecondLookFailed(ex, disabled.UserId);
+            }
         }
     }
 
@@ -70,6 +79,9 @@ public sealed partial class DomainEventPublisher(
             LogAnnouncementFailed(ex, what);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The second look after disabling {UserId} failed; sessions a racing login opened may live until their access tokens expire")]
+    private partial void LogSecondLookFailed(Exception ex, UserId userId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {What} after a commit failed; the backstops will catch up")]
     private partial void LogAnnouncementFailed(Exception ex, string what);

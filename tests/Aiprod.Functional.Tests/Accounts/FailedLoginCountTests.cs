@@ -87,6 +87,27 @@ public sealed class ParallelLockoutTests : IAsyncDisposable
         await login.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
     }
 
+    /// <summary>
+    /// The failure that locks moves the version twice (its count, then its lock): a login that read the account between
+    /// the two statements must fail its version check rather than commit a reset count over a locked account.
+    /// </summary>
+    [Fact]
+    public async Task TheLockingFailure_MovesTheVersionWithTheLock()
+    {
+        var client = factory.CreateClient();
+        await client.RegisterAsync("ann@example.com");
+        for (var i = 0; i < 4; i++)
+        {
+            await client.PostAsJsonAsync("/auth/login", new { email = "ann@example.com", password = $"wrong guess {i}" }, TestContext.Current.CancellationToken);
+        }
+
+        var before = await factory.WithDbAsync(db => db.Users.Select(u => u.Version).SingleAsync());
+        await client.PostAsJsonAsync("/auth/login", new { email = "ann@example.com", password = "the locking guess" }, TestContext.Current.CancellationToken);
+
+        Assert.True(await factory.WithDbAsync(db => db.Users.Select(u => u.LockoutEndsAt != null).SingleAsync()));
+        Assert.Equal(before + 2, await factory.WithDbAsync(db => db.Users.Select(u => u.Version).SingleAsync()));
+    }
+
     public async ValueTask DisposeAsync() => await factory.DisposeAsync();
 }
 

@@ -1,3 +1,4 @@
+using Aiprod.Domain.Common;
 using Aiprod.Application.Abstractions;
 using Mediator;
 
@@ -7,7 +8,7 @@ namespace Aiprod.Application.Common.Behaviours;
 /// The one place that commits. The handler changes aggregates and returns; this saves the unit of work once, then
 /// publishes what the aggregates raised, only after the commit succeeded. A failed <c>Result</c> is committed too:
 /// what the handler recorded on its way to the refusal (a failed-login audit, a lockout counter) must stay. An
-/// exception commits nothing. It runs for queries as well: most track nothing and commit nothing, but reading an
+/// exception commits nothing; a client that goes away after the handler returned does not stop the commit. It runs for queries as well: most track nothing and commit nothing, but reading an
 /// owner's keys records an audit event.
 /// </summary>
 public sealed class CommitBehaviour<TMessage, TResponse>(IUnitOfWork unitOfWork, DomainEventPublisher publisher)
@@ -17,16 +18,22 @@ public sealed class CommitBehaviour<TMessage, TResponse>(IUnitOfWork unitOfWork,
     public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
     {
         var response = await next(message, cancellationToken);
+
+        // Once the handler has decided, its decision is written and announced whatever the client does next: a
+        // disconnect must not drop the audit of a counted failed login, nor stop a disable's second look halfway.
+        IReadOnlyList<IDomainEvent> raised;
         try
         {
-            var raised = await unitOfWork.SaveChangesAsync(cancellationToken);
-            await publisher.PublishAsync(raised, cancellationToken);
+            raised = await unitOfWork.SaveChangesAsync(CancellationToken.None);
         }
         catch (UniqueConstraintViolationException) when (message is IRefusedByUniqueIndex<TResponse> refused)
         {
             return refused.WhenUniqueIndexRefuses();
         }
 
+        // Outside the try: what a follow-up throws is not this message's lost race, so it must never make the retry
+        // behaviour run a committed message again.
+        await publisher.PublishAsync(raised, CancellationToken.None);
         return response;
     }
 }

@@ -1,3 +1,4 @@
+using Aiprod.Application.Abstractions;
 using System.Diagnostics;
 using Mediator;
 using Microsoft.Extensions.Logging;
@@ -23,6 +24,12 @@ public sealed class LoggingBehaviour<TMessage, TResponse>(ILogger<LoggingBehavio
             var response = await next(message, cancellationToken);
             logger.LogDebug("{Message} handled in {ElapsedMs:F1} ms", typeof(TMessage).Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return response;
+        }
+        catch (ConcurrencyConflictException)
+        {
+            // A lost optimistic race: run again by the retry behaviour, or answered 409. Expected under load, not an error.
+            logger.LogDebug("{Message} lost a race after {ElapsedMs:F1} ms", typeof(TMessage).Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            throw;
         }
         catch (Exception ex) when (ex is not ValidationFailedException and not OperationCanceledException)
         {

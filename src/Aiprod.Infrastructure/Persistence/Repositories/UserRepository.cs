@@ -30,12 +30,14 @@ internal sealed class UserRepository(AiprodDbContext db) : IUserRepository
             cancellationToken);
 
         // Of the failures at or past the threshold, the one whose statement finds the account unlocked locks it: one lock,
-        // one lockout audit, however many ran at once.
+        // one lockout audit, however many ran at once. The lock moves the version too, so a login that read the account
+        // before it cannot commit a reset count over it. Once counted, the lock decision runs to the end whatever the
+        // client does.
         var until = now + policy.Duration;
         var locked = await db.Users
             .Where(u => u.Id == userId && u.FailedLoginCount >= policy.MaxFailedAttempts && (u.LockoutEndsAt == null || u.LockoutEndsAt <= now))
-            .ExecuteUpdateAsync(s => s.SetProperty(u => u.LockoutEndsAt, until), cancellationToken) == 1;
-        var count = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.FailedLoginCount).FirstOrDefaultAsync(cancellationToken);
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.LockoutEndsAt, until).SetProperty(u => u.Version, u => u.Version + 1), CancellationToken.None) == 1;
+        var count = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.FailedLoginCount).FirstOrDefaultAsync(CancellationToken.None);
         return new FailedLoginRecorded(locked, count, locked ? until : null);
     }
 

@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Aiprod.Bench.Writes;
+
+/// <summary>Starts the API host as a child process and drives it over loopback HTTP.</summary>
+internal sealed partial class Driver : IAsyncDisposable
+{
+    private readonly Process host;
+    private readonly string outDir;
+    private readonly string dataFolder;
+
+    private Driver(Process host, string outDir, string dataFolder, HttpClient http)
+    {
+        this.host = host;
+        this.outDir = outDir;
+        this.dataFolder = dataFolder;
+        Http = http;
+    }
+
+    public HttpClient Http { get; }
+
+    private static int Rounds => Cli.Env("ROUNDS", 3);
+
+    private static TimeSpan Duration => TimeSpan.FromSeconds(Cli.Env("DURATION", 10));
+
+    public static async Task<Driver> StartAsync(string[] args)
+    {
+        var port = Cli.Env("PORT", 5197);
+        var outDir = Directory.CreateTempSubdirectory("aiprod-writes-out-").FullName;
+        var dataFolder = Directory.CreateTempSubdirectory("aiprod-writes-data-").FullName;
+        var self = typeof(Program).Assembly.Location;
+        var runner = Environment.ProcessPath ?? "dotnet";
+        var start = new ProcessStartInfo
+        {
+            FileName = Path.GetFileNameWithoutExtension(runner) == "dotnet" ? runner : "dotnet",
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { self, "host", "--port", port.ToString(CultureInfo.InvariantCulture), "--out", outDir, "--data", dataFolder, "--parent", Environment.ProcessId.ToString(CultureInfo.InvariantCulture) }
+                     .Concat(args.Where(a => a == "--profile" || (a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal)))))
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        var host = Process.Start(start) ?? throw new InvalidOperationException("Could not start the host.");
+        var log = new System.Text.StringBuilder();
+        host.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        host.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        host.BeginOutputReadLine();
+        host.BeginErrorReadLine();
+        for (var i = 0; i < 120 && !File.Exists(Path.Combine(outDir, "ready")); i++)
+        {
+            if (host.HasExited)
+            {
+                break;
+            }
+
+            await Task.Delay(500);
+        }
+
+        if (!File.Exists(Path.Combine(outDir, "ready")))
+        {
+            host.Kill(entireProcessTree: true);
+            lock (log)
+            {
+                throw new InvalidOperationException("The host did not start:\n" + log);
+            }
+        }
+
+        var handler = new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            MaxConnectionsPerServer = int.MaxValue,
+            UseCookies = false,
+        };
+        var http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(2) };
+        var info = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(Path.Combine(outDir, "host-info.json")))!;
+        Console.WriteLine($"host pid {host.Id} on {http.BaseAddress}, data folder {dataFolder}");
+        Console.WriteLine("SQLite as the API runs it: " + string.Join("; ", info.Select(kv => $"{kv.Key} = {kv.Value}")));
+        return new Driver(host, outDir, dataFolder, http);
+    }
+
+    public async Task<bool> BenchAsync(string mode)
+    {
+        Console.WriteLine($"== {mode}: {Rounds} round(s) of {Duration.TotalSeconds:F0} s, each beside a bare SQLite transaction loop in {dataFolder}");
+        return mode switch
+        {
+            "refresh" => await RefreshBenchAsync(),
+            "submit" => await SubmitBenchAsync(),
+            _ => await WorkersBenchAsync(),
+        };
+    }
+
+    private async Task<bool> RefreshBenchAsync()
+    {
+        var levels = Cli.EnvList("REFRESH_CLIENTS", [1, 4, 16]);
+        var sessions = await Setup.SessionsAsync(Http, levels.Max(), "refresh");
+        await Loads.RefreshAsync(Http, sessions.Take(4).ToList(), TimeSpan.FromSeconds(3));
+        var figures = new Figures("rotations/s");
+        var ok = true;
+        for (var round = 1; round <= Rounds; round++)
+        {
+            var baseline = figures.Baseline(round, Baseline.Run(dataFolder, Duration));
+            foreach (var n in levels)
+            {
+                await TakeAsync();
+                var result = await Loads.RefreshAsync(Http, sessions.Take(n).ToList(), Duration);
+                var allocated = await AllocatedKbPerAsync(result.Ok);
+                figures.Add($"refresh, {n} client(s)", round, result.PerSecond);
+                Console.WriteLine($"  round {round}: refresh x{n,-2} {result.PerSecond,8:F0} rotations/s ({100 * result.PerSecond / baseline,5:F1} % of the baseline)  {result}; host allocated {allocated:F0} KB per rotation");
+                ok &= result.Failures == 0;
+            }
+        }
+
+        figures.Print();
+        return ok;
+    }
+
+    private async Task<bool> SubmitBenchAsync()
+    {
+        var n = Cli.Env("SUBMITTERS", 8);
+        var owners = await Setup.SessionsAsync(Http, n, "submit");
+        await Loads.SubmitAsync(Http, owners, TimeSpan.FromSeconds(3));
+        var figures = new Figures("submits/s");
+        var ok = true;
+        for (var round = 1; round <= Rounds; round++)
+        {
+            var baseline = figures.Baseline(round, Baseline.Run(dataFolder, Duration));
+            await TakeAsync();
+            var result = await Loads.SubmitAsync(Http, owners, Duration);
+            var allocated = await AllocatedKbPerAsync(result.Ok);
+            figures.Add($"submit, {n} client(s)", round, result.PerSecond);
+            Console.WriteLine($"  round {round}: submit x{n} {result.PerSecond,8:F0} requests/s ({100 * result.PerSecond / baseline,5:F1} % of the baseline)  {result}; host allocated {allocated:F0} KB per submit");
+            ok &= result.Failures == 0;
+        }
+
+        figures.Print();
+        return ok;
+    }
+
+    private async Task<bool> WorkersBenchAsync()
+    {
+        var workers = Cli.Env("WORKERS", 8);
+        var jobs = Cli.Env("JOBS", 2000);
+        var owner = (await Setup.SessionsAsync(Http, 1, "workers"))[0];
+        var keys = await Setup.WorkerKeysAsync(Http, owner, workers);
+        var expectedCompleted = 0;
+        var warm = await Loads.WorkersAsync(Http, owner, keys, 100);
+        expectedCompleted += warm.Completed;
+        var figures = new Figures("jobs/s");
+        var ok = true;
+        for (var round = 1; round <= Rounds; round++)
+        {
+            var baseline = figures.Baseline(round, Baseline.Run(dataFolder, Duration));
+            var queuedRound = round;
+            var result = await Loads.WorkersAsync(Http, owner, keys, jobs, async () =>
+            {
+                await TakeAsync();
+                Console.WriteLine($"  round {queuedRound}: {jobs} jobs queued, {workers} workers start");
+            });
+            var allocated = await AllocatedKbPerAsync(result.Completed);
+            expectedCompleted += result.Completed;
+            figures.Add($"claim + complete, {workers} workers", round, result.PerSecond);
+            Console.WriteLine($"  round {round}: {workers} workers {result.PerSecond,8:F0} jobs/s ({100 * result.PerSecond / baseline,5:F1} % of the baseline)  {result}; host allocated {allocated:F0} KB per job (claim and complete)");
+            ok &= result.ExactlyOnce;
+        }
+
+        var counts = await Setup.JobCountsAsync(Http, owner);
+        Console.WriteLine($"  the API's own count of the owner's jobs: {string.Join(", ", counts.Select(kv => $"{kv.Key} {kv.Value}"))} (expected completed {expectedCompleted}, queued 0, running 0)");
+        ok &= counts["completed"] == expectedCompleted && counts["queued"] == 0 && counts["running"] == 0;
+        figures.Print();
+        return ok;
+    }
+
+    /// <summary>What the whole host allocated since the last take, per operation of the phase.</summary>
+    private async Task<double> AllocatedKbPerAsync(int operations) => (await TakeAsync()).AllocatedBytes / 1024.0 / Math.Max(1, operations);
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!host.HasExited)
+        {
+            host.Kill(entireProcessTree: true);
+            await host.WaitForExitAsync();
+        }
+
+        host.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var dir in Cli.Env("KEEP_DATA", 0) == 1 ? [outDir] : new[] { outDir, dataFolder })
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left to the OS's temp cleanup.
+            }
+        }
+    }
+}
+
+/// <summary>Per-round figures of each measurement beside the baseline of the same round; mean and spread at the end.</summary>
+internal sealed class Figures(string unit)
+{
+    private readonly Dictionary<int, double> baselines = [];
+    private readonly List<(string Name, int Round, double Value)> values = [];
+
+    public double Baseline(int round, double commitsPerSecond)
+    {
+        baselines[round] = commitsPerSecond;
+        Console.WriteLine($"  round {round}: bare SQLite {commitsPerSecond,8:F0} commits/s (WAL, synchronous=FULL, one insert and one update per transaction)");
+        return commitsPerSecond;
+    }
+
+    public void Add(string name, int round, double value) => values.Add((name, round, value));
+
+    public void Print()
+    {
+        Console.WriteLine($"  -- over {baselines.Count} round(s): mean, standard deviation, min–max");
+        Print("bare SQLite commits/s", [.. baselines.Values], null);
+        foreach (var group in values.GroupBy(v => v.Name))
+        {
+            Print($"{group.Key}, {unit}", [.. group.Select(v => v.Value)], [.. group.Select(v => v.Value / baselines[v.Round])]);
+        }
+    }
+
+    private static void Print(string name, double[] xs, double[]? ratios)
+    {
+        var mean = xs.Average();
+        var sd = xs.Length > 1 ? Math.Sqrt(xs.Sum(x => (x - mean) * (x - mean)) / (xs.Length - 1)) : 0;
+        var ratio = ratios is null ? string.Empty : $"   ratio to baseline {100 * ratios.Average():F1} % ({100 * ratios.Min():F1}–{100 * ratios.Max():F1} %)";
+        Console.WriteLine($"  {name,-46} {mean,8:F0} ± {sd,6:F0}  ({xs.Min():F0}–{xs.Max():F0}){ratio}");
+    }
+}

@@ -1,0 +1,39 @@
+namespace Aiprod.Bench.Writes;
+
+/// <summary>
+/// The write-path benchmark of issue 10, one command per operation:
+/// <code>
+///   dotnet run -c Release --project bench/Aiprod.Bench.Writes -- refresh|submit|workers|all [--profile] [--Key=Value ...]
+/// </code>
+/// Environment: ROUNDS (3), DURATION seconds per measurement (10), REFRESH_CLIENTS (1,4,16), SUBMITTERS (8),
+/// WORKERS (8), JOBS per workers round (2000), PORT (5197), KEEP_DATA=1 to keep the data folder. <c>--Key=Value</c> arguments go to the API host as
+/// configuration. The host runs as a child process of this one (role <c>host</c>).
+/// </summary>
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "host")
+        {
+            return await WriteHost.RunAsync(args[1..]);
+        }
+
+        var mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
+        if (mode is not ("refresh" or "submit" or "workers" or "all"))
+        {
+            await Console.Error.WriteLineAsync("usage: refresh|submit|workers|all [--profile] [--Key=Value ...]");
+            return 2;
+        }
+
+        var modes = mode == "all" ? new[] { "refresh", "submit", "workers" } : [mode];
+        var failed = false;
+        foreach (var m in modes)
+        {
+            // Each operation on a fresh host and data folder: the queue one leaves behind must not slow the next.
+            await using var driver = await Driver.StartAsync(args);
+            failed |= !(args.Contains("--profile") ? await driver.ProfileAsync(m) : await driver.BenchAsync(m));
+        }
+
+        return failed ? 1 : 0;
+    }
+}
