@@ -181,8 +181,8 @@ public sealed class SqliteWriteGateTests : IAsyncLifetime
             var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
             await db.Database.OpenConnectionAsync(Ct);
             db.AuditEvents.Add(AuditEvent.Record(DateTimeOffset.UtcNow, "test.gate", ActorKind.System, null, null, AuditOutcome.Success, null, null, null, null));
-            db.AuditEvents.Add(AuditEvent.Record(DateTimeOffset.UtcNow, new string('x', 10), ActorKind.System, null, null, AuditOutcome.Success, null, null, null, null));
-            await db.Database.ExecuteSqlRawAsync("CREATE TRIGGER refuse_x BEFORE INSERT ON audit_events WHEN NEW.\"EventType\" = 'xxxxxxxxxx' BEGIN SELECT RAISE(ABORT, 'refused'); END;", Ct);
+            db.AuditEvents.Add(AuditEvent.Record(DateTimeOffset.UtcNow, "test.refused", ActorKind.System, null, null, AuditOutcome.Success, null, null, null, null));
+            await db.Database.ExecuteSqlRawAsync("CREATE TRIGGER refuse_x BEFORE INSERT ON audit_events WHEN NEW.\"EventType\" = 'test.refused' BEGIN SELECT RAISE(ABORT, 'refused'); END;", Ct);
             await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync(Ct));
             // The connection stays open (opened by the caller): the failed transaction must not keep the gate.
             Assert.False(Gate.IsHeld);
