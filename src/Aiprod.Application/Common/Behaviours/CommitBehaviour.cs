@@ -8,8 +8,8 @@ namespace Aiprod.Application.Common.Behaviours;
 /// The one place that commits. The handler changes aggregates and returns; this saves the unit of work once, then
 /// publishes what the aggregates raised, only after the commit succeeded. A failed <c>Result</c> is committed too:
 /// what the handler recorded on its way to the refusal (a failed-login audit, a lockout counter) must stay. An
-/// exception commits nothing; a client that goes away after the handler returned does not stop the commit. It runs for queries as well: most track nothing and commit nothing, but reading an
-/// owner's keys records an audit event.
+/// exception commits nothing; a client that goes away after the handler returned does not stop the commit. It runs
+/// for queries as well: most track nothing and commit nothing, but reading an owner's keys records an audit event.
 /// </summary>
 public sealed class CommitBehaviour<TMessage, TResponse>(IUnitOfWork unitOfWork, DomainEventPublisher publisher)
     : IPipelineBehavior<TMessage, TResponse>
