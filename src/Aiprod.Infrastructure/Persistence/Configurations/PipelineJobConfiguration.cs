@@ -28,7 +28,10 @@ internal sealed class PipelineJobConfiguration : IEntityTypeConfiguration<Pipeli
         builder.HasMany(j => j.Events).WithOne().HasForeignKey(e => e.JobId).OnDelete(DeleteBehavior.Cascade);
         builder.Navigation(j => j.Events).HasField("events").UsePropertyAccessMode(PropertyAccessMode.Field);
 
-        builder.HasIndex(j => new { j.Status, j.Priority, j.CreatedAt });
+        // In the claim's own order (highest priority first, then oldest), so the head of the queue is the first
+        // entries of the index: an ascending Priority would make the database sort every queued job of the top
+        // priority on each claim.
+        builder.HasIndex(j => new { j.Status, j.Priority, j.CreatedAt }).IsDescending(false, true, false);
         builder.HasIndex(j => new { j.OwnerId, j.CreatedAt });
         builder.HasIndex(j => new { j.Status, j.LeaseExpiresAt });
     }

@@ -288,7 +288,8 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.Sqlite
 
                     b.HasIndex("Status", "LeaseExpiresAt");
 
-                    b.HasIndex("Status", "Priority", "CreatedAt");
+                    b.HasIndex("Status", "Priority", "CreatedAt")
+                        .IsDescending(false, true, false);
 
                     b.ToTable("pipeline_jobs", (string)null);
                 });

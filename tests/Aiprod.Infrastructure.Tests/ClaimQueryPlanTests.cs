@@ -1,0 +1,77 @@
+using System.Data.Common;
+using Aiprod.Infrastructure.Persistence;
+using Aiprod.Infrastructure.Persistence.Repositories;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Aiprod.Infrastructure.Tests;
+
+/// <summary>
+/// A claim reads the head of the queue in the index's own order: SQLite's plan for the query the repository runs
+/// searches the claim index and never sorts, so a claim costs the same with 10 or 50,000 queued jobs.
+/// </summary>
+public sealed class ClaimQueryPlanTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("aiprod-claimplan-").FullName;
+
+    [Fact]
+    public async Task NextQueued_SearchesTheClaimIndex_WithoutASort()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var recorder = new CommandRecorder();
+        var options = new DbContextOptionsBuilder<SqliteAiprodDbContext>()
+            .UseSqlite($"Data Source={Path.Combine(folder, "aiprod.db")};Pooling=False")
+            .AddInterceptors(recorder)
+            .Options;
+        await using var db = new SqliteAiprodDbContext(options);
+        await db.Database.MigrateAsync(ct);
+        recorder.Commands.Clear();
+
+        await new JobRepository(db).NextQueuedAsync(null, 1, ct);
+
+        var claim = Assert.Single(recorder.Commands);
+        var plan = await ExplainAsync(claim, ct);
+        Assert.Contains("IX_pipeline_jobs_Status_Priority_CreatedAt", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("TEMP B-TREE", plan, StringComparison.Ordinal);
+    }
+
+    private async Task<string> ExplainAsync(RecordedCommand command, CancellationToken ct)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(folder, "aiprod.db")};Pooling=False");
+        await connection.OpenAsync(ct);
+        await using var explain = connection.CreateCommand();
+        explain.CommandText = "EXPLAIN QUERY PLAN " + command.Text;
+        foreach (var (name, value) in command.Parameters)
+        {
+            explain.Parameters.AddWithValue(name, value);
+        }
+
+        var details = new List<string>();
+        await using var reader = await explain.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            details.Add(reader.GetString(3));
+        }
+
+        return string.Join(" | ", details);
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private sealed record RecordedCommand(string Text, IReadOnlyList<(string Name, object Value)> Parameters);
+
+    private sealed class CommandRecorder : DbCommandInterceptor
+    {
+        public List<RecordedCommand> Commands { get; } = [];
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            Commands.Add(new RecordedCommand(
+                command.CommandText,
+                command.Parameters.Cast<DbParameter>().Select(p => (p.ParameterName, p.Value ?? DBNull.Value)).ToList()));
+            return ValueTask.FromResult(result);
+        }
+    }
+}
