@@ -2,6 +2,7 @@ using Aiprod.Application.Abstractions;
 using Aiprod.Application.ApiKeys;
 using Aiprod.Infrastructure.ApiKeys;
 using Aiprod.Infrastructure.Audit;
+using Aiprod.Infrastructure.Exports;
 using Aiprod.Infrastructure.Jobs;
 using Aiprod.Infrastructure.Persistence;
 using Aiprod.Infrastructure.Persistence.Repositories;
@@ -100,6 +101,9 @@ public static class DependencyInjection
         services.AddScoped<IJobRepository, JobRepository>();
         services.AddSingleton<LocalJobSubscribers>();
         services.AddHostedService<LeaseExpiryService>();
+
+        services.AddScoped<ExportJobReader>();
+        services.AddScoped<IJobExporter, JobExporter>();
 
         var redis = configuration.GetSection(RedisOptions.SectionName);
         services.AddOptions<RedisOptions>()

@@ -1,6 +1,7 @@
 using Aiprod.Api.WebSockets;
 using Aiprod.Application.Accounts;
 using Aiprod.Application.ApiKeys;
+using Aiprod.Application.Exports;
 using Aiprod.Application.Jobs;
 using Aiprod.Application.Sessions;
 
@@ -55,6 +56,16 @@ internal static class FeatureSetup
             .ValidateOnStart();
         services.AddSingleton<WebSocketStats>();
         services.AddSingleton<OpenSocketsPerUser>();
+        return services;
+    }
+
+    /// <summary>Exports: the size limit of one export and the most jobs a direct export answers.</summary>
+    public static IServiceCollection AddAiprodExports(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ExportOptions>()
+            .Bind(configuration.GetSection(ExportOptions.SectionName))
+            .Validate(o => o.MaxBytes >= 1 && o.MaxDirectJobs >= 1, "Exports: MaxBytes and MaxDirectJobs must be at least 1.")
+            .ValidateOnStart();
         return services;
     }
 }
