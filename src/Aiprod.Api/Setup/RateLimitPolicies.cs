@@ -15,6 +15,7 @@ public static class RateLimitPolicies
     public const string PublicRead = "public-read";
     public const string AuditLog = "audit-log";
     public const string WsConnect = "ws-connect";
+    public const string DirectExport = "direct-export";
 
     /// <summary>Requests per window (one minute) from DESIGN.md; each is overridable in configuration.</summary>
     public static IReadOnlyDictionary<string, int> Defaults { get; } = new Dictionary<string, int>
@@ -31,5 +32,6 @@ public static class RateLimitPolicies
         [PublicRead] = 100,
         [AuditLog] = 20,
         [WsConnect] = 120,
+        [DirectExport] = 30,
     };
 }

@@ -173,7 +173,8 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock) : 
         var manifest = new List<(string Name, long Size, string Sha256)>();
         var oneJob = IsOneJob(run.Selection);
         var written = 0;
-        await using (var archive = await ZipArchive.CreateAsync(run.Output, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, cancellationToken))
+        var zipOutput = new ZipOutputBuffer(run.Output);
+        await using (var archive = await ZipArchive.CreateAsync(zipOutput, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, cancellationToken))
         {
             JobCsvLayout? oneJobLayout = null;
             PipelineJob? theJob = null;
@@ -198,6 +199,7 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock) : 
                     written++;
                 }
 
+                await zipOutput.FlushAsync(cancellationToken);
                 run.Progress.Report(written);
             }
 
@@ -222,6 +224,7 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock) : 
             manifest.Add(await AddEntryAsync(archive, "manifest.json", Json(w => WriteManifest(w, manifest, written, run)), cancellationToken));
         }
 
+        await zipOutput.FlushAsync(cancellationToken);
         return written;
     }
 
