@@ -61,6 +61,11 @@ internal sealed class EfUnitOfWork(AiprodDbContext db) : IUnitOfWork
             Discard();
             throw new UniqueConstraintViolationException("A unique index refused the change.", ex);
         }
+        catch (Exception ex) when (db.IsBusy(ex))
+        {
+            Discard();
+            throw new StoreBusyException("Another writer held the database's write lock for longer than the busy timeout.", ex);
+        }
 
         // Taken only now: what a failed commit discarded never raised anything. The aggregates stay tracked after
         // a successful save, so every one this unit of work changed is still here to ask.
