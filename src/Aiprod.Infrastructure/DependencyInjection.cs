@@ -48,7 +48,10 @@ public static class DependencyInjection
                 break;
             default:
                 services.AddSingleton<SqliteWriteGate>();
-                services.AddScoped(sp => new SqliteWriteGateInterceptor(sp.GetRequiredService<SqliteWriteGate>(), sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
+                services.TryAddSingleton<ISqliteWalSync, FileSqliteWalSync>();
+                services.AddSingleton<SqliteCommitFlusher>();
+                services.AddScoped(sp => new SqliteWriteGateInterceptor(
+                    sp.GetRequiredService<SqliteWriteGate>(), sp.GetRequiredService<SqliteCommitFlusher>(), sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
                 services.AddDbContext<AiprodDbContext, SqliteAiprodDbContext>((sp, o) => o
                     .UseSqlite(connectionString ?? SqliteConnectionString(sp.GetRequiredService<IOptions<DataFolderOptions>>().Value))
                     .AddInterceptors(sp.GetRequiredService<SqliteWriteGateInterceptor>())

@@ -21,4 +21,7 @@ public sealed class DatabaseOptions
     /// migration run separately) before it fails. Writers of this process queue on the writer gate instead.
     /// </summary>
     public TimeSpan SqliteBusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>SQLite only: how a commit reaches the disk before its request is answered (see <see cref="Persistence.SqliteDurability"/>).</summary>
+    public SqliteDurability SqliteDurability { get; set; } = SqliteDurability.GroupFsync;
 }

@@ -1,0 +1,125 @@
+namespace Aiprod.Infrastructure.Persistence;
+
+/// <summary>How a commit on the SQLite file reaches the disk before the request that made it is answered.</summary>
+public enum SqliteDurability
+{
+    /// <summary>
+    /// The default. The connection commits with <c>synchronous=NORMAL</c> (no fsync inside the write lock), and the
+    /// writer then waits, outside the lock, for an fsync of the WAL that started after its commit. Commits that
+    /// wait at the same time share one fsync (group commit). What was answered survives a power loss.
+    /// </summary>
+    GroupFsync,
+
+    /// <summary>SQLite's <c>synchronous=FULL</c>: each COMMIT fsyncs the WAL itself, while holding the write lock.</summary>
+    FsyncPerCommit,
+
+    /// <summary>
+    /// <c>synchronous=NORMAL</c> and no wait: a commit survives the process being killed, but an OS crash or a power
+    /// loss may take the commits made since the last checkpoint. Only for data that can be lost.
+    /// </summary>
+    NoFsync,
+}
+
+/// <summary>Makes the WAL file durable: an fsync on a descriptor of its own.</summary>
+public interface ISqliteWalSync
+{
+    void Sync(string walPath);
+}
+
+internal sealed class FileSqliteWalSync : ISqliteWalSync
+{
+    // SQLite takes no POSIX lock on the WAL file (its locks are on the -shm file and the database), so opening and
+    // closing a descriptor of it here cannot drop one. Opened anew each time: a WAL deleted and created again (the
+    // last connection closed) is never synced through a stale descriptor.
+    public void Sync(string walPath)
+    {
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(walPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        }
+        catch (FileNotFoundException)
+        {
+            // No WAL: the last connection checkpointed it into the database, and synced that, before deleting it.
+            return;
+        }
+
+        using (stream)
+        {
+            stream.Flush(flushToDisk: true);
+        }
+    }
+}
+
+/// <summary>
+/// Group commit for <see cref="SqliteDurability.GroupFsync"/>. A writer that has committed (its frames are in the WAL,
+/// in the operating system's cache) asks for a sync and waits; one loop syncs the WAL for everyone who asked before
+/// that sync began, then for those who asked meanwhile. An fsync that started before a commit is never taken as
+/// covering it. Because the WAL is one append-only file, a sync that covers a commit covers every earlier one.
+/// </summary>
+public sealed class SqliteCommitFlusher(ISqliteWalSync walSync)
+{
+    private readonly Lock sync = new();
+    private List<(string WalPath, TaskCompletionSource Done)> waiting = [];
+    private bool flushing;
+
+    /// <summary>Completes once an fsync of <paramref name="walPath"/> that began after this call has returned.</summary>
+    public Task WaitDurableAsync(string walPath)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool start;
+        lock (sync)
+        {
+            waiting.Add((walPath, done));
+            start = !flushing;
+            flushing = true;
+        }
+
+        if (start)
+        {
+            // Blocking file I/O: off the caller's thread, so a request does not hold its thread through the sync.
+            _ = Task.Run(FlushLoop);
+        }
+
+        return done.Task;
+    }
+
+    private void FlushLoop()
+    {
+        while (true)
+        {
+            List<(string WalPath, TaskCompletionSource Done)> batch;
+            lock (sync)
+            {
+                if (waiting.Count == 0)
+                {
+                    flushing = false;
+                    return;
+                }
+
+                batch = waiting;
+                waiting = [];
+            }
+
+            foreach (var group in batch.GroupBy(w => w.WalPath, StringComparer.Ordinal))
+            {
+                try
+                {
+                    walSync.Sync(group.Key);
+                    foreach (var (_, done) in group)
+                    {
+                        done.TrySetResult();
+                    }
+                }
+                catch (Exception ex)
+                {
+                    // Whether the commit reached the disk is unknown: its writer fails rather than answer success.
+                    foreach (var (_, done) in group)
+                    {
+                        done.TrySetException(new IOException("The commit could not be made durable: the WAL file's fsync failed.", ex));
+                    }
+                }
+            }
+        }
+    }
+}
