@@ -7,8 +7,20 @@ namespace Aiprod.Infrastructure.Persistence.Repositories;
 
 internal sealed class RefreshTokenRepository(AiprodDbContext db) : IRefreshTokenRepository
 {
-    public Task<RefreshToken?> FindByHashAsync(string tokenHash, CancellationToken cancellationToken) =>
-        db.RefreshTokens.Include(t => t.Family).FirstOrDefaultAsync(t => t.TokenHash == tokenHash, cancellationToken);
+    // The family's user comes in the same statement: every caller asks for it next (a refresh to check the account
+    // and sign for it), and UserRepository.FindByIdAsync answers a tracked user without a query.
+    public async Task<RefreshToken?> FindByHashAsync(string tokenHash, CancellationToken cancellationToken)
+    {
+        var found = await (
+                from token in db.RefreshTokens
+                where token.TokenHash == tokenHash
+                join family in db.RefreshTokenFamilies on token.FamilyId equals family.Id
+                join user in db.Users on family.UserId equals user.Id into owners
+                from owner in owners.DefaultIfEmpty()
+                select new { token, family, owner })
+            .FirstOrDefaultAsync(cancellationToken);
+        return found?.token;
+    }
 
     public Task<RefreshTokenFamily?> FindFamilyAsync(SessionId familyId, CancellationToken cancellationToken) =>
         db.RefreshTokenFamilies.FirstOrDefaultAsync(f => f.Id == familyId, cancellationToken);
