@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using Aiprod.Application.Abstractions;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -21,11 +22,15 @@ namespace Aiprod.Infrastructure.Persistence;
 internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCommitFlusher flusher, DatabaseOptions options)
     : IDbTransactionInterceptor, IDbCommandInterceptor, IDbConnectionInterceptor, IDisposable
 {
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+
     // Pooled connections keep their SQLite handle, and with it their pragmas: set once per handle, not per open.
     private static readonly ConditionalWeakTable<object, ConnectionSettings> Configured = new();
 
     private Hold hold;
     private DbCommand? gatedCommand;
+    private DbTransaction? gatedTransaction;
 
     // The WAL this scope's connection must have synced before a commit of it is reported; null when SQLite syncs
     // in the COMMIT itself (or nothing is to be synced).
@@ -42,7 +47,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     {
         if (hold == Hold.None)
         {
-            gate.Enter(CancellationToken.None);
+            gate.Enter(options.SqliteBusyTimeout, CancellationToken.None);
             hold = Hold.Transaction;
         }
 
@@ -54,7 +59,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     {
         if (hold == Hold.None)
         {
-            await gate.EnterAsync(cancellationToken);
+            await gate.EnterAsync(options.SqliteBusyTimeout, cancellationToken);
             hold = Hold.Transaction;
         }
 
@@ -67,7 +72,14 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     {
         try
         {
-            return InterceptionResult<DbTransaction>.SuppressWithResult(connection.BeginTransaction(eventData.IsolationLevel));
+            var transaction = connection.BeginTransaction(eventData.IsolationLevel);
+            gatedTransaction = transaction;
+            return InterceptionResult<DbTransaction>.SuppressWithResult(transaction);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteBusy or SqliteLocked)
+        {
+            Release();
+            throw new StoreBusyException("Another process held the database's write lock for longer than the busy timeout.", ex);
         }
         catch
         {
@@ -78,30 +90,33 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
 
     public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
     {
-        Release();
+        ReleaseTransaction(transaction);
         WaitDurable();
     }
 
     // The gate is let go first: the next writer commits while this one waits for the sync, and may share it.
     public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        Release();
+        ReleaseTransaction(transaction);
         return WaitDurableAsync();
     }
 
-    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Release();
+    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => ReleaseTransaction(transaction);
 
     public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        Release();
+        ReleaseTransaction(transaction);
         return Task.CompletedTask;
     }
 
     // A failed COMMIT, or a failed statement in SaveChanges, leaves the transaction open until it is disposed (rolled
-    // back): the gate is held until then, so no other writer meets the open lock.
-    internal void TransactionDisposed()
+    // back): the gate is held until then, so no other writer meets the open lock. Only the transaction that holds
+    // the gate lets go of it: an older one of the same scope, disposed late, must not free a newer one's hold.
+    internal void TransactionDisposed(DbTransaction transaction) => ReleaseTransaction(transaction);
+
+    private void ReleaseTransaction(DbTransaction transaction)
     {
-        if (hold == Hold.Transaction)
+        if (hold == Hold.Transaction && ReferenceEquals(transaction, gatedTransaction))
         {
             Release();
         }
@@ -234,7 +249,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     {
         if (NeedsGate(command))
         {
-            gate.Enter(CancellationToken.None);
+            gate.Enter(options.SqliteBusyTimeout, CancellationToken.None);
             hold = Hold.Statement;
             gatedCommand = command;
         }
@@ -244,7 +259,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     {
         if (NeedsGate(command))
         {
-            await gate.EnterAsync(cancellationToken);
+            await gate.EnterAsync(options.SqliteBusyTimeout, cancellationToken);
             hold = Hold.Statement;
             gatedCommand = command;
         }
@@ -285,6 +300,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
         {
             hold = Hold.None;
             gatedCommand = null;
+            gatedTransaction = null;
             gate.Exit();
         }
     }

@@ -70,27 +70,16 @@ internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
 
     public async Task<IReadOnlyList<PipelineJob>> NextQueuedAsync(UserId? ownerId, int take, CancellationToken cancellationToken)
     {
-        // On SQL Server a claim reads inside its transaction (IDecidesUnderWriteLock): it locks the candidates it
-        // returns until it commits, and skips rows another claim has locked instead of waiting for them or
-        // taking the same job. SQLite needs no hint: the claim's transaction is the only writer.
-        if (!db.Database.IsSqlServer() || db.Database.CurrentTransaction is null)
+        // On SQLite the claim reads inside the transaction that holds the write lock (IDecidesUnderWriteLock). On
+        // SQL Server, whose retrying strategy allows no transaction of ours, the read locks nothing: the claim's
+        // version check decides between workers that read the same job. Both run the same compiled query.
+        var found = new List<PipelineJob>(take);
+        await foreach (var job in (ownerId is { } only ? QueuedOf(db, only, take) : Queued(db, take)).WithCancellation(cancellationToken))
         {
-            var found = new List<PipelineJob>(take);
-            await foreach (var job in (ownerId is { } only ? QueuedOf(db, only, take) : Queued(db, take)).WithCancellation(cancellationToken))
-            {
-                found.Add(job);
-            }
-
-            return found;
+            found.Add(job);
         }
 
-        var query = db.PipelineJobs.FromSqlRaw("SELECT * FROM [pipeline_jobs] WITH (UPDLOCK, READPAST, ROWLOCK)").Where(j => j.Status == JobStatus.Queued);
-        if (ownerId is { } owner)
-        {
-            query = query.Where(j => j.OwnerId == owner);
-        }
-
-        return await query.OrderByDescending(j => j.Priority).ThenBy(j => j.CreatedAt).Take(take).ToListAsync(cancellationToken);
+        return found;
     }
 
     public async Task<IReadOnlyList<PipelineJob>> WithLapsedLeasesAsync(DateTimeOffset now, int take, CancellationToken cancellationToken) =>
