@@ -77,8 +77,9 @@ public sealed class SqliteCommitFlusher(ISqliteWalSync walSync)
 
         if (start)
         {
-            // Blocking file I/O: off the caller's thread, so a request does not hold its thread through the sync.
-            _ = Task.Run(FlushLoop);
+            // Blocking file I/O on a thread of its own: not the caller's (a request does not hold its thread through
+            // the sync), and not one the thread pool would first have to find behind queued requests.
+            _ = Task.Factory.StartNew(FlushLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
 
         return done.Task;
