@@ -55,6 +55,7 @@ public static class DependencyInjection
                 services.AddSingleton<SqliteWriteGate>();
                 services.TryAddSingleton<ISqliteWalSync, FileSqliteWalSync>();
                 services.AddSingleton<SqliteCommitFlusher>();
+                services.AddHealthChecks().AddCheck<SqliteDurabilityHealthCheck>("durability", tags: ["ready"]);
                 services.AddScoped(sp => new SqliteWriteGateInterceptor(
                     sp.GetRequiredService<SqliteWriteGate>(), sp.GetRequiredService<SqliteCommitFlusher>(), sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
                 services.AddDbContext<AiprodDbContext, SqliteAiprodDbContext>((sp, o) => o

@@ -119,7 +119,7 @@ public sealed class SqliteDurabilityTests : IAsyncDisposable
     [Fact]
     public async Task ACommitMadeWhileASyncRuns_WaitsForTheNextSync()
     {
-        var flusher = new SqliteCommitFlusher(sync);
+        var flusher = new SqliteCommitFlusher(sync, Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteCommitFlusher>.Instance);
         var first = flusher.WaitDurableAsync("a-wal");
         await sync.EnteredAsync();
 
@@ -139,17 +139,78 @@ public sealed class SqliteDurabilityTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task AFailedSync_FailsTheWrite_AndFreesTheWriteLock()
+    public async Task AFailedSync_FailsTheWrite_AndEveryLaterOne_AndFreesTheWriteLock()
     {
         var services = await StartAsync();
         sync.Failure = new IOException("disk gone");
         sync.Open = true;
-        var failed = await Assert.ThrowsAsync<IOException>(() => WriteAsync(services, "transaction").WaitAsync(Hang, Ct));
+        var failed = await Assert.ThrowsAsync<CommitNotDurableException>(() => WriteAsync(services, "transaction").WaitAsync(Hang, Ct));
         Assert.Same(sync.Failure, failed.InnerException);
         Assert.False(services.GetRequiredService<SqliteWriteGate>().IsHeld);
 
+        // The next fsync may well succeed (Linux reports a write-back error once and marks the pages clean), but
+        // the frames after the lost ones are not durable either: nothing is answered as durable any more.
         sync.Failure = null;
-        await WriteAsync(services, "raw sql").WaitAsync(Hang, Ct);
+        await Assert.ThrowsAsync<CommitNotDurableException>(() => WriteAsync(services, "raw sql").WaitAsync(Hang, Ct));
+        await Assert.ThrowsAsync<CommitNotDurableException>(() => WriteAsync(services, "transaction").WaitAsync(Hang, Ct));
+        Assert.False(services.GetRequiredService<SqliteWriteGate>().IsHeld);
+        var health = await services.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>().CheckHealthAsync(Ct);
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, health.Entries["durability"].Status);
+    }
+
+    [Fact]
+    public async Task AKeyUsageIncrementWhoseSyncFailed_IsNotWrittenAgain()
+    {
+        var services = await StartAsync();
+        sync.Open = true;
+        Aiprod.Domain.Users.Email.TryCreate("ann@example.com", out var email);
+        var user = Aiprod.Domain.Users.User.Register(email, null, "hash", DateTimeOffset.UtcNow);
+        var key = Aiprod.Domain.ApiKeys.ApiKey.Issue(user.Id, "ci", [Aiprod.Domain.ApiKeys.ApiKeyScope.JobsRead], "h", "p", DateTimeOffset.UtcNow, TimeSpan.FromDays(9));
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+            db.Users.Add(user);
+            db.ApiKeys.Add(key);
+            await db.SaveChangesAsync(Ct);
+        }
+
+        var usage = services.GetRequiredService<Aiprod.Infrastructure.ApiKeys.ApiKeyUsageRecorder>();
+        usage.Record(key.Id, DateTimeOffset.UtcNow);
+        var flusher = new Aiprod.Infrastructure.ApiKeys.ApiKeyUsageFlusher(
+            usage, services.GetRequiredService<Aiprod.Infrastructure.ApiKeys.ApiKeyFailureAudit>(), services.GetRequiredService<IServiceScopeFactory>(),
+            services.GetRequiredService<Aiprod.Infrastructure.ApiKeys.ApiKeyUsageOptions>(), TimeProvider.System, null!,
+            services.GetRequiredService<ILogger<Aiprod.Infrastructure.ApiKeys.ApiKeyUsageFlusher>>());
+
+        // The increment commits, then its fsync fails: applied, only not known to be durable.
+        sync.Failure = new IOException("disk gone");
+        await flusher.FlushAsync(Ct);
+        sync.Failure = null;
+        await flusher.FlushAsync(Ct);
+
+        await using var check = services.CreateAsyncScope();
+        Assert.Equal(1, await check.ServiceProvider.GetRequiredService<AiprodDbContext>().ApiKeys.Select(k => k.UsageCount).SingleAsync(Ct));
+    }
+
+    [Fact]
+    public async Task ASaveChangesOfOneStatement_DoesNotHoldItsThreadWhileTheSyncRuns()
+    {
+        var services = await StartAsync();
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+        db.AuditEvents.Add(AuditEvent.Record(DateTimeOffset.UtcNow, "probe.written", ActorKind.System, null, null, AuditOutcome.Success, null, null, null, null));
+
+        // The sync is held until the caller's thread is back: an awaited wait hands back a pending task at once;
+        // a blocking one (sync over async) keeps the thread until the sync ends, which here never comes first.
+        Task<int>? pending = null;
+        var caller = new Thread(() => pending = db.SaveChangesAsync(CancellationToken.None));
+        caller.Start();
+        await sync.EnteredAsync();
+        var returned = caller.Join(Hang);
+        sync.Open = true;
+        sync.Release();
+        caller.Join();
+        Assert.True(returned, "SaveChangesAsync held its calling thread while the WAL's fsync ran.");
+        Assert.Equal(1, await pending!.WaitAsync(Hang, Ct));
     }
 
     [Fact]
