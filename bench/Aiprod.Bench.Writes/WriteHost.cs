@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Aiprod.Bench.Writes;
 
@@ -84,7 +85,9 @@ internal static class WriteHost
         var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
         var info = new Dictionary<string, string>();
         var connection = db.Database.GetDbConnection();
-        await connection.OpenAsync();
+        // Opened by EF Core, as a request's connection is: the interceptor sets its pragmas.
+        await db.Database.OpenConnectionAsync();
+        info["Database:SqliteDurability"] = scope.ServiceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value.SqliteDurability.ToString();
         foreach (var (name, sql) in new[]
         {
             ("sqlite_version", "SELECT sqlite_version()"),
@@ -116,7 +119,7 @@ internal static class WriteHost
             info["compile options"] = found.Count == 0 ? "(defaults)" : string.Join(' ', found);
         }
 
-        await connection.CloseAsync();
+        await db.Database.CloseConnectionAsync();
 
         // Does the transaction EF Core opens for SaveChanges take the write lock at BEGIN (BEGIN IMMEDIATE)? Then a
         // second writer's BEGIN IMMEDIATE is refused while it is open.

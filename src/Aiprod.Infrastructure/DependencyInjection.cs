@@ -54,7 +54,11 @@ public static class DependencyInjection
                 break;
             default:
                 services.AddSingleton<SqliteWriteGate>();
-                services.AddScoped(sp => new SqliteWriteGateInterceptor(sp.GetRequiredService<SqliteWriteGate>(), sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
+                services.TryAddSingleton<ISqliteWalSync, FileSqliteWalSync>();
+                services.AddSingleton<SqliteCommitFlusher>();
+                services.AddHealthChecks().AddCheck<SqliteDurabilityHealthCheck>("durability", tags: ["ready"]);
+                services.AddScoped(sp => new SqliteWriteGateInterceptor(
+                    sp.GetRequiredService<SqliteWriteGate>(), sp.GetRequiredService<SqliteCommitFlusher>(), sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
                 services.AddDbContext<AiprodDbContext, SqliteAiprodDbContext>((sp, o) => o
                     .UseSqlite(WithBusyBound(
                         connectionString ?? SqliteConnectionString(sp.GetRequiredService<IOptions<DataFolderOptions>>().Value),
@@ -73,7 +77,7 @@ public static class DependencyInjection
         services.AddSingleton<IPasswordHasher, IdentityPasswordHasher>();
         services.AddSingleton<SigningKeyStore>();
         services.AddSingleton<ISigningKeys>(sp => sp.GetRequiredService<SigningKeyStore>());
-        services.AddScoped<IAccessTokenIssuer, JwtAccessTokenIssuer>();
+        services.AddSingleton<IAccessTokenIssuer, JwtAccessTokenIssuer>();
         services.AddScoped<IUnitOfWork, EfUnitOfWork>();
         services.AddScoped<IUserRepository, UserRepository>();
         services.AddScoped<IAuditLog, EfAuditLog>();

@@ -80,10 +80,20 @@ public sealed class ApiKeyUsageFlusher(
             foreach (var (id, use) in batch)
             {
                 // An increment in SQL: concurrent flushes from several instances add up instead of overwriting.
-                await db.ApiKeys.Where(k => k.Id == id).ExecuteUpdateAsync(
-                    s => s.SetProperty(k => k.UsageCount, k => k.UsageCount + use.Count)
-                          .SetProperty(k => k.LastUsedAt, k => k.LastUsedAt == null || k.LastUsedAt < use.LastUsedAt ? use.LastUsedAt : k.LastUsedAt),
-                    cancellationToken);
+                try
+                {
+                    await db.ApiKeys.Where(k => k.Id == id).ExecuteUpdateAsync(
+                        s => s.SetProperty(k => k.UsageCount, k => k.UsageCount + use.Count)
+                              .SetProperty(k => k.LastUsedAt, k => k.LastUsedAt == null || k.LastUsedAt < use.LastUsedAt ? use.LastUsedAt : k.LastUsedAt),
+                        cancellationToken);
+                }
+                catch (CommitNotDurableException)
+                {
+                    // Applied, only not known to be on disk: writing it again would count it twice.
+                    unwritten.Remove(id);
+                    throw;
+                }
+
                 // Each increment commits on its own: only those not written yet go back, or a retry would count twice.
                 unwritten.Remove(id);
             }
@@ -110,6 +120,11 @@ public sealed class ApiKeyUsageFlusher(
         {
             db.AuditEvents.AddRange(failed);
             await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (CommitNotDurableException ex)
+        {
+            // Written, only not known to be on disk: kept, they would be written twice.
+            logger.LogWarning(ex, "{Count} failed API-key authentication audits were written but may not be durable", failed.Count);
         }
         catch (Exception ex)
         {

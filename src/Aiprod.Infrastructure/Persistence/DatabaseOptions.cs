@@ -25,4 +25,7 @@ public sealed class DatabaseOptions
     /// same file, a migration run separately, a backup). Between 1 ms and <see cref="MaxSqliteBusyTimeout"/>.
     /// </summary>
     public TimeSpan SqliteBusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>SQLite only: how a commit reaches the disk before its request is answered (see <see cref="Persistence.SqliteDurability"/>).</summary>
+    public SqliteDurability SqliteDurability { get; set; } = SqliteDurability.GroupFsync;
 }

@@ -5,11 +5,20 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Aiprod.Infrastructure.Persistence;
 
 /// <summary>The embedded default: a SQLite file in the data folder. Migrations in <c>Migrations/Sqlite</c>.</summary>
-public sealed class SqliteAiprodDbContext(DbContextOptions<SqliteAiprodDbContext> options) : AiprodDbContext(options)
+public sealed class SqliteAiprodDbContext : AiprodDbContext
 {
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
     private const int SqliteConstraint = 19;
+
+    public SqliteAiprodDbContext(DbContextOptions<SqliteAiprodDbContext> options)
+        : base(options)
+    {
+        // A SaveChanges of one statement would otherwise run without a transaction, and its commit would be reported
+        // only by the reader's disposal, which EF Core announces synchronously: the wait for the WAL's fsync would
+        // then block the request's thread. In a transaction the commit is reported, and waited for, asynchronously.
+        Database.AutoTransactionBehavior = AutoTransactionBehavior.Always;
+    }
 
     public override bool IsUniqueConstraintViolation(DbUpdateException exception) =>
         exception.InnerException is SqliteException { SqliteErrorCode: SqliteConstraint, SqliteExtendedErrorCode: 2067 or 1555 };

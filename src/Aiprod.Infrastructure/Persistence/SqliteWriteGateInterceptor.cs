@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Aiprod.Application.Abstractions;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -12,18 +13,28 @@ namespace Aiprod.Infrastructure.Persistence;
 /// outside a transaction (ExecuteUpdate, ExecuteDelete, raw SQL) holds it around that statement. Whatever ends the
 /// write releases it: commit, rollback, a transaction disposed without either (<see cref="SqliteGatedTransactionFactory"/>), a failed
 /// BEGIN, a failed statement, the connection closing, the scope ending.
-/// Scoped, since what it holds belongs to the scope's one connection. Also sets the busy timeout other processes'
-/// writers (a second instance, the migrator) are waited for with.
+/// Scoped, since what it holds belongs to the scope's one connection. Also sets, once per SQLite connection, the busy
+/// timeout other processes' writers (a second instance, the migrator) are waited for with, and the
+/// <c>synchronous</c> level of <see cref="DatabaseOptions.SqliteDurability"/>; with
+/// <see cref="SqliteDurability.GroupFsync"/> a write that committed waits, after letting go of the gate, until the
+/// <see cref="SqliteCommitFlusher"/> has synced the WAL.
 /// </summary>
-internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, DatabaseOptions options)
+internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCommitFlusher flusher, DatabaseOptions options)
     : IDbTransactionInterceptor, IDbCommandInterceptor, IDbConnectionInterceptor, IDisposable
 {
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
 
+    // Pooled connections keep their SQLite handle, and with it their pragmas: set once per handle, not per open.
+    private static readonly ConditionalWeakTable<object, ConnectionSettings> Configured = new();
+
     private Hold hold;
     private DbCommand? gatedCommand;
     private DbTransaction? gatedTransaction;
+
+    // The WAL this scope's connection must have synced before a commit of it is reported; null when SQLite syncs
+    // in the COMMIT itself (or nothing is to be synced).
+    private string? walToSync;
 
     private enum Hold
     {
@@ -77,12 +88,17 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, DatabaseO
         }
     }
 
-    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => ReleaseTransaction(transaction);
+    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
+    {
+        ReleaseTransaction(transaction);
+        WaitDurable();
+    }
 
+    // The gate is let go first: the next writer commits while this one waits for the sync, and may share it.
     public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
         ReleaseTransaction(transaction);
-        return Task.CompletedTask;
+        return WaitDurableAsync();
     }
 
     public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => ReleaseTransaction(transaction);
@@ -120,14 +136,22 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, DatabaseO
 
     public int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
     {
-        ReleaseStatement(command);
+        if (ReleaseStatement(command))
+        {
+            WaitDurable();
+        }
+
         return result;
     }
 
-    public ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
+    public async ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
-        ReleaseStatement(command);
-        return ValueTask.FromResult(result);
+        if (ReleaseStatement(command))
+        {
+            await WaitDurableAsync();
+        }
+
+        return result;
     }
 
     public InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
@@ -144,18 +168,26 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, DatabaseO
 
     public object? ScalarExecuted(DbCommand command, CommandExecutedEventData eventData, object? result)
     {
-        ReleaseStatement(command);
+        if (ReleaseStatement(command))
+        {
+            WaitDurable();
+        }
+
         return result;
     }
 
-    public ValueTask<object?> ScalarExecutedAsync(DbCommand command, CommandExecutedEventData eventData, object? result, CancellationToken cancellationToken = default)
+    public async ValueTask<object?> ScalarExecutedAsync(DbCommand command, CommandExecutedEventData eventData, object? result, CancellationToken cancellationToken = default)
     {
-        ReleaseStatement(command);
-        return ValueTask.FromResult(result);
+        if (ReleaseStatement(command))
+        {
+            await WaitDurableAsync();
+        }
+
+        return result;
     }
 
     // A statement that returns rows (INSERT … RETURNING) is not finished until its reader is: released when the
-    // reader is disposed.
+    // reader is disposed, which is also when it commits. EF Core reports the disposal synchronously only.
     public InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {
         EnterForStatement(command);
@@ -170,7 +202,11 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, DatabaseO
 
     public InterceptionResult DataReaderDisposing(DbCommand command, DataReaderDisposingEventData eventData, InterceptionResult result)
     {
-        ReleaseStatement(command);
+        if (ReleaseStatement(command))
+        {
+            WaitDurable();
+        }
+
         return result;
     }
 
@@ -190,11 +226,11 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, DatabaseO
         return Task.CompletedTask;
     }
 
-    public void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => SetBusyTimeout(connection);
+    public void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Configure(connection);
 
     public Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        SetBusyTimeout(connection);
+        Configure(connection);
         return Task.CompletedTask;
     }
 
@@ -236,11 +272,25 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, DatabaseO
     private static bool IsQuery(string sql) =>
         sql.AsSpan().TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase);
 
-    private void ReleaseStatement(DbCommand command)
+    // True when it let go of a statement that may have written (and, outside a transaction, committed).
+    private bool ReleaseStatement(DbCommand command)
     {
         if (hold == Hold.Statement && ReferenceEquals(command, gatedCommand))
         {
             Release();
+            return true;
+        }
+
+        return false;
+    }
+
+    private Task WaitDurableAsync() => walToSync is { } wal ? flusher.WaitDurableAsync(wal) : Task.CompletedTask;
+
+    private void WaitDurable()
+    {
+        if (walToSync is { } wal)
+        {
+            flusher.WaitDurableAsync(wal).GetAwaiter().GetResult();
         }
     }
 
@@ -255,10 +305,59 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, DatabaseO
         }
     }
 
-    private void SetBusyTimeout(DbConnection connection)
+    private void Configure(DbConnection connection)
+    {
+        var sqlite = (SqliteConnection)connection;
+        var key = string.Create(CultureInfo.InvariantCulture, $"{(int)options.SqliteBusyTimeout.TotalMilliseconds}/{options.SqliteDurability}");
+        if (sqlite.Handle is not { } handle)
+        {
+            return;
+        }
+
+        if (!Configured.TryGetValue(handle, out var settings) || settings.Key != key)
+        {
+            settings = Apply(sqlite, key);
+            if (settings.Final)
+            {
+                Configured.AddOrUpdate(handle, settings);
+            }
+        }
+
+        walToSync = settings.WalToSync;
+    }
+
+    private ConnectionSettings Apply(SqliteConnection connection, string key)
+    {
+        Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={(int)options.SqliteBusyTimeout.TotalMilliseconds};"));
+        if (options.SqliteDurability == SqliteDurability.FsyncPerCommit)
+        {
+            Execute(connection, "PRAGMA synchronous=FULL;");
+            return new ConnectionSettings(key, Final: true, WalToSync: null);
+        }
+
+        // NORMAL is safe against power loss only with the WAL (a rollback journal may be left inconsistent): until the
+        // migrator has switched the file to WAL, the connection keeps FULL and is looked at again on its next open.
+        using var mode = connection.CreateCommand();
+        mode.CommandText = "PRAGMA journal_mode;";
+        if (!string.Equals(mode.ExecuteScalar() as string, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            Execute(connection, "PRAGMA synchronous=FULL;");
+            return new ConnectionSettings(key, Final: false, WalToSync: null);
+        }
+
+        Execute(connection, "PRAGMA synchronous=NORMAL;");
+        return new ConnectionSettings(
+            key,
+            Final: true,
+            WalToSync: options.SqliteDurability == SqliteDurability.GroupFsync && connection.DataSource is { Length: > 0 } file ? file + "-wal" : null);
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={(int)options.SqliteBusyTimeout.TotalMilliseconds};");
+        command.CommandText = sql;
         command.ExecuteNonQuery();
     }
+
+    private sealed record ConnectionSettings(string Key, bool Final, string? WalToSync);
 }

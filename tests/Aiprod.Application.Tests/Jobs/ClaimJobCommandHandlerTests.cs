@@ -59,6 +59,9 @@ public sealed class ClaimJobCommandHandlerTests
         Assert.Equal((JobStatus.Queued, JobStatus.Running), (raised.Event.FromStatus, raised.Event.ToStatus));
         Assert.Equal(JobStatus.Queued, second.Status);
         Assert.Empty(second.TakeDomainEvents());
+
+        // A first attempt reads only the head of the queue, not the candidates a run after a lost race spreads over.
+        await jobs.Received(1).NextQueuedAsync(ann.Id, 1, Arg.Any<CancellationToken>());
     }
 
     [Fact]

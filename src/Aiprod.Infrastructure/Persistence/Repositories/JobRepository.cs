@@ -8,6 +8,18 @@ namespace Aiprod.Infrastructure.Persistence.Repositories;
 
 internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
 {
+    // The queries every worker report and claim runs, compiled once instead of looked up by expression each time.
+    private static readonly Func<AiprodDbContext, JobId, CancellationToken, Task<PipelineJob?>> ById = EF.CompileAsyncQuery(
+        (AiprodDbContext db, JobId jobId, CancellationToken cancellationToken) => db.PipelineJobs.FirstOrDefault(j => j.Id == jobId));
+
+    private static readonly Func<AiprodDbContext, int, IAsyncEnumerable<PipelineJob>> Queued = EF.CompileAsyncQuery(
+        (AiprodDbContext db, int take) => db.PipelineJobs.Where(j => j.Status == JobStatus.Queued)
+            .OrderByDescending(j => j.Priority).ThenBy(j => j.CreatedAt).Take(take));
+
+    private static readonly Func<AiprodDbContext, UserId, int, IAsyncEnumerable<PipelineJob>> QueuedOf = EF.CompileAsyncQuery(
+        (AiprodDbContext db, UserId ownerId, int take) => db.PipelineJobs.Where(j => j.Status == JobStatus.Queued && j.OwnerId == ownerId)
+            .OrderByDescending(j => j.Priority).ThenBy(j => j.CreatedAt).Take(take));
+
     public void Add(PipelineJob job) => db.PipelineJobs.Add(job);
 
     public Task<PipelineJob?> FindOwnedAsync(UserId ownerId, JobId jobId, bool withEvents, CancellationToken cancellationToken)
@@ -16,8 +28,7 @@ internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
         return (withEvents ? query.Include(j => j.Events) : query).FirstOrDefaultAsync(cancellationToken);
     }
 
-    public Task<PipelineJob?> FindAsync(JobId jobId, CancellationToken cancellationToken) =>
-        db.PipelineJobs.FirstOrDefaultAsync(j => j.Id == jobId, cancellationToken);
+    public Task<PipelineJob?> FindAsync(JobId jobId, CancellationToken cancellationToken) => ById(db, jobId, cancellationToken);
 
     public async Task<(IReadOnlyList<PipelineJob> Items, int Total)> ListAsync(JobListFilter filter, CancellationToken cancellationToken)
     {
@@ -61,14 +72,14 @@ internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
     {
         // On SQLite the claim reads inside the transaction that holds the write lock (IDecidesUnderWriteLock). On
         // SQL Server, whose retrying strategy allows no transaction of ours, the read locks nothing: the claim's
-        // version check decides between workers that read the same job.
-        var query = db.PipelineJobs.Where(j => j.Status == JobStatus.Queued);
-        if (ownerId is { } owner)
+        // version check decides between workers that read the same job. Both run the same compiled query.
+        var found = new List<PipelineJob>(take);
+        await foreach (var job in (ownerId is { } only ? QueuedOf(db, only, take) : Queued(db, take)).WithCancellation(cancellationToken))
         {
-            query = query.Where(j => j.OwnerId == owner);
+            found.Add(job);
         }
 
-        return await query.OrderByDescending(j => j.Priority).ThenBy(j => j.CreatedAt).Take(take).ToListAsync(cancellationToken);
+        return found;
     }
 
     public async Task<IReadOnlyList<PipelineJob>> WithLapsedLeasesAsync(DateTimeOffset now, int take, CancellationToken cancellationToken) =>

@@ -7,8 +7,21 @@ namespace Aiprod.Infrastructure.Persistence.Repositories;
 
 internal sealed class RefreshTokenRepository(AiprodDbContext db) : IRefreshTokenRepository
 {
-    public Task<RefreshToken?> FindByHashAsync(string tokenHash, CancellationToken cancellationToken) =>
-        db.RefreshTokens.Include(t => t.Family).FirstOrDefaultAsync(t => t.TokenHash == tokenHash, cancellationToken);
+    // The family's user comes in the same statement: every caller asks for it next (a refresh to check the account
+    // and sign for it), and UserRepository.FindByIdAsync answers a tracked user without a query. Compiled once: a
+    // refresh does not pay for the LINQ expression's cache look-up.
+    private static readonly Func<AiprodDbContext, string, CancellationToken, Task<TokenWithOwner?>> ByHash = EF.CompileAsyncQuery(
+        (AiprodDbContext db, string tokenHash, CancellationToken cancellationToken) => (
+                from token in db.RefreshTokens
+                where token.TokenHash == tokenHash
+                join family in db.RefreshTokenFamilies on token.FamilyId equals family.Id
+                join user in db.Users on family.UserId equals user.Id into owners
+                from owner in owners.DefaultIfEmpty()
+                select new TokenWithOwner(token, family, owner))
+            .FirstOrDefault());
+
+    public async Task<RefreshToken?> FindByHashAsync(string tokenHash, CancellationToken cancellationToken) =>
+        (await ByHash(db, tokenHash, cancellationToken))?.Token;
 
     public Task<RefreshTokenFamily?> FindFamilyAsync(SessionId familyId, CancellationToken cancellationToken) =>
         db.RefreshTokenFamilies.FirstOrDefaultAsync(f => f.Id == familyId, cancellationToken);
@@ -21,4 +34,6 @@ internal sealed class RefreshTokenRepository(AiprodDbContext db) : IRefreshToken
     public void Add(RefreshTokenFamily family) => db.RefreshTokenFamilies.Add(family);
 
     public void Add(RefreshToken token) => db.RefreshTokens.Add(token);
+
+    private sealed record TokenWithOwner(RefreshToken Token, RefreshTokenFamily Family, User? Owner);
 }

@@ -6,8 +6,10 @@ namespace Aiprod.Infrastructure.Persistence.Repositories;
 
 internal sealed class UserRepository(AiprodDbContext db) : IUserRepository
 {
-    public Task<User?> FindByIdAsync(UserId id, CancellationToken cancellationToken) =>
-        db.Users.FirstOrDefaultAsync(u => u.Id == id, cancellationToken);
+    // A user this scope already tracks is the one a query would return (a tracking query never overwrites it), so
+    // it is answered from the change tracker without a round trip.
+    public async Task<User?> FindByIdAsync(UserId id, CancellationToken cancellationToken) =>
+        await db.Users.FindAsync([id], cancellationToken);
 
     public Task<User?> FindByEmailAsync(Email email, CancellationToken cancellationToken) =>
         db.Users.FirstOrDefaultAsync(u => u.Email == email, cancellationToken);

@@ -46,7 +46,9 @@ public sealed class ClaimJobCommandHandler(
     {
         var owner = await users.FindByIdAsync(command.WorkerOwnerId, cancellationToken);
         UserId? onlyOwner = owner?.Role == UserRole.Admin ? null : command.WorkerOwnerId;
-        var queued = await jobs.NextQueuedAsync(onlyOwner, Candidates, cancellationToken);
+        // The first attempt takes the head of the queue, so it reads only that row (content included, the worker
+        // gets it); only a run after a lost race needs the others to spread over.
+        var queued = await jobs.NextQueuedAsync(onlyOwner, attempt.Number == 1 ? 1 : Candidates, cancellationToken);
         if (queued.Count == 0)
         {
             return null;

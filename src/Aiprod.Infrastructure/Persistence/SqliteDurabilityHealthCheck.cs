@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Aiprod.Infrastructure.Persistence;
+
+/// <summary>Unhealthy once an fsync of the WAL failed: this instance can no longer answer a write as durable.</summary>
+internal sealed class SqliteDurabilityHealthCheck(SqliteCommitFlusher flusher) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(flusher.IsBroken
+            ? HealthCheckResult.Unhealthy("An fsync of the database's WAL failed; writes fail until the process restarts.")
+            : HealthCheckResult.Healthy());
+}

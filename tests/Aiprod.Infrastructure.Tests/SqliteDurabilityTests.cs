@@ -1,0 +1,317 @@
+using Aiprod.Domain.Audit;
+using Aiprod.Infrastructure.Persistence;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Aiprod.Infrastructure.Tests;
+
+/// <summary>
+/// Group commit on a real SQLite file: with the default durability a write is not reported committed before an fsync
+/// of the WAL that began after its commit has returned, the write lock is free meanwhile, and commits that wait at
+/// once share a sync. The fsync itself is replaced by a sync the test holds and lets go.
+/// </summary>
+public sealed class SqliteDurabilityTests : IAsyncDisposable
+{
+    // Only a bound on a hang: what should happen happens at once.
+    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(20);
+
+    private readonly string folder = Directory.CreateTempSubdirectory("aiprod-durability-").FullName;
+    private readonly HeldSync sync = new();
+    private ServiceProvider? services;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private async Task<ServiceProvider> StartAsync(SqliteDurability? durability = null)
+    {
+        var settings = new Dictionary<string, string?> { ["DataFolder:Path"] = folder };
+        if (durability is { } d)
+        {
+            settings["Database:SqliteDurability"] = d.ToString();
+        }
+
+        var collection = new ServiceCollection().AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        collection.AddSingleton<ISqliteWalSync>(sync);
+        collection.AddInfrastructure(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), folder);
+        services = collection.BuildServiceProvider();
+        sync.Open = true;
+        await using (var scope = services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
+            await scope.ServiceProvider.GetRequiredService<AiprodDbContext>().Database.ExecuteSqlRawAsync(
+                "CREATE TABLE probe(id INTEGER PRIMARY KEY, n INTEGER NOT NULL); INSERT INTO probe(id, n) VALUES (1, 0);", Ct);
+        }
+
+        sync.Reset();
+        return services;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        sync.Open = true;
+        sync.Release();
+        if (services is not null)
+        {
+            await services.DisposeAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private static Task WriteAsync(IServiceProvider services, string kind) => Task.Run(async () =>
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+        switch (kind)
+        {
+            case "save changes":
+                db.AuditEvents.Add(AuditEvent.Record(DateTimeOffset.UtcNow, "test.durable", ActorKind.System, null, null, AuditOutcome.Success, null, null, null, null));
+                db.AuditEvents.Add(AuditEvent.Record(DateTimeOffset.UtcNow, "test.durable", ActorKind.System, null, null, AuditOutcome.Success, null, null, null, null));
+                await db.SaveChangesAsync(Ct);
+                break;
+            case "transaction":
+                await using (var transaction = await db.Database.BeginTransactionAsync(Ct))
+                {
+                    await db.Database.ExecuteSqlRawAsync("UPDATE probe SET n = n + 1 WHERE id = 1", Ct);
+                    await transaction.CommitAsync(Ct);
+                }
+
+                break;
+            case "execute update":
+                await db.Users.Where(u => u.FailedLoginCount > 1000).ExecuteUpdateAsync(s => s.SetProperty(u => u.FailedLoginCount, 0), Ct);
+                break;
+            default:
+                await db.Database.ExecuteSqlRawAsync("UPDATE probe SET n = n + 1 WHERE id = 1", Ct);
+                break;
+        }
+    });
+
+    private static async Task<long> SynchronousLevelAsync(IServiceProvider services)
+    {
+        await using var scope = services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<AiprodDbContext>().Database
+            .SqlQueryRaw<long>("SELECT synchronous AS Value FROM pragma_synchronous").SingleAsync(Ct);
+    }
+
+    [Theory]
+    [InlineData("save changes")]
+    [InlineData("transaction")]
+    [InlineData("execute update")]
+    [InlineData("raw sql")]
+    public async Task AWrite_IsNotReportedBeforeTheWalIsSynced_AndTheWriteLockIsFreeMeanwhile(string kind)
+    {
+        var services = await StartAsync();
+        var write = WriteAsync(services, kind);
+
+        await sync.EnteredAsync();
+        Assert.False(write.IsCompleted);
+        Assert.False(services.GetRequiredService<SqliteWriteGate>().IsHeld);
+
+        sync.Open = true;
+        sync.Release();
+        await write.WaitAsync(Hang, Ct);
+        Assert.Equal(folder + Path.DirectorySeparatorChar + "aiprod.db-wal", Assert.Single(sync.Paths.Distinct()));
+    }
+
+    [Fact]
+    public async Task ACommitMadeWhileASyncRuns_WaitsForTheNextSync()
+    {
+        var flusher = new SqliteCommitFlusher(sync, Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteCommitFlusher>.Instance);
+        var first = flusher.WaitDurableAsync("a-wal");
+        await sync.EnteredAsync();
+
+        // This commit came after the running sync began, which may have missed its frames.
+        var second = flusher.WaitDurableAsync("a-wal");
+        var third = flusher.WaitDurableAsync("a-wal");
+        sync.Release();
+        await first.WaitAsync(Hang, Ct);
+        await sync.EnteredAsync();
+        Assert.False(second.IsCompleted);
+        Assert.False(third.IsCompleted);
+
+        // ... and the two that waited together share one sync.
+        sync.Release();
+        await Task.WhenAll(second, third).WaitAsync(Hang, Ct);
+        Assert.Equal(2, sync.Paths.Count);
+    }
+
+    [Fact]
+    public async Task AFailedSync_FailsTheWrite_AndEveryLaterOne_AndFreesTheWriteLock()
+    {
+        var services = await StartAsync();
+        sync.Failure = new IOException("disk gone");
+        sync.Open = true;
+        var failed = await Assert.ThrowsAsync<CommitNotDurableException>(() => WriteAsync(services, "transaction").WaitAsync(Hang, Ct));
+        Assert.Same(sync.Failure, failed.InnerException);
+        Assert.False(services.GetRequiredService<SqliteWriteGate>().IsHeld);
+
+        // The next fsync may well succeed (Linux reports a write-back error once and marks the pages clean), but
+        // the frames after the lost ones are not durable either: nothing is answered as durable any more.
+        sync.Failure = null;
+        await Assert.ThrowsAsync<CommitNotDurableException>(() => WriteAsync(services, "raw sql").WaitAsync(Hang, Ct));
+        await Assert.ThrowsAsync<CommitNotDurableException>(() => WriteAsync(services, "transaction").WaitAsync(Hang, Ct));
+        Assert.False(services.GetRequiredService<SqliteWriteGate>().IsHeld);
+        var health = await services.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>().CheckHealthAsync(Ct);
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, health.Entries["durability"].Status);
+    }
+
+    [Fact]
+    public async Task AKeyUsageIncrementWhoseSyncFailed_IsNotWrittenAgain()
+    {
+        var services = await StartAsync();
+        sync.Open = true;
+        Aiprod.Domain.Users.Email.TryCreate("ann@example.com", out var email);
+        var user = Aiprod.Domain.Users.User.Register(email, null, "hash", DateTimeOffset.UtcNow);
+        var key = Aiprod.Domain.ApiKeys.ApiKey.Issue(user.Id, "ci", [Aiprod.Domain.ApiKeys.ApiKeyScope.JobsRead], "h", "p", DateTimeOffset.UtcNow, TimeSpan.FromDays(9));
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+            db.Users.Add(user);
+            db.ApiKeys.Add(key);
+            await db.SaveChangesAsync(Ct);
+        }
+
+        var usage = services.GetRequiredService<Aiprod.Infrastructure.ApiKeys.ApiKeyUsageRecorder>();
+        usage.Record(key.Id, DateTimeOffset.UtcNow);
+        var flusher = new Aiprod.Infrastructure.ApiKeys.ApiKeyUsageFlusher(
+            usage, services.GetRequiredService<Aiprod.Infrastructure.ApiKeys.ApiKeyFailureAudit>(), services.GetRequiredService<IServiceScopeFactory>(),
+            services.GetRequiredService<Aiprod.Infrastructure.ApiKeys.ApiKeyUsageOptions>(), TimeProvider.System, null!,
+            services.GetRequiredService<ILogger<Aiprod.Infrastructure.ApiKeys.ApiKeyUsageFlusher>>());
+
+        // The increment commits, then its fsync fails: applied, only not known to be durable.
+        sync.Failure = new IOException("disk gone");
+        await flusher.FlushAsync(Ct);
+        sync.Failure = null;
+        await flusher.FlushAsync(Ct);
+
+        await using var check = services.CreateAsyncScope();
+        Assert.Equal(1, await check.ServiceProvider.GetRequiredService<AiprodDbContext>().ApiKeys.Select(k => k.UsageCount).SingleAsync(Ct));
+    }
+
+    [Fact]
+    public async Task ASaveChangesOfOneStatement_DoesNotHoldItsThreadWhileTheSyncRuns()
+    {
+        var services = await StartAsync();
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+        db.AuditEvents.Add(AuditEvent.Record(DateTimeOffset.UtcNow, "probe.written", ActorKind.System, null, null, AuditOutcome.Success, null, null, null, null));
+
+        // The sync is held until the caller's thread is back: an awaited wait hands back a pending task at once;
+        // a blocking one (sync over async) keeps the thread until the sync ends, which here never comes first.
+        Task<int>? pending = null;
+        var caller = new Thread(() => pending = db.SaveChangesAsync(CancellationToken.None));
+        caller.Start();
+        await sync.EnteredAsync();
+        var returned = caller.Join(Hang);
+        sync.Open = true;
+        sync.Release();
+        caller.Join();
+        Assert.True(returned, "SaveChangesAsync held its calling thread while the WAL's fsync ran.");
+        Assert.Equal(1, await pending!.WaitAsync(Hang, Ct));
+    }
+
+    [Fact]
+    public async Task GroupFsync_RunsTheConnectionsAtNormal_AndManyWritersAllCommitWithFewerSyncsThanCommits()
+    {
+        var services = await StartAsync();
+        Assert.Equal(1, await SynchronousLevelAsync(services));
+
+        sync.Open = true;
+        const int Writers = 16;
+        const int Rounds = 10;
+        await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < Rounds; i++)
+            {
+                await WriteAsync(services, (w % 2) == 0 ? "transaction" : "raw sql");
+            }
+        }))).WaitAsync(Hang * 3, Ct);
+
+        await using var scope = services.CreateAsyncScope();
+        Assert.Equal(Writers * Rounds, await scope.ServiceProvider.GetRequiredService<AiprodDbContext>().Database
+            .SqlQueryRaw<long>("SELECT n AS Value FROM probe WHERE id = 1").SingleAsync(Ct));
+        Assert.InRange(sync.Paths.Count, 1, Writers * Rounds);
+    }
+
+    [Fact]
+    public async Task FsyncPerCommit_LeavesTheSyncToSqlite()
+    {
+        var services = await StartAsync(SqliteDurability.FsyncPerCommit);
+        Assert.Equal(2, await SynchronousLevelAsync(services));
+        await WriteAsync(services, "transaction").WaitAsync(Hang, Ct);
+        Assert.Empty(sync.Paths);
+    }
+
+    [Fact]
+    public async Task NoFsync_RunsAtNormal_AndDoesNotWait()
+    {
+        var services = await StartAsync(SqliteDurability.NoFsync);
+        Assert.Equal(1, await SynchronousLevelAsync(services));
+        await WriteAsync(services, "transaction").WaitAsync(Hang, Ct);
+        Assert.Empty(sync.Paths);
+    }
+
+    /// <summary>A WAL sync that records its calls and, unless open, blocks each one until the test releases it.</summary>
+    private sealed class HeldSync : ISqliteWalSync
+    {
+        private readonly SemaphoreSlim entered = new(0);
+        private readonly SemaphoreSlim release = new(0);
+        private readonly List<string> paths = [];
+
+        public volatile bool Open;
+
+        public Exception? Failure { get; set; }
+
+        public IReadOnlyList<string> Paths
+        {
+            get
+            {
+                lock (paths)
+                {
+                    return [.. paths];
+                }
+            }
+        }
+
+        /// <summary>Waits until a sync has begun (the next one not waited for yet).</summary>
+        public async Task EnteredAsync() => Assert.True(await entered.WaitAsync(Hang, Ct), "No WAL sync began.");
+
+        public void Reset()
+        {
+            lock (paths)
+            {
+                paths.Clear();
+            }
+
+            while (entered.Wait(0))
+            {
+            }
+
+            Open = false;
+        }
+
+        public void Release() => release.Release();
+
+        public void Sync(string walPath)
+        {
+            lock (paths)
+            {
+                paths.Add(walPath);
+            }
+
+            entered.Release();
+            if (!Open)
+            {
+                release.Wait(Hang);
+            }
+
+            if (Failure is { } failure)
+            {
+                throw failure;
+            }
+        }
+    }
+}
