@@ -71,9 +71,14 @@ public sealed class CsvExportTests
             }
         }
 
-        // Every injection payload went out escaped, and came back as it was.
+        // Cells that start no formula are left as they are.
         var text = Encoding.UTF8.GetString(csv);
-        foreach (var payload in new[] { "=cmd|' /C calc'!A0", "+1", "-1", "@SUM(1)", "\tleading tab", "\rCR first", "\nLF first", "=1+1", "-1 frames" })
+        Assert.Contains(",   ,", text, StringComparison.Ordinal);
+        Assert.Contains(", a=1,", text, StringComparison.Ordinal);
+
+        // Every injection payload went out escaped, and came back as it was.
+        foreach (var payload in new[] { "=cmd|' /C calc'!A0", "+1", "-1", "@SUM(1)", "\tleading tab", "\rCR first", "\nLF first", "=1+1", "-1 frames",
+            " =1+1", "\u00A0=1+1", "\uFEFF=1+1", "\u200B=1+1", "\u2060 +1", "\uFF1D1+1", "\uFF0B1", "\uFF0D1", "\uFF20SUM(1)" })
         {
             Assert.Contains($"\"'{payload.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", text, StringComparison.Ordinal);
             Assert.Contains(rows, r => r.ContainsValue(payload));
@@ -126,6 +131,9 @@ public sealed class CsvExportTests
                 output: """{"title":"\tleading tab","note":"\rCR first","extra":{"deep":{"x":"\nLF first"}},"list":[{"a":1},[2,3]]}"""),
             ExportDatabase.Job(ann.Id, at.AddSeconds(3), "a failed render", worker, failure: "-1 frames"),
             ExportDatabase.Job(ann.Id, at.AddSeconds(4), "=1+1", worker),
+            // Formula starts hidden behind white space or invisible characters, and the full-width forms of = + - @.
+            ExportDatabase.Job(ann.Id, at.AddSeconds(5), " =1+1", worker,
+                output: """{"nbsp":"\u00A0=1+1","bom":"\uFEFF=1+1","zwsp":"\u200B=1+1","wj":"\u2060 +1","fw":{"eq":"\uFF1D1+1","plus":"\uFF0B1","minus":"\uFF0D1","at":"\uFF20SUM(1)"},"spaces":"   ","plain":" a=1"}"""),
         ];
         await database.AddAsync(jobs, ct);
         await database.AddAsync([ExportDatabase.Job(bob.Id, at, "Bob's job, never in Ann's export", worker, output: """{"secret":"bob"}""")], ct);
@@ -139,9 +147,9 @@ public sealed class CsvExportTests
         return file.ToArray();
     }
 
-    /// <summary>The injection escape taken off again: a leading ' before one of the characters that start a formula.</summary>
+    /// <summary>The injection escape taken off again: a leading ' before a cell that would start a formula.</summary>
     private static string Unescape(string cell) =>
-        cell.Length > 1 && cell[0] == '\'' && JobCsvWriter.InjectionCharacters.Contains(cell[1], StringComparison.Ordinal) ? cell[1..] : cell;
+        cell.Length > 1 && cell[0] == '\'' && JobCsvWriter.NeedsEscape(cell.AsSpan(1)) ? cell[1..] : cell;
 
     /// <summary>A job of the JSON export as dotted columns, by the CSV's rules: objects flattened, arrays as JSON, null empty.</summary>
     private static Dictionary<string, string> Flatten(JsonElement job)
