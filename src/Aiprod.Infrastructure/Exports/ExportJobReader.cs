@@ -6,18 +6,24 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Aiprod.Infrastructure.Exports;
 
-/// <summary>A job as an export writes it: the row, and (when the format shows them) its state changes and log lines in order.</summary>
-internal sealed record ExportedJob(PipelineJob Job, IReadOnlyList<JobEvent> StateChanges, IReadOnlyList<JobEvent> Logs);
+/// <summary>A job as an export writes it: the row and its state changes in order; its log lines are streamed apart (<see cref="ExportJobReader.LogsAsync"/>).</summary>
+internal sealed record ExportedJob(PipelineJob Job, IReadOnlyList<JobEvent> StateChanges);
 
 /// <summary>
 /// Reads one owner's selection in batches, untracked, in the order (created_at, id), each batch after the last key
 /// of the one before (keyset), so memory holds one batch and a job added or removed meanwhile neither repeats nor
-/// shifts another.
+/// shifts another. Log lines are not part of a batch: a job may hold <c>Jobs:MaxLogLines</c> lines of up to 2,000
+/// characters each, so they are read one job at a time as a stream and written as they come, never collected.
 /// </summary>
 internal sealed class ExportJobReader(AiprodDbContext db)
 {
-    /// <summary>Jobs per batch; a job carries at most <c>Jobs:MaxLogLines</c> log lines, so a batch stays a few MB at worst.</summary>
+    /// <summary>Jobs per batch: the rows and their state changes (a handful per job), not their log lines.</summary>
     public const int BatchSize = 200;
+
+    private long logLinesRead;
+
+    /// <summary>Log lines this reader has handed out so far (a seam for tests that check they are not collected).</summary>
+    public long LogLinesRead => Interlocked.Read(ref logLinesRead);
 
     public Task<int> CountAsync(ExportSelection selection, CancellationToken cancellationToken) =>
         Selected(selection).CountAsync(cancellationToken);
@@ -53,23 +59,29 @@ internal sealed class ExportJobReader(AiprodDbContext db)
         }
     }
 
-    /// <summary>The batch's state changes and (when asked) log lines; progress reports are not part of an export.</summary>
-    public async Task<IReadOnlyList<ExportedJob>> WithEventsAsync(IReadOnlyList<PipelineJob> jobs, bool includeLogs, CancellationToken cancellationToken)
+    /// <summary>The batch's jobs with their state changes; progress reports and log lines are not read here.</summary>
+    public async Task<IReadOnlyList<ExportedJob>> WithStateChangesAsync(IReadOnlyList<PipelineJob> jobs, CancellationToken cancellationToken)
     {
         var ids = jobs.Select(j => j.Id).ToList();
-        var events = db.JobEvents.AsNoTracking().Where(e => ids.Contains(e.JobId));
-        events = includeLogs
-            ? events.Where(e => e.Type == JobEventType.StateChanged || e.Type == JobEventType.Log)
-            : events.Where(e => e.Type == JobEventType.StateChanged);
-        var byJob = (await events.ToListAsync(cancellationToken)).ToLookup(e => e.JobId);
-        return jobs.Select(j =>
+        var byJob = (await db.JobEvents.AsNoTracking()
+            .Where(e => ids.Contains(e.JobId) && e.Type == JobEventType.StateChanged)
+            .ToListAsync(cancellationToken)).ToLookup(e => e.JobId);
+        return jobs.Select(j => new ExportedJob(j, byJob[j.Id].OrderBy(e => e.Sequence).ToList())).ToList();
+    }
+
+    /// <summary>One job's log lines in order, streamed from the database: the caller writes each before the next is read.</summary>
+    public async IAsyncEnumerable<JobEvent> LogsAsync(JobId jobId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var lines = db.JobEvents.AsNoTracking()
+            .Where(e => e.JobId == jobId && e.Type == JobEventType.Log)
+            .OrderBy(e => e.Sequence)
+            .AsAsyncEnumerable()
+            .WithCancellation(cancellationToken);
+        await foreach (var line in lines)
         {
-            var ordered = byJob[j.Id].OrderBy(e => e.Sequence).ToList();
-            return new ExportedJob(
-                j,
-                ordered.Where(e => e.Type == JobEventType.StateChanged).ToList(),
-                ordered.Where(e => e.Type == JobEventType.Log).ToList());
-        }).ToList();
+            Interlocked.Increment(ref logLinesRead);
+            yield return line;
+        }
     }
 
     /// <summary>The stored outputs of the selection, one at a time, for the CSV's first pass over its columns.</summary>

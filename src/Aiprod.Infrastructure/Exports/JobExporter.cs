@@ -66,9 +66,9 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock) : 
         {
             await foreach (var batch in reader.JobBatchesAsync(run.Selection, cancellationToken))
             {
-                foreach (var job in await reader.WithEventsAsync(batch, run.Options.IncludeLogs, cancellationToken))
+                foreach (var job in await reader.WithStateChangesAsync(batch, cancellationToken))
                 {
-                    JobJsonWriter.WriteDocument(json, job, run.ExportedAt, run.Options.IncludeLogs);
+                    await WriteDocumentAsync(json, buffer, run, job, cancellationToken);
                     written++;
                 }
             }
@@ -86,9 +86,9 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock) : 
         await DrainAsync(buffer, run.Output, cancellationToken, flush: true);
         await foreach (var batch in reader.JobBatchesAsync(run.Selection, cancellationToken))
         {
-            foreach (var job in await reader.WithEventsAsync(batch, run.Options.IncludeLogs, cancellationToken))
+            foreach (var job in await reader.WithStateChangesAsync(batch, cancellationToken))
             {
-                JobJsonWriter.WriteJob(json, job, run.Options.IncludeLogs);
+                await WriteJobAsync(json, buffer, run, job, cancellationToken);
                 written++;
                 if (json.BytesPending + buffer.WrittenCount >= DrainThreshold)
                 {
@@ -118,9 +118,9 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock) : 
         var written = 0;
         await foreach (var batch in reader.JobBatchesAsync(run.Selection, cancellationToken))
         {
-            foreach (var job in await reader.WithEventsAsync(batch, run.Options.IncludeLogs, cancellationToken))
+            foreach (var job in await reader.WithStateChangesAsync(batch, cancellationToken))
             {
-                JobJsonWriter.WriteDocument(json, job, run.ExportedAt, run.Options.IncludeLogs);
+                await WriteDocumentAsync(json, buffer, run, job, cancellationToken);
                 await json.FlushAsync(cancellationToken);
                 buffer.Write("\n"u8);
                 json.Reset();
@@ -180,14 +180,14 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock) : 
             PipelineJob? theJob = null;
             await foreach (var batch in reader.JobBatchesAsync(run.Selection, cancellationToken))
             {
-                foreach (var job in await reader.WithEventsAsync(batch, run.Options.IncludeLogs, cancellationToken))
+                foreach (var job in await reader.WithStateChangesAsync(batch, cancellationToken))
                 {
                     var folder = oneJob ? string.Empty : $"jobs/{job.Job.Id.Value}/";
                     manifest.Add(await AddEntryAsync(archive, folder + "metadata.json", Json(w => WriteMetadataEntry(w, job, run)), cancellationToken));
                     manifest.Add(await AddEntryAsync(archive, folder + "result.json", Json(w => WriteResultEntry(w, job)), cancellationToken));
                     if (run.Options.IncludeLogs)
                     {
-                        manifest.Add(await AddEntryAsync(archive, folder + "logs.txt", LogText(job), cancellationToken));
+                        manifest.Add(await AddStreamedEntryAsync(archive, folder + "logs.txt", (stream, ct) => WriteLogTextAsync(stream, job.Job, ct), cancellationToken));
                     }
 
                     if (oneJob)
@@ -253,7 +253,8 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock) : 
         writer.WriteStartObject();
         JobJsonWriter.WriteMetadata(writer, run.ExportedAt);
         writer.WritePropertyName("job");
-        JobJsonWriter.WriteJob(writer, job, includeLogs: false, includeResult: false);
+        JobJsonWriter.WriteJobHead(writer, job);
+        JobJsonWriter.WriteJobTail(writer, job.Job, includeResult: false);
         writer.WriteEndObject();
     }
 
@@ -286,11 +287,14 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock) : 
         writer.WriteEndObject();
     }
 
-    /// <summary>One line per log line: time, level, message; line breaks inside a message are written as \n and \r.</summary>
-    private static byte[] LogText(ExportedJob job)
+    /// <summary>
+    /// logs.txt, one line per log line: time, level, message; line breaks inside a message are written as \n and \r.
+    /// The lines are written as they are read, in pieces of about <see cref="DrainThreshold"/>.
+    /// </summary>
+    private async Task WriteLogTextAsync(Stream stream, PipelineJob job, CancellationToken cancellationToken)
     {
         var text = new StringBuilder();
-        foreach (var line in job.Logs)
+        await foreach (var line in reader.LogsAsync(job.Id, cancellationToken))
         {
             text.Append(line.OccurredAt.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture))
                 .Append(' ')
@@ -298,14 +302,55 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock) : 
                 .Append(' ')
                 .Append((line.Message ?? string.Empty).Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal))
                 .Append('\n');
+            if (text.Length >= DrainThreshold / 2)
+            {
+                await stream.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()), cancellationToken);
+                text.Clear();
+            }
         }
 
-        if (job.Job.DroppedLogCount > 0)
+        if (job.DroppedLogCount > 0)
         {
-            text.Append("# ").Append(job.Job.DroppedLogCount).Append(" further log lines were not kept (Jobs:MaxLogLines).\n");
+            text.Append("# ").Append(job.DroppedLogCount).Append(" further log lines were not kept (Jobs:MaxLogLines).\n");
         }
 
-        return Encoding.UTF8.GetBytes(text.ToString());
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()), cancellationToken);
+    }
+
+    /// <summary>The document of one job: the metadata and the job (the json format for one job, a line of jsonl).</summary>
+    private async Task WriteDocumentAsync(Utf8JsonWriter json, ArrayBufferWriter<byte> buffer, Run run, ExportedJob job, CancellationToken cancellationToken)
+    {
+        json.WriteStartObject();
+        JobJsonWriter.WriteMetadata(json, run.ExportedAt);
+        json.WritePropertyName("job");
+        await WriteJobAsync(json, buffer, run, job, cancellationToken);
+        json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// One job's object, its log lines written as they are read and sent on whenever <see cref="DrainThreshold"/>
+    /// bytes are waiting, so a job with many long lines never sits in memory whole.
+    /// </summary>
+    private async Task WriteJobAsync(Utf8JsonWriter json, ArrayBufferWriter<byte> buffer, Run run, ExportedJob job, CancellationToken cancellationToken)
+    {
+        JobJsonWriter.WriteJobHead(json, job);
+        if (run.Options.IncludeLogs)
+        {
+            json.WriteStartArray("logs");
+            await foreach (var line in reader.LogsAsync(job.Job.Id, cancellationToken))
+            {
+                JobJsonWriter.WriteLogLine(json, line);
+                if (json.BytesPending + buffer.WrittenCount >= DrainThreshold)
+                {
+                    await json.FlushAsync(cancellationToken);
+                    await DrainAsync(buffer, run.Output, cancellationToken);
+                }
+            }
+
+            json.WriteEndArray();
+        }
+
+        JobJsonWriter.WriteJobTail(json, job.Job, includeResult: true);
     }
 
     private static byte[] Json(Action<Utf8JsonWriter> write)

@@ -33,17 +33,11 @@ internal static class JobJsonWriter
         writer.WriteNumber("schema_version", SchemaVersion);
     }
 
-    /// <summary>The document of one job: the metadata and the job (the json format for one job, a line of jsonl).</summary>
-    public static void WriteDocument(Utf8JsonWriter writer, ExportedJob job, DateTimeOffset exportedAt, bool includeLogs)
-    {
-        writer.WriteStartObject();
-        WriteMetadata(writer, exportedAt);
-        writer.WritePropertyName("job");
-        WriteJob(writer, job, includeLogs);
-        writer.WriteEndObject();
-    }
-
-    public static void WriteJob(Utf8JsonWriter writer, ExportedJob exported, bool includeLogs, bool includeResult = true)
+    /// <summary>
+    /// A job's object up to and including its state history, left open: the caller writes the "logs" array line by
+    /// line as the lines are read (<see cref="WriteLogLine"/>), then closes it with <see cref="WriteJobTail"/>.
+    /// </summary>
+    public static void WriteJobHead(Utf8JsonWriter writer, ExportedJob exported)
     {
         var job = exported.Job;
         writer.WriteStartObject();
@@ -84,22 +78,22 @@ internal static class JobJsonWriter
         }
 
         writer.WriteEndArray();
-        if (includeLogs)
-        {
-            writer.WriteStartArray("logs");
-            foreach (var line in exported.Logs)
-            {
-                writer.WriteStartObject();
-                writer.WriteNumber("event_id", line.Sequence);
-                writer.WriteString("at", line.OccurredAt.ToUniversalTime());
-                writer.WriteString("level", EnumNames.Of(line.Level ?? JobLogLevel.Info));
-                writer.WriteString("message", line.Message);
-                writer.WriteEndObject();
-            }
+    }
 
-            writer.WriteEndArray();
-        }
+    /// <summary>One element of the "logs" array.</summary>
+    public static void WriteLogLine(Utf8JsonWriter writer, JobEvent line)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("event_id", line.Sequence);
+        writer.WriteString("at", line.OccurredAt.ToUniversalTime());
+        writer.WriteString("level", EnumNames.Of(line.Level ?? JobLogLevel.Info));
+        writer.WriteString("message", line.Message);
+        writer.WriteEndObject();
+    }
 
+    /// <summary>The result (when asked) and the end of the job's object begun by <see cref="WriteJobHead"/>.</summary>
+    public static void WriteJobTail(Utf8JsonWriter writer, PipelineJob job, bool includeResult)
+    {
         if (includeResult)
         {
             writer.WritePropertyName("result");
