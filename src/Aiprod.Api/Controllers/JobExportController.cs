@@ -2,12 +2,15 @@ using Aiprod.Api.Authentication;
 using Aiprod.Api.Exports;
 using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
+using Aiprod.Application.Exports;
 using Aiprod.Application.Exports.Queries.ExportJob;
 using Aiprod.Application.Exports.Queries.ExportJobs;
 using Aiprod.Application.Exports.Queries.ListExportFormats;
 using Aiprod.Domain.ApiKeys;
+using Aiprod.Domain.Common;
 using Aiprod.Domain.Exports;
 using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -21,6 +24,9 @@ namespace Aiprod.Api.Controllers;
 public sealed class JobExportController : ApiControllerBase
 {
     private const string ExportMediaTypes = "application/json";
+
+    /// <summary>A guess: a direct export of the usual size is done within seconds.</summary>
+    private const string RetryAfterSeconds = "5";
 
     /// <summary>The export formats: media type, file extension, what the file holds, whether it streams, and the limits.</summary>
     /// <response code="200">Every format.</response>
@@ -38,6 +44,7 @@ public sealed class JobExportController : ApiControllerBase
     /// <param name="cancellationToken">Aborts the request.</param>
     /// <response code="200">The file, with `Content-Disposition: attachment`.</response>
     /// <response code="404">The caller has no job with this id.</response>
+    /// <response code="429">The caller already has `Exports:MaxConcurrentDirectPerUser` direct exports running (`too_many_direct_exports`); retry after `Retry-After`.</response>
     [HttpGet("pipeline/{job_id:guid}/export")]
     [RequireScope(ApiKeyScope.ExportsRead)]
     [EnableRateLimiting(RateLimitPolicies.DirectExport)]
@@ -48,9 +55,7 @@ public sealed class JobExportController : ApiControllerBase
         [FromQuery] ExportFormat? format,
         [FromQuery] bool? bom,
         CancellationToken cancellationToken) =>
-        ToActionResult(
-            await Sender.Send(new ExportJobQuery(User.RequireUserId(), jobId, format ?? ExportFormat.Json, bom ?? false), cancellationToken),
-            export => new DirectExportResult(export));
+        await GatedAsync(async user => await Sender.Send(new ExportJobQuery(user, jobId, format ?? ExportFormat.Json, bom ?? false), cancellationToken));
 
     /// <summary>The caller's jobs that pass the filters of `GET /pipeline/jobs`, oldest first, as one file streamed as it is written.</summary>
     /// <param name="format">`json` (default), `jsonl`, `csv` or `zip`.</param>
@@ -61,7 +66,8 @@ public sealed class JobExportController : ApiControllerBase
     /// <param name="bom">For `csv`: start the file with a UTF-8 byte order mark, for Excel.</param>
     /// <param name="cancellationToken">Aborts the request.</param>
     /// <response code="200">The file, with `Content-Disposition: attachment`.</response>
-    /// <response code="413">More jobs than `Exports:MaxDirectJobs`: narrow the filters, or create an export job with `POST /exports`.</response>
+    /// <response code="413">More jobs than `Exports:MaxDirectJobs`, or for `zip` than `Exports:MaxZipJobs`: narrow the filters, or create an export job with `POST /exports`.</response>
+    /// <response code="429">The caller already has `Exports:MaxConcurrentDirectPerUser` direct exports running (`too_many_direct_exports`); retry after `Retry-After`.</response>
     [HttpGet("jobs/export")]
     [RequireScope(ApiKeyScope.ExportsRead)]
     [EnableRateLimiting(RateLimitPolicies.DirectExport)]
@@ -75,7 +81,22 @@ public sealed class JobExportController : ApiControllerBase
         [FromQuery(Name = "created_to")] DateTimeOffset? createdTo,
         [FromQuery] bool? bom,
         CancellationToken cancellationToken) =>
-        ToActionResult(
-            await Sender.Send(new ExportJobsQuery(User.RequireUserId(), format ?? ExportFormat.Json, status, preset, createdFrom, createdTo, bom ?? false), cancellationToken),
-            export => new DirectExportResult(export));
+        await GatedAsync(async user => await Sender.Send(new ExportJobsQuery(user, format ?? ExportFormat.Json, status, preset, createdFrom, createdTo, bom ?? false), cancellationToken));
+
+    /// <summary>Runs the export in one of the caller's direct-export slots, or answers 429 when all are taken.</summary>
+    private async Task<IActionResult> GatedAsync(Func<UserId, Task<Result<DirectExport>>> send)
+    {
+        var user = User.RequireUserId();
+        var gate = HttpContext.RequestServices.GetRequiredService<DirectExportGate>();
+        var slot = gate.TryEnter(user);
+        if (slot is null)
+        {
+            Response.Headers.RetryAfter = RetryAfterSeconds;
+            return Problem(ExportErrors.TooManyDirectExports(gate.Max));
+        }
+
+        // Given back when the request ends: after the file's last byte, or at once for a problem answer.
+        Response.RegisterForDispose(slot);
+        return ToActionResult(await send(user), export => new DirectExportResult(export));
+    }
 }

@@ -59,13 +59,16 @@ internal static class FeatureSetup
         return services;
     }
 
-    /// <summary>Exports: the size limit of one export and the most jobs a direct export answers.</summary>
+    /// <summary>Exports: the size limit of one export, the most jobs a direct export or a ZIP holds, and how many direct exports a user may run at once.</summary>
     public static IServiceCollection AddAiprodExports(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ExportOptions>()
             .Bind(configuration.GetSection(ExportOptions.SectionName))
-            .Validate(o => o.MaxBytes >= 1 && o.MaxDirectJobs >= 1, "Exports: MaxBytes and MaxDirectJobs must be at least 1.")
+            .Validate(
+                o => o.MaxBytes >= 1 && o.MaxDirectJobs >= 1 && o.MaxZipJobs >= 1 && o.MaxConcurrentDirectPerUser >= 1,
+                "Exports: MaxBytes, MaxDirectJobs, MaxZipJobs and MaxConcurrentDirectPerUser must be at least 1.")
             .ValidateOnStart();
+        services.AddSingleton<Aiprod.Api.Exports.DirectExportGate>();
         return services;
     }
 }

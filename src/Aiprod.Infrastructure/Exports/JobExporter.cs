@@ -4,8 +4,10 @@ using System.Text;
 using System.Text.Json;
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
+using Aiprod.Application.Exports;
 using Aiprod.Domain.Exports;
 using Aiprod.Domain.Jobs;
+using Microsoft.Extensions.Options;
 
 namespace Aiprod.Infrastructure.Exports;
 
@@ -15,7 +17,7 @@ namespace Aiprod.Infrastructure.Exports;
 /// would pass it. A selection of exactly one listed job is one job's document (json) or archive (zip); anything else
 /// is a set (a "jobs" array, one jsonl line per job, one CSV row per job, a folder per job in the zip).
 /// </summary>
-internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock) : IJobExporter
+internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock, IOptions<ExportOptions> limits) : IJobExporter
 {
     /// <summary>Bytes gathered before they go to the destination in one write.</summary>
     private const int DrainThreshold = 64 * 1024;
@@ -41,6 +43,12 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock) : 
         ArgumentNullException.ThrowIfNull(destination);
         var output = new ExportByteCounter(destination, options.MaxBytes);
         var total = await reader.CountAsync(selection, cancellationToken);
+        var maxZipJobs = limits.Value.MaxZipJobs;
+        if (format == ExportFormat.Zip && total > maxZipJobs)
+        {
+            throw new ExportTooManyJobsException(maxZipJobs);
+        }
+
         var run = new Run(selection, options, output, new ProgressReport(progress, total, output), clock.GetUtcNow());
         var written = format switch
         {
@@ -182,6 +190,12 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock) : 
             {
                 foreach (var job in await reader.WithStateChangesAsync(batch, cancellationToken))
                 {
+                    // Jobs submitted after the count above would otherwise let the archive's bookkeeping grow past the cap.
+                    if (written == limits.Value.MaxZipJobs)
+                    {
+                        throw new ExportTooManyJobsException(written);
+                    }
+
                     var folder = oneJob ? string.Empty : $"jobs/{job.Job.Id.Value}/";
                     manifest.Add(await AddEntryAsync(archive, folder + "metadata.json", Json(w => WriteMetadataEntry(w, job, run)), cancellationToken));
                     manifest.Add(await AddEntryAsync(archive, folder + "result.json", Json(w => WriteResultEntry(w, job)), cancellationToken));

@@ -52,6 +52,25 @@ public sealed class DirectExportLimitTests
     }
 
     [Fact]
+    public async Task AZipOfMoreJobsThanMaxZipJobs_Is413BeforeTheFirstByte_OtherFormatsAreNot()
+    {
+        await using var factory = new AiprodApiFactory(new Dictionary<string, string?> { ["Exports:MaxZipJobs"] = "2" });
+        using var client = factory.CreateClient();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+        var first = await client.SubmitAsync(token);
+        await client.SubmitAsync(token);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync("/jobs/export?format=zip", token)).StatusCode);
+
+        await client.SubmitAsync(token);
+
+        var problem = await (await client.GetWithTokenAsync("/jobs/export?format=zip", token))
+            .AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge, "too_many_jobs_for_zip");
+        Assert.Contains("3 jobs", problem.Str("detail"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync("/jobs/export?format=csv", token)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync($"/pipeline/{first}/export?format=zip", token)).StatusCode);
+    }
+
+    [Fact]
     public async Task AnExportPastTheSizeLimit_IsCutOff_NeverAnswersAsIfComplete()
     {
         await using var factory = new AiprodApiFactory(new Dictionary<string, string?> { ["Exports:MaxBytes"] = "3000" });

@@ -1,10 +1,12 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Exports;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Users;
 using Aiprod.Infrastructure.Exports;
 using Aiprod.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Aiprod.Infrastructure.Tests.Exports;
@@ -32,7 +34,9 @@ internal sealed class ExportDatabase : IAsyncDisposable
         return db;
     }
 
-    public JobExporter Exporter() => new(new ExportJobReader(Context()), Clock);
+    public JobExporter Exporter(ExportOptions? limits = null) => Exporter(new ExportJobReader(Context()), limits);
+
+    public JobExporter Exporter(ExportJobReader reader, ExportOptions? limits = null) => new(reader, Clock, Options.Create(limits ?? new ExportOptions()));
 
     public static async Task<ExportDatabase> CreateAsync(CancellationToken ct)
     {

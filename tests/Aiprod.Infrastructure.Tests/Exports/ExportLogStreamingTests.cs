@@ -34,7 +34,7 @@ public sealed class ExportLogStreamingTests
         var reader = new ExportJobReader(database.Context());
         var destination = new ObservingStream(reader);
 
-        var result = await new JobExporter(reader, database.Clock).WriteAsync(ExportDatabase.All(owner), format, new ExportWriteOptions(), destination, null, ct);
+        var result = await database.Exporter(reader).WriteAsync(ExportDatabase.All(owner), format, new ExportWriteOptions(), destination, null, ct);
 
         var worst = destination.Writes.Max(w => w.LinesRead - CountMarkers(destination.ToArray().AsSpan(0, (int)w.BytesBefore + w.Length).ToArray()));
         Assert.True(worst <= MaxLinesAhead, $"the reader was {worst} log lines ahead of the file");
@@ -52,7 +52,7 @@ public sealed class ExportLogStreamingTests
         var reader = new ExportJobReader(database.Context());
         var destination = new ObservingStream(reader);
 
-        await new JobExporter(reader, database.Clock).WriteAsync(ExportDatabase.All(owner), ExportFormat.Zip, new ExportWriteOptions(), destination, null, ct);
+        await database.Exporter(reader).WriteAsync(ExportDatabase.All(owner), ExportFormat.Zip, new ExportWriteOptions(), destination, null, ct);
 
         // The archive is compressed, so lines cannot be counted in it; instead: writes reached the destination while
         // the first job's lines were still being read, many times.

@@ -69,6 +69,28 @@ public sealed class ExportWriterTests
     }
 
     [Fact]
+    public async Task AZipOfMoreJobsThanTheCap_FailsBeforeItsFirstByte_WithItsErrorCode_AndOtherFormatsAreNotCapped()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await ExportDatabase.CreateAsync(ct);
+        var (owner, jobs) = await CsvExportTests.TrickyJobsAsync(database, ct);
+        var capped = new Aiprod.Application.Exports.ExportOptions { MaxZipJobs = jobs.Count - 1 };
+
+        using var file = new MemoryStream();
+        var refused = await Assert.ThrowsAsync<ExportTooManyJobsException>(() =>
+            database.Exporter(capped).WriteAsync(ExportDatabase.All(owner), ExportFormat.Zip, new ExportWriteOptions(), file, null, ct));
+
+        Assert.Equal((jobs.Count - 1, "too_many_jobs_for_zip"), (refused.MaxJobs, ExportTooManyJobsException.ErrorCode));
+        Assert.Equal(0, file.Length);
+        var one = await database.Exporter(capped).WriteAsync(new ExportSelection(owner, [jobs[0].Id], null, null, null, null), ExportFormat.Zip, new ExportWriteOptions(), file, null, ct);
+        Assert.Equal(1, one.JobsWritten);
+        var csv = await database.Exporter(capped).WriteAsync(ExportDatabase.All(owner), ExportFormat.Csv, new ExportWriteOptions(), new MemoryStream(), null, ct);
+        Assert.Equal(jobs.Count, csv.JobsWritten);
+        var atCap = await database.Exporter(new() { MaxZipJobs = jobs.Count }).WriteAsync(ExportDatabase.All(owner), ExportFormat.Zip, new ExportWriteOptions(), new MemoryStream(), null, ct);
+        Assert.Equal(jobs.Count, atCap.JobsWritten);
+    }
+
+    [Fact]
     public async Task ManyJobs_AsZip_AreAFolderPerJob_AndOneCsv_AndTheManifestHashesMatch()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -44,6 +44,11 @@ public sealed class ExportJobsQueryHandler(IJobExporter exporter, IOptions<Expor
             return ExportErrors.TooManyJobsForDirectExport(count, limits.MaxDirectJobs);
         }
 
+        if (query.Format == ExportFormat.Zip && count > limits.MaxZipJobs)
+        {
+            return ExportErrors.TooManyJobsForZip(count, limits.MaxZipJobs);
+        }
+
         var info = ExportFormats.Of(query.Format);
         var writeOptions = new ExportWriteOptions(query.Bom, MaxBytes: limits.MaxBytes);
         return new DirectExport(
