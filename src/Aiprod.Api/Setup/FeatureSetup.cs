@@ -1,6 +1,7 @@
 using Aiprod.Api.WebSockets;
 using Aiprod.Application.Accounts;
 using Aiprod.Application.ApiKeys;
+using Aiprod.Application.Exports;
 using Aiprod.Application.Jobs;
 using Aiprod.Application.Sessions;
 
@@ -36,6 +37,19 @@ internal static class FeatureSetup
             .Bind(configuration.GetSection(ApiKeyOptions.SectionName))
             .Validate(o => o.DefaultLifetimeDays >= 1 && o.MaxLifetimeDays >= o.DefaultLifetimeDays && o.MaxActiveKeysPerUser >= 1,
                 "ApiKeys: lifetimes must be at least a day, the maximum at least the default, the cap at least one key.")
+            .ValidateOnStart();
+        return services;
+    }
+
+    /// <summary>Export jobs: limits, retention and the runner's timing.</summary>
+    public static IServiceCollection AddAiprodExportJobs(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ExportOptions>()
+            .Bind(configuration.GetSection(ExportOptions.SectionName))
+            .Validate(o => o.Retention > TimeSpan.Zero && o.MaxBytes >= 1 && o.MaxRunningPerUser >= 1 && o.MaxRunningPerInstance >= 1 && o.MaxAttempts >= 1 && o.MinFreeBytes >= 0,
+                "Exports: Retention and MaxBytes must be positive, MaxRunningPerUser, MaxRunningPerInstance and MaxAttempts at least 1, MinFreeBytes not negative.")
+            .Validate(o => o.PollInterval > TimeSpan.Zero && o.WatchInterval > TimeSpan.Zero && o.Lease >= 3 * o.WatchInterval,
+                "Exports: PollInterval and WatchInterval must be positive, and the Lease at least three watch intervals (the runner renews it at each).")
             .ValidateOnStart();
         return services;
     }
