@@ -107,6 +107,8 @@ public static class DependencyInjection
         services.AddSingleton<IExportStorage>(sp => ExportStorage(sp.GetRequiredService<IOptions<ExportStorageOptions>>().Value, sp.GetRequiredService<IOptions<DataFolderOptions>>().Value));
         services.AddSingleton<ExportRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<ExportRunner>());
+        services.AddScoped<ExportJobReader>();
+        services.AddScoped<IJobExporter, JobExporter>();
 
         var redis = configuration.GetSection(RedisOptions.SectionName);
         services.AddOptions<RedisOptions>()

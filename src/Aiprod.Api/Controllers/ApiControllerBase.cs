@@ -29,6 +29,7 @@ public abstract class ApiControllerBase : ControllerBase
             ErrorKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
             ErrorKind.Gone => StatusCodes.Status410Gone,
             ErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
+            ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
             _ => StatusCodes.Status400BadRequest,
         };
         return Problem(detail: error.Message, statusCode: status, type: ProblemTypes.For(error.Code));

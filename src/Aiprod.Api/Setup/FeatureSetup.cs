@@ -46,8 +46,8 @@ internal static class FeatureSetup
     {
         services.AddOptions<ExportOptions>()
             .Bind(configuration.GetSection(ExportOptions.SectionName))
-            .Validate(o => o.Retention > TimeSpan.Zero && o.MaxBytes >= 1 && o.MaxRunningPerUser >= 1 && o.MaxRunningPerInstance >= 1 && o.MaxAttempts >= 1 && o.MinFreeBytes >= 0,
-                "Exports: Retention and MaxBytes must be positive, MaxRunningPerUser, MaxRunningPerInstance and MaxAttempts at least 1, MinFreeBytes not negative.")
+            .Validate(o => o.Retention > TimeSpan.Zero && o.MaxRunningPerUser >= 1 && o.MaxRunningPerInstance >= 1 && o.MaxAttempts >= 1 && o.MinFreeBytes >= 0,
+                "Exports: Retention must be positive, MaxRunningPerUser, MaxRunningPerInstance and MaxAttempts at least 1, MinFreeBytes not negative.")
             .Validate(o => o.PollInterval > TimeSpan.Zero && o.WatchInterval > TimeSpan.Zero && o.Lease >= 3 * o.WatchInterval,
                 "Exports: PollInterval and WatchInterval must be positive, and the Lease at least three watch intervals (the runner renews it at each).")
             .ValidateOnStart();
@@ -69,6 +69,16 @@ internal static class FeatureSetup
             .ValidateOnStart();
         services.AddSingleton<WebSocketStats>();
         services.AddSingleton<OpenSocketsPerUser>();
+        return services;
+    }
+
+    /// <summary>Exports: the size limit of one export and the most jobs a direct export answers.</summary>
+    public static IServiceCollection AddAiprodExports(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ExportOptions>()
+            .Bind(configuration.GetSection(ExportOptions.SectionName))
+            .Validate(o => o.MaxBytes >= 1 && o.MaxDirectJobs >= 1, "Exports: MaxBytes and MaxDirectJobs must be at least 1.")
+            .ValidateOnStart();
         return services;
     }
 }

@@ -15,6 +15,7 @@ public static class RateLimitPolicies
     public const string PublicRead = "public-read";
     public const string AuditLog = "audit-log";
     public const string WsConnect = "ws-connect";
+    public const string DirectExport = "direct-export";
 
     /// <summary><c>POST /exports</c>: each one queues work that may write gigabytes.</summary>
     public const string ExportJobsCreate = "export-jobs-create";
@@ -39,5 +40,6 @@ public static class RateLimitPolicies
         [WsConnect] = 120,
         [ExportJobsCreate] = 10,
         [ExportJobs] = 60,
+        [DirectExport] = 30,
     };
 }

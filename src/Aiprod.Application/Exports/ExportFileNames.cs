@@ -5,23 +5,9 @@ namespace Aiprod.Application.Exports;
 /// <summary>How an export's file is named and served.</summary>
 public static class ExportFileNames
 {
-    public static string Extension(ExportFormat format) => format switch
-    {
-        ExportFormat.Json => "json",
-        ExportFormat.JsonLines => "jsonl",
-        ExportFormat.Csv => "csv",
-        ExportFormat.Zip => "zip",
-        _ => throw new ArgumentOutOfRangeException(nameof(format)),
-    };
+    public static string Extension(ExportFormat format) => ExportFormats.Of(format).Extension.TrimStart('.');
 
-    public static string MediaType(ExportFormat format) => format switch
-    {
-        ExportFormat.Json => "application/json",
-        ExportFormat.JsonLines => "application/jsonl",
-        ExportFormat.Csv => "text/csv",
-        ExportFormat.Zip => "application/zip",
-        _ => throw new ArgumentOutOfRangeException(nameof(format)),
-    };
+    public static string MediaType(ExportFormat format) => ExportFormats.Of(format).MediaType;
 
     /// <summary>
     /// The key of one attempt's file: each attempt writes its own, so a runner that lost its lease and removes what it

@@ -8,9 +8,6 @@ public sealed class ExportOptions
     /// <summary>How long a succeeded export's file is kept before it is deleted and the export expires.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>The largest file an export may write; past it the export fails with <c>size_limit_exceeded</c>.</summary>
-    public long MaxBytes { get; set; } = 10L * 1024 * 1024 * 1024;
-
     /// <summary>Exports of one owner running at once, across instances; more wait in the queue.</summary>
     public int MaxRunningPerUser { get; set; } = 2;
 
@@ -31,4 +28,10 @@ public sealed class ExportOptions
 
     /// <summary>The free space below which no export starts, and a running one fails with <c>insufficient_storage</c>.</summary>
     public long MinFreeBytes { get; set; } = 1L * 1024 * 1024 * 1024;
+
+    /// <summary>The most bytes one export may have, enforced while it is written (10 GB by default).</summary>
+    public long MaxBytes { get; set; } = 10L * 1000 * 1000 * 1000;
+
+    /// <summary>The most jobs <c>GET /jobs/export</c> answers directly; larger selections go through <c>POST /exports</c>.</summary>
+    public int MaxDirectJobs { get; set; } = 10_000;
 }

@@ -154,7 +154,7 @@ public sealed class ExportJob
     {
         if (!IsClaimable(now))
         {
-            return ExportErrors.IllegalTransition(Status, ExportStatus.Running);
+            return ExportJobErrors.IllegalTransition(Status, ExportStatus.Running);
         }
 
         if (Attempt >= maxAttempts)
@@ -240,7 +240,7 @@ public sealed class ExportJob
     {
         if (IsTerminal)
         {
-            return ExportErrors.IllegalTransition(Status, ExportStatus.Cancelled);
+            return ExportJobErrors.IllegalTransition(Status, ExportStatus.Cancelled);
         }
 
         Finish(ExportStatus.Cancelled, now);
@@ -252,7 +252,7 @@ public sealed class ExportJob
     {
         if (Status != ExportStatus.Succeeded || ExpiresAt is not { } expires || expires > now)
         {
-            return ExportErrors.IllegalTransition(Status, ExportStatus.Expired);
+            return ExportJobErrors.IllegalTransition(Status, ExportStatus.Expired);
         }
 
         FileKey = null;
@@ -267,7 +267,7 @@ public sealed class ExportJob
         // may still report and finish; once another claimed the export, the old one's attempt no longer matches.
         if (Status != ExportStatus.Running || Attempt != attempt)
         {
-            return ExportErrors.LeaseLost;
+            return ExportJobErrors.LeaseLost;
         }
 
         return Done.Value;

@@ -156,6 +156,23 @@ public static class BadInputRoutes
         ], WrongCaller: Caller.WorkerKey),
         new("POST", "/pipeline/job/{id}/cancel", Caller.Owner, WrongCaller: Caller.WorkerKey),
 
+        // Direct exports: a key without exports:read is the wrong caller
+        new("GET", "/export/formats", Caller.Anonymous),
+        new("GET", "/pipeline/{job}/export", Caller.Owner, Query:
+        [
+            new("format", [("xml", true), ("JSON", true), ("1", true), ("csv,json", true), ("csv", false), ("zip", false)]),
+            new("bom", [("maybe", true), ("2", true), ("true", false)]),
+        ], WrongCaller: Caller.JobsKey),
+        new("GET", "/jobs/export", Caller.Owner, Query:
+        [
+            new("format", [("xlsx", true), ("Csv", true), ("0", true), ("jsonl", false)]),
+            new("status", [("nope", true), ("Queued", true), ("running", false)]),
+            new("preset", [("nope", true), ("0", true)]),
+            new("created_from", [("yesterday", true), ("2024-13-45", true), ("9999-12-31T23:59:59Z", false)]),
+            new("created_to", [("not a date", true), ("0001-01-01T00:00:00Z", false)]),
+            new("bom", [("yes", true), ("false", false)]),
+        ], WrongCaller: Caller.JobsKey),
+
         // The worker protocol
         new("POST", "/pipeline/worker/claim", Caller.WorkerKey, BodyKind.OptionalJson,
             _ => new JsonObject { ["lease_seconds"] = 120 },

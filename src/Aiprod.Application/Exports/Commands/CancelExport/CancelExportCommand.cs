@@ -24,7 +24,7 @@ public sealed class CancelExportCommandHandler(IExportJobRepository exports, IAu
         var export = await exports.FindOwnedAsync(command.OwnerId, command.ExportId, cancellationToken);
         if (export is null)
         {
-            return ExportErrors.NotFound;
+            return ExportJobErrors.NotFound;
         }
 
         var cancelled = export.Cancel(clock.GetUtcNow());

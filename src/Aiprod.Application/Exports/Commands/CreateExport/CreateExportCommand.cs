@@ -32,7 +32,7 @@ public sealed record CreateExportCommand(
     IReadOnlyList<string>? Columns,
     string? IdempotencyKey) : ICommand<Result<ExportAcceptedDto>>, IDecidesUnderWriteLock, IRefusedByUniqueIndex<Result<ExportAcceptedDto>>
 {
-    public Result<ExportAcceptedDto> WhenUniqueIndexRefuses() => ExportErrors.IdempotencyKeyInFlight;
+    public Result<ExportAcceptedDto> WhenUniqueIndexRefuses() => ExportJobErrors.IdempotencyKeyInFlight;
 }
 
 public sealed class CreateExportCommandValidator : AbstractValidator<CreateExportCommand>
@@ -71,7 +71,7 @@ public sealed class CreateExportCommandHandler(IExportJobRepository exports, IAu
         {
             return first.RequestHash == requestHash
                 ? new ExportAcceptedDto(ExportDto.Of(first), Replayed: true)
-                : ExportErrors.IdempotencyKeyReused;
+                : ExportJobErrors.IdempotencyKeyReused;
         }
 
         var export = ExportJob.Request(command.OwnerId, command.Format!.Value, command.JobIds, command.Status, command.Preset,

@@ -23,7 +23,7 @@ public sealed class DeleteExportCommandHandler(IExportJobRepository exports, IEx
         var export = await exports.FindOwnedAsync(command.OwnerId, command.ExportId, cancellationToken);
         if (export is null)
         {
-            return ExportErrors.NotFound;
+            return ExportJobErrors.NotFound;
         }
 
         if (export.FileKey is { } fileKey)

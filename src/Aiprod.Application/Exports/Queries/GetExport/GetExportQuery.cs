@@ -14,5 +14,5 @@ public sealed class GetExportQueryHandler(IExportJobRepository exports) : IQuery
     public async ValueTask<Result<ExportDto>> Handle(GetExportQuery query, CancellationToken cancellationToken) =>
         await exports.FindOwnedAsync(query.OwnerId, query.ExportId, cancellationToken) is { } export
             ? ExportDto.Of(export)
-            : ExportErrors.NotFound;
+            : ExportJobErrors.NotFound;
 }

@@ -23,23 +23,23 @@ public sealed class OpenExportDownloadQueryHandler(IExportJobRepository exports,
         var export = await exports.FindOwnedAsync(query.OwnerId, query.ExportId, cancellationToken);
         if (export is null)
         {
-            return ExportErrors.NotFound;
+            return ExportJobErrors.NotFound;
         }
 
         if (export.Status == ExportStatus.Expired)
         {
-            return ExportErrors.Expired;
+            return ExportJobErrors.Expired;
         }
 
         if (export.Status != ExportStatus.Succeeded || export.FileKey is null || export.Sha256 is null)
         {
-            return ExportErrors.NotReady(export.Status);
+            return ExportJobErrors.NotReady(export.Status);
         }
 
         // Succeeded but its file is gone: deleted by a retention round whose commit failed, or by hand.
         if (await storage.OpenReadAsync(export.FileKey, cancellationToken) is not { } file)
         {
-            return ExportErrors.Expired;
+            return ExportJobErrors.Expired;
         }
 
         if (query.Record)

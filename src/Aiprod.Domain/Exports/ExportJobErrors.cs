@@ -2,7 +2,7 @@ using Aiprod.Domain.Common;
 
 namespace Aiprod.Domain.Exports;
 
-public static class ExportErrors
+public static class ExportJobErrors
 {
     public static readonly Error NotFound = Error.NotFound("export_not_found", "You have no export with this id.");
 
