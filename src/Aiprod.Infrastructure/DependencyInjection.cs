@@ -9,6 +9,7 @@ using Aiprod.Infrastructure.Persistence.Repositories;
 using Aiprod.Infrastructure.Security;
 using Aiprod.Infrastructure.Sessions;
 using Aiprod.Infrastructure.Tokens;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Configuration;
@@ -27,7 +28,11 @@ public static class DependencyInjection
         services.AddOptions<DataFolderOptions>()
             .Bind(configuration.GetSection(DataFolderOptions.SectionName))
             .PostConfigure(o => o.Path = Path.GetFullPath(o.Path, contentRoot));
-        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.SectionName));
+        services.AddOptions<DatabaseOptions>()
+            .Bind(configuration.GetSection(DatabaseOptions.SectionName))
+            .Validate(o => o.SqliteBusyTimeout >= TimeSpan.FromMilliseconds(1) && o.SqliteBusyTimeout <= DatabaseOptions.MaxSqliteBusyTimeout,
+                $"Database:SqliteBusyTimeout must be between 1 ms and {DatabaseOptions.MaxSqliteBusyTimeout}.")
+            .ValidateOnStart();
         services.AddOptions<JwtOptions>()
             .Bind(configuration.GetSection(JwtOptions.SectionName))
             .Validate(o => o.ClockSkew >= TimeSpan.Zero && o.ClockSkew <= TimeSpan.FromSeconds(30), "Jwt:ClockSkew must be between 0 and 30 seconds.")
@@ -51,7 +56,9 @@ public static class DependencyInjection
                 services.AddSingleton<SqliteWriteGate>();
                 services.AddScoped(sp => new SqliteWriteGateInterceptor(sp.GetRequiredService<SqliteWriteGate>(), sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
                 services.AddDbContext<AiprodDbContext, SqliteAiprodDbContext>((sp, o) => o
-                    .UseSqlite(connectionString ?? SqliteConnectionString(sp.GetRequiredService<IOptions<DataFolderOptions>>().Value))
+                    .UseSqlite(WithBusyBound(
+                        connectionString ?? SqliteConnectionString(sp.GetRequiredService<IOptions<DataFolderOptions>>().Value),
+                        sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.SqliteBusyTimeout))
                     .AddInterceptors(sp.GetRequiredService<SqliteWriteGateInterceptor>())
                     .ReplaceService<IRelationalTransactionFactory, SqliteGatedTransactionFactory>());
                 break;
@@ -144,6 +151,12 @@ public static class DependencyInjection
             ? Path.Combine(dataFolder.Path, "exports")
             : Path.GetFullPath(storage.Path, dataFolder.Path)),
     };
+
+    // After SQLite's own busy handler gives up, Microsoft.Data.Sqlite retries a busy statement (BEGIN included) in
+    // 150 ms sleeps until the connection's default command timeout, 30 s unless set: set to the busy timeout, so a
+    // write fails after that, not after 30 s.
+    private static string WithBusyBound(string connectionString, TimeSpan busyTimeout) =>
+        new SqliteConnectionStringBuilder(connectionString) { DefaultTimeout = (int)Math.Ceiling(busyTimeout.TotalSeconds) }.ToString();
 
     private static string SqliteConnectionString(DataFolderOptions dataFolder)
     {

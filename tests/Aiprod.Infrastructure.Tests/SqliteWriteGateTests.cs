@@ -118,6 +118,29 @@ public sealed class SqliteWriteGateTests : IAsyncLifetime
         Assert.Equal(2, await ProbeAsync());
     }
 
+    [Fact]
+    public async Task AnOlderTransactionDisposedLate_DoesNotReleaseTheHoldOfANewerOne()
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+        var older = await db.Database.BeginTransactionAsync(Ct);
+        await older.CommitAsync(Ct);
+        await using var newer = await db.Database.BeginTransactionAsync(Ct);
+        await db.Database.ExecuteSqlRawAsync("UPDATE gate_probe SET n = n + 1 WHERE id = 1", Ct);
+
+        await older.DisposeAsync();
+
+        Assert.True(Gate.IsHeld);
+        await using var other = services.CreateAsyncScope();
+        var waiting = other.ServiceProvider.GetRequiredService<AiprodDbContext>().Database
+            .ExecuteSqlRawAsync("UPDATE gate_probe SET n = n + 10 WHERE id = 1", Ct);
+        await Task.Delay(50, Ct);
+        Assert.False(waiting.IsCompleted);
+        await newer.CommitAsync(Ct);
+        await waiting.WaitAsync(Hang, Ct);
+        Assert.Equal(11, await ProbeAsync());
+    }
+
     private static Task<int> AddAuditAndSaveAsync(AiprodDbContext db, CancellationToken cancellationToken)
     {
         db.AuditEvents.Add(AuditEvent.Record(DateTimeOffset.UtcNow, "test.gate", ActorKind.System, null, null, AuditOutcome.Success, null, null, null, null));

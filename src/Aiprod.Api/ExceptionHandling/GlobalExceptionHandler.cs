@@ -43,6 +43,15 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
                 Title = "The resource changed while this request was updating it.",
                 Detail = "Retry the request.",
             },
+            StoreBusyException => new ProblemDetails
+            {
+                // Nothing was written: the write lock stayed taken for the whole busy timeout (a long write elsewhere,
+                // a backup, another process on the file).
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Type = ProblemTypes.For("database_busy"),
+                Title = "The database is busy.",
+                Detail = "Nothing was changed. Retry the request.",
+            },
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => new ProblemDetails
             {
                 // The client went away; nobody reads this answer, but it must not be logged as a server error.
@@ -61,6 +70,12 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
         if (problem.Status == StatusCodes.Status500InternalServerError)
         {
             logger.LogError(exception, "Unhandled exception on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+        }
+
+        if (exception is StoreBusyException)
+        {
+            logger.LogWarning("A write on {Method} {Path} gave up waiting for the database's write lock", httpContext.Request.Method, httpContext.Request.Path);
+            httpContext.Response.Headers.RetryAfter = "1";
         }
 
         httpContext.Response.StatusCode = problem.Status!.Value;

@@ -69,10 +69,10 @@ internal static class ProblemDetailsSetup
 
             var field = FieldName(key);
             var messages = entry.Errors
-                .Select(e => IsDuplicateProperty(e.Exception)
-                    ? $"The {field} property appears more than once; send it once."
-                    : UnknownName(e.Exception) is { } unknown
+                .Select(e => UnknownName(e.Exception) is { } unknown
                     ? unknown.Message
+                    : IsDuplicateProperty(e.Exception)
+                    ? $"The {field} property appears more than once; send it once."
                     : e.Exception is not null || string.IsNullOrEmpty(e.ErrorMessage)
                     ? "The value is malformed or of the wrong type."
                     : RewriteRequiredMessage(e.ErrorMessage, field))
@@ -105,15 +105,17 @@ internal static class ProblemDetailsSetup
         return new BadRequestObjectResult(problem) { ContentTypes = { "application/problem+json" } };
     }
 
-    /// <summary>
-    /// The reader's refusal of a second value for one property (<c>AllowDuplicateProperties = false</c>). It has no
-    /// type of its own; its message is the one the formatter keeps for us (never sent), so it is told apart by that.
-    /// </summary>
     private static UnknownNameException? UnknownName(Exception? exception) =>
         exception as UnknownNameException ?? exception?.InnerException as UnknownNameException;
 
+    /// <summary>
+    /// The reader's refusal of a second value for one property (<c>AllowDuplicateProperties = false</c>). It has no
+    /// type of its own; its message is the one the formatter keeps for us (never sent), so it is told apart by the
+    /// reader's own words that open it ("Duplicate property 'x' …", "Duplicate properties not allowed …"). Later
+    /// the message may quote the client (a property name in its path), which must not decide the answer.
+    /// </summary>
     private static bool IsDuplicateProperty(Exception? exception) =>
-        (exception as JsonException ?? exception?.InnerException as JsonException)?.Message.Contains("uplicate", StringComparison.Ordinal) == true;
+        (exception as JsonException ?? exception?.InnerException as JsonException)?.Message.StartsWith("Duplicate propert", StringComparison.Ordinal) == true;
 
     /// <summary>"$.display_name" / "DisplayName" / "request" → "display_name" / "display_name" / "body".</summary>
     public static string FieldName(string key)

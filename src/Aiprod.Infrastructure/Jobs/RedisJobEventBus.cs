@@ -31,9 +31,13 @@ public sealed class RedisJobEventBus : IJobEventBus
             try
             {
                 var e = JsonSerializer.Deserialize<JobEventDto>((string)message.Message!, Json);
-                if (e is not null)
+                if (e is not null && HasKnownValues(e))
                 {
                     subscribers.Deliver(e);
+                }
+                else
+                {
+                    logger.LogWarning("Ignoring a job event from Redis that is empty or has an unknown status or level");
                 }
             }
             catch (JsonException ex)
@@ -44,6 +48,13 @@ public sealed class RedisJobEventBus : IJobEventBus
     }
 
     public int JobsWithSubscribers => subscribers.JobCount;
+
+    // Enums travel as numbers, which the reader accepts whatever their value: one no member has would reach a socket
+    // and fail there, closing it, so it is refused here where it comes in.
+    private static bool HasKnownValues(JobEventDto e) =>
+        (e.From is not { } from || Enum.IsDefined(from))
+        && (e.Status is not { } status || Enum.IsDefined(status))
+        && (e.Level is not { } level || Enum.IsDefined(level));
 
     public async Task PublishAsync(IReadOnlyList<JobEventDto> events, CancellationToken cancellationToken)
     {

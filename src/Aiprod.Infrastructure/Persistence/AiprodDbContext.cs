@@ -34,6 +34,9 @@ public abstract class AiprodDbContext(DbContextOptions options) : DbContext(opti
     /// <summary>True when the provider reports that a unique index refused the write.</summary>
     public abstract bool IsUniqueConstraintViolation(DbUpdateException exception);
 
+    /// <summary>Whether a write failed because another writer held the database's lock for longer than it waits.</summary>
+    public abstract bool IsBusy(Exception exception);
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(AiprodDbContext).Assembly);

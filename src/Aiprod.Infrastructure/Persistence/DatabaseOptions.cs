@@ -16,9 +16,13 @@ public sealed class DatabaseOptions
     /// <summary>Apply pending migrations when the API starts. Operators who apply them separately turn this off.</summary>
     public bool MigrateOnStartup { get; set; } = true;
 
+    /// <summary>The longest <see cref="SqliteBusyTimeout"/> accepted.</summary>
+    public static readonly TimeSpan MaxSqliteBusyTimeout = TimeSpan.FromMinutes(5);
+
     /// <summary>
-    /// SQLite only: how long a write waits for another process's writer (a second instance on the same file, a
-    /// migration run separately) before it fails. Writers of this process queue on the writer gate instead.
+    /// SQLite only: how long a write waits for the database's write lock before it fails (503, retry), whoever holds
+    /// it: another writer of this process (queued on the writer gate) or of another process (a second instance on the
+    /// same file, a migration run separately, a backup). Between 1 ms and <see cref="MaxSqliteBusyTimeout"/>.
     /// </summary>
     public TimeSpan SqliteBusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -11,8 +11,8 @@ internal sealed class EfUnitOfWork(AiprodDbContext db) : IUnitOfWork
     private IDbContextTransaction? write;
 
     // A retrying execution strategy (SQL Server's EnableRetryOnFailure) refuses every statement inside a transaction
-    // the application began. There the command keeps its optimistic check instead (the version, and the claim's
-    // UPDLOCK/READPAST read per statement); the early write lock is the SQLite writer gate's business.
+    // the application began. There the command keeps its optimistic check instead (the version); the early write
+    // lock is the SQLite writer gate's business.
     public async Task BeginWriteAsync(CancellationToken cancellationToken)
     {
         if (write is null && !db.Database.CreateExecutionStrategy().RetriesOnFailure)
@@ -60,6 +60,11 @@ internal sealed class EfUnitOfWork(AiprodDbContext db) : IUnitOfWork
         {
             Discard();
             throw new UniqueConstraintViolationException("A unique index refused the change.", ex);
+        }
+        catch (Exception ex) when (db.IsBusy(ex))
+        {
+            Discard();
+            throw new StoreBusyException("Another writer held the database's write lock for longer than the busy timeout.", ex);
         }
 
         // Taken only now: what a failed commit discarded never raised anything. The aggregates stay tracked after

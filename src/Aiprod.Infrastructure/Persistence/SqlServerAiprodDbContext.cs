@@ -8,4 +8,8 @@ public sealed class SqlServerAiprodDbContext(DbContextOptions<SqlServerAiprodDbC
 {
     public override bool IsUniqueConstraintViolation(DbUpdateException exception) =>
         exception.InnerException is SqlException { Number: 2601 or 2627 };
+
+    // SQL Server waits for locks without a timeout of its own here (LOCK_TIMEOUT -1); its command timeout is not a
+    // busy lock but a slow statement, and stays a server error.
+    public override bool IsBusy(Exception exception) => false;
 }

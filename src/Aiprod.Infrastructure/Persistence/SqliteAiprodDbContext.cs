@@ -7,10 +7,15 @@ namespace Aiprod.Infrastructure.Persistence;
 /// <summary>The embedded default: a SQLite file in the data folder. Migrations in <c>Migrations/Sqlite</c>.</summary>
 public sealed class SqliteAiprodDbContext(DbContextOptions<SqliteAiprodDbContext> options) : AiprodDbContext(options)
 {
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
     private const int SqliteConstraint = 19;
 
     public override bool IsUniqueConstraintViolation(DbUpdateException exception) =>
         exception.InnerException is SqliteException { SqliteErrorCode: SqliteConstraint, SqliteExtendedErrorCode: 2067 or 1555 };
+
+    public override bool IsBusy(Exception exception) =>
+        (exception as SqliteException ?? exception.InnerException as SqliteException) is { SqliteErrorCode: SqliteBusy or SqliteLocked };
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

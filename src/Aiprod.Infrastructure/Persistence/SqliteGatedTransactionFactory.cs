@@ -35,6 +35,8 @@ internal sealed class SqliteGatedTransactionFactory(RelationalTransactionFactory
         SqliteWriteGateInterceptor? gate)
         : RelationalTransaction(connection, transaction, transactionId, logger, transactionOwned, sqlGenerationHelper)
     {
+        private readonly DbTransaction held = transaction;
+
         public override void Dispose()
         {
             try
@@ -43,7 +45,7 @@ internal sealed class SqliteGatedTransactionFactory(RelationalTransactionFactory
             }
             finally
             {
-                gate?.TransactionDisposed();
+                gate?.TransactionDisposed(held);
             }
         }
 
@@ -55,7 +57,7 @@ internal sealed class SqliteGatedTransactionFactory(RelationalTransactionFactory
             }
             finally
             {
-                gate?.TransactionDisposed();
+                gate?.TransactionDisposed(held);
             }
         }
     }

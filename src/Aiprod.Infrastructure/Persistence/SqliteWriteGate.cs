@@ -1,3 +1,5 @@
+using Aiprod.Application.Abstractions;
+
 namespace Aiprod.Infrastructure.Persistence;
 
 /// <summary>
@@ -7,6 +9,8 @@ namespace Aiprod.Infrastructure.Persistence;
 /// (first come, first served) and each enters as soon as the one before it committed. Held from BEGIN to
 /// COMMIT/ROLLBACK, or around one statement that writes outside a transaction (<see cref="SqliteWriteGateInterceptor"/>).
 /// Readers never take it: in WAL mode they read beside the writer.
+/// A writer waits for it no longer than the busy timeout: behind a holder that is itself stuck (another process
+/// holds the file's lock), each queued writer gives up after its own wait instead of after every one before it.
 /// </summary>
 public sealed class SqliteWriteGate : IDisposable
 {
@@ -15,11 +19,28 @@ public sealed class SqliteWriteGate : IDisposable
     /// <summary>Whether a writer is inside now (for tests and diagnostics).</summary>
     public bool IsHeld => gate.CurrentCount == 0;
 
-    public Task EnterAsync(CancellationToken cancellationToken) => gate.WaitAsync(cancellationToken);
+    /// <exception cref="StoreBusyException">The gate stayed held for <paramref name="timeout"/>.</exception>
+    public async Task EnterAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (!await gate.WaitAsync(timeout, cancellationToken))
+        {
+            throw Busy(timeout);
+        }
+    }
 
-    public void Enter(CancellationToken cancellationToken) => gate.Wait(cancellationToken);
+    /// <exception cref="StoreBusyException">The gate stayed held for <paramref name="timeout"/>.</exception>
+    public void Enter(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (!gate.Wait(timeout, cancellationToken))
+        {
+            throw Busy(timeout);
+        }
+    }
 
     public void Exit() => gate.Release();
 
     public void Dispose() => gate.Dispose();
+
+    private static StoreBusyException Busy(TimeSpan timeout) =>
+        new($"Another writer held the database for longer than the busy timeout ({timeout.TotalMilliseconds:0} ms).");
 }

@@ -1,5 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
+using Aiprod.Application.Abstractions;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Aiprod.Infrastructure.Persistence;
@@ -16,8 +18,12 @@ namespace Aiprod.Infrastructure.Persistence;
 internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, DatabaseOptions options)
     : IDbTransactionInterceptor, IDbCommandInterceptor, IDbConnectionInterceptor, IDisposable
 {
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+
     private Hold hold;
     private DbCommand? gatedCommand;
+    private DbTransaction? gatedTransaction;
 
     private enum Hold
     {
@@ -30,7 +36,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, DatabaseO
     {
         if (hold == Hold.None)
         {
-            gate.Enter(CancellationToken.None);
+            gate.Enter(options.SqliteBusyTimeout, CancellationToken.None);
             hold = Hold.Transaction;
         }
 
@@ -42,7 +48,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, DatabaseO
     {
         if (hold == Hold.None)
         {
-            await gate.EnterAsync(cancellationToken);
+            await gate.EnterAsync(options.SqliteBusyTimeout, cancellationToken);
             hold = Hold.Transaction;
         }
 
@@ -55,7 +61,14 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, DatabaseO
     {
         try
         {
-            return InterceptionResult<DbTransaction>.SuppressWithResult(connection.BeginTransaction(eventData.IsolationLevel));
+            var transaction = connection.BeginTransaction(eventData.IsolationLevel);
+            gatedTransaction = transaction;
+            return InterceptionResult<DbTransaction>.SuppressWithResult(transaction);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteBusy or SqliteLocked)
+        {
+            Release();
+            throw new StoreBusyException("Another process held the database's write lock for longer than the busy timeout.", ex);
         }
         catch
         {
@@ -64,27 +77,30 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, DatabaseO
         }
     }
 
-    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Release();
+    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => ReleaseTransaction(transaction);
 
     public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        Release();
+        ReleaseTransaction(transaction);
         return Task.CompletedTask;
     }
 
-    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Release();
+    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => ReleaseTransaction(transaction);
 
     public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        Release();
+        ReleaseTransaction(transaction);
         return Task.CompletedTask;
     }
 
     // A failed COMMIT, or a failed statement in SaveChanges, leaves the transaction open until it is disposed (rolled
-    // back): the gate is held until then, so no other writer meets the open lock.
-    internal void TransactionDisposed()
+    // back): the gate is held until then, so no other writer meets the open lock. Only the transaction that holds
+    // the gate lets go of it: an older one of the same scope, disposed late, must not free a newer one's hold.
+    internal void TransactionDisposed(DbTransaction transaction) => ReleaseTransaction(transaction);
+
+    private void ReleaseTransaction(DbTransaction transaction)
     {
-        if (hold == Hold.Transaction)
+        if (hold == Hold.Transaction && ReferenceEquals(transaction, gatedTransaction))
         {
             Release();
         }
@@ -197,7 +213,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, DatabaseO
     {
         if (NeedsGate(command))
         {
-            gate.Enter(CancellationToken.None);
+            gate.Enter(options.SqliteBusyTimeout, CancellationToken.None);
             hold = Hold.Statement;
             gatedCommand = command;
         }
@@ -207,7 +223,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, DatabaseO
     {
         if (NeedsGate(command))
         {
-            await gate.EnterAsync(cancellationToken);
+            await gate.EnterAsync(options.SqliteBusyTimeout, cancellationToken);
             hold = Hold.Statement;
             gatedCommand = command;
         }
@@ -234,6 +250,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, DatabaseO
         {
             hold = Hold.None;
             gatedCommand = null;
+            gatedTransaction = null;
             gate.Exit();
         }
     }

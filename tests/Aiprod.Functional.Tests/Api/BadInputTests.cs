@@ -50,6 +50,25 @@ public sealed class BadInputTests(SqliteApiFixture fixture) : IClassFixture<Sqli
     }
 
     [Fact]
+    public async Task AnUnknownValueThatSaysDuplicate_IsNamedUnknown_NotADuplicateProperty()
+    {
+        var client = await fixture.CreateClientAsync();
+        var token = await client.RegisterAndLoginAsync($"dup-{Guid.NewGuid():N}@example.com");
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+
+        // The client's own text ("Duplicate", a property named so) must not decide which refusal it gets.
+        var unknown = await client.PostAsync("/api-keys/create", Json("{\"name\": \"ci\", \"scopes\": [\"Duplicate\"]}"), TestContext.Current.CancellationToken);
+        var wrongType = await client.PostAsync("/api-keys/create", Json("{\"name\": {\"Duplicate\": 1}, \"scopes\": [\"jobs:read\"]}"), TestContext.Current.CancellationToken);
+
+        var unknownProblem = await unknown.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+        var unknownMessage = Assert.Single(unknownProblem["errors"]!.AsObject()).Value!.AsArray().Single()!.GetValue<string>();
+        Assert.Contains("jobs:read", unknownMessage, StringComparison.Ordinal);
+        Assert.DoesNotContain("more than once", unknownMessage, StringComparison.Ordinal);
+        var wrongTypeProblem = await wrongType.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+        Assert.DoesNotContain("more than once", wrongTypeProblem.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MissingFields_Are400NamingEachField()
     {
         var client = await fixture.CreateClientAsync();

@@ -188,4 +188,28 @@ public sealed class TypedIdRedisTests(RedisServer redis) : IClassFixture<RedisSe
         Assert.Equal(job, progress.Str("job_id"));
         Assert.Equal(40, progress["progress"]!.GetValue<int>());
     }
+
+    [Theory]
+    [InlineData("\"type\":\"log\",\"level\":99,\"message\":\"x\"")]
+    [InlineData("\"type\":\"state_changed\",\"from\":1,\"status\":-7")]
+    public async Task AJobEventFromRedis_WithAnUndefinedEnumValue_IsDropped_AndTheSocketGoesOn(string fields)
+    {
+        redis.SkipIfUnavailable();
+        await using var factory = new AiprodApiFactory(new Dictionary<string, string?> { ["Redis:Configuration"] = redis.Configuration });
+        await using var publisher = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        var client = factory.CreateClient();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+        var job = await client.SubmitAsync(token);
+        using var socket = await JobTestKit.ConnectAsync(factory, job, accessToken: token);
+        await socket.ReceiveTypeAsync("connected");
+
+        await publisher.GetSubscriber().PublishAsync(RedisChannel.Literal("aiprod:jobs:events"),
+            $"{{\"jobId\":\"{job}\",\"eventId\":2,\"at\":\"2026-05-01T12:00:00+00:00\",{fields}}}");
+        await publisher.GetSubscriber().PublishAsync(RedisChannel.Literal("aiprod:jobs:events"),
+            $"{{\"type\":\"progress\",\"jobId\":\"{job}\",\"eventId\":3,\"at\":\"2026-05-01T12:00:01+00:00\",\"progress\":40}}");
+
+        var next = await socket.ReceiveAsync() ?? throw new InvalidOperationException("The socket closed.");
+        Assert.Equal("progress", next.Str("type"));
+        Assert.Equal(40, next["progress"]!.GetValue<int>());
+    }
 }

@@ -59,13 +59,10 @@ internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
 
     public async Task<IReadOnlyList<PipelineJob>> NextQueuedAsync(UserId? ownerId, int take, CancellationToken cancellationToken)
     {
-        // On SQL Server a claim reads inside its transaction (IDecidesUnderWriteLock): it locks the candidates it
-        // returns until it commits, and skips rows another claim has locked instead of waiting for them or
-        // taking the same job. SQLite needs no hint: the claim's transaction is the only writer.
-        var jobsTable = db.Database.IsSqlServer() && db.Database.CurrentTransaction is not null
-            ? db.PipelineJobs.FromSqlRaw("SELECT * FROM [pipeline_jobs] WITH (UPDLOCK, READPAST, ROWLOCK)")
-            : db.PipelineJobs;
-        var query = jobsTable.Where(j => j.Status == JobStatus.Queued);
+        // On SQLite the claim reads inside the transaction that holds the write lock (IDecidesUnderWriteLock). On
+        // SQL Server, whose retrying strategy allows no transaction of ours, the read locks nothing: the claim's
+        // version check decides between workers that read the same job.
+        var query = db.PipelineJobs.Where(j => j.Status == JobStatus.Queued);
         if (ownerId is { } owner)
         {
             query = query.Where(j => j.OwnerId == owner);

@@ -1,0 +1,43 @@
+using System.Net;
+using System.Net.Http.Json;
+using Aiprod.Functional.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Aiprod.Functional.Tests.Api;
+
+/// <summary>
+/// Another process holds the SQLite file's write lock longer than the busy timeout (a backup, a migration, a second
+/// host): a write answers 503 database_busy with Retry-After, writes nothing, and succeeds once the lock is gone.
+/// </summary>
+public sealed class DatabaseBusyTests
+{
+    [Fact]
+    public async Task AWriteBehindAnotherProcessesLock_Is503WithRetryAfter_AndWritesNothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var factory = new AiprodApiFactory(new Dictionary<string, string?> { ["Database:SqliteBusyTimeout"] = "00:00:01" });
+        var client = factory.CreateClient();
+        await client.RegisterAsync("first@example.com");
+
+        await using (var other = new SqliteConnection($"Data Source={Path.Combine(factory.DataFolder, "aiprod.db")};Pooling=False"))
+        {
+            await other.OpenAsync(ct);
+            await using (var begin = other.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE;";
+                await begin.ExecuteNonQueryAsync(ct);
+            }
+
+            var refused = await client.PostAsJsonAsync("/auth/register", new { email = "ann@example.com", password = ApiClientExtensions.DefaultPassword }, ct);
+
+            var problem = await refused.AssertProblemAsync(HttpStatusCode.ServiceUnavailable, "database_busy");
+            Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
+            Assert.DoesNotContain("Sqlite", problem.ToJsonString(), StringComparison.OrdinalIgnoreCase);
+        }
+
+        Assert.Equal(1, await factory.WithDbAsync(db => db.Users.CountAsync(ct)));
+        var retried = await client.PostAsJsonAsync("/auth/register", new { email = "ann@example.com", password = ApiClientExtensions.DefaultPassword }, ct);
+        Assert.Equal(HttpStatusCode.Created, retried.StatusCode);
+    }
+}
