@@ -20,6 +20,9 @@ public interface IExportJobRepository
     /// <summary>The owner's exports, newest first.</summary>
     Task<(IReadOnlyList<ExportJob> Items, int Total)> ListAsync(UserId ownerId, ExportStatus? status, int limit, int offset, CancellationToken cancellationToken);
 
+    /// <summary>Whether any export is queued, or running under a lapsed lease: read without the write lock.</summary>
+    Task<bool> AnyClaimableAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>Queued exports and running ones whose lease lapsed, oldest first.</summary>
     Task<IReadOnlyList<ExportJob>> ClaimableAsync(DateTimeOffset now, int take, CancellationToken cancellationToken);
 

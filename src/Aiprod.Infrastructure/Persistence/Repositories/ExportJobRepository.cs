@@ -33,6 +33,10 @@ internal sealed class ExportJobRepository(AiprodDbContext db) : IExportJobReposi
         return (items, total);
     }
 
+    public Task<bool> AnyClaimableAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        db.ExportJobs.AsNoTracking()
+            .AnyAsync(e => e.Status == ExportStatus.Queued || (e.Status == ExportStatus.Running && e.LeaseExpiresAt != null && e.LeaseExpiresAt <= now), cancellationToken);
+
     public async Task<IReadOnlyList<ExportJob>> ClaimableAsync(DateTimeOffset now, int take, CancellationToken cancellationToken)
     {
         // As the job claim: on SQL Server, inside the claim's transaction, lock the candidates and skip rows another
