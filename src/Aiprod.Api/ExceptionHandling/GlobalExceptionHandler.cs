@@ -19,7 +19,10 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
         ProblemDetails problem = exception switch
         {
             ValidationFailedException validation => new ValidationProblemDetails(
-                validation.Errors.ToDictionary(e => ProblemDetailsSetup.FieldName(e.Key), e => e.Value, StringComparer.Ordinal))
+                // Two rules may name one field differently (a property, and a cross-field rule named as it is on the wire):
+                // one field, all of their messages.
+                validation.Errors.GroupBy(e => ProblemDetailsSetup.FieldName(e.Key), StringComparer.Ordinal)
+                    .ToDictionary(g => g.Key, g => g.SelectMany(e => e.Value).Distinct().ToArray(), StringComparer.Ordinal))
             {
                 Status = StatusCodes.Status400BadRequest,
                 Type = ProblemTypes.For("validation_failed"),

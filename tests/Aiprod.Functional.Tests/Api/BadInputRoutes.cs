@@ -156,6 +156,39 @@ public static class BadInputRoutes
         ], WrongCaller: Caller.WorkerKey),
         new("POST", "/pipeline/job/{id}/cancel", Caller.Owner, WrongCaller: Caller.WorkerKey),
 
+        // Direct exports: a key without exports:read is the wrong caller
+        new("GET", "/export/formats", Caller.Anonymous),
+        new("GET", "/pipeline/{job}/export", Caller.Owner, Query:
+        [
+            new("format", [("xml", true), ("JSON", true), ("1", true), ("csv,json", true), ("csv", false), ("zip", false)]),
+            new("bom", [("maybe", true), ("2", true), ("true", false)]),
+        ], WrongCaller: Caller.JobsKey),
+        new("GET", "/jobs/export", Caller.Owner, Query:
+        [
+            new("format", [("xlsx", true), ("Csv", true), ("0", true), ("jsonl", false)]),
+            new("status", [("nope", true), ("Queued", true), ("running", false)]),
+            new("preset", [("nope", true), ("0", true)]),
+            new("created_from", [("yesterday", true), ("2024-13-45", true), ("9999-12-31T23:59:59Z", false)]),
+            new("created_to", [("not a date", true), ("0001-01-01T00:00:00Z", false)]),
+            new("bom", [("yes", true), ("false", false)]),
+        ], WrongCaller: Caller.JobsKey),
+
+        // Export jobs: a key without exports:read is the wrong caller
+        new("POST", "/exports", Caller.Owner, BodyKind.Json,
+            _ => new JsonObject { ["format"] = "csv", ["filters"] = new JsonObject { ["status"] = "completed" }, ["bom"] = true, ["columns"] = new JsonArray("job_id", "status") },
+            [new("format", FieldKind.Enum, true), new("job_ids", FieldKind.TextList, false), new("bom", FieldKind.Bool, false)], WrongCaller: Caller.JobsKey),
+        new("GET", "/exports", Caller.Owner, Query:
+        [
+            new("status", [("nope", true), ("Succeeded", true), ("3", true), ("expired", false)]),
+            new("limit", BadLimits),
+            new("offset", [("-1", true), ("abc", true), ("99999999999", true), ("2147483647", false)]),
+        ], WrongCaller: Caller.JobsKey),
+        new("GET", "/exports/{id}", Caller.Owner, WrongCaller: Caller.JobsKey),
+        new("POST", "/exports/{id}/cancel", Caller.Owner, WrongCaller: Caller.JobsKey),
+        new("DELETE", "/exports/{id}", Caller.Owner, WrongCaller: Caller.JobsKey),
+        new("GET", "/exports/{id}/download", Caller.Owner, WrongCaller: Caller.JobsKey),
+        new("HEAD", "/exports/{id}/download", Caller.Owner, WrongCaller: Caller.JobsKey),
+
         // The worker protocol
         new("POST", "/pipeline/worker/claim", Caller.WorkerKey, BodyKind.OptionalJson,
             _ => new JsonObject { ["lease_seconds"] = 120 },

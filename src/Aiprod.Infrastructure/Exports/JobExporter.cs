@@ -1,0 +1,355 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
+using Aiprod.Domain.Exports;
+using Aiprod.Domain.Jobs;
+
+namespace Aiprod.Infrastructure.Exports;
+
+/// <summary>
+/// Writes exports of one owner's jobs, batch by batch (<see cref="ExportJobReader"/>), every write to the destination
+/// asynchronous, through <see cref="ExportByteCounter"/> so that the size limit stops the export at the write that
+/// would pass it. A selection of exactly one listed job is one job's document (json) or archive (zip); anything else
+/// is a set (a "jobs" array, one jsonl line per job, one CSV row per job, a folder per job in the zip).
+/// </summary>
+internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock) : IJobExporter
+{
+    /// <summary>Bytes gathered before they go to the destination in one write.</summary>
+    private const int DrainThreshold = 64 * 1024;
+
+    private static readonly JsonWriterOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public Task<int> CountAsync(ExportSelection selection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        return reader.CountAsync(selection, cancellationToken);
+    }
+
+    public async Task<ExportWriteResult> WriteAsync(
+        ExportSelection selection,
+        ExportFormat format,
+        ExportWriteOptions options,
+        Stream destination,
+        IProgress<ExportProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(destination);
+        var output = new ExportByteCounter(destination, options.MaxBytes);
+        var total = await reader.CountAsync(selection, cancellationToken);
+        var run = new Run(selection, options, output, new ProgressReport(progress, total, output), clock.GetUtcNow());
+        var written = format switch
+        {
+            ExportFormat.Json => await WriteJsonAsync(run, cancellationToken),
+            ExportFormat.JsonLines => await WriteJsonLinesAsync(run, cancellationToken),
+            ExportFormat.Csv => await WriteCsvAsync(run, cancellationToken),
+            ExportFormat.Zip => await WriteZipAsync(run, cancellationToken),
+            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Not a member of ExportFormat."),
+        };
+        await output.FlushAsync(cancellationToken);
+        run.Progress.Report(written);
+        return new ExportWriteResult(written, output.BytesWritten);
+    }
+
+    private static bool IsOneJob(ExportSelection selection) => selection.JobIds is { } ids && ids.Distinct().Count() == 1;
+
+    private async Task<int> WriteJsonAsync(Run run, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(DrainThreshold * 2);
+        var json = new Utf8JsonWriter(buffer, JsonOptions);
+        var written = 0;
+        if (IsOneJob(run.Selection))
+        {
+            await foreach (var batch in reader.JobBatchesAsync(run.Selection, cancellationToken))
+            {
+                foreach (var job in await reader.WithEventsAsync(batch, run.Options.IncludeLogs, cancellationToken))
+                {
+                    JobJsonWriter.WriteDocument(json, job, run.ExportedAt, run.Options.IncludeLogs);
+                    written++;
+                }
+            }
+
+            await json.FlushAsync(cancellationToken);
+            await DrainAsync(buffer, run.Output, cancellationToken);
+            return written;
+        }
+
+        json.WriteStartObject();
+        JobJsonWriter.WriteMetadata(json, run.ExportedAt);
+        json.WriteStartArray("jobs");
+        await json.FlushAsync(cancellationToken);
+        // The head goes out before the first query, so a client sees the answer begin at once.
+        await DrainAsync(buffer, run.Output, cancellationToken, flush: true);
+        await foreach (var batch in reader.JobBatchesAsync(run.Selection, cancellationToken))
+        {
+            foreach (var job in await reader.WithEventsAsync(batch, run.Options.IncludeLogs, cancellationToken))
+            {
+                JobJsonWriter.WriteJob(json, job, run.Options.IncludeLogs);
+                written++;
+                if (json.BytesPending + buffer.WrittenCount >= DrainThreshold)
+                {
+                    await json.FlushAsync(cancellationToken);
+                    await DrainAsync(buffer, run.Output, cancellationToken);
+                }
+            }
+
+            await json.FlushAsync(cancellationToken);
+            await DrainAsync(buffer, run.Output, cancellationToken, flush: true);
+            run.Progress.Report(written);
+        }
+
+        json.WriteEndArray();
+        json.WriteNumber("job_count", written);
+        json.WriteEndObject();
+        await json.FlushAsync(cancellationToken);
+        await DrainAsync(buffer, run.Output, cancellationToken);
+        await json.DisposeAsync();
+        return written;
+    }
+
+    private async Task<int> WriteJsonLinesAsync(Run run, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(DrainThreshold * 2);
+        await using var json = new Utf8JsonWriter(buffer, JsonOptions);
+        var written = 0;
+        await foreach (var batch in reader.JobBatchesAsync(run.Selection, cancellationToken))
+        {
+            foreach (var job in await reader.WithEventsAsync(batch, run.Options.IncludeLogs, cancellationToken))
+            {
+                JobJsonWriter.WriteDocument(json, job, run.ExportedAt, run.Options.IncludeLogs);
+                await json.FlushAsync(cancellationToken);
+                buffer.Write("\n"u8);
+                json.Reset();
+                written++;
+                if (buffer.WrittenCount >= DrainThreshold)
+                {
+                    await DrainAsync(buffer, run.Output, cancellationToken);
+                }
+            }
+
+            await DrainAsync(buffer, run.Output, cancellationToken, flush: true);
+            run.Progress.Report(written);
+        }
+
+        return written;
+    }
+
+    private async Task<int> WriteCsvAsync(Run run, CancellationToken cancellationToken)
+    {
+        var layout = run.Options.Columns is { } declared
+            ? JobCsvLayout.Declared(declared)
+            : await JobCsvLayout.DiscoverAsync(reader.OutputsAsync(run.Selection), cancellationToken);
+        await using var csv = JobCsvWriter.Create(run.Output, run.Options.Bom);
+        await csv.WriteRowAsync(layout.Header, cancellationToken);
+        await csv.FlushAsync(cancellationToken);
+        await run.Output.FlushAsync(cancellationToken);
+        var written = 0;
+        await foreach (var batch in reader.JobBatchesAsync(run.Selection, cancellationToken))
+        {
+            foreach (var job in batch)
+            {
+                await csv.WriteRowAsync(layout.Row(job), cancellationToken);
+                written++;
+            }
+
+            await csv.FlushAsync(cancellationToken);
+            await run.Output.FlushAsync(cancellationToken);
+            run.Progress.Report(written);
+        }
+
+        return written;
+    }
+
+    /// <summary>
+    /// One job: metadata.json, result.json, logs.txt, job.csv at the root. Many: the same three JSON/text files under
+    /// jobs/{job_id}/, one jobs.csv for all of them, written after them. Both end with manifest.json.
+    /// </summary>
+    private async Task<int> WriteZipAsync(Run run, CancellationToken cancellationToken)
+    {
+        var manifest = new List<(string Name, long Size, string Sha256)>();
+        var oneJob = IsOneJob(run.Selection);
+        var written = 0;
+        var zipOutput = new ZipOutputBuffer(run.Output);
+        await using (var archive = await ZipArchive.CreateAsync(zipOutput, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, cancellationToken))
+        {
+            JobCsvLayout? oneJobLayout = null;
+            PipelineJob? theJob = null;
+            await foreach (var batch in reader.JobBatchesAsync(run.Selection, cancellationToken))
+            {
+                foreach (var job in await reader.WithEventsAsync(batch, run.Options.IncludeLogs, cancellationToken))
+                {
+                    var folder = oneJob ? string.Empty : $"jobs/{job.Job.Id.Value}/";
+                    manifest.Add(await AddEntryAsync(archive, folder + "metadata.json", Json(w => WriteMetadataEntry(w, job, run)), cancellationToken));
+                    manifest.Add(await AddEntryAsync(archive, folder + "result.json", Json(w => WriteResultEntry(w, job)), cancellationToken));
+                    if (run.Options.IncludeLogs)
+                    {
+                        manifest.Add(await AddEntryAsync(archive, folder + "logs.txt", LogText(job), cancellationToken));
+                    }
+
+                    if (oneJob)
+                    {
+                        oneJobLayout = JobCsvLayout.ForOutputs([job.Job.ResultOutput]);
+                        theJob = job.Job;
+                    }
+
+                    written++;
+                }
+
+                await zipOutput.FlushAsync(cancellationToken);
+                run.Progress.Report(written);
+            }
+
+            if (oneJob)
+            {
+                if (theJob is not null && oneJobLayout is not null)
+                {
+                    manifest.Add(await AddStreamedEntryAsync(archive, "job.csv", async (stream, ct) =>
+                    {
+                        await using var csv = JobCsvWriter.Create(stream, run.Options.Bom);
+                        await csv.WriteRowAsync(oneJobLayout.Header, ct);
+                        await csv.WriteRowAsync(oneJobLayout.Row(theJob), ct);
+                        await csv.FlushAsync(ct);
+                    }, cancellationToken));
+                }
+            }
+            else
+            {
+                manifest.Add(await AddStreamedEntryAsync(archive, "jobs.csv", (stream, ct) => WriteCsvEntryAsync(stream, run, ct), cancellationToken));
+            }
+
+            manifest.Add(await AddEntryAsync(archive, "manifest.json", Json(w => WriteManifest(w, manifest, written, run)), cancellationToken));
+        }
+
+        await zipOutput.FlushAsync(cancellationToken);
+        return written;
+    }
+
+    private async Task WriteCsvEntryAsync(Stream stream, Run run, CancellationToken cancellationToken)
+    {
+        var layout = run.Options.Columns is { } declared
+            ? JobCsvLayout.Declared(declared)
+            : await JobCsvLayout.DiscoverAsync(reader.OutputsAsync(run.Selection), cancellationToken);
+        await using var csv = JobCsvWriter.Create(stream, run.Options.Bom);
+        await csv.WriteRowAsync(layout.Header, cancellationToken);
+        await foreach (var batch in reader.JobBatchesAsync(run.Selection, cancellationToken))
+        {
+            foreach (var job in batch)
+            {
+                await csv.WriteRowAsync(layout.Row(job), cancellationToken);
+            }
+
+            await csv.FlushAsync(cancellationToken);
+        }
+
+        await csv.FlushAsync(cancellationToken);
+    }
+
+    private static void WriteMetadataEntry(Utf8JsonWriter writer, ExportedJob job, Run run)
+    {
+        writer.WriteStartObject();
+        JobJsonWriter.WriteMetadata(writer, run.ExportedAt);
+        writer.WritePropertyName("job");
+        JobJsonWriter.WriteJob(writer, job, includeLogs: false, includeResult: false);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteResultEntry(Utf8JsonWriter writer, ExportedJob job)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("job_id", job.Job.Id.Value);
+        writer.WriteString("status", EnumNames.Of(job.Job.Status));
+        writer.WritePropertyName("result");
+        JobJsonWriter.WriteResult(writer, job.Job);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteManifest(Utf8JsonWriter writer, List<(string Name, long Size, string Sha256)> entries, int jobs, Run run)
+    {
+        writer.WriteStartObject();
+        JobJsonWriter.WriteMetadata(writer, run.ExportedAt);
+        writer.WriteNumber("job_count", jobs);
+        writer.WriteStartArray("entries");
+        foreach (var (name, size, sha256) in entries)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", name);
+            writer.WriteNumber("size", size);
+            writer.WriteString("sha256", sha256);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>One line per log line: time, level, message; line breaks inside a message are written as \n and \r.</summary>
+    private static byte[] LogText(ExportedJob job)
+    {
+        var text = new StringBuilder();
+        foreach (var line in job.Logs)
+        {
+            text.Append(line.OccurredAt.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture))
+                .Append(' ')
+                .Append(EnumNames.Of(line.Level ?? JobLogLevel.Info).ToUpperInvariant())
+                .Append(' ')
+                .Append((line.Message ?? string.Empty).Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal))
+                .Append('\n');
+        }
+
+        if (job.Job.DroppedLogCount > 0)
+        {
+            text.Append("# ").Append(job.Job.DroppedLogCount).Append(" further log lines were not kept (Jobs:MaxLogLines).\n");
+        }
+
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    private static byte[] Json(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, JsonOptions with { Indented = true }))
+        {
+            write(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static async Task<(string, long, string)> AddEntryAsync(ZipArchive archive, string name, byte[] content, CancellationToken cancellationToken) =>
+        await AddStreamedEntryAsync(archive, name, (stream, ct) => stream.WriteAsync(content, ct).AsTask(), cancellationToken);
+
+    private static async Task<(string, long, string)> AddStreamedEntryAsync(
+        ZipArchive archive, string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        var entry = archive.CreateEntry(name, CompressionLevel.Fastest);
+        await using var entryStream = await entry.OpenAsync(cancellationToken);
+        await using var hashing = new HashingWriteStream(entryStream);
+        await write(hashing, cancellationToken);
+        return (name, hashing.BytesWritten, hashing.Sha256Hex());
+    }
+
+    private static async Task DrainAsync(ArrayBufferWriter<byte> buffer, Stream output, CancellationToken cancellationToken, bool flush = false)
+    {
+        if (buffer.WrittenCount > 0)
+        {
+            await output.WriteAsync(buffer.WrittenMemory, cancellationToken);
+            buffer.ResetWrittenCount();
+        }
+
+        if (flush)
+        {
+            await output.FlushAsync(cancellationToken);
+        }
+    }
+
+    private sealed record Run(ExportSelection Selection, ExportWriteOptions Options, ExportByteCounter Output, ProgressReport Progress, DateTimeOffset ExportedAt);
+
+    private sealed class ProgressReport(IProgress<ExportProgress>? progress, int total, ExportByteCounter output)
+    {
+        public void Report(int written) => progress?.Report(new ExportProgress(written, Math.Max(total, written), output.BytesWritten));
+    }
+}
