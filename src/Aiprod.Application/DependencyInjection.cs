@@ -14,6 +14,7 @@ public static class DependencyInjection
         services.AddScoped<Common.ConflictAttempt>();
         services.AddScoped<Common.DomainEventPublisher>();
         services.AddScoped<Jobs.WorkerReports>();
+        services.AddScoped<Common.IWriteLockPrecheck<Jobs.Commands.ClaimJob.ClaimJobCommand>, Jobs.Commands.ClaimJob.ClaimJobPrecheck>();
         return services;
     }
 }

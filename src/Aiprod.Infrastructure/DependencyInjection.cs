@@ -32,6 +32,8 @@ public static class DependencyInjection
             .Bind(configuration.GetSection(DatabaseOptions.SectionName))
             .Validate(o => o.SqliteBusyTimeout >= TimeSpan.FromMilliseconds(1) && o.SqliteBusyTimeout <= DatabaseOptions.MaxSqliteBusyTimeout,
                 $"Database:SqliteBusyTimeout must be between 1 ms and {DatabaseOptions.MaxSqliteBusyTimeout}.")
+            .Validate(o => o.SqliteWriteQueueTimeout >= TimeSpan.FromMilliseconds(1) && o.SqliteWriteQueueTimeout <= DatabaseOptions.MaxSqliteBusyTimeout,
+                $"Database:SqliteWriteQueueTimeout must be between 1 ms and {DatabaseOptions.MaxSqliteBusyTimeout}.")
             .ValidateOnStart();
         services.AddOptions<JwtOptions>()
             .Bind(configuration.GetSection(JwtOptions.SectionName))
@@ -113,6 +115,11 @@ public static class DependencyInjection
         services.AddSingleton<LocalJobSubscribers>();
         services.AddHostedService<LeaseExpiryService>();
 
+        services.AddScoped<IExportJobRepository, ExportJobRepository>();
+        services.AddOptions<ExportStorageOptions>().Bind(configuration.GetSection(ExportStorageOptions.SectionName));
+        services.AddSingleton<IExportStorage>(sp => ExportStorage(sp.GetRequiredService<IOptions<ExportStorageOptions>>().Value, sp.GetRequiredService<IOptions<DataFolderOptions>>().Value));
+        services.AddSingleton<ExportRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<ExportRunner>());
         services.AddScoped<ExportJobReader>();
         services.AddScoped<IJobExporter, JobExporter>();
 
@@ -140,6 +147,16 @@ public static class DependencyInjection
 
         return services;
     }
+
+    private static IExportStorage ExportStorage(ExportStorageOptions storage, DataFolderOptions dataFolder) => storage.Provider switch
+    {
+        ExportStorageProvider.AzureBlob when string.IsNullOrWhiteSpace(storage.AzureConnectionString) =>
+            throw new InvalidOperationException($"{ExportStorageOptions.SectionName}:Provider is AzureBlob but {ExportStorageOptions.SectionName}:AzureConnectionString is empty."),
+        ExportStorageProvider.AzureBlob => new AzureBlobExportStorage(new Azure.Storage.Blobs.BlobContainerClient(storage.AzureConnectionString, storage.AzureContainer)),
+        _ => new LocalExportStorage(string.IsNullOrWhiteSpace(storage.Path)
+            ? Path.Combine(dataFolder.Path, "exports")
+            : Path.GetFullPath(storage.Path, dataFolder.Path)),
+    };
 
     // After SQLite's own busy handler gives up, Microsoft.Data.Sqlite retries a busy statement (BEGIN included) in
     // 150 ms sleeps until the connection's default command timeout, 30 s unless set: set to the busy timeout, so a

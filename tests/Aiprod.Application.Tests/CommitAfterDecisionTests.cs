@@ -82,7 +82,7 @@ public sealed class CommitAfterDecisionTests
 
     private ValueTask<Result<Done>> Pipeline(IServiceProvider sp, Disable message, CancellationToken ct)
     {
-        var commit = new CommitBehaviour<Disable, Result<Done>>(sp.GetRequiredService<IUnitOfWork>(), sp.GetRequiredService<DomainEventPublisher>());
+        var commit = new CommitBehaviour<Disable, Result<Done>>(sp.GetRequiredService<IUnitOfWork>(), sp.GetRequiredService<DomainEventPublisher>(), []);
         var retry = new ConflictRetryBehaviour<Disable, Result<Done>>(sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<ConflictAttempt>());
         return retry.Handle(message, (m, t) => commit.Handle(m, (_, _) =>
         {

@@ -39,7 +39,8 @@ public sealed class CommitBehaviourTests
 
     private CommitBehaviour<Command, Result<Done>> Behaviour() => new(
         unitOfWork,
-        new DomainEventPublisher(jobEvents, revocations, keyCache, new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(), NullLogger<DomainEventPublisher>.Instance));
+        new DomainEventPublisher(jobEvents, revocations, keyCache, new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(), NullLogger<DomainEventPublisher>.Instance),
+        []);
 
     [Fact]
     public async Task Handle_CommitsOnceAfterTheHandlerThenPublishesWhatTheAggregatesRaised()
@@ -133,9 +134,7 @@ public sealed class CommitBehaviourTests
             order.Add("abandon");
             return Task.CompletedTask;
         });
-        var behaviour = new CommitBehaviour<LockedCommand, Result<Done>>(
-            unitOfWork,
-            new DomainEventPublisher(jobEvents, revocations, keyCache, new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(), NullLogger<DomainEventPublisher>.Instance));
+        var behaviour = LockedBehaviour([]);
 
         await behaviour.Handle(new LockedCommand(), (_, _) =>
         {
@@ -154,6 +153,29 @@ public sealed class CommitBehaviourTests
     }
 
     [Fact]
+    public async Task ALockedCommandWithNothingToDecide_RunsWithoutTheWriteLock()
+    {
+        var answer = await LockedBehaviour([new Precheck(false)]).Handle(new LockedCommand(), (_, _) => ValueTask.FromResult<Result<Done>>(Done.Value), TestContext.Current.CancellationToken);
+
+        Assert.True(answer.IsSuccess);
+        await unitOfWork.DidNotReceive().BeginWriteAsync(Arg.Any<CancellationToken>());
+        await unitOfWork.Received(1).SaveChangesAsync(Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task ALockedCommandWithSomethingToDecide_TakesTheWriteLockFirst()
+    {
+        await LockedBehaviour([new Precheck(true)]).Handle(new LockedCommand(), (_, _) => ValueTask.FromResult<Result<Done>>(Done.Value), TestContext.Current.CancellationToken);
+
+        await unitOfWork.Received(1).BeginWriteAsync(Arg.Any<CancellationToken>());
+    }
+
+    private CommitBehaviour<LockedCommand, Result<Done>> LockedBehaviour(IEnumerable<IWriteLockPrecheck<LockedCommand>> prechecks) => new(
+        unitOfWork,
+        new DomainEventPublisher(jobEvents, revocations, keyCache, new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(), NullLogger<DomainEventPublisher>.Instance),
+        prechecks);
+
+    [Fact]
     public async Task AnyOtherCommand_ReadsBeforeAnyWriteBegins()
     {
         await Behaviour().Handle(new Command(), (_, _) => ValueTask.FromResult<Result<Done>>(Done.Value), TestContext.Current.CancellationToken);
@@ -167,6 +189,11 @@ public sealed class CommitBehaviourTests
         Assert.True(typeof(IDecidesUnderWriteLock).IsAssignableFrom(command));
 
     private sealed record LockedCommand : ICommand<Result<Done>>, IDecidesUnderWriteLock;
+
+    private sealed class Precheck(bool worth) : IWriteLockPrecheck<LockedCommand>
+    {
+        public ValueTask<bool> IsWorthLockingAsync(LockedCommand message, CancellationToken cancellationToken) => ValueTask.FromResult(worth);
+    }
 
     private sealed record Command : ICommand<Result<Done>>, IRefusedByUniqueIndex<Result<Done>>
     {

@@ -13,7 +13,7 @@ public sealed class EntityIdTests
 
     [Fact]
     public void TheDomain_DeclaresAnIdForEachAggregate() =>
-        Assert.Equal(["ApiKeyId", "JobId", "SessionId", "UserId"], EntityIds.All.Select(t => t.Name).Order());
+        Assert.Equal(["ApiKeyId", "ExportId", "JobId", "SessionId", "UserId"], EntityIds.All.Select(t => t.Name).Order());
 
     [Theory]
     [MemberData(nameof(Ids))]

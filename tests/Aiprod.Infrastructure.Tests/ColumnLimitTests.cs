@@ -8,6 +8,9 @@ using Aiprod.Application.Accounts.Commands.RegisterUser;
 using Aiprod.Application.ApiKeys.Commands.CreateApiKey;
 using Aiprod.Application.ApiKeys.Commands.RevokeAllApiKeys;
 using Aiprod.Application.ApiKeys.Commands.RevokeApiKey;
+using Aiprod.Application.Exports.Commands.CompleteExport;
+using Aiprod.Application.Exports.Commands.CreateExport;
+using Aiprod.Application.Exports.Commands.FailExport;
 using Aiprod.Application.Jobs.Commands.AppendLogs;
 using Aiprod.Application.Jobs.Commands.CompleteJob;
 using Aiprod.Application.Jobs.Commands.FailJob;
@@ -18,6 +21,7 @@ using Aiprod.Application.Sessions.Commands.RevokeRefreshToken;
 using Aiprod.Application.Sessions.Commands.RevokeToken;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
+using Aiprod.Domain.Exports;
 using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Users;
 using Aiprod.Infrastructure.Persistence;
@@ -62,6 +66,7 @@ public sealed class ColumnLimitTests
         new(typeof(AppendLogsCommand), "Lines", typeof(JobEvent), nameof(JobEvent.Message), s => new AppendLogsCommand(Key, Job, [(JobLogLevel.Info, s)]), "weights loaded"),
         new(typeof(FailJobCommand), "ErrorMessage", typeof(PipelineJob), nameof(PipelineJob.ErrorMessage), s => new FailJobCommand(Key, Job, s, null), "CUDA out of memory"),
         new(typeof(FailJobCommand), "ErrorMessage", typeof(JobEvent), nameof(JobEvent.Message), s => new FailJobCommand(Key, Job, s, null), "CUDA out of memory"),
+        new(typeof(CreateExportCommand), "IdempotencyKey", typeof(ExportJob), nameof(ExportJob.IdempotencyKey), s => new CreateExportCommand(Owner, ExportFormat.Csv, null, null, null, null, null, null, null, s), "key-1"),
         new(typeof(CompleteJobCommand), "Output", typeof(PipelineJob), nameof(PipelineJob.ResultOutput), s => new CompleteJobCommand(Key, Job, JsonDocument.Parse(s).RootElement, null), "{\"ok\":true}", JsonOfLength),
     ];
 
@@ -77,6 +82,10 @@ public sealed class ColumnLimitTests
         [(typeof(RevokeRefreshTokenCommand), "RefreshToken")] = "looked up by its SHA-256",
         [(typeof(RevokeTokenCommand), "Token")] = "looked up by its SHA-256, or read as a JWT",
         [(typeof(RevokeTokenCommand), "TokenTypeHint")] = "only orders the look-ups",
+        [(typeof(CreateExportCommand), "Columns")] = "stored as one JSON array in an unbounded column; each name is capped by the validator",
+        [(typeof(FailExportCommand), "Message")] = "sent by the runner, not a caller; the aggregate cuts it to the column's length",
+        [(typeof(CompleteExportCommand), "FileKey")] = "made by the runner from the export's id, attempt and extension",
+        [(typeof(CompleteExportCommand), "Sha256")] = "computed by the runner: 64 hex digits",
     };
 
     public static TheoryData<Destination> AllDestinations() => [.. Destinations];

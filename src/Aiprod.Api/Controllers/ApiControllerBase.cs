@@ -27,6 +27,8 @@ public abstract class ApiControllerBase : ControllerBase
             ErrorKind.Conflict => StatusCodes.Status409Conflict,
             ErrorKind.Locked => StatusCodes.Status423Locked,
             ErrorKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
+            ErrorKind.Gone => StatusCodes.Status410Gone,
+            ErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
             ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
             _ => StatusCodes.Status400BadRequest,
         };

@@ -16,10 +16,19 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        // A write refused for a busy database may come wrapped by EF Core (a statement's failure inside SaveChanges).
+        if (exception is not StoreBusyException && FindBusy(exception) is { } busy)
+        {
+            exception = busy;
+        }
+
         ProblemDetails problem = exception switch
         {
             ValidationFailedException validation => new ValidationProblemDetails(
-                validation.Errors.ToDictionary(e => ProblemDetailsSetup.FieldName(e.Key), e => e.Value, StringComparer.Ordinal))
+                // Two rules may name one field differently (a property, and a cross-field rule named as it is on the wire):
+                // one field, all of their messages.
+                validation.Errors.GroupBy(e => ProblemDetailsSetup.FieldName(e.Key), StringComparer.Ordinal)
+                    .ToDictionary(g => g.Key, g => g.SelectMany(e => e.Value).Distinct().ToArray(), StringComparer.Ordinal))
             {
                 Status = StatusCodes.Status400BadRequest,
                 Type = ProblemTypes.For("validation_failed"),
@@ -77,5 +86,18 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
 
         httpContext.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem });
+    }
+
+    private static StoreBusyException? FindBusy(Exception exception)
+    {
+        for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is StoreBusyException busy)
+            {
+                return busy;
+            }
+        }
+
+        return null;
     }
 }

@@ -41,6 +41,19 @@ internal static class FeatureSetup
         return services;
     }
 
+    /// <summary>Export jobs: limits, retention and the runner's timing.</summary>
+    public static IServiceCollection AddAiprodExportJobs(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ExportOptions>()
+            .Bind(configuration.GetSection(ExportOptions.SectionName))
+            .Validate(o => o.Retention > TimeSpan.Zero && o.MaxRunningPerUser >= 1 && o.MaxRunningPerInstance >= 1 && o.MaxAttempts >= 1 && o.MinFreeBytes >= 0,
+                "Exports: Retention must be positive, MaxRunningPerUser, MaxRunningPerInstance and MaxAttempts at least 1, MinFreeBytes not negative.")
+            .Validate(o => o.PollInterval > TimeSpan.Zero && o.WatchInterval > TimeSpan.Zero && o.Lease >= 3 * o.WatchInterval,
+                "Exports: PollInterval and WatchInterval must be positive, and the Lease at least three watch intervals (the runner renews it at each).")
+            .ValidateOnStart();
+        return services;
+    }
+
     /// <summary>Jobs and the sockets that follow them live.</summary>
     public static IServiceCollection AddAiprodJobs(this IServiceCollection services, IConfiguration configuration)
     {

@@ -17,6 +17,12 @@ public static class RateLimitPolicies
     public const string WsConnect = "ws-connect";
     public const string DirectExport = "direct-export";
 
+    /// <summary><c>POST /exports</c>: each one queues work that may write gigabytes.</summary>
+    public const string ExportJobsCreate = "export-jobs-create";
+
+    /// <summary>The other export-job routes: status, list, cancel, delete, download (a resumed download is several requests).</summary>
+    public const string ExportJobs = "export-jobs";
+
     /// <summary>Requests per window (one minute) from DESIGN.md; each is overridable in configuration.</summary>
     public static IReadOnlyDictionary<string, int> Defaults { get; } = new Dictionary<string, int>
     {
@@ -32,6 +38,8 @@ public static class RateLimitPolicies
         [PublicRead] = 100,
         [AuditLog] = 20,
         [WsConnect] = 120,
+        [ExportJobsCreate] = 10,
+        [ExportJobs] = 60,
         [DirectExport] = 30,
     };
 }

@@ -30,6 +30,9 @@ public interface IJobRepository
     /// <summary>Queued jobs, highest priority first, then oldest; only <paramref name="ownerId"/>'s when given.</summary>
     Task<IReadOnlyList<PipelineJob>> NextQueuedAsync(UserId? ownerId, int take, CancellationToken cancellationToken);
 
+    /// <summary>Whether any job (of <paramref name="ownerId"/>, or of anyone when null) is queued; reads no row.</summary>
+    Task<bool> AnyQueuedAsync(UserId? ownerId, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<PipelineJob>> WithLapsedLeasesAsync(DateTimeOffset now, int take, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<JobEvent>> EventsAfterAsync(JobId jobId, long afterSequence, int take, CancellationToken cancellationToken);

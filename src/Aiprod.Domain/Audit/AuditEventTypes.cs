@@ -39,6 +39,21 @@ public static partial class AuditEventTypes
     public const string JobFailureReported = "job.failure_reported";
     public const string JobLeaseLapsed = "job.lease_lapsed";
 
+    /// <summary>An owner asked for an export (<c>POST /exports</c>); the file does not exist yet.</summary>
+    public const string ExportRequested = "export.requested";
+
+    /// <summary>An export's file was written whole and made downloadable; with its SHA-256 and size.</summary>
+    public const string ExportCreated = "export.created";
+
+    public const string ExportDownloaded = "export.downloaded";
+    public const string ExportDeleted = "export.deleted";
+
+    /// <summary>The retention ended and the file was deleted; the export's metadata stays.</summary>
+    public const string ExportExpired = "export.expired";
+
+    public const string ExportCancelled = "export.cancelled";
+    public const string ExportFailed = "export.failed";
+
     /// <summary>Whether <paramref name="name"/> is written <c>resource.action</c>; <see cref="AuditEvent.Record"/> takes no other.</summary>
     public static bool FollowsTheScheme(string name) => Scheme().IsMatch(name);
 

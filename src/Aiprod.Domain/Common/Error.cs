@@ -11,6 +11,11 @@ public enum ErrorKind
     Locked,
     TooManyRequests,
 
+    /// <summary>The thing existed and is gone for good (an export's file after its retention).</summary>
+    Gone,
+
+    /// <summary>Well-formed, but contradicts what was sent before (an idempotency key reused with another body).</summary>
+    Unprocessable,
     /// <summary>The request asks for more than one answer may carry; the problem says where to ask instead.</summary>
     TooLarge,
 }
@@ -24,5 +29,7 @@ public sealed record Error(ErrorKind Kind, string Code, string Message)
     public static Error Forbidden(string code, string message) => new(ErrorKind.Forbidden, code, message);
     public static Error Validation(string code, string message) => new(ErrorKind.Validation, code, message);
     public static Error Locked(string code, string message) => new(ErrorKind.Locked, code, message);
+    public static Error Gone(string code, string message) => new(ErrorKind.Gone, code, message);
+    public static Error Unprocessable(string code, string message) => new(ErrorKind.Unprocessable, code, message);
     public static Error TooLarge(string code, string message) => new(ErrorKind.TooLarge, code, message);
 }

@@ -1,6 +1,7 @@
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Exports;
 using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Users;
@@ -27,6 +28,8 @@ public abstract class AiprodDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<PipelineJob> PipelineJobs => Set<PipelineJob>();
 
     public DbSet<JobEvent> JobEvents => Set<JobEvent>();
+
+    public DbSet<ExportJob> ExportJobs => Set<ExportJob>();
 
     /// <summary>True when the provider reports that a unique index refused the write.</summary>
     public abstract bool IsUniqueConstraintViolation(DbUpdateException exception);

@@ -65,6 +65,36 @@ public sealed class ClaimJobCommandHandlerTests
     }
 
     [Fact]
+    public async Task Handle_WhenTheWorkerWentAwayWhileTheQueueWasRead_ClaimsNothing()
+    {
+        var job = Given.AJob(ann, clock);
+        using var gone = new CancellationTokenSource();
+        jobs.NextQueuedAsync(ann.Id, Arg.Any<int>(), Arg.Any<CancellationToken>()).Returns(_ =>
+        {
+            gone.Cancel();
+            return [job];
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Handler().Handle(new ClaimJobCommand(annsWorker.Id, ann.Id, null), gone.Token));
+
+        Assert.Equal(JobStatus.Queued, job.Status);
+        Assert.Empty(job.TakeDomainEvents());
+    }
+
+    [Fact]
+    public async Task ThePrecheck_LooksAtTheQueueTheKeyMayTakeFrom()
+    {
+        var admin = Given.AnAdmin(clock);
+        users.FindByIdAsync(admin.Id, Arg.Any<CancellationToken>()).Returns(admin);
+        jobs.AnyQueuedAsync(ann.Id, Arg.Any<CancellationToken>()).Returns(false);
+        jobs.AnyQueuedAsync(null, Arg.Any<CancellationToken>()).Returns(true);
+        var precheck = new ClaimJobPrecheck(jobs, users);
+
+        Assert.False(await precheck.IsWorthLockingAsync(new ClaimJobCommand(annsWorker.Id, ann.Id, null), TestContext.Current.CancellationToken));
+        Assert.True(await precheck.IsWorthLockingAsync(new ClaimJobCommand(annsWorker.Id, admin.Id, null), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task Handle_WithoutALease_HoldsTheJobForTheConfiguredDefault()
     {
         var job = Given.AJob(ann, clock);

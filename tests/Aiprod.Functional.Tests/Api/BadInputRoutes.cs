@@ -173,6 +173,22 @@ public static class BadInputRoutes
             new("bom", [("yes", true), ("false", false)]),
         ], WrongCaller: Caller.JobsKey),
 
+        // Export jobs: a key without exports:read is the wrong caller
+        new("POST", "/exports", Caller.Owner, BodyKind.Json,
+            _ => new JsonObject { ["format"] = "csv", ["filters"] = new JsonObject { ["status"] = "completed" }, ["bom"] = true, ["columns"] = new JsonArray("job_id", "status") },
+            [new("format", FieldKind.Enum, true), new("job_ids", FieldKind.TextList, false), new("bom", FieldKind.Bool, false)], WrongCaller: Caller.JobsKey),
+        new("GET", "/exports", Caller.Owner, Query:
+        [
+            new("status", [("nope", true), ("Succeeded", true), ("3", true), ("expired", false)]),
+            new("limit", BadLimits),
+            new("offset", [("-1", true), ("abc", true), ("99999999999", true), ("2147483647", false)]),
+        ], WrongCaller: Caller.JobsKey),
+        new("GET", "/exports/{id}", Caller.Owner, WrongCaller: Caller.JobsKey),
+        new("POST", "/exports/{id}/cancel", Caller.Owner, WrongCaller: Caller.JobsKey),
+        new("DELETE", "/exports/{id}", Caller.Owner, WrongCaller: Caller.JobsKey),
+        new("GET", "/exports/{id}/download", Caller.Owner, WrongCaller: Caller.JobsKey),
+        new("HEAD", "/exports/{id}/download", Caller.Owner, WrongCaller: Caller.JobsKey),
+
         // The worker protocol
         new("POST", "/pipeline/worker/claim", Caller.WorkerKey, BodyKind.OptionalJson,
             _ => new JsonObject { ["lease_seconds"] = 120 },

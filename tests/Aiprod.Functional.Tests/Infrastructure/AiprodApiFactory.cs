@@ -38,6 +38,10 @@ public sealed class AiprodApiFactory : WebApplicationFactory<Program>
             ["RateLimits:Policies:api-keys-health"] = "100000",
             ["RateLimits:Policies:pipeline-run"] = "100000",
             ["RateLimits:Policies:ws-connect"] = "100000",
+            ["RateLimits:Policies:export-jobs-create"] = "100000",
+            ["RateLimits:Policies:export-jobs"] = "100000",
+            // The free space of a test machine is not the test's business; the floor is tested with its own host.
+            ["Exports:MinFreeBytes"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
             // Expected unique-index refusals (the registration race) are logged by EF as errors; they are asserted on, not read.
             ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Critical",
@@ -78,6 +82,7 @@ public sealed class AiprodApiFactory : WebApplicationFactory<Program>
         var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
         await db.AuditEvents.ExecuteDeleteAsync();
         await db.ApiKeys.ExecuteDeleteAsync();
+        await db.ExportJobs.ExecuteDeleteAsync();
         await db.JobEvents.ExecuteDeleteAsync();
         await db.PipelineJobs.ExecuteDeleteAsync();
         await db.RefreshTokens.ExecuteDeleteAsync();

@@ -11,7 +11,10 @@ namespace Aiprod.Application.Common.Behaviours;
 /// exception commits nothing; a client that goes away after the handler returned does not stop the commit. It runs
 /// for queries as well: most track nothing and commit nothing, but reading an owner's keys records an audit event.
 /// </summary>
-public sealed class CommitBehaviour<TMessage, TResponse>(IUnitOfWork unitOfWork, DomainEventPublisher publisher)
+public sealed class CommitBehaviour<TMessage, TResponse>(
+    IUnitOfWork unitOfWork,
+    DomainEventPublisher publisher,
+    IEnumerable<IWriteLockPrecheck<TMessage>> prechecks)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
 {
@@ -19,7 +22,7 @@ public sealed class CommitBehaviour<TMessage, TResponse>(IUnitOfWork unitOfWork,
     {
         TResponse response;
         IReadOnlyList<IDomainEvent> raised;
-        if (message is IDecidesUnderWriteLock)
+        if (message is IDecidesUnderWriteLock && await IsWorthLockingAsync(message, cancellationToken))
         {
             await unitOfWork.BeginWriteAsync(cancellationToken);
         }
@@ -46,5 +49,18 @@ public sealed class CommitBehaviour<TMessage, TResponse>(IUnitOfWork unitOfWork,
         // behaviour run a committed message again.
         await publisher.PublishAsync(raised, CancellationToken.None);
         return response;
+    }
+
+    private async ValueTask<bool> IsWorthLockingAsync(TMessage message, CancellationToken cancellationToken)
+    {
+        foreach (var precheck in prechecks)
+        {
+            if (!await precheck.IsWorthLockingAsync(message, cancellationToken))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

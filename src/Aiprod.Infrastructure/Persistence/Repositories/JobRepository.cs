@@ -82,6 +82,11 @@ internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
         return found;
     }
 
+    public Task<bool> AnyQueuedAsync(UserId? ownerId, CancellationToken cancellationToken) =>
+        ownerId is { } owner
+            ? db.PipelineJobs.AnyAsync(j => j.Status == JobStatus.Queued && j.OwnerId == owner, cancellationToken)
+            : db.PipelineJobs.AnyAsync(j => j.Status == JobStatus.Queued, cancellationToken);
+
     public async Task<IReadOnlyList<PipelineJob>> WithLapsedLeasesAsync(DateTimeOffset now, int take, CancellationToken cancellationToken) =>
         await db.PipelineJobs.Where(j => j.Status == JobStatus.Running && j.LeaseExpiresAt != null && j.LeaseExpiresAt <= now)
             .OrderBy(j => j.LeaseExpiresAt).Take(take).ToListAsync(cancellationToken);

@@ -29,6 +29,13 @@ public sealed class ClaimJobCommandValidator : AbstractValidator<ClaimJobCommand
             .WithMessage($"lease_seconds must be between 5 and {options.Value.MaxLeaseSeconds}.");
 }
 
+/// <summary>A claim takes the write lock only when the queue it may take from holds a job.</summary>
+public sealed class ClaimJobPrecheck(IJobRepository jobs, IUserRepository users) : IWriteLockPrecheck<ClaimJobCommand>
+{
+    public async ValueTask<bool> IsWorthLockingAsync(ClaimJobCommand message, CancellationToken cancellationToken) =>
+        await jobs.AnyQueuedAsync(await ClaimJobCommandHandler.QueueOfAsync(users, message, cancellationToken), cancellationToken);
+}
+
 public sealed class ClaimJobCommandHandler(
     IJobRepository jobs,
     IUserRepository users,
@@ -44,8 +51,7 @@ public sealed class ClaimJobCommandHandler(
     /// </summary>
     public async ValueTask<ClaimedJobDto?> Handle(ClaimJobCommand command, CancellationToken cancellationToken)
     {
-        var owner = await users.FindByIdAsync(command.WorkerOwnerId, cancellationToken);
-        UserId? onlyOwner = owner?.Role == UserRole.Admin ? null : command.WorkerOwnerId;
+        var onlyOwner = await QueueOfAsync(users, command, cancellationToken);
         // The first attempt takes the head of the queue, so it reads only that row (content included, the worker
         // gets it); only a run after a lost race needs the others to spread over.
         var queued = await jobs.NextQueuedAsync(onlyOwner, attempt.Number == 1 ? 1 : Candidates, cancellationToken);
@@ -54,6 +60,9 @@ public sealed class ClaimJobCommandHandler(
             return null;
         }
 
+        // The last point where a client that went away costs nothing: from here the claim is committed whatever the
+        // client does, and a claim nobody receives holds its job until the lease lapses (and counts as a retry).
+        cancellationToken.ThrowIfCancellationRequested();
         var job = attempt.Number == 1 ? queued[0] : AnyOfTheFirstPriority(queued);
         var claimed = job.Claim(command.WorkerKeyId, clock.GetUtcNow(), TimeSpan.FromSeconds(command.LeaseSeconds ?? options.Value.DefaultLeaseSeconds));
         if (!claimed.IsSuccess)
@@ -61,6 +70,13 @@ public sealed class ClaimJobCommandHandler(
             throw new InvalidOperationException($"A job read as queued refused the claim: {claimed.Error.Message}");
         }
         return new ClaimedJobDto(job.Id, job.Content, job.Preset, job.Priority, job.Lang, job.DurationSec, job.RetryCount, job.LeaseExpiresAt!.Value);
+    }
+
+    /// <summary>Whose jobs a worker key may take: every user's for an admin's key, otherwise only its owner's.</summary>
+    internal static async Task<UserId?> QueueOfAsync(IUserRepository users, ClaimJobCommand command, CancellationToken cancellationToken)
+    {
+        var owner = await users.FindByIdAsync(command.WorkerOwnerId, cancellationToken);
+        return owner?.Role == UserRole.Admin ? null : command.WorkerOwnerId;
     }
 
     /// <summary>

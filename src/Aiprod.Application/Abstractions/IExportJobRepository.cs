@@ -1,0 +1,34 @@
+using Aiprod.Domain.Exports;
+using Aiprod.Domain.Users;
+
+namespace Aiprod.Application.Abstractions;
+
+public interface IExportJobRepository
+{
+    void Add(ExportJob export);
+
+    void Remove(ExportJob export);
+
+    /// <summary>The owner's export; another owner's is "not found".</summary>
+    Task<ExportJob?> FindOwnedAsync(UserId ownerId, ExportId id, CancellationToken cancellationToken);
+
+    /// <summary>An export by id, for the runner that holds it.</summary>
+    Task<ExportJob?> FindAsync(ExportId id, CancellationToken cancellationToken);
+
+    Task<ExportJob?> FindByIdempotencyKeyAsync(UserId ownerId, string idempotencyKey, CancellationToken cancellationToken);
+
+    /// <summary>The owner's exports, newest first.</summary>
+    Task<(IReadOnlyList<ExportJob> Items, int Total)> ListAsync(UserId ownerId, ExportStatus? status, int limit, int offset, CancellationToken cancellationToken);
+
+    /// <summary>Whether any export is queued, or running under a lapsed lease: read without the write lock.</summary>
+    Task<bool> AnyClaimableAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Queued exports and running ones whose lease lapsed, oldest first.</summary>
+    Task<IReadOnlyList<ExportJob>> ClaimableAsync(DateTimeOffset now, int take, CancellationToken cancellationToken);
+
+    /// <summary>How many exports each owner has running under a live lease.</summary>
+    Task<IReadOnlyDictionary<UserId, int>> RunningPerOwnerAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Succeeded exports whose retention ended.</summary>
+    Task<IReadOnlyList<ExportJob>> PastRetentionAsync(DateTimeOffset now, int take, CancellationToken cancellationToken);
+}

@@ -1,0 +1,63 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
+using Aiprod.Application.Exports.Dtos;
+using Aiprod.Domain.Audit;
+using Mediator;
+using Microsoft.Extensions.Options;
+
+namespace Aiprod.Application.Exports.Commands.ClaimExport;
+
+/// <summary>
+/// An instance's runner takes the oldest export it may start: queued, or running under a lapsed lease (its instance
+/// died; it starts again from the beginning), of an owner with fewer than <see cref="ExportOptions.MaxRunningPerUser"/>
+/// running. Decided under the write lock, so two instances never both count an owner under the cap.
+/// </summary>
+public sealed record ClaimExportCommand : ICommand<ClaimedExport?>, IRetryOnConflict, IDecidesUnderWriteLock
+{
+    public int MaxAttempts => 8;
+}
+
+public sealed class ClaimExportCommandHandler(IExportJobRepository exports, IAuditLog audit, IOptions<ExportOptions> options, TimeProvider clock)
+    : ICommandHandler<ClaimExportCommand, ClaimedExport?>
+{
+    private const int Candidates = 32;
+
+    public async ValueTask<ClaimedExport?> Handle(ClaimExportCommand command, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var settings = options.Value;
+        var candidates = await exports.ClaimableAsync(now, Candidates, cancellationToken);
+        if (candidates.Count == 0)
+        {
+            return null;
+        }
+
+        var running = await exports.RunningPerOwnerAsync(now, cancellationToken);
+        foreach (var export in candidates)
+        {
+            if (running.GetValueOrDefault(export.OwnerId) >= settings.MaxRunningPerUser)
+            {
+                continue;
+            }
+
+            var claimed = export.Claim(now, settings.Lease, settings.MaxAttempts);
+            if (!claimed.IsSuccess)
+            {
+                throw new InvalidOperationException($"An export read as claimable refused the claim: {claimed.Error.Message}");
+            }
+
+            if (!claimed.Value)
+            {
+                audit.Record(new AuditEntry(AuditEventTypes.ExportFailed, AuditOutcome.Failure, Target: export.Id.ToString(),
+                    Details: new Dictionary<string, object?> { ["error_code"] = export.Failure?.ToString(), ["attempt"] = export.Attempt },
+                    ActorKind: ActorKind.System));
+                return null;
+            }
+
+            var selection = new ExportSelection(export.OwnerId, export.JobIds, export.StatusFilter, export.PresetFilter, export.CreatedFrom, export.CreatedTo);
+            return new ClaimedExport(export.Id, export.Attempt, export.Format, selection, new ExportWriteOptions(export.Bom, export.Columns, settings.MaxBytes));
+        }
+
+        return null;
+    }
+}
