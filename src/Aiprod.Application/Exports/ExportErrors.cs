@@ -8,4 +8,9 @@ public static class ExportErrors
         "too_many_jobs_for_direct_export",
         $"The selection holds {count} jobs; a direct export answers at most {max}. Narrow the filters, or create an export "
         + "job with POST /exports, which writes the file in the background and lets you download it when it is ready.");
+
+    public static Error TooManyQueuedExports(int max) => Error.Conflict(
+        "too_many_queued_exports",
+        $"You have {max} exports waiting in the queue, the most one user may have. Wait until some start, or cancel some "
+        + "with POST /exports/{id}/cancel, then create this one again.");
 }
