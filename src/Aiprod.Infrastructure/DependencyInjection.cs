@@ -32,6 +32,8 @@ public static class DependencyInjection
             .Bind(configuration.GetSection(DatabaseOptions.SectionName))
             .Validate(o => o.SqliteBusyTimeout >= TimeSpan.FromMilliseconds(1) && o.SqliteBusyTimeout <= DatabaseOptions.MaxSqliteBusyTimeout,
                 $"Database:SqliteBusyTimeout must be between 1 ms and {DatabaseOptions.MaxSqliteBusyTimeout}.")
+            .Validate(o => o.SqliteWriteQueueTimeout >= TimeSpan.FromMilliseconds(1) && o.SqliteWriteQueueTimeout <= DatabaseOptions.MaxSqliteBusyTimeout,
+                $"Database:SqliteWriteQueueTimeout must be between 1 ms and {DatabaseOptions.MaxSqliteBusyTimeout}.")
             .ValidateOnStart();
         services.AddOptions<JwtOptions>()
             .Bind(configuration.GetSection(JwtOptions.SectionName))

@@ -11,7 +11,8 @@ using Microsoft.Extensions.Options;
 namespace Aiprod.Infrastructure.Tests;
 
 /// <summary>
-/// Database:SqliteBusyTimeout bounds every write's wait for the write lock, whoever holds it. Here another process's
+/// Database:SqliteBusyTimeout bounds a write's wait for another process's lock on the file, and
+/// Database:SqliteWriteQueueTimeout its wait behind this process's writers (both 1 s here). Here another process's
 /// connection (a raw one, outside the gate) holds BEGIN IMMEDIATE on the file for the whole test.
 /// </summary>
 public sealed class SqliteBusyTimeoutTests : IAsyncLifetime
@@ -25,7 +26,11 @@ public sealed class SqliteBusyTimeoutTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        services = Build(new Dictionary<string, string?> { ["Database:SqliteBusyTimeout"] = BusyTimeout.ToString() });
+        services = Build(new Dictionary<string, string?>
+        {
+            ["Database:SqliteBusyTimeout"] = BusyTimeout.ToString(),
+            ["Database:SqliteWriteQueueTimeout"] = BusyTimeout.ToString(),
+        });
         await using var scope = services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
         await scope.ServiceProvider.GetRequiredService<AiprodDbContext>().Database.ExecuteSqlRawAsync(
@@ -99,14 +104,16 @@ public sealed class SqliteBusyTimeoutTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("00:00:00")]
-    [InlineData("-00:00:01")]
-    [InlineData("1.00:00:00")]
-    public void AnOutOfRangeBusyTimeout_IsRefusedAtStart(string value)
+    [InlineData("SqliteBusyTimeout", "00:00:00")]
+    [InlineData("SqliteBusyTimeout", "-00:00:01")]
+    [InlineData("SqliteBusyTimeout", "1.00:00:00")]
+    [InlineData("SqliteWriteQueueTimeout", "00:00:00")]
+    [InlineData("SqliteWriteQueueTimeout", "1.00:00:00")]
+    public void AnOutOfRangeTimeout_IsRefusedAtStart(string option, string value)
     {
-        using var refused = Build(new Dictionary<string, string?> { ["Database:SqliteBusyTimeout"] = value });
+        using var refused = Build(new Dictionary<string, string?> { ["Database:" + option] = value });
 
         var failure = Assert.Throws<OptionsValidationException>(() => refused.GetRequiredService<IOptions<DatabaseOptions>>().Value);
-        Assert.Contains("SqliteBusyTimeout", failure.Message, StringComparison.Ordinal);
+        Assert.Contains(option, failure.Message, StringComparison.Ordinal);
     }
 }

@@ -16,6 +16,12 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        // A write refused for a busy database may come wrapped by EF Core (a statement's failure inside SaveChanges).
+        if (exception is not StoreBusyException && FindBusy(exception) is { } busy)
+        {
+            exception = busy;
+        }
+
         ProblemDetails problem = exception switch
         {
             ValidationFailedException validation => new ValidationProblemDetails(
@@ -80,5 +86,18 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
 
         httpContext.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem });
+    }
+
+    private static StoreBusyException? FindBusy(Exception exception)
+    {
+        for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is StoreBusyException busy)
+            {
+                return busy;
+            }
+        }
+
+        return null;
     }
 }

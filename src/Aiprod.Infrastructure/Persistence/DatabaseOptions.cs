@@ -16,15 +16,24 @@ public sealed class DatabaseOptions
     /// <summary>Apply pending migrations when the API starts. Operators who apply them separately turn this off.</summary>
     public bool MigrateOnStartup { get; set; } = true;
 
-    /// <summary>The longest <see cref="SqliteBusyTimeout"/> accepted.</summary>
+    /// <summary>The longest <see cref="SqliteBusyTimeout"/> and <see cref="SqliteWriteQueueTimeout"/> accepted.</summary>
     public static readonly TimeSpan MaxSqliteBusyTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// SQLite only: how long a write waits for the database's write lock before it fails (503, retry), whoever holds
-    /// it: another writer of this process (queued on the writer gate) or of another process (a second instance on the
-    /// same file, a migration run separately, a backup). Between 1 ms and <see cref="MaxSqliteBusyTimeout"/>.
+    /// SQLite only: how long a write waits for the database file's write lock held by another process (a second
+    /// instance on the same file, a migration run separately, a backup) before it fails (503, retry). Between 1 ms and
+    /// <see cref="MaxSqliteBusyTimeout"/>.
     /// </summary>
     public TimeSpan SqliteBusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// SQLite only: how long a write of this process waits in the in-process writer queue (the writer gate) before it
+    /// fails (503, retry). Longer than <see cref="SqliteBusyTimeout"/>: under load many writers queue for a while,
+    /// and each is only a few milliseconds; the bound is there so that behind a holder stuck on another process's lock
+    /// the queue empties instead of each writer waiting for every one before it. Between 1 ms and
+    /// <see cref="MaxSqliteBusyTimeout"/>.
+    /// </summary>
+    public TimeSpan SqliteWriteQueueTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>SQLite only: how a commit reaches the disk before its request is answered (see <see cref="Persistence.SqliteDurability"/>).</summary>
     public SqliteDurability SqliteDurability { get; set; } = SqliteDurability.GroupFsync;

@@ -61,6 +61,12 @@ internal sealed class EfUnitOfWork(AiprodDbContext db) : IUnitOfWork
             Discard();
             throw new UniqueConstraintViolationException("A unique index refused the change.", ex);
         }
+        catch (DbUpdateException ex) when (ex.InnerException is StoreBusyException busy)
+        {
+            // The writer gate refused inside SaveChanges, which wraps what its statements throw.
+            Discard();
+            throw new StoreBusyException(busy.Message, ex);
+        }
         catch (Exception ex) when (db.IsBusy(ex))
         {
             Discard();

@@ -9,8 +9,8 @@ namespace Aiprod.Infrastructure.Persistence;
 /// (first come, first served) and each enters as soon as the one before it committed. Held from BEGIN to
 /// COMMIT/ROLLBACK, or around one statement that writes outside a transaction (<see cref="SqliteWriteGateInterceptor"/>).
 /// Readers never take it: in WAL mode they read beside the writer.
-/// A writer waits for it no longer than the busy timeout: behind a holder that is itself stuck (another process
-/// holds the file's lock), each queued writer gives up after its own wait instead of after every one before it.
+/// A writer waits for it no longer than the write-queue timeout: behind a holder that is itself stuck (another
+/// process holds the file's lock), each queued writer gives up after its own wait instead of after every one before it.
 /// </summary>
 public sealed class SqliteWriteGate : IDisposable
 {
@@ -42,5 +42,5 @@ public sealed class SqliteWriteGate : IDisposable
     public void Dispose() => gate.Dispose();
 
     private static StoreBusyException Busy(TimeSpan timeout) =>
-        new($"Another writer held the database for longer than the busy timeout ({timeout.TotalMilliseconds:0} ms).");
+        new($"The in-process writer queue did not reach this write within {timeout.TotalMilliseconds:0} ms.");
 }

@@ -47,7 +47,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     {
         if (hold == Hold.None)
         {
-            gate.Enter(options.SqliteBusyTimeout, CancellationToken.None);
+            gate.Enter(options.SqliteWriteQueueTimeout, CancellationToken.None);
             hold = Hold.Transaction;
         }
 
@@ -59,7 +59,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     {
         if (hold == Hold.None)
         {
-            await gate.EnterAsync(options.SqliteBusyTimeout, cancellationToken);
+            await gate.EnterAsync(options.SqliteWriteQueueTimeout, cancellationToken);
             hold = Hold.Transaction;
         }
 
@@ -249,7 +249,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     {
         if (NeedsGate(command))
         {
-            gate.Enter(options.SqliteBusyTimeout, CancellationToken.None);
+            gate.Enter(options.SqliteWriteQueueTimeout, CancellationToken.None);
             hold = Hold.Statement;
             gatedCommand = command;
         }
@@ -259,7 +259,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     {
         if (NeedsGate(command))
         {
-            await gate.EnterAsync(options.SqliteBusyTimeout, cancellationToken);
+            await gate.EnterAsync(options.SqliteWriteQueueTimeout, cancellationToken);
             hold = Hold.Statement;
             gatedCommand = command;
         }

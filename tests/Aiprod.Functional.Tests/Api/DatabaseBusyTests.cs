@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using Aiprod.Functional.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
+using Aiprod.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Aiprod.Functional.Tests.Api;
 
@@ -39,5 +41,27 @@ public sealed class DatabaseBusyTests
         Assert.Equal(1, await factory.WithDbAsync(db => db.Users.CountAsync(ct)));
         var retried = await client.PostAsJsonAsync("/auth/register", new { email = "ann@example.com", password = ApiClientExtensions.DefaultPassword }, ct);
         Assert.Equal(HttpStatusCode.Created, retried.StatusCode);
+    }
+
+    [Fact]
+    public async Task WritesQueuedBehindAWriterOfThisProcess_GiveUpAfterTheQueueTimeout_As503()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var factory = new AiprodApiFactory(new Dictionary<string, string?> { ["Database:SqliteWriteQueueTimeout"] = "00:00:01" });
+        var client = factory.CreateClient();
+        await client.RegisterAsync("ann@example.com");
+
+        // A write of this process that holds the write lock (begun, not committed) for the whole test.
+        await using var holder = factory.Services.CreateAsyncScope();
+        var held = await holder.ServiceProvider.GetRequiredService<AiprodDbContext>().Database.BeginTransactionAsync(ct);
+
+        // A registration (SaveChanges) and a wrong password (the failed-login counter's ExecuteUpdate) both queue.
+        var register = await client.PostAsJsonAsync("/auth/register", new { email = "bob@example.com", password = ApiClientExtensions.DefaultPassword }, ct);
+        var wrongPassword = await client.PostAsJsonAsync("/auth/login", new { email = "ann@example.com", password = "not the passphrase at all" }, ct);
+
+        await register.AssertProblemAsync(HttpStatusCode.ServiceUnavailable, "database_busy");
+        await wrongPassword.AssertProblemAsync(HttpStatusCode.ServiceUnavailable, "database_busy");
+        await held.RollbackAsync(ct);
+        Assert.Equal(1, await factory.WithDbAsync(db => db.Users.CountAsync(ct)));
     }
 }
