@@ -46,8 +46,8 @@ internal static class FeatureSetup
     {
         services.AddOptions<ExportOptions>()
             .Bind(configuration.GetSection(ExportOptions.SectionName))
-            .Validate(o => o.Retention > TimeSpan.Zero && o.MaxRunningPerUser >= 1 && o.MaxRunningPerInstance >= 1 && o.MaxAttempts >= 1 && o.MinFreeBytes >= 0,
-                "Exports: Retention must be positive, MaxRunningPerUser, MaxRunningPerInstance and MaxAttempts at least 1, MinFreeBytes not negative.")
+            .Validate(o => o.Retention > TimeSpan.Zero && o.MaxRunningPerUser >= 1 && o.MaxQueuedPerUser >= 1 && o.MaxRunningPerInstance >= 1 && o.MaxAttempts >= 1 && o.MinFreeBytes >= 0,
+                "Exports: Retention must be positive, MaxRunningPerUser, MaxQueuedPerUser, MaxRunningPerInstance and MaxAttempts at least 1, MinFreeBytes not negative.")
             .Validate(o => o.PollInterval > TimeSpan.Zero && o.WatchInterval > TimeSpan.Zero && o.Lease >= 3 * o.WatchInterval,
                 "Exports: PollInterval and WatchInterval must be positive, and the Lease at least three watch intervals (the runner renews it at each).")
             .ValidateOnStart();

@@ -20,11 +20,20 @@ public interface IExportJobRepository
     /// <summary>The owner's exports, newest first.</summary>
     Task<(IReadOnlyList<ExportJob> Items, int Total)> ListAsync(UserId ownerId, ExportStatus? status, int limit, int offset, CancellationToken cancellationToken);
 
-    /// <summary>Whether any export is queued, or running under a lapsed lease: read without the write lock.</summary>
-    Task<bool> AnyClaimableAsync(DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>
+    /// Whether any export is queued, or running under a lapsed lease, of an owner with fewer than
+    /// <paramref name="maxRunningPerOwner"/> running under a live lease: read without the write lock.
+    /// </summary>
+    Task<bool> AnyClaimableAsync(DateTimeOffset now, int maxRunningPerOwner, CancellationToken cancellationToken);
 
-    /// <summary>Queued exports and running ones whose lease lapsed, oldest first.</summary>
-    Task<IReadOnlyList<ExportJob>> ClaimableAsync(DateTimeOffset now, int take, CancellationToken cancellationToken);
+    /// <summary>
+    /// Queued exports and running ones whose lease lapsed, of owners with fewer than <paramref name="maxRunningPerOwner"/>
+    /// running under a live lease, oldest first.
+    /// </summary>
+    Task<IReadOnlyList<ExportJob>> ClaimableAsync(DateTimeOffset now, int maxRunningPerOwner, int take, CancellationToken cancellationToken);
+
+    /// <summary>How many exports the owner has queued.</summary>
+    Task<int> QueuedCountAsync(UserId ownerId, CancellationToken cancellationToken);
 
     /// <summary>How many exports each owner has running under a live lease.</summary>
     Task<IReadOnlyDictionary<UserId, int>> RunningPerOwnerAsync(DateTimeOffset now, CancellationToken cancellationToken);

@@ -19,4 +19,9 @@ public static class ExportErrors
         ErrorKind.TooManyRequests,
         "too_many_direct_exports",
         $"You already have {max} direct exports running; wait for one to finish (see Retry-After), or create an export job with POST /exports.");
+
+    public static Error TooManyQueuedExports(int max) => Error.Conflict(
+        "too_many_queued_exports",
+        $"You have {max} exports waiting in the queue, the most one user may have. Wait until some start, or cancel some "
+        + "with POST /exports/{id}/cancel, then create this one again.");
 }

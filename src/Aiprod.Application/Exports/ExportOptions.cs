@@ -11,6 +11,12 @@ public sealed class ExportOptions
     /// <summary>Exports of one owner running at once, across instances; more wait in the queue.</summary>
     public int MaxRunningPerUser { get; set; } = 2;
 
+    /// <summary>
+    /// Exports of one owner waiting in the queue; one more is refused (409 <c>too_many_queued_exports</c>) until some
+    /// start, so that one owner cannot pile up work the runners must read past.
+    /// </summary>
+    public int MaxQueuedPerUser { get; set; } = 20;
+
     /// <summary>Exports one instance writes at once.</summary>
     public int MaxRunningPerInstance { get; set; } = 2;
 

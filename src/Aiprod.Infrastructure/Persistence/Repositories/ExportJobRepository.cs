@@ -33,21 +33,30 @@ internal sealed class ExportJobRepository(AiprodDbContext db) : IExportJobReposi
         return (items, total);
     }
 
-    public Task<bool> AnyClaimableAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
-        db.ExportJobs.AsNoTracking()
-            .AnyAsync(e => e.Status == ExportStatus.Queued || (e.Status == ExportStatus.Running && e.LeaseExpiresAt != null && e.LeaseExpiresAt <= now), cancellationToken);
+    public Task<bool> AnyClaimableAsync(DateTimeOffset now, int maxRunningPerOwner, CancellationToken cancellationToken) =>
+        Claimable(db.ExportJobs.AsNoTracking(), now, maxRunningPerOwner).AnyAsync(cancellationToken);
 
-    public async Task<IReadOnlyList<ExportJob>> ClaimableAsync(DateTimeOffset now, int take, CancellationToken cancellationToken)
+    public Task<int> QueuedCountAsync(UserId ownerId, CancellationToken cancellationToken) =>
+        db.ExportJobs.CountAsync(e => e.OwnerId == ownerId && e.Status == ExportStatus.Queued, cancellationToken);
+
+    public async Task<IReadOnlyList<ExportJob>> ClaimableAsync(DateTimeOffset now, int maxRunningPerOwner, int take, CancellationToken cancellationToken)
     {
         // As the job claim: on SQL Server, inside the claim's transaction, lock the candidates and skip rows another
         // claim locked; SQLite needs no hint, the claim's transaction being the only writer.
         var table = db.Database.IsSqlServer() && db.Database.CurrentTransaction is not null
             ? db.ExportJobs.FromSqlRaw("SELECT * FROM [export_jobs] WITH (UPDLOCK, READPAST, ROWLOCK)")
             : db.ExportJobs;
-        return await table
-            .Where(e => e.Status == ExportStatus.Queued || (e.Status == ExportStatus.Running && e.LeaseExpiresAt != null && e.LeaseExpiresAt <= now))
-            .OrderBy(e => e.CreatedAt).Take(take).ToListAsync(cancellationToken);
+        return await Claimable(table, now, maxRunningPerOwner).OrderBy(e => e.CreatedAt).Take(take).ToListAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Queued exports and running ones under a lapsed lease, of owners below the running cap. The cap is part of the
+    /// query, not a filter over its first rows: otherwise the oldest exports of one capped owner would fill every
+    /// candidate list and no other owner's export would start until that owner's queue drained.
+    /// </summary>
+    private IQueryable<ExportJob> Claimable(IQueryable<ExportJob> table, DateTimeOffset now, int maxRunningPerOwner) =>
+        table.Where(e => (e.Status == ExportStatus.Queued || (e.Status == ExportStatus.Running && e.LeaseExpiresAt != null && e.LeaseExpiresAt <= now))
+            && db.ExportJobs.Count(r => r.OwnerId == e.OwnerId && r.Status == ExportStatus.Running && r.LeaseExpiresAt != null && r.LeaseExpiresAt > now) < maxRunningPerOwner);
 
     public async Task<IReadOnlyDictionary<UserId, int>> RunningPerOwnerAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
         await db.ExportJobs.AsNoTracking()

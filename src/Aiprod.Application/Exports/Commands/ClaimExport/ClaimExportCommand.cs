@@ -26,7 +26,7 @@ public sealed class ClaimExportCommandHandler(IExportJobRepository exports, IAud
     {
         var now = clock.GetUtcNow();
         var settings = options.Value;
-        var candidates = await exports.ClaimableAsync(now, Candidates, cancellationToken);
+        var candidates = await exports.ClaimableAsync(now, settings.MaxRunningPerUser, Candidates, cancellationToken);
         if (candidates.Count == 0)
         {
             return null;

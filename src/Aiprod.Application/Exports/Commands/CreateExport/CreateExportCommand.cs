@@ -11,6 +11,7 @@ using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
+using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.Exports.Commands.CreateExport;
 
@@ -61,7 +62,7 @@ public sealed class CreateExportCommandValidator : AbstractValidator<CreateExpor
     }
 }
 
-public sealed class CreateExportCommandHandler(IExportJobRepository exports, IAuditLog audit, TimeProvider clock)
+public sealed class CreateExportCommandHandler(IExportJobRepository exports, IAuditLog audit, IOptions<ExportOptions> options, TimeProvider clock)
     : ICommandHandler<CreateExportCommand, Result<ExportAcceptedDto>>
 {
     public async ValueTask<Result<ExportAcceptedDto>> Handle(CreateExportCommand command, CancellationToken cancellationToken)
@@ -72,6 +73,13 @@ public sealed class CreateExportCommandHandler(IExportJobRepository exports, IAu
             return first.RequestHash == requestHash
                 ? new ExportAcceptedDto(ExportDto.Of(first), Replayed: true)
                 : ExportJobErrors.IdempotencyKeyReused;
+        }
+
+        // Counted under the write lock, so racing creates cannot all see room for one more.
+        var maxQueued = options.Value.MaxQueuedPerUser;
+        if (await exports.QueuedCountAsync(command.OwnerId, cancellationToken) >= maxQueued)
+        {
+            return ExportErrors.TooManyQueuedExports(maxQueued);
         }
 
         var export = ExportJob.Request(command.OwnerId, command.Format!.Value, command.JobIds, command.Status, command.Preset,

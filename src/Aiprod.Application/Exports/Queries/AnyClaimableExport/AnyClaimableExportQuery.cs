@@ -1,5 +1,6 @@
 using Aiprod.Application.Abstractions;
 using Mediator;
+using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.Exports.Queries.AnyClaimableExport;
 
@@ -9,8 +10,8 @@ namespace Aiprod.Application.Exports.Queries.AnyClaimableExport;
 /// </summary>
 public sealed record AnyClaimableExportQuery : IQuery<bool>;
 
-public sealed class AnyClaimableExportQueryHandler(IExportJobRepository exports, TimeProvider clock) : IQueryHandler<AnyClaimableExportQuery, bool>
+public sealed class AnyClaimableExportQueryHandler(IExportJobRepository exports, IOptions<ExportOptions> options, TimeProvider clock) : IQueryHandler<AnyClaimableExportQuery, bool>
 {
     public async ValueTask<bool> Handle(AnyClaimableExportQuery query, CancellationToken cancellationToken) =>
-        await exports.AnyClaimableAsync(clock.GetUtcNow(), cancellationToken);
+        await exports.AnyClaimableAsync(clock.GetUtcNow(), options.Value.MaxRunningPerUser, cancellationToken);
 }
