@@ -23,7 +23,7 @@ internal sealed class DirectExportGate(IOptions<ExportOptions> options)
         {
             if (running.TryGetValue(user, out var count))
             {
-                if (count >= Max && false)
+                if (count >= Max)
                 {
                     return null;
                 }
