@@ -29,7 +29,7 @@ public class TokenValidationBenchmarks : IDisposable
         Email.TryCreate("bench@example.com", out var email);
         var user = User.Register(email, null, "hash", DateTimeOffset.UtcNow);
         token = new JwtAccessTokenIssuer(keys, jwt, TimeProvider.System).Issue(user, new SessionId(Guid.NewGuid()), null).Token;
-        parameters = AccessTokenValidation.CreateParameters(keys, jwt.Value);
+        parameters = AccessTokenValidation.CreateParameters(keys, jwt.Value, TimeProvider.System);
         plain = new JsonWebTokenHandler();
         caching = new CachingJsonWebTokenHandler(new TokenValidationCacheOptions(), TimeProvider.System);
         _ = caching.ValidateTokenAsync(token, parameters).GetAwaiter().GetResult();

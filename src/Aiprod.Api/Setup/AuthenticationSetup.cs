@@ -44,10 +44,10 @@ internal static class AuthenticationSetup
             .AddPolicyScheme(RequestScheme, "The request's own credential", o => o.ForwardDefaultSelector = ctx =>
                 AccessTokenEvents.NamesApiKey(ctx) && AccessTokenEvents.AcceptsApiKeys(ctx) ? ApiKeyAuthenticationHandler.SchemeName : JwtBearerDefaults.AuthenticationScheme);
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<SigningKeyStore, IOptions<JwtOptions>, CachingJsonWebTokenHandler>((o, keys, jwt, handler) =>
+            .Configure<SigningKeyStore, IOptions<JwtOptions>, CachingJsonWebTokenHandler, TimeProvider>((o, keys, jwt, handler, clock) =>
             {
                 o.MapInboundClaims = false;
-                o.TokenValidationParameters = AccessTokenValidation.CreateParameters(keys, jwt.Value);
+                o.TokenValidationParameters = AccessTokenValidation.CreateParameters(keys, jwt.Value, clock);
                 o.TokenHandlers.Clear();
                 o.TokenHandlers.Add(handler);
                 o.Events = new JwtBearerEvents

@@ -6,11 +6,11 @@ using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Aiprod.Infrastructure.Tokens;
 
-internal sealed class JwtAccessTokenReader(SigningKeyStore keys, IOptions<JwtOptions> options, CachingJsonWebTokenHandler handler) : IAccessTokenReader
+internal sealed class JwtAccessTokenReader(SigningKeyStore keys, IOptions<JwtOptions> options, CachingJsonWebTokenHandler handler, TimeProvider clock) : IAccessTokenReader
 {
     public async Task<AccessTokenClaimsDto?> ReadAsync(string token)
     {
-        var result = await handler.ValidateTokenAsync(token, AccessTokenValidation.CreateParameters(keys, options.Value));
+        var result = await handler.ValidateTokenAsync(token, AccessTokenValidation.CreateParameters(keys, options.Value, clock));
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt || !Guid.TryParse(jwt.Subject, out var userId))
         {
             return null;

@@ -57,5 +57,19 @@ public sealed class SessionEndTests : IAsyncDisposable
         Assert.Equal(clock.GetUtcNow().AddMinutes(5).UtcDateTime, new JsonWebToken(login.Str("access_token")).ValidTo);
     }
 
+    [Fact]
+    public async Task ATokenIssuedHoursAhead_OnTheHostsClock_IsValidByThatClock()
+    {
+        // The host's clock decides a token's lifetime both where it is issued and where it is checked: a token issued
+        // after the clock moved on (two hours ahead of the machine's) must not read as not yet valid.
+        var client = factory.CreateClient();
+        await client.RegisterAsync("ann@example.com");
+        clock.Advance(TimeSpan.FromHours(2));
+
+        var token = await client.LoginAsync("ann@example.com");
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetWithTokenAsync("/auth/me", token)).StatusCode);
+    }
+
     public async ValueTask DisposeAsync() => await factory.DisposeAsync();
 }
