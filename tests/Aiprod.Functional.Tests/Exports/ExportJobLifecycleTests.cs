@@ -18,7 +18,10 @@ public sealed class ExportJobLifecycleTests : IAsyncDisposable
     private readonly ScriptedExporter exporter = new() { Chunks = 4, ChunkBytes = 1000 };
     private readonly AiprodApiFactory factory;
 
-    public ExportJobLifecycleTests() => factory = new AiprodApiFactory(clock: clock, replaceServices: ExportTestKit.WithExporter(exporter));
+    // Rounds are driven by the test. The hosted loop's timer would otherwise wake once per poll interval of every
+    // stretch the clock is moved (a week of retention is 600,000 one-second rounds, run on the moving thread).
+    public ExportJobLifecycleTests() => factory = new AiprodApiFactory(
+        new Dictionary<string, string?> { ["Exports:PollInterval"] = "1.00:00:00" }, clock, ExportTestKit.WithExporter(exporter));
 
     private string ExportFolder => Path.Combine(factory.DataFolder, "exports");
 
