@@ -40,7 +40,6 @@ builder.Services.AddAiprodAccounts(builder.Configuration);
 builder.Services.AddAiprodSessions(builder.Configuration);
 builder.Services.AddAiprodApiKeys(builder.Configuration);
 builder.Services.AddAiprodJobs(builder.Configuration);
-builder.Services.AddAiprodExportJobs(builder.Configuration);
 builder.Services.AddAiprodExports(builder.Configuration);
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<IRequestContext, HttpRequestContext>();

@@ -41,19 +41,6 @@ internal static class FeatureSetup
         return services;
     }
 
-    /// <summary>Export jobs: limits, retention and the runner's timing.</summary>
-    public static IServiceCollection AddAiprodExportJobs(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddOptions<ExportOptions>()
-            .Bind(configuration.GetSection(ExportOptions.SectionName))
-            .Validate(o => o.Retention > TimeSpan.Zero && o.MaxRunningPerUser >= 1 && o.MaxQueuedPerUser >= 1 && o.MaxRunningPerInstance >= 1 && o.MaxAttempts >= 1 && o.MinFreeBytes >= 0,
-                "Exports: Retention must be positive, MaxRunningPerUser, MaxQueuedPerUser, MaxRunningPerInstance and MaxAttempts at least 1, MinFreeBytes not negative.")
-            .Validate(o => o.PollInterval > TimeSpan.Zero && o.WatchInterval > TimeSpan.Zero && o.Lease >= 3 * o.WatchInterval,
-                "Exports: PollInterval and WatchInterval must be positive, and the Lease at least three watch intervals (the runner renews it at each).")
-            .ValidateOnStart();
-        return services;
-    }
-
     /// <summary>Jobs and the sockets that follow them live.</summary>
     public static IServiceCollection AddAiprodJobs(this IServiceCollection services, IConfiguration configuration)
     {
@@ -72,7 +59,10 @@ internal static class FeatureSetup
         return services;
     }
 
-    /// <summary>Exports: the size limit of one export, the most jobs a direct export or a ZIP holds, and how many direct exports a user may run at once.</summary>
+    /// <summary>
+    /// Exports, direct and as jobs: the size limit of one export, the most jobs a direct export or a ZIP holds, how
+    /// many direct exports a user may run at once, the queue's caps, retention and the runner's timing.
+    /// </summary>
     public static IServiceCollection AddAiprodExports(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ExportOptions>()
@@ -80,6 +70,10 @@ internal static class FeatureSetup
             .Validate(
                 o => o.MaxBytes >= 1 && o.MaxDirectJobs >= 1 && o.MaxZipJobs >= 1 && o.MaxConcurrentDirectPerUser >= 1,
                 "Exports: MaxBytes, MaxDirectJobs, MaxZipJobs and MaxConcurrentDirectPerUser must be at least 1.")
+            .Validate(o => o.Retention > TimeSpan.Zero && o.MaxRunningPerUser >= 1 && o.MaxQueuedPerUser >= 1 && o.MaxRunningPerInstance >= 1 && o.MaxAttempts >= 1 && o.MinFreeBytes >= 0,
+                "Exports: Retention must be positive, MaxRunningPerUser, MaxQueuedPerUser, MaxRunningPerInstance and MaxAttempts at least 1, MinFreeBytes not negative.")
+            .Validate(o => o.PollInterval > TimeSpan.Zero && o.WatchInterval > TimeSpan.Zero && o.Lease >= 3 * o.WatchInterval,
+                "Exports: PollInterval and WatchInterval must be positive, and the Lease at least three watch intervals (the runner renews it at each).")
             .ValidateOnStart();
         services.AddSingleton<Aiprod.Api.Exports.DirectExportGate>();
         return services;
