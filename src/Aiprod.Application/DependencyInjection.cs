@@ -15,6 +15,10 @@ public static class DependencyInjection
         services.AddScoped<Common.DomainEventPublisher>();
         services.AddScoped<Jobs.WorkerReports>();
         services.AddScoped<Common.IWriteLockPrecheck<Jobs.Commands.ClaimJob.ClaimJobCommand>, Jobs.Commands.ClaimJob.ClaimJobPrecheck>();
+        // One instance per scope: the commit behaviour asks it, the claim's handler reads its answer.
+        services.AddScoped<Exports.Commands.ClaimExport.ClaimExportPrecheck>();
+        services.AddScoped<Common.IWriteLockPrecheck<Exports.Commands.ClaimExport.ClaimExportCommand>>(
+            sp => sp.GetRequiredService<Exports.Commands.ClaimExport.ClaimExportPrecheck>());
         return services;
     }
 }

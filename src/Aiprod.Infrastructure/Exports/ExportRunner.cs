@@ -7,7 +7,6 @@ using Aiprod.Application.Exports.Commands.ExpireExports;
 using Aiprod.Application.Exports.Commands.FailExport;
 using Aiprod.Application.Exports.Commands.ReportExportProgress;
 using Aiprod.Application.Exports.Dtos;
-using Aiprod.Application.Exports.Queries.AnyClaimableExport;
 using Aiprod.Domain.Exports;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
@@ -73,9 +72,7 @@ internal sealed partial class ExportRunner(
             ClaimedExport? claimed;
             try
             {
-                claimed = await SendAsync(new AnyClaimableExportQuery(), stoppingToken)
-                    ? await SendAsync(new ClaimExportCommand(), stoppingToken)
-                    : null;
+                claimed = await SendAsync(new ClaimExportCommand(), stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -220,12 +217,6 @@ internal sealed partial class ExportRunner(
     {
         await using var scope = scopes.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<ISender>().Send(command, cancellationToken);
-    }
-
-    private async Task<T> SendAsync<T>(IQuery<T> query, CancellationToken cancellationToken)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<ISender>().Send(query, cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting export files past their retention failed; retrying next round")]

@@ -17,13 +17,37 @@ public sealed record ClaimExportCommand : ICommand<ClaimedExport?>, IRetryOnConf
     public int MaxAttempts => 8;
 }
 
-public sealed class ClaimExportCommandHandler(IExportJobRepository exports, IAuditLog audit, IOptions<ExportOptions> options, TimeProvider clock)
+/// <summary>
+/// A claim takes the write lock only when an export is claimable, so that an idle instance does not take the
+/// database's write lock every poll interval only to find an empty queue.
+/// </summary>
+public sealed class ClaimExportPrecheck(IExportJobRepository exports, IOptions<ExportOptions> options, TimeProvider clock) : IWriteLockPrecheck<ClaimExportCommand>
+{
+    /// <summary>
+    /// This scope's precheck found nothing, so the claim runs without the write lock: it then claims nothing, since
+    /// an export that became claimable just after could be claimed by two such unlocked runs past the owner's cap.
+    /// </summary>
+    public bool FoundNothing { get; private set; }
+
+    public async ValueTask<bool> IsWorthLockingAsync(ClaimExportCommand message, CancellationToken cancellationToken)
+    {
+        FoundNothing = !await exports.AnyClaimableAsync(clock.GetUtcNow(), options.Value.MaxRunningPerUser, cancellationToken);
+        return !FoundNothing;
+    }
+}
+
+public sealed class ClaimExportCommandHandler(IExportJobRepository exports, IAuditLog audit, ClaimExportPrecheck precheck, IOptions<ExportOptions> options, TimeProvider clock)
     : ICommandHandler<ClaimExportCommand, ClaimedExport?>
 {
     private const int Candidates = 32;
 
     public async ValueTask<ClaimedExport?> Handle(ClaimExportCommand command, CancellationToken cancellationToken)
     {
+        if (precheck.FoundNothing)
+        {
+            return null;
+        }
+
         var now = clock.GetUtcNow();
         var settings = options.Value;
         var candidates = await exports.ClaimableAsync(now, settings.MaxRunningPerUser, Candidates, cancellationToken);
