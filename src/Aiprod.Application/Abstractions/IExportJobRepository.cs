@@ -28,15 +28,12 @@ public interface IExportJobRepository
 
     /// <summary>
     /// Queued exports and running ones whose lease lapsed, of owners with fewer than <paramref name="maxRunningPerOwner"/>
-    /// running under a live lease, oldest first.
+    /// running under a live lease, oldest first (in a stable order, so that a larger take reads the same ones first).
     /// </summary>
     Task<IReadOnlyList<ExportJob>> ClaimableAsync(DateTimeOffset now, int maxRunningPerOwner, int take, CancellationToken cancellationToken);
 
     /// <summary>How many exports the owner has queued.</summary>
     Task<int> QueuedCountAsync(UserId ownerId, CancellationToken cancellationToken);
-
-    /// <summary>How many exports each owner has running under a live lease.</summary>
-    Task<IReadOnlyDictionary<UserId, int>> RunningPerOwnerAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>Succeeded exports whose retention ended.</summary>
     Task<IReadOnlyList<ExportJob>> PastRetentionAsync(DateTimeOffset now, int take, CancellationToken cancellationToken);

@@ -1,4 +1,5 @@
 using System.Net;
+using Aiprod.Domain.Exports;
 using Aiprod.Functional.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
@@ -187,6 +188,31 @@ public sealed class ExportJobControlTests
             string.Join(", ", ExportTestKit.ExportFiles(folder)));
         Assert.Equal("cancelled", (await client.GetExportAsync(ann, id)).Str("status"));
         await (await client.SendWithTokenAsync(HttpMethod.Post, $"/exports/{id}/cancel", ann)).AssertProblemAsync(HttpStatusCode.Conflict, "illegal_transition");
+    }
+
+    [Fact]
+    public async Task AnExportOutOfAttempts_FailsWhenClaimed_AndTheRoundGoesOnToTheNextExport()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var exporter = new ScriptedExporter();
+        await using var factory = new AiprodApiFactory(new Dictionary<string, string?> { ["Exports:MaxAttempts"] = "2" }, clock, ExportTestKit.WithExporter(exporter));
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var poison = await client.CreateExportAsync(ann);
+        var next = await client.CreateExportAsync(ann);
+        // The oldest export was interrupted as often as it may be (its runners died); it is queued again.
+        var poisonId = new ExportId(Guid.Parse(poison));
+        Assert.Equal(1, await factory.WithDbAsync(db => db.ExportJobs.Where(e => e.Id == poisonId).ExecuteUpdateAsync(s => s.SetProperty(e => e.Attempt, 2), Ct)));
+
+        await factory.RunExportRoundAsync();
+
+        var failed = await client.GetExportAsync(ann, poison);
+        Assert.Equal("failed", failed.Str("status"));
+        Assert.Equal("attempts_exhausted", failed.Str("error_code"));
+        var done = await client.WaitForExportAsync(ann, next, "succeeded", "failed");
+        Assert.Equal("succeeded", done.Str("status"));
+        Assert.Equal(1, exporter.Started);
+        Assert.Equal(1, await factory.WithDbAsync(db => db.AuditEvents.CountAsync(a => a.EventType == "export.failed" && a.Target == poison, Ct)));
     }
 
     private static Task<HttpResponseMessage> SendWithKeyAsync(HttpClient client, HttpMethod method, string url, string key, object body)

@@ -46,7 +46,7 @@ internal sealed class ExportJobRepository(AiprodDbContext db) : IExportJobReposi
         var table = db.Database.IsSqlServer() && db.Database.CurrentTransaction is not null
             ? db.ExportJobs.FromSqlRaw("SELECT * FROM [export_jobs] WITH (UPDLOCK, READPAST, ROWLOCK)")
             : db.ExportJobs;
-        return await Claimable(table, now, maxRunningPerOwner).OrderBy(e => e.CreatedAt).Take(take).ToListAsync(cancellationToken);
+        return await Claimable(table, now, maxRunningPerOwner).OrderBy(e => e.CreatedAt).ThenBy(e => e.Id).Take(take).ToListAsync(cancellationToken);
     }
 
     /// <summary>
@@ -57,13 +57,6 @@ internal sealed class ExportJobRepository(AiprodDbContext db) : IExportJobReposi
     private IQueryable<ExportJob> Claimable(IQueryable<ExportJob> table, DateTimeOffset now, int maxRunningPerOwner) =>
         table.Where(e => (e.Status == ExportStatus.Queued || (e.Status == ExportStatus.Running && e.LeaseExpiresAt != null && e.LeaseExpiresAt <= now))
             && db.ExportJobs.Count(r => r.OwnerId == e.OwnerId && r.Status == ExportStatus.Running && r.LeaseExpiresAt != null && r.LeaseExpiresAt > now) < maxRunningPerOwner);
-
-    public async Task<IReadOnlyDictionary<UserId, int>> RunningPerOwnerAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
-        await db.ExportJobs.AsNoTracking()
-            .Where(e => e.Status == ExportStatus.Running && e.LeaseExpiresAt != null && e.LeaseExpiresAt > now)
-            .GroupBy(e => e.OwnerId)
-            .Select(g => new { Owner = g.Key, Count = g.Count() })
-            .ToDictionaryAsync(g => g.Owner, g => g.Count, cancellationToken);
 
     public async Task<IReadOnlyList<ExportJob>> PastRetentionAsync(DateTimeOffset now, int take, CancellationToken cancellationToken) =>
         await db.ExportJobs.Where(e => e.Status == ExportStatus.Succeeded && e.ExpiresAt != null && e.ExpiresAt <= now)

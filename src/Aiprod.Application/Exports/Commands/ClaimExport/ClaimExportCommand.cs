@@ -50,20 +50,11 @@ public sealed class ClaimExportCommandHandler(IExportJobRepository exports, IAud
 
         var now = clock.GetUtcNow();
         var settings = options.Value;
+        // The oldest claimable exports (the query leaves out owners at the running cap). One whose attempts ran out is
+        // failed on the way and the next one tried, so that a poison export does not end the runner's round.
         var candidates = await exports.ClaimableAsync(now, settings.MaxRunningPerUser, Candidates, cancellationToken);
-        if (candidates.Count == 0)
-        {
-            return null;
-        }
-
-        var running = await exports.RunningPerOwnerAsync(now, cancellationToken);
         foreach (var export in candidates)
         {
-            if (running.GetValueOrDefault(export.OwnerId) >= settings.MaxRunningPerUser)
-            {
-                continue;
-            }
-
             var claimed = export.Claim(now, settings.Lease, settings.MaxAttempts);
             if (!claimed.IsSuccess)
             {
@@ -75,7 +66,7 @@ public sealed class ClaimExportCommandHandler(IExportJobRepository exports, IAud
                 audit.Record(new AuditEntry(AuditEventTypes.ExportFailed, AuditOutcome.Failure, Target: export.Id.ToString(),
                     Details: new Dictionary<string, object?> { ["error_code"] = export.Failure?.ToString(), ["attempt"] = export.Attempt },
                     ActorKind: ActorKind.System));
-                return null;
+                continue;
             }
 
             var selection = new ExportSelection(export.OwnerId, export.JobIds, export.StatusFilter, export.PresetFilter, export.CreatedFrom, export.CreatedTo);
