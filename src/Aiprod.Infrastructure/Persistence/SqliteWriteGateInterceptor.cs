@@ -47,6 +47,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     {
         if (hold == Hold.None)
         {
+            RefuseIfNotDurable();
             gate.Enter(options.SqliteWriteQueueTimeout, CancellationToken.None);
             hold = Hold.Transaction;
         }
@@ -59,6 +60,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     {
         if (hold == Hold.None)
         {
+            RefuseIfNotDurable();
             await gate.EnterAsync(options.SqliteWriteQueueTimeout, cancellationToken);
             hold = Hold.Transaction;
         }
@@ -249,6 +251,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     {
         if (NeedsGate(command))
         {
+            RefuseIfNotDurable();
             gate.Enter(options.SqliteWriteQueueTimeout, CancellationToken.None);
             hold = Hold.Statement;
             gatedCommand = command;
@@ -259,6 +262,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     {
         if (NeedsGate(command))
         {
+            RefuseIfNotDurable();
             await gate.EnterAsync(options.SqliteWriteQueueTimeout, cancellationToken);
             hold = Hold.Statement;
             gatedCommand = command;
@@ -282,6 +286,17 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
         }
 
         return false;
+    }
+
+    // Once an fsync failed no commit can be answered as durable: a write that began anyway would be applied and then
+    // answered as a failure (a client retrying it would write it twice). Refused before the gate and BEGIN instead,
+    // so it writes nothing.
+    private void RefuseIfNotDurable()
+    {
+        if (walToSync is not null && flusher.IsBroken)
+        {
+            throw new WritesSuspendedException();
+        }
     }
 
     private Task WaitDurableAsync() => walToSync is { } wal ? flusher.WaitDurableAsync(wal) : Task.CompletedTask;
