@@ -212,12 +212,23 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
         return result;
     }
 
-    public void CommandFailed(DbCommand command, CommandErrorEventData eventData) => ReleaseStatement(command);
+    public void CommandFailed(DbCommand command, CommandErrorEventData eventData) => FailStatement(command, eventData.Exception);
 
     public Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default)
     {
-        ReleaseStatement(command);
+        FailStatement(command, eventData.Exception);
         return Task.CompletedTask;
+    }
+
+    // A write outside a transaction meets another process's lock in the statement itself (there is no BEGIN to
+    // translate it): thrown from here, the translation replaces SQLite's error for every caller of the statement.
+    // Inside a transaction the lock was taken by BEGIN IMMEDIATE, which is where a busy file is met.
+    private void FailStatement(DbCommand command, Exception exception)
+    {
+        if (ReleaseStatement(command) && exception is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked })
+        {
+            throw new StoreBusyException("Another process held the database's write lock for longer than the busy timeout.", exception);
+        }
     }
 
     public void CommandCanceled(DbCommand command, CommandEndEventData eventData) => ReleaseStatement(command);
