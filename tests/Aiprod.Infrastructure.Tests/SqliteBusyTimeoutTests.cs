@@ -98,7 +98,7 @@ public sealed class SqliteBusyTimeoutTests : IAsyncLifetime
         var releaser = Task.Delay(TimeSpan.FromSeconds(8), Ct).ContinueWith(_ => other.Close(), TaskScheduler.Default);
 
         // Held for 8 s: a write still waiting when the lock goes (Microsoft.Data.Sqlite's 30 s default) would succeed.
-        await Assert.ThrowsAnyAsync<Exception>(() => db.Database.ExecuteSqlRawAsync("UPDATE busy_probe SET n = n + 1 WHERE id = 1", Ct));
+        await Assert.ThrowsAsync<StoreBusyException>(() => db.Database.ExecuteSqlRawAsync("UPDATE busy_probe SET n = n + 1 WHERE id = 1", Ct));
         Assert.False(releaser.IsCompleted, "The write waited until the other process let go of the file.");
         await releaser;
     }

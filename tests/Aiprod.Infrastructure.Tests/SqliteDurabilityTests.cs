@@ -1,3 +1,4 @@
+using Aiprod.Application.Abstractions;
 using Aiprod.Domain.Audit;
 using Aiprod.Infrastructure.Persistence;
 using Microsoft.Data.Sqlite;
@@ -150,12 +151,40 @@ public sealed class SqliteDurabilityTests : IAsyncDisposable
 
         // The next fsync may well succeed (Linux reports a write-back error once and marks the pages clean), but
         // the frames after the lost ones are not durable either: nothing is answered as durable any more.
+        // Later writes are refused before they begin, so they write nothing.
         sync.Failure = null;
-        await Assert.ThrowsAsync<CommitNotDurableException>(() => WriteAsync(services, "raw sql").WaitAsync(Hang, Ct));
-        await Assert.ThrowsAsync<CommitNotDurableException>(() => WriteAsync(services, "transaction").WaitAsync(Hang, Ct));
+        await Assert.ThrowsAsync<WritesSuspendedException>(() => WriteAsync(services, "raw sql").WaitAsync(Hang, Ct));
+        await Assert.ThrowsAsync<WritesSuspendedException>(() => WriteAsync(services, "transaction").WaitAsync(Hang, Ct));
         Assert.False(services.GetRequiredService<SqliteWriteGate>().IsHeld);
         var health = await services.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>().CheckHealthAsync(Ct);
         Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, health.Entries["durability"].Status);
+    }
+
+    [Fact]
+    public async Task AfterAFailedSync_ManyConcurrentWriters_AreEachRefusedBeforeTheyWrite_AndNoneHangs()
+    {
+        var services = await StartAsync();
+        var first = WriteAsync(services, "transaction");
+        await sync.EnteredAsync();
+        sync.Failure = new IOException("disk gone");
+        sync.Open = true;
+        sync.Release();
+        await Assert.ThrowsAsync<CommitNotDurableException>(() => first.WaitAsync(Hang, Ct));
+
+        // Every kind of write, at once, while the disk still fails: none may commit a row it then answers as failed.
+        string[] kinds = ["save changes", "transaction", "execute update", "raw sql"];
+        var writers = Enumerable.Range(0, 12).Select(i => WriteAsync(services, kinds[i % kinds.Length])).ToList();
+        foreach (var writer in writers)
+        {
+            await Assert.ThrowsAsync<WritesSuspendedException>(() => writer.WaitAsync(Hang, Ct));
+        }
+
+        Assert.False(services.GetRequiredService<SqliteWriteGate>().IsHeld);
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+        Assert.Equal(1, await db.Database.SqlQueryRaw<long>("SELECT n AS Value FROM probe WHERE id = 1").SingleAsync(Ct));
+        Assert.Equal(0, await db.AuditEvents.CountAsync(Ct));
+        Assert.Single(sync.Paths);
     }
 
     [Fact]

@@ -58,6 +58,24 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
                 Title = "The database is busy.",
                 Detail = "Nothing was changed. Retry the request.",
             },
+            WritesSuspendedException => new ProblemDetails
+            {
+                // An fsync of the database failed earlier: this instance can make no write durable until it restarts,
+                // so it refuses writes before they begin.
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Type = ProblemTypes.For("writes_suspended"),
+                Title = "This server cannot store changes durably at the moment.",
+                Detail = "Nothing was changed. Retry the request later.",
+            },
+            CommitNotDurableException => new ProblemDetails
+            {
+                // The write was applied, but its fsync failed: it may be lost on a power loss. Not a success, and not
+                // "nothing changed" either, so the client looks before it repeats the request.
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Type = ProblemTypes.For("write_not_durable"),
+                Title = "The change could not be confirmed on disk.",
+                Detail = "The change may have been applied. Check its result before retrying.",
+            },
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => new ProblemDetails
             {
                 // The client went away; nobody reads this answer, but it must not be logged as a server error.
@@ -82,6 +100,10 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
         {
             logger.LogWarning("A write on {Method} {Path} gave up waiting for the database's write lock", httpContext.Request.Method, httpContext.Request.Path);
             httpContext.Response.Headers.RetryAfter = "1";
+        }
+        else if (exception is WritesSuspendedException or CommitNotDurableException)
+        {
+            logger.LogWarning("A write on {Method} {Path} failed: the database cannot make writes durable ({Problem})", httpContext.Request.Method, httpContext.Request.Path, problem.Type);
         }
 
         httpContext.Response.StatusCode = problem.Status!.Value;

@@ -1,3 +1,4 @@
+using Aiprod.Application.Abstractions;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;

@@ -1,3 +1,4 @@
+using Aiprod.Application.Abstractions;
 using Microsoft.Extensions.Logging;
 
 namespace Aiprod.Infrastructure.Persistence;
@@ -189,26 +190,4 @@ public sealed class SqliteCommitFlusher(ISqliteWalSync walSync, ILogger<SqliteCo
     }
 
     private static CommitNotDurableException NotDurable(Exception? cause) => new(cause);
-}
-
-/// <summary>
-/// A commit was applied to the database, but it could not be made durable (an fsync of the WAL failed, now or before):
-/// it may be lost on a power loss. The writer must not answer success, nor write it again as if it had not happened.
-/// </summary>
-public sealed class CommitNotDurableException : IOException
-{
-    public CommitNotDurableException()
-        : this(null)
-    {
-    }
-
-    public CommitNotDurableException(Exception? cause)
-        : base("The commit could not be made durable: an fsync of the WAL file failed.", cause)
-    {
-    }
-
-    public CommitNotDurableException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
 }

@@ -47,6 +47,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     {
         if (hold == Hold.None)
         {
+            RefuseIfNotDurable();
             gate.Enter(options.SqliteWriteQueueTimeout, CancellationToken.None);
             hold = Hold.Transaction;
         }
@@ -59,6 +60,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     {
         if (hold == Hold.None)
         {
+            RefuseIfNotDurable();
             await gate.EnterAsync(options.SqliteWriteQueueTimeout, cancellationToken);
             hold = Hold.Transaction;
         }
@@ -210,12 +212,23 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
         return result;
     }
 
-    public void CommandFailed(DbCommand command, CommandErrorEventData eventData) => ReleaseStatement(command);
+    public void CommandFailed(DbCommand command, CommandErrorEventData eventData) => FailStatement(command, eventData.Exception);
 
     public Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default)
     {
-        ReleaseStatement(command);
+        FailStatement(command, eventData.Exception);
         return Task.CompletedTask;
+    }
+
+    // A write outside a transaction meets another process's lock in the statement itself (there is no BEGIN to
+    // translate it): thrown from here, the translation replaces SQLite's error for every caller of the statement.
+    // Inside a transaction the lock was taken by BEGIN IMMEDIATE, which is where a busy file is met.
+    private void FailStatement(DbCommand command, Exception exception)
+    {
+        if (ReleaseStatement(command) && exception is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked })
+        {
+            throw new StoreBusyException("Another process held the database's write lock for longer than the busy timeout.", exception);
+        }
     }
 
     public void CommandCanceled(DbCommand command, CommandEndEventData eventData) => ReleaseStatement(command);
@@ -249,6 +262,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     {
         if (NeedsGate(command))
         {
+            RefuseIfNotDurable();
             gate.Enter(options.SqliteWriteQueueTimeout, CancellationToken.None);
             hold = Hold.Statement;
             gatedCommand = command;
@@ -259,6 +273,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     {
         if (NeedsGate(command))
         {
+            RefuseIfNotDurable();
             await gate.EnterAsync(options.SqliteWriteQueueTimeout, cancellationToken);
             hold = Hold.Statement;
             gatedCommand = command;
@@ -282,6 +297,17 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
         }
 
         return false;
+    }
+
+    // Once an fsync failed no commit can be answered as durable: a write that began anyway would be applied and then
+    // answered as a failure (a client retrying it would write it twice). Refused before the gate and BEGIN instead,
+    // so it writes nothing.
+    private void RefuseIfNotDurable()
+    {
+        if (walToSync is not null && flusher.IsBroken)
+        {
+            throw new WritesSuspendedException();
+        }
     }
 
     private Task WaitDurableAsync() => walToSync is { } wal ? flusher.WaitDurableAsync(wal) : Task.CompletedTask;

@@ -44,6 +44,34 @@ public sealed class DatabaseBusyTests
     }
 
     [Fact]
+    public async Task AWriteOutsideATransaction_BehindAnotherProcessesLock_Is503DatabaseBusy()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var factory = new AiprodApiFactory(new Dictionary<string, string?> { ["Database:SqliteBusyTimeout"] = "00:00:01" });
+        var client = factory.CreateClient();
+        await client.RegisterAsync("ann@example.com");
+
+        await using (var other = new SqliteConnection($"Data Source={Path.Combine(factory.DataFolder, "aiprod.db")};Pooling=False"))
+        {
+            await other.OpenAsync(ct);
+            await using (var begin = other.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE;";
+                await begin.ExecuteNonQueryAsync(ct);
+            }
+
+            // A wrong password counts the failure with an ExecuteUpdate, a statement of its own (no BEGIN).
+            var wrongPassword = await client.PostAsJsonAsync("/auth/login", new { email = "ann@example.com", password = "not the passphrase at all" }, ct);
+
+            var problem = await wrongPassword.AssertProblemAsync(HttpStatusCode.ServiceUnavailable, "database_busy");
+            Assert.Equal(TimeSpan.FromSeconds(1), wrongPassword.Headers.RetryAfter?.Delta);
+            Assert.DoesNotContain("Sqlite", problem.ToJsonString(), StringComparison.OrdinalIgnoreCase);
+        }
+
+        Assert.Equal(0, await factory.WithDbAsync(db => db.Users.Select(u => u.FailedLoginCount).SingleAsync(ct)));
+    }
+
+    [Fact]
     public async Task WritesQueuedBehindAWriterOfThisProcess_GiveUpAfterTheQueueTimeout_As503()
     {
         var ct = TestContext.Current.CancellationToken;
