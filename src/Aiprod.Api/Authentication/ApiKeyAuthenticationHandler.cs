@@ -107,5 +107,5 @@ internal sealed class ApiKeyAuthenticationHandler(
             Context.Connection.RemoteIpAddress?.ToString(),
             Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null,
             Activity.Current?.TraceId.ToString() ?? Context.TraceIdentifier,
-            $"{{\"reason\":\"{result.Refusal.ToString()!.ToLowerInvariant()}\"}}"));
+            $"{{\"reason\":\"{EnumNames.Of(result.Refusal!.Value)}\"}}"));
 }

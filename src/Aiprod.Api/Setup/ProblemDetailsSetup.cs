@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Aiprod.Api.ExceptionHandling;
 using Aiprod.Api.Http;
+using Aiprod.Application.Common;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Infrastructure;
 using Microsoft.AspNetCore.Mvc.ModelBinding;

@@ -8,10 +8,8 @@ namespace Aiprod.Domain.ApiKeys;
 /// prefix; the key itself is shown once, when it is issued. Rotation issues a child that inherits name and
 /// scopes; the parent keeps working for a grace period, never past its own expiry.
 /// </summary>
-public sealed class ApiKey : IHasDomainEvents
+public sealed class ApiKey : AggregateRoot
 {
-    private readonly List<IDomainEvent> domainEvents = [];
-
     public const int NameMaxLength = 100;
     public const int ReasonMaxLength = 500;
 
@@ -112,7 +110,7 @@ public sealed class ApiKey : IHasDomainEvents
         Status = ApiKeyStatus.Rotated;
         RotatedAt = now;
         Version++;
-        domainEvents.Add(new ApiKeyInvalidated(KeyHash));
+        Raise(new ApiKeyInvalidated(KeyHash));
         var graceEnd = now + gracePeriod;
         GraceEndsAt = graceEnd < ExpiresAt ? graceEnd : ExpiresAt;
         return Create(OwnerId, Name, scopes, newKeyHash, newPrefix, now, lifetime, parent: this);
@@ -136,7 +134,7 @@ public sealed class ApiKey : IHasDomainEvents
         Status = ApiKeyStatus.Revoked;
         RevokedAt = now;
         Version++;
-        domainEvents.Add(new ApiKeyInvalidated(KeyHash));
+        Raise(new ApiKeyInvalidated(KeyHash));
         RevocationReason = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim()[..Math.Min(reason.Trim().Length, ReasonMaxLength)];
         return Done.Value;
     }
@@ -178,13 +176,5 @@ public sealed class ApiKey : IHasDomainEvents
             ExpiresAt = now + lifetime,
             ParentKeyId = parent?.Id,
         };
-    }
-
-    /// <inheritdoc />
-    public IReadOnlyList<IDomainEvent> TakeDomainEvents()
-    {
-        var taken = domainEvents.ToList();
-        domainEvents.Clear();
-        return taken;
     }
 }

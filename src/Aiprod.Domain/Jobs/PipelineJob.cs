@@ -10,10 +10,8 @@ namespace Aiprod.Domain.Jobs;
 /// that checks the current state and appends its event; the persistence layer guards the row with
 /// <see cref="Version"/>, so two writers never both win.
 /// </summary>
-public sealed class PipelineJob : IHasDomainEvents
+public sealed class PipelineJob : AggregateRoot
 {
-    private readonly List<IDomainEvent> domainEvents = [];
-
     public const int ContentMaxLength = 10_000;
     public const int MinDurationSec = 5;
     public const int MaxDurationSec = 600;
@@ -289,14 +287,6 @@ public sealed class PipelineJob : IHasDomainEvents
         Version++;
         var added = JobEvent.Create(Id, LastEventSequence, type, now, message, from, to, progress, level);
         events.Add(added);
-        domainEvents.Add(new JobEventRecorded(added));
-    }
-
-    /// <inheritdoc />
-    public IReadOnlyList<IDomainEvent> TakeDomainEvents()
-    {
-        var taken = domainEvents.ToList();
-        domainEvents.Clear();
-        return taken;
+        Raise(new JobEventRecorded(added));
     }
 }

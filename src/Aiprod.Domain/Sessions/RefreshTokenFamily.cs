@@ -7,10 +7,8 @@ namespace Aiprod.Domain.Sessions;
 /// One login: the line of refresh tokens that rotation produces from it, and the session the user sees and ends.
 /// Access tokens carry its id (<c>sid</c>), so revoking the family also stops them.
 /// </summary>
-public sealed class RefreshTokenFamily : IHasDomainEvents
+public sealed class RefreshTokenFamily : AggregateRoot
 {
-    private readonly List<IDomainEvent> domainEvents = [];
-
     public const int ClientAddressMaxLength = 64;
     public const int UserAgentMaxLength = 512;
 
@@ -114,17 +112,9 @@ public sealed class RefreshTokenFamily : IHasDomainEvents
         RevokedAt = now;
         RevocationReason = reason;
         Version++;
-        domainEvents.Add(new SessionRevoked(Id));
+        Raise(new SessionRevoked(Id));
         return true;
     }
 
     private static string? Truncate(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
-
-    /// <inheritdoc />
-    public IReadOnlyList<IDomainEvent> TakeDomainEvents()
-    {
-        var taken = domainEvents.ToList();
-        domainEvents.Clear();
-        return taken;
-    }
 }

@@ -3,10 +3,8 @@ using Aiprod.Domain.Common;
 namespace Aiprod.Domain.Users;
 
 /// <summary>An account: identity, credentials (a password hash only) and the lockout state that guards them.</summary>
-public sealed class User : IHasDomainEvents
+public sealed class User : AggregateRoot
 {
-    private readonly List<IDomainEvent> domainEvents = [];
-
     public const int DisplayNameMaxLength = 100;
 
     private User()
@@ -162,7 +160,7 @@ public sealed class User : IHasDomainEvents
 
         DisabledAt = now;
         Version++;
-        domainEvents.Add(new UserDisabled(Id));
+        Raise(new UserDisabled(Id));
         return Done.Value;
     }
 
@@ -177,13 +175,5 @@ public sealed class User : IHasDomainEvents
 
         var cut = char.IsHighSurrogate(local[DisplayNameMaxLength - 1]) ? DisplayNameMaxLength - 1 : DisplayNameMaxLength;
         return local[..cut];
-    }
-
-    /// <inheritdoc />
-    public IReadOnlyList<IDomainEvent> TakeDomainEvents()
-    {
-        var taken = domainEvents.ToList();
-        domainEvents.Clear();
-        return taken;
     }
 }

@@ -15,7 +15,12 @@ namespace Aiprod.Infrastructure.Jobs;
 public sealed class RedisJobEventBus : IJobEventBus
 {
     public static readonly RedisChannel Channel = RedisChannel.Literal("aiprod:jobs:events");
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new EntityIdJsonConverter() } };
+    // Log levels travel by their wire names ("info"), as they did while the level was text: instances of either kind
+    // read each other's events during a rolling deploy. An unknown name is refused by the reader (JsonException).
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new EntityIdJsonConverter(), new WireNameEnumConverterFactory() },
+    };
 
     private readonly LocalJobSubscribers subscribers;
     private readonly RedisCircuit redis;
@@ -37,7 +42,7 @@ public sealed class RedisJobEventBus : IJobEventBus
                 }
                 else
                 {
-                    logger.LogWarning("Ignoring a job event from Redis that is empty or has an unknown status or level");
+                    logger.LogWarning("Ignoring a job event from Redis that is empty or has an unknown status");
                 }
             }
             catch (JsonException ex)
@@ -49,12 +54,11 @@ public sealed class RedisJobEventBus : IJobEventBus
 
     public int JobsWithSubscribers => subscribers.JobCount;
 
-    // Enums travel as numbers, which the reader accepts whatever their value: one no member has would reach a socket
-    // and fail there, closing it, so it is refused here where it comes in.
+    // Statuses travel as numbers, which the reader accepts whatever their value: one no member has would reach a
+    // socket and fail there, closing it, so it is refused here where it comes in.
     private static bool HasKnownValues(JobEventDto e) =>
         (e.From is not { } from || Enum.IsDefined(from))
-        && (e.Status is not { } status || Enum.IsDefined(status))
-        && (e.Level is not { } level || Enum.IsDefined(level));
+        && (e.Status is not { } status || Enum.IsDefined(status));
 
     public async Task PublishAsync(IReadOnlyList<JobEventDto> events, CancellationToken cancellationToken)
     {

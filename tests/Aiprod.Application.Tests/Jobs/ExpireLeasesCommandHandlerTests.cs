@@ -47,7 +47,7 @@ public sealed class ExpireLeasesCommandHandlerTests
         var entry = Assert.Single(audit.Entries());
         Assert.Equal((AuditEventTypes.JobLeaseLapsed, AuditOutcome.Success, job.Id.ToString(), (ActorKind?)ActorKind.System), (entry.EventType, entry.Outcome, entry.Target, entry.ActorKind));
         Assert.Equal(1, entry.Details!["retry_count"]);
-        Assert.Equal("Queued", entry.Details["status"]);
+        Assert.Equal("queued", entry.Details["status"]);
         var raised = Assert.IsType<JobEventRecorded>(Assert.Single(job.TakeDomainEvents())).Event;
         Assert.Equal((JobStatus.Running, JobStatus.Queued), (raised.FromStatus, raised.ToStatus));
     }
@@ -69,7 +69,7 @@ public sealed class ExpireLeasesCommandHandlerTests
         Assert.Equal((JobStatus.Failed, (bool?)false), (job.Status, job.ResultSuccess));
         var entry = Assert.Single(audit.Entries());
         Assert.Equal((AuditEventTypes.JobLeaseLapsed, AuditOutcome.Failure), (entry.EventType, entry.Outcome));
-        Assert.Equal("Failed", entry.Details!["status"]);
+        Assert.Equal("failed", entry.Details!["status"]);
         Assert.Equal(JobStatus.Failed, Assert.IsType<JobEventRecorded>(Assert.Single(job.TakeDomainEvents())).Event.ToStatus);
     }
 

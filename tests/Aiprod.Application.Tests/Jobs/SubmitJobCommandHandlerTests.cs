@@ -36,7 +36,7 @@ public sealed class SubmitJobCommandHandlerTests
         Assert.Equal(clock.GetUtcNow().AddSeconds(30), submitted.CheckStatusAt);
         var entry = Assert.Single(audit.Entries());
         Assert.Equal((AuditEventTypes.JobSubmitted, AuditOutcome.Success, added.Id.ToString()), (entry.EventType, entry.Outcome, entry.Target));
-        Assert.Equal(nameof(JobPreset.QuickSocial), entry.Details!["preset"]);
+        Assert.Equal(("quick_social", "normal"), (entry.Details!["preset"], entry.Details["priority"]));
         var raised = Assert.IsType<JobEventRecorded>(Assert.Single(added.TakeDomainEvents())).Event;
         Assert.Equal(JobStatus.Queued, raised.ToStatus);
     }

@@ -146,7 +146,7 @@ public sealed class TypedIdTests(SqliteApiFixture fixture) : IClassFixture<Sqlit
         schema["type"]?.GetValue<string>() == "string" && schema["format"]?.GetValue<string>() == "uuid" && schema["$ref"] is null;
 }
 
-/// <summary>What instances tell each other over Redis carries ids as before, so instances of two versions understand each other.</summary>
+/// <summary>What instances tell each other over Redis carries ids and log levels as before, so instances of two versions understand each other.</summary>
 public sealed class TypedIdRedisTests(RedisServer redis) : IClassFixture<RedisServer>
 {
     [Fact]
@@ -189,8 +189,52 @@ public sealed class TypedIdRedisTests(RedisServer redis) : IClassFixture<RedisSe
         Assert.Equal(40, progress["progress"]!.GetValue<int>());
     }
 
+    [Fact]
+    public async Task ALogEvent_IsPublishedWithItsLevelByName()
+    {
+        redis.SkipIfUnavailable();
+        await using var factory = new AiprodApiFactory(new Dictionary<string, string?> { ["Redis:Configuration"] = redis.Configuration });
+        await using var listener = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        var jobEvents = await listener.GetSubscriber().SubscribeAsync(RedisChannel.Literal("aiprod:jobs:events"));
+        var client = factory.CreateClient();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+        var worker = await client.WorkerKeyAsync(token);
+        var job = await client.SubmitAsync(token);
+        await client.ClaimAsync(worker);
+
+        await client.WorkerPostAsync(worker, $"/pipeline/worker/jobs/{job}/logs", new { lines = new[] { new { level = "warning", message = "slow" } } });
+
+        JsonNode published;
+        do
+        {
+            published = JsonNode.Parse((string)(await jobEvents.ReadAsync(TestContext.Current.CancellationToken)).Message!)!;
+        }
+        while (published["type"]!.GetValue<string>() != "log");
+        Assert.Equal("warning", published["level"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ALogEventFromAnOlderInstance_WithItsLevelByName_ReachesASocket()
+    {
+        redis.SkipIfUnavailable();
+        await using var factory = new AiprodApiFactory(new Dictionary<string, string?> { ["Redis:Configuration"] = redis.Configuration });
+        await using var publisher = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        var client = factory.CreateClient();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+        var job = await client.SubmitAsync(token);
+        using var socket = await JobTestKit.ConnectAsync(factory, job, accessToken: token);
+        await socket.ReceiveTypeAsync("connected");
+
+        var message = $"{{\"type\":\"log\",\"jobId\":\"{job}\",\"eventId\":2,\"at\":\"2026-05-01T12:00:00+00:00\",\"level\":\"info\",\"message\":\"weights loaded\"}}";
+        await publisher.GetSubscriber().PublishAsync(RedisChannel.Literal("aiprod:jobs:events"), message);
+
+        var log = await socket.ReceiveTypeAsync("log");
+        Assert.Equal("info", log.Str("level"));
+        Assert.Equal("weights loaded", log.Str("message"));
+    }
+
     [Theory]
-    [InlineData("\"type\":\"log\",\"level\":99,\"message\":\"x\"")]
+    [InlineData("\"type\":\"log\",\"level\":\"nope\",\"message\":\"x\"")]
     [InlineData("\"type\":\"state_changed\",\"from\":1,\"status\":-7")]
     public async Task AJobEventFromRedis_WithAnUndefinedEnumValue_IsDropped_AndTheSocketGoesOn(string fields)
     {

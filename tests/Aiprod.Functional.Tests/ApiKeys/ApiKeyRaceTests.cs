@@ -98,6 +98,9 @@ public abstract class ApiKeyRaceTests(IApiFixture fixture)
         await fixture.Factory.Services.GetRequiredService<ApiKeyAuthenticator>().InvalidateAsync([ApiKeyFormat.Hash(key)], CancellationToken.None);
 
         await (await client.GetWithKeyAsync("/api-keys/current", key)).AssertProblemAsync(HttpStatusCode.Unauthorized, "api_key_owner_disabled");
+        await fixture.Factory.Services.GetRequiredService<ApiKeyUsageFlusher>().FlushAsync(TestContext.Current.CancellationToken);
+        var failure = await fixture.Factory.WithDbAsync(db => db.AuditEvents.SingleAsync(e => e.EventType == "api_key.authentication_failed"));
+        Assert.Equal("{\"reason\":\"owner_disabled\"}", failure.Details);
         await (await client.SendWithTokenAsync(HttpMethod.Post, "/api-keys/create", token, new { name = "another" }))
             .AssertProblemAsync(HttpStatusCode.Forbidden, "account_disabled");
         await (await RotateAsync(client, token, created["api_key"]!.AsObject().Str("key_id"))).AssertProblemAsync(HttpStatusCode.Forbidden, "account_disabled");

@@ -24,7 +24,7 @@ public sealed class ExpireLeasesCommandHandler(IJobRepository jobs, IAuditLog au
             {
                 changed++;
                 audit.Record(new AuditEntry(AuditEventTypes.JobLeaseLapsed, job.Status == JobStatus.Failed ? AuditOutcome.Failure : AuditOutcome.Success,
-                    Target: job.Id.ToString(), Details: new Dictionary<string, object?> { ["retry_count"] = job.RetryCount, ["status"] = job.Status.ToString() },
+                    Target: job.Id.ToString(), Details: new Dictionary<string, object?> { ["retry_count"] = job.RetryCount, ["status"] = EnumNames.Of(job.Status) },
                     ActorKind: ActorKind.System));
             }
         }

@@ -1,4 +1,5 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
 using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Jobs;
@@ -41,7 +42,7 @@ public sealed class SubmitJobCommandHandler(IJobRepository jobs, IAuditLog audit
             now);
         jobs.Add(job);
         audit.Record(new AuditEntry(AuditEventTypes.JobSubmitted, AuditOutcome.Success, Target: job.Id.ToString(),
-            Details: new Dictionary<string, object?> { ["preset"] = job.Preset.ToString(), ["priority"] = job.Priority.ToString(), ["duration_sec"] = job.DurationSec }));
+            Details: new Dictionary<string, object?> { ["preset"] = EnumNames.Of(job.Preset), ["priority"] = EnumNames.Of(job.Priority), ["duration_sec"] = job.DurationSec }));
         return new JobSubmittedDto(job.Id, job.Status, "Queued. Follow it live at /ws/job/{job_id} or poll GET /pipeline/job/{job_id}.", now.AddSeconds(Math.Min(job.DurationSec, 30)));
     }
 }

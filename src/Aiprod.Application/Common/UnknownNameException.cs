@@ -1,13 +1,12 @@
 using System.Text.Json;
-using Aiprod.Application.Common;
 
-namespace Aiprod.Api.Http;
+namespace Aiprod.Application.Common;
 
 /// <summary>
 /// A value that is not a member of the closed set its field takes. Its message names the accepted values and is
 /// safe to send: the 400 passes it on, where other parser messages are replaced (they name CLR types).
 /// </summary>
-internal sealed class UnknownNameException : JsonException
+public sealed class UnknownNameException : JsonException
 {
     private const int ShownLength = 40;
 

@@ -1,15 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Aiprod.Application.Common;
 
-namespace Aiprod.Api.Http;
+namespace Aiprod.Application.Common;
 
 /// <summary>
 /// JSON for the enums that declare their wire names (<see cref="EnumNames.DeclaresWireNames"/>): written and read by
 /// exactly those names. Another case, a space, a number or a list of names is refused, naming the accepted values.
 /// Registered before the framework's enum converter, which keeps the other enums as they were.
 /// </summary>
-internal sealed class WireNameEnumConverterFactory : JsonConverterFactory
+public sealed class WireNameEnumConverterFactory : JsonConverterFactory
 {
     public override bool CanConvert(Type typeToConvert) => typeToConvert.IsEnum && EnumNames.DeclaresWireNames(typeToConvert);
 
@@ -17,7 +16,7 @@ internal sealed class WireNameEnumConverterFactory : JsonConverterFactory
         (JsonConverter)Activator.CreateInstance(typeof(WireNameEnumConverter<>).MakeGenericType(typeToConvert))!;
 }
 
-internal sealed class WireNameEnumConverter<TEnum> : JsonConverter<TEnum>
+public sealed class WireNameEnumConverter<TEnum> : JsonConverter<TEnum>
     where TEnum : struct, Enum
 {
     public override TEnum Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
