@@ -32,6 +32,10 @@ internal sealed partial class ExportRunner(
 {
     private readonly ConcurrentDictionary<ExportId, Task> running = new();
 
+    // Stops every run when the host stops, also runs started by a round whose caller's token does not (a test's):
+    // a run left going would use the host's services after they were disposed.
+    private readonly CancellationTokenSource shutdown = new();
+
     /// <summary>Exports this instance is writing now (for tests and diagnostics).</summary>
     public int Running => running.Count;
 
@@ -53,6 +57,18 @@ internal sealed partial class ExportRunner(
         }
 
         await Task.WhenAll(running.Values);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await shutdown.CancelAsync();
+        await base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        shutdown.Dispose();
+        base.Dispose();
     }
 
     /// <summary>One round: retention, then claims. Public for tests that drive rounds without waiting for the timer.</summary>
@@ -106,7 +122,7 @@ internal sealed partial class ExportRunner(
     {
         var settings = options.Value;
         var fileKey = ExportFileNames.FileKey(claimed.ExportId, claimed.Attempt, claimed.Format);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, shutdown.Token);
         var progress = new LatestProgress();
         using var watchStop = new CancellationTokenSource();
         var watch = WatchAsync(claimed, progress, stop, watchStop.Token);

@@ -1,7 +1,9 @@
 using System.Net;
 using Aiprod.Domain.Exports;
 using Aiprod.Functional.Tests.Infrastructure;
+using Aiprod.Infrastructure.Exports;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Aiprod.Functional.Tests.Exports;
@@ -188,6 +190,33 @@ public sealed class ExportJobControlTests
             string.Join(", ", ExportTestKit.ExportFiles(folder)));
         Assert.Equal("cancelled", (await client.GetExportAsync(ann, id)).Str("status"));
         await (await client.SendWithTokenAsync(HttpMethod.Post, $"/exports/{id}/cancel", ann)).AssertProblemAsync(HttpStatusCode.Conflict, "illegal_transition");
+    }
+
+    [Fact]
+    public async Task StoppingTheHost_StopsARunningExport_EvenOneARoundStartedWithItsOwnToken()
+    {
+        using var gate = new SemaphoreSlim(0);
+        var exporter = new ScriptedExporter { Gate = gate };
+        var factory = new AiprodApiFactory(replaceServices: ExportTestKit.WithExporter(exporter));
+        try
+        {
+            var client = factory.CreateClient();
+            var ann = await client.RegisterAndLoginAsync("ann@example.com");
+            await client.CreateExportAsync(ann);
+            // The round runs under the test's token, which never fires: only the host's stop can end the run.
+            await factory.RunExportRoundAsync();
+            await exporter.FirstChunkWritten.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+            var runner = factory.Services.GetRequiredService<ExportRunner>();
+
+            await factory.DisposeAsync();
+
+            await exporter.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+            Assert.True(await ApiClientExtensions.EventuallyAsync(() => Task.FromResult(runner.Running == 0)));
+        }
+        finally
+        {
+            await factory.DisposeAsync();
+        }
     }
 
     [Fact]
