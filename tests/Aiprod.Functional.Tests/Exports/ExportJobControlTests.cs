@@ -241,7 +241,8 @@ public sealed class ExportJobControlTests
         var done = await client.WaitForExportAsync(ann, next, "succeeded", "failed");
         Assert.Equal("succeeded", done.Str("status"));
         Assert.Equal(1, exporter.Started);
-        Assert.Equal(1, await factory.WithDbAsync(db => db.AuditEvents.CountAsync(a => a.EventType == "export.failed" && a.Target == poison, Ct)));
+        var audited = await factory.WithDbAsync(db => db.AuditEvents.Where(a => a.EventType == "export.failed" && a.Target == poison).Select(a => a.Details).ToListAsync(Ct));
+        Assert.Contains("\"error_code\":\"attempts_exhausted\"", Assert.Single(audited), StringComparison.Ordinal);
     }
 
     private static Task<HttpResponseMessage> SendWithKeyAsync(HttpClient client, HttpMethod method, string url, string key, object body)

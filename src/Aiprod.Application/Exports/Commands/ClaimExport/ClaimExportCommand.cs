@@ -64,7 +64,7 @@ public sealed class ClaimExportCommandHandler(IExportJobRepository exports, IAud
             if (!claimed.Value)
             {
                 audit.Record(new AuditEntry(AuditEventTypes.ExportFailed, AuditOutcome.Failure, Target: export.Id.ToString(),
-                    Details: new Dictionary<string, object?> { ["error_code"] = export.Failure?.ToString(), ["attempt"] = export.Attempt },
+                    Details: new Dictionary<string, object?> { ["error_code"] = export.Failure is { } failure ? EnumNames.Of(failure) : null, ["attempt"] = export.Attempt },
                     ActorKind: ActorKind.System));
                 continue;
             }

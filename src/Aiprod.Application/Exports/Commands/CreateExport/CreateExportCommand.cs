@@ -86,7 +86,7 @@ public sealed class CreateExportCommandHandler(IExportJobRepository exports, IAu
             command.CreatedFrom, command.CreatedTo, command.Bom ?? false, command.Columns, command.IdempotencyKey, requestHash, clock.GetUtcNow());
         exports.Add(export);
         audit.Record(new AuditEntry(AuditEventTypes.ExportRequested, AuditOutcome.Success, Target: export.Id.ToString(),
-            Details: new Dictionary<string, object?> { ["format"] = export.Format.ToString(), ["job_ids"] = export.JobIds?.Count }));
+            Details: new Dictionary<string, object?> { ["format"] = EnumNames.Of(export.Format), ["job_ids"] = export.JobIds?.Count }));
         return new ExportAcceptedDto(ExportDto.Of(export), Replayed: false);
     }
 

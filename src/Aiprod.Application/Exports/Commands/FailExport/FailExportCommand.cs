@@ -21,7 +21,7 @@ public sealed class FailExportCommandHandler(IExportJobRepository exports, IAudi
         }
 
         audit.Record(new AuditEntry(AuditEventTypes.ExportFailed, AuditOutcome.Failure, Target: export.Id.ToString(),
-            Details: new Dictionary<string, object?> { ["error_code"] = export.Failure?.ToString(), ["bytes_written"] = export.BytesWritten, ["owner_id"] = export.OwnerId.ToString() },
+            Details: new Dictionary<string, object?> { ["error_code"] = export.Failure is { } failure ? EnumNames.Of(failure) : null, ["bytes_written"] = export.BytesWritten, ["owner_id"] = export.OwnerId.ToString() },
             ActorKind: ActorKind.System));
         return true;
     }
