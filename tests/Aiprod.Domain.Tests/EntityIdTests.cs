@@ -1,6 +1,5 @@
 using System.Reflection;
 using Aiprod.Domain.Common;
-using Aiprod.Domain.Jobs;
 
 namespace Aiprod.Domain.Tests;
 
@@ -50,13 +49,6 @@ public sealed class EntityIdTests
             .ToList();
 
         Assert.Empty(operators);
-    }
-
-    [Fact]
-    public void Ids_OfOneKind_AreEqualByTheirGuid()
-    {
-        Assert.Equal(new JobId(Sample), new JobId(Sample));
-        Assert.NotEqual(new JobId(Sample), new JobId(Guid.NewGuid()));
     }
 
     private static void TextRoundTrip<TId>()
