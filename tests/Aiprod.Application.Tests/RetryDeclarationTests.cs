@@ -43,10 +43,10 @@ public sealed class RetryDeclarationTests
         (object Command, int MaxAttempts)[] declared =
         [
             (new ClaimJobCommand(key.Id, ann.Id, null), 8),
-            (new ReportProgressCommand(key.Id, job.Id, 10, null), 3),
-            (new AppendLogsCommand(key.Id, job.Id, [(JobLogLevel.Info, "x")]), 3),
-            (new CompleteJobCommand(key.Id, job.Id, output.RootElement, null), 3),
-            (new FailJobCommand(key.Id, job.Id, "x", null), 3),
+            (new ReportProgressCommand(key.Id, key.OwnerId, job.Id, 10, null), 3),
+            (new AppendLogsCommand(key.Id, key.OwnerId, job.Id, [(JobLogLevel.Info, "x")]), 3),
+            (new CompleteJobCommand(key.Id, key.OwnerId, job.Id, output.RootElement, null), 3),
+            (new FailJobCommand(key.Id, key.OwnerId, job.Id, "x", null), 3),
             (new CancelJobCommand(ann.Id, job.Id), 3),
             (new ExpireLeasesCommand(), 3),
             (new ChangePasswordCommand(ann.Id, "a", "b"), 10),

@@ -62,12 +62,12 @@ public sealed class ColumnLimitTests
         new(typeof(RevokeAllApiKeysCommand), "Reason", typeof(ApiKey), nameof(ApiKey.RevocationReason), s => new RevokeAllApiKeysCommand(Owner, true, s), "leaked"),
         new(typeof(SubmitJobCommand), "Content", typeof(PipelineJob), nameof(PipelineJob.Content), s => new SubmitJobCommand(Owner, s, null, null, null, null), "A teaser"),
         new(typeof(SubmitJobCommand), "Lang", typeof(PipelineJob), nameof(PipelineJob.Lang), s => new SubmitJobCommand(Owner, "A teaser", null, null, s, null), "pt-BR"),
-        new(typeof(ReportProgressCommand), "Message", typeof(JobEvent), nameof(JobEvent.Message), s => new ReportProgressCommand(Key, Job, 10, s), "scene 2"),
-        new(typeof(AppendLogsCommand), "Lines", typeof(JobEvent), nameof(JobEvent.Message), s => new AppendLogsCommand(Key, Job, [(JobLogLevel.Info, s)]), "weights loaded"),
-        new(typeof(FailJobCommand), "ErrorMessage", typeof(PipelineJob), nameof(PipelineJob.ErrorMessage), s => new FailJobCommand(Key, Job, s, null), "CUDA out of memory"),
-        new(typeof(FailJobCommand), "ErrorMessage", typeof(JobEvent), nameof(JobEvent.Message), s => new FailJobCommand(Key, Job, s, null), "CUDA out of memory"),
+        new(typeof(ReportProgressCommand), "Message", typeof(JobEvent), nameof(JobEvent.Message), s => new ReportProgressCommand(Key, Owner, Job, 10, s), "scene 2"),
+        new(typeof(AppendLogsCommand), "Lines", typeof(JobEvent), nameof(JobEvent.Message), s => new AppendLogsCommand(Key, Owner, Job, [(JobLogLevel.Info, s)]), "weights loaded"),
+        new(typeof(FailJobCommand), "ErrorMessage", typeof(PipelineJob), nameof(PipelineJob.ErrorMessage), s => new FailJobCommand(Key, Owner, Job, s, null), "CUDA out of memory"),
+        new(typeof(FailJobCommand), "ErrorMessage", typeof(JobEvent), nameof(JobEvent.Message), s => new FailJobCommand(Key, Owner, Job, s, null), "CUDA out of memory"),
         new(typeof(CreateExportCommand), "IdempotencyKey", typeof(ExportJob), nameof(ExportJob.IdempotencyKey), s => new CreateExportCommand(Owner, ExportFormat.Csv, null, null, null, null, null, null, null, s), "key-1"),
-        new(typeof(CompleteJobCommand), "Output", typeof(PipelineJob), nameof(PipelineJob.ResultOutput), s => new CompleteJobCommand(Key, Job, JsonDocument.Parse(s).RootElement, null), "{\"ok\":true}", JsonOfLength),
+        new(typeof(CompleteJobCommand), "Output", typeof(PipelineJob), nameof(PipelineJob.ResultOutput), s => new CompleteJobCommand(Key, Owner, Job, JsonDocument.Parse(s).RootElement, null), "{\"ok\":true}", JsonOfLength),
     ];
 
     /// <summary>Text that commands carry but never store as given, and why.</summary>

@@ -47,30 +47,34 @@ public sealed class WorkerController : ApiControllerBase
     [Consumes("application/json")]
     [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> Progress([FromRoute(Name = "job_id")] JobId jobId, ProgressRequest request, CancellationToken cancellationToken) =>
-        ToActionResult(await Sender.Send(new ReportProgressCommand(WorkerKeyId, jobId, request.Progress!.Value, request.Message), cancellationToken), Ok);
+        ToActionResult(await Sender.Send(new ReportProgressCommand(WorkerKeyId, User.RequireUserId(), jobId, request.Progress!.Value, request.Message), cancellationToken), Ok);
 
     /// <summary>Appends log lines.</summary>
     [HttpPost("jobs/{job_id:guid}/logs")]
     [Consumes("application/json")]
     [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> Logs([FromRoute(Name = "job_id")] JobId jobId, AppendLogsRequest request, CancellationToken cancellationToken) =>
-        ToActionResult(await Sender.Send(new AppendLogsCommand(WorkerKeyId, jobId, request.Lines.Select(l => (l.Level!.Value, l.Message)).ToList()), cancellationToken), Ok);
+        ToActionResult(await Sender.Send(new AppendLogsCommand(WorkerKeyId, User.RequireUserId(), jobId, request.Lines.Select(l => (l.Level!.Value, l.Message)).ToList()), cancellationToken), Ok);
 
     /// <summary>Completes the job with its output.</summary>
     [HttpPost("jobs/{job_id:guid}/complete")]
     [Consumes("application/json")]
     [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> Complete([FromRoute(Name = "job_id")] JobId jobId, CompleteJobRequest request, CancellationToken cancellationToken) =>
-        ToActionResult(await Sender.Send(new CompleteJobCommand(WorkerKeyId, jobId, request.Output!.Value, request.ExecutionTimeMs), cancellationToken), Ok);
+        ToActionResult(await Sender.Send(new CompleteJobCommand(WorkerKeyId, User.RequireUserId(), jobId, request.Output!.Value, request.ExecutionTimeMs), cancellationToken), Ok);
 
     /// <summary>Fails the job with an error (audited).</summary>
     [HttpPost("jobs/{job_id:guid}/fail")]
     [Consumes("application/json")]
     [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> Fail([FromRoute(Name = "job_id")] JobId jobId, FailJobRequest request, CancellationToken cancellationToken) =>
-        ToActionResult(await Sender.Send(new FailJobCommand(WorkerKeyId, jobId, request.ErrorMessage, request.ExecutionTimeMs), cancellationToken), Ok);
+        ToActionResult(await Sender.Send(new FailJobCommand(WorkerKeyId, User.RequireUserId(), jobId, request.ErrorMessage, request.ExecutionTimeMs), cancellationToken), Ok);
 }

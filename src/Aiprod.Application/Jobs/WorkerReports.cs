@@ -4,6 +4,7 @@ using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.Jobs;
@@ -11,23 +12,26 @@ namespace Aiprod.Application.Jobs;
 /// <summary>
 /// The shared shape of a worker's report: load the job, let the aggregate judge it, acknowledge. The reports are
 /// <see cref="IRetryOnConflict"/>: one that races a cancellation or a lapsed lease is judged again on what that
-/// change left.
+/// change left. A key that may not serve the job's owner (another user's key that is not an admin's) learns
+/// nothing about the job: it is answered as if the job did not exist, whatever its state.
 /// </summary>
-public sealed class WorkerReports(IJobRepository jobs, IOptions<JobOptions> options, TimeProvider clock)
+public sealed class WorkerReports(IJobRepository jobs, IUserRepository users, IOptions<JobOptions> options, TimeProvider clock)
 {
     public sealed record Context(TimeSpan Lease);
 
     public async ValueTask<Result<WorkerAckDto>> ApplyAsync(
         ApiKeyId workerKeyId,
+        UserId workerOwnerId,
         JobId jobId,
         Func<PipelineJob, DateTimeOffset, Context, Result<Done>> change,
         CancellationToken cancellationToken)
     {
         var job = await jobs.FindAsync(jobId, cancellationToken);
-        if (job is null || (job.WorkerKeyId != workerKeyId && job.Status == JobStatus.Queued))
+        if (job is null || (job.WorkerKeyId != workerKeyId && (job.Status == JobStatus.Queued || !await MayServeAsync(workerOwnerId, job, cancellationToken))))
         {
             return Error.NotFound("job_not_found", "No job with this id is held by you.");
         }
+
         var applied = change(job, clock.GetUtcNow(), new Context(TimeSpan.FromSeconds(options.Value.DefaultLeaseSeconds)));
         if (!applied.IsSuccess)
         {
@@ -35,4 +39,8 @@ public sealed class WorkerReports(IJobRepository jobs, IOptions<JobOptions> opti
         }
         return new WorkerAckDto(job.Id, job.Status, job.LeaseExpiresAt);
     }
+
+    // Read only when the key does not hold the job, so a holder's reports cost no extra query.
+    private async ValueTask<bool> MayServeAsync(UserId workerOwnerId, PipelineJob job, CancellationToken cancellationToken) =>
+        job.OwnerId == workerOwnerId || (await users.FindByIdAsync(workerOwnerId, cancellationToken))?.Role == UserRole.Admin;
 }

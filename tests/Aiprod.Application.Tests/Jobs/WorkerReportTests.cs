@@ -22,6 +22,7 @@ public sealed class WorkerReportTests
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
     private readonly IJobRepository jobs = Substitute.For<IJobRepository>();
+    private readonly IUserRepository users = Substitute.For<IUserRepository>();
     private readonly IAuditLog audit = Substitute.For<IAuditLog>();
     private readonly JobOptions options = new() { DefaultLeaseSeconds = 90, MaxLogLines = 2 };
     private readonly FakeTimeProvider clock = Given.AClock();
@@ -39,23 +40,23 @@ public sealed class WorkerReportTests
         jobs.FindAsync(job.Id, Arg.Any<CancellationToken>()).Returns(job);
     }
 
-    private WorkerReports Reports() => new(jobs, Options.Create(options), clock);
+    private WorkerReports Reports() => new(jobs, users, Options.Create(options), clock);
 
     private ValueTask<Result<WorkerAckDto>> ProgressAsync(ApiKey by, PipelineJob of, int progress = 40) =>
-        new ReportProgressCommandHandler(Reports()).Handle(new ReportProgressCommand(by.Id, of.Id, progress, "scene 2"), TestContext.Current.CancellationToken);
+        new ReportProgressCommandHandler(Reports()).Handle(new ReportProgressCommand(by.Id, by.OwnerId, of.Id, progress, "scene 2"), TestContext.Current.CancellationToken);
 
     private ValueTask<Result<WorkerAckDto>> CompleteAsync(ApiKey by, long? executionTimeMs = 1234)
     {
         using var output = JsonDocument.Parse("""{"url":"s3://bucket/out.mp4","frames":720}""");
-        return new CompleteJobCommandHandler(Reports()).Handle(new CompleteJobCommand(by.Id, job.Id, output.RootElement.Clone(), executionTimeMs), TestContext.Current.CancellationToken);
+        return new CompleteJobCommandHandler(Reports()).Handle(new CompleteJobCommand(by.Id, by.OwnerId, job.Id, output.RootElement.Clone(), executionTimeMs), TestContext.Current.CancellationToken);
     }
 
     private ValueTask<Result<WorkerAckDto>> FailAsync(ApiKey by) =>
-        new FailJobCommandHandler(Reports(), audit).Handle(new FailJobCommand(by.Id, job.Id, "GPU out of memory", 500), TestContext.Current.CancellationToken);
+        new FailJobCommandHandler(Reports(), audit).Handle(new FailJobCommand(by.Id, by.OwnerId, job.Id, "GPU out of memory", 500), TestContext.Current.CancellationToken);
 
     private ValueTask<Result<WorkerAckDto>> LogAsync(ApiKey by, params string[] messages) =>
         new AppendLogsCommandHandler(Reports(), Options.Create(options))
-            .Handle(new AppendLogsCommand(by.Id, job.Id, messages.Select(m => (JobLogLevel.Info, m)).ToList()), TestContext.Current.CancellationToken);
+            .Handle(new AppendLogsCommand(by.Id, by.OwnerId, job.Id, messages.Select(m => (JobLogLevel.Info, m)).ToList()), TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task Progress_FromTheHolder_IsRecorded_RenewsTheLease_AndIsAnnounced()
@@ -187,6 +188,42 @@ public sealed class WorkerReportTests
         Assert.Equal("GPU out of memory", entry.Details["error_message"]);
         var raised = Assert.IsType<JobEventRecorded>(Assert.Single(job.TakeDomainEvents())).Event;
         Assert.Equal(JobStatus.Failed, raised.ToStatus);
+    }
+
+    [Theory]
+    [InlineData("running")]
+    [InlineData("completed")]
+    [InlineData("cancelled")]
+    public async Task AReport_FromAnotherUsersKey_IsAnsweredAsIfTheJobDidNotExist_WhateverItsState(string state)
+    {
+        var bob = Given.AUser(clock, "bob@example.com");
+        users.FindByIdAsync(bob.Id, Arg.Any<CancellationToken>()).Returns(bob);
+        var bobsWorker = Given.AWorkerKey(bob, clock);
+        if (state == "completed")
+        {
+            Assert.True((await CompleteAsync(worker)).IsSuccess);
+        }
+        else if (state == "cancelled")
+        {
+            Assert.True(job.Cancel(clock.GetUtcNow()).IsSuccess);
+        }
+
+        job.TakeDomainEvents();
+        var ack = await ProgressAsync(bobsWorker, job);
+
+        Assert.Equal((ErrorKind.NotFound, "job_not_found"), (ack.Error?.Kind, ack.Error?.Code));
+        Assert.Empty(job.TakeDomainEvents());
+    }
+
+    [Fact]
+    public async Task AReport_FromAnAdminsKey_OnAJobItDoesNotHold_IsToldWhy()
+    {
+        var ops = Given.AnAdmin(clock);
+        users.FindByIdAsync(ops.Id, Arg.Any<CancellationToken>()).Returns(ops);
+
+        var ack = await ProgressAsync(Given.AWorkerKey(ops, clock), job);
+
+        Assert.Equal((ErrorKind.Conflict, "lease_not_held"), (ack.Error?.Kind, ack.Error?.Code));
     }
 
     [Fact]

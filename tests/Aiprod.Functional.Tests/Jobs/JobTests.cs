@@ -255,7 +255,10 @@ public abstract class JobTests(IApiFixture fixture)
 
         var foreign = await client.WorkerPostAsync(bobWorker, $"/pipeline/worker/jobs/{job}/progress", new { progress = 10 });
 
-        await foreign.AssertProblemAsync(HttpStatusCode.Conflict, "lease_not_held");
+        await foreign.AssertProblemAsync(HttpStatusCode.NotFound, "job_not_found");
+        await client.WorkerPostAsync(annWorker, $"/pipeline/worker/jobs/{job}/complete", new { output = new { ok = true } });
+        var afterEnd = await client.WorkerPostAsync(bobWorker, $"/pipeline/worker/jobs/{job}/fail", new { error_message = "x" });
+        await afterEnd.AssertProblemAsync(HttpStatusCode.NotFound, "job_not_found");
     }
 }
 

@@ -3,13 +3,14 @@ using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
 using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.Jobs.Commands.AppendLogs;
 
-public sealed record AppendLogsCommand(ApiKeyId WorkerKeyId, JobId JobId, IReadOnlyList<(JobLogLevel Level, string Message)> Lines) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
+public sealed record AppendLogsCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, IReadOnlyList<(JobLogLevel Level, string Message)> Lines) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class AppendLogsCommandValidator : AbstractValidator<AppendLogsCommand>
 {
@@ -25,6 +26,6 @@ public sealed class AppendLogsCommandValidator : AbstractValidator<AppendLogsCom
 public sealed class AppendLogsCommandHandler(WorkerReports reports, IOptions<JobOptions> options) : ICommandHandler<AppendLogsCommand, Result<WorkerAckDto>>
 {
     public ValueTask<Result<WorkerAckDto>> Handle(AppendLogsCommand command, CancellationToken cancellationToken) =>
-        reports.ApplyAsync(command.WorkerKeyId, command.JobId, (job, now, _) =>
+        reports.ApplyAsync(command.WorkerKeyId, command.WorkerOwnerId, command.JobId, (job, now, _) =>
             job.AppendLogs(command.WorkerKeyId, command.Lines, now, options.Value.ToPolicy()), cancellationToken);
 }

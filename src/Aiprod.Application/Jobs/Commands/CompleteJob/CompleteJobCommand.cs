@@ -4,12 +4,13 @@ using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
 
 namespace Aiprod.Application.Jobs.Commands.CompleteJob;
 
-public sealed record CompleteJobCommand(ApiKeyId WorkerKeyId, JobId JobId, JsonElement Output, long? ExecutionTimeMs) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
+public sealed record CompleteJobCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, JsonElement Output, long? ExecutionTimeMs) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class CompleteJobCommandValidator : AbstractValidator<CompleteJobCommand>
 {
@@ -27,6 +28,6 @@ public sealed class CompleteJobCommandValidator : AbstractValidator<CompleteJobC
 public sealed class CompleteJobCommandHandler(WorkerReports reports) : ICommandHandler<CompleteJobCommand, Result<WorkerAckDto>>
 {
     public ValueTask<Result<WorkerAckDto>> Handle(CompleteJobCommand command, CancellationToken cancellationToken) =>
-        reports.ApplyAsync(command.WorkerKeyId, command.JobId, (job, now, _) =>
+        reports.ApplyAsync(command.WorkerKeyId, command.WorkerOwnerId, command.JobId, (job, now, _) =>
             job.Complete(command.WorkerKeyId, command.Output.GetRawText(), command.ExecutionTimeMs, now), cancellationToken);
 }

@@ -5,12 +5,13 @@ using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
 
 namespace Aiprod.Application.Jobs.Commands.FailJob;
 
-public sealed record FailJobCommand(ApiKeyId WorkerKeyId, JobId JobId, string ErrorMessage, long? ExecutionTimeMs) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
+public sealed record FailJobCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, string ErrorMessage, long? ExecutionTimeMs) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class FailJobCommandValidator : AbstractValidator<FailJobCommand>
 {
@@ -25,7 +26,7 @@ public sealed class FailJobCommandValidator : AbstractValidator<FailJobCommand>
 public sealed class FailJobCommandHandler(WorkerReports reports, IAuditLog audit) : ICommandHandler<FailJobCommand, Result<WorkerAckDto>>
 {
     public ValueTask<Result<WorkerAckDto>> Handle(FailJobCommand command, CancellationToken cancellationToken) =>
-        reports.ApplyAsync(command.WorkerKeyId, command.JobId, (job, now, _) =>
+        reports.ApplyAsync(command.WorkerKeyId, command.WorkerOwnerId, command.JobId, (job, now, _) =>
         {
             var failed = job.Fail(command.WorkerKeyId, command.ErrorMessage, command.ExecutionTimeMs, now);
             if (failed.IsSuccess)

@@ -3,12 +3,13 @@ using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
 
 namespace Aiprod.Application.Jobs.Commands.ReportProgress;
 
-public sealed record ReportProgressCommand(ApiKeyId WorkerKeyId, JobId JobId, int Progress, string? Message) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
+public sealed record ReportProgressCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, int Progress, string? Message) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class ReportProgressCommandValidator : AbstractValidator<ReportProgressCommand>
 {
@@ -22,6 +23,6 @@ public sealed class ReportProgressCommandValidator : AbstractValidator<ReportPro
 public sealed class ReportProgressCommandHandler(WorkerReports reports) : ICommandHandler<ReportProgressCommand, Result<WorkerAckDto>>
 {
     public ValueTask<Result<WorkerAckDto>> Handle(ReportProgressCommand command, CancellationToken cancellationToken) =>
-        reports.ApplyAsync(command.WorkerKeyId, command.JobId, (job, now, ctx) =>
+        reports.ApplyAsync(command.WorkerKeyId, command.WorkerOwnerId, command.JobId, (job, now, ctx) =>
             job.ReportProgress(command.WorkerKeyId, command.Progress, command.Message, now, ctx.Lease), cancellationToken);
 }
