@@ -3,8 +3,12 @@ using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
 using Aiprod.Api.WebSockets;
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Exports.Queries.GetExport;
 using Aiprod.Domain.ApiKeys;
+using Aiprod.Domain.Common;
+using Aiprod.Domain.Exports;
 using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -13,7 +17,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Aiprod.Api.Controllers;
 
-/// <summary>Live job updates over WebSockets, and their statistics.</summary>
+/// <summary>Live updates of jobs and exports over WebSockets, and their statistics.</summary>
 public sealed class LiveController(
     IJobEventBus bus,
     WebSocketStats stats,
@@ -57,7 +61,56 @@ public sealed class LiveController(
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
-    public async Task<IActionResult> Job([FromRoute(Name = "job_id")] JobId jobId, [FromQuery(Name = "last_event_id")] long? lastEventId)
+    public Task<IActionResult> Job([FromRoute(Name = "job_id")] JobId jobId, [FromQuery(Name = "last_event_id")] long? lastEventId)
+    {
+        var reads = new JobSocketReads(scopes);
+        return FollowAsync(
+            owner => reads.SnapshotAsync(owner, jobId, HttpContext.RequestAborted),
+            (socket, owner, watch, _) => new JobSocketSession(socket, owner, jobId, watch, bus, reads, stats, options.Value, json.Value.JsonSerializerOptions, clock, logger)
+                .RunAsync(lastEventId, HttpContext.RequestAborted));
+    }
+
+    /// <summary>
+    /// Follows an export live (WebSocket), authenticated as for jobs (an access token in `access_token`, or `X-API-Key`
+    /// with `exports:read`); only the export's owner may.
+    /// </summary>
+    /// <remarks>
+    /// Server messages, JSON, each with `type`, `export_id`, `at` and the whole `export` as `GET /exports/{export_id}`
+    /// shows it: `connected`, then `progress` when its counts move and `state_changed` when its status does; the
+    /// socket closes with 1000 once the export ended (succeeded, failed, cancelled, expired). The export is read again
+    /// every `WebSockets:ExportPollInterval` (1 s), whichever instance runs it. Client messages: `ping` (answered
+    /// `pong`) and `status` (the export as last read). Limits, origins and credential checks as for job sockets.
+    /// </remarks>
+    /// <param name="exportId">The export.</param>
+    /// <response code="101">Switching to the WebSocket protocol.</response>
+    /// <response code="400">Not a WebSocket handshake.</response>
+    /// <response code="403">A browser origin that is not allowed.</response>
+    /// <response code="404">The caller has no export with this id.</response>
+    /// <response code="503">This instance holds the most sockets it allows (`server_busy`); retry after `Retry-After`.</response>
+    /// <response code="409">The caller already holds the most sockets allowed on this instance (`socket_limit_reached`); close one first.</response>
+    [HttpGet("/ws/export/{export_id:guid}")]
+    [RequireScope(ApiKeyScope.ExportsRead)]
+    [EnableRateLimiting(RateLimitPolicies.WsConnect)]
+    [ProducesResponseType(StatusCodes.Status101SwitchingProtocols)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
+    public Task<IActionResult> Export([FromRoute(Name = "export_id")] ExportId exportId) =>
+        FollowAsync(
+            owner => Sender.Send(new GetExportQuery(owner, exportId), HttpContext.RequestAborted).AsTask(),
+            async (socket, owner, watch, first) =>
+            {
+                using var session = new ExportSocketSession(socket, owner, exportId, watch, scopes, stats, options.Value, json.Value.JsonSerializerOptions, clock, logger);
+                await session.RunAsync(first, HttpContext.RequestAborted);
+            });
+
+    /// <summary>
+    /// The handshake both sockets share: origin, the caller's and the instance's socket caps, the followed thing's
+    /// existence for the caller, and a watch on the credential that opened it; then <paramref name="run"/> until the
+    /// socket ends.
+    /// </summary>
+    private async Task<IActionResult> FollowAsync<T>(Func<UserId, Task<Result<T>>> find, Func<System.Net.WebSockets.WebSocket, UserId, ICredentialWatch, T, Task> run)
     {
         if (!HttpContext.WebSockets.IsWebSocketRequest)
         {
@@ -93,11 +146,10 @@ public sealed class LiveController(
                 $"You already have {cap} job sockets open on this server, the most allowed (WebSockets:MaxSocketsPerUser). Close one first."));
         }
 
-        var reads = new JobSocketReads(scopes);
-        var exists = await reads.SnapshotAsync(owner, jobId, HttpContext.RequestAborted);
-        if (!exists.IsSuccess)
+        var found = await find(owner);
+        if (!found.IsSuccess)
         {
-            return Problem(exists.Error);
+            return Problem(found.Error);
         }
 
         var viaKey = User.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim) is not null;
@@ -111,10 +163,9 @@ public sealed class LiveController(
 
         using var socket = await HttpContext.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.Value.KeepAliveInterval, KeepAliveTimeout = options.Value.EffectiveKeepAliveTimeout });
         using var connection = stats.Connected(viaKey);
-        var session = new JobSocketSession(socket, owner, jobId, watch, bus, reads, stats, options.Value, json.Value.JsonSerializerOptions, clock, logger);
         try
         {
-            await session.RunAsync(lastEventId, HttpContext.RequestAborted);
+            await run(socket, owner, watch, found.Value);
         }
         catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {

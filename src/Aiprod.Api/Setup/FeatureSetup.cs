@@ -51,8 +51,8 @@ internal static class FeatureSetup
             .ValidateOnStart();
         services.AddOptions<JobSocketOptions>()
             .Bind(configuration.GetSection(JobSocketOptions.SectionName))
-            .Validate(o => o.MaxSocketsPerUser >= 1 && o.SendTimeout > TimeSpan.Zero,
-                "WebSockets: MaxSocketsPerUser must be at least 1 and SendTimeout positive.")
+            .Validate(o => o.MaxSocketsPerUser >= 1 && o.SendTimeout > TimeSpan.Zero && o.ExportPollInterval > TimeSpan.Zero,
+                "WebSockets: MaxSocketsPerUser must be at least 1, SendTimeout and ExportPollInterval positive.")
             .ValidateOnStart();
         services.AddSingleton<WebSocketStats>();
         services.AddSingleton<OpenSocketsPerUser>();

@@ -48,4 +48,11 @@ public sealed class JobSocketOptions
     /// aborted. Without it the send waits forever: the queue limit is only checked between sends.
     /// </summary>
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How often an export socket reads its export again. Exports save their progress every
+    /// <c>Exports:WatchInterval</c> from whichever instance runs them, so the socket reads the database rather than
+    /// waiting for events that another instance would have to relay.
+    /// </summary>
+    public TimeSpan ExportPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

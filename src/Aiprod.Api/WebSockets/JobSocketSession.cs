@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Aiprod.Application.Abstractions;
@@ -48,13 +46,12 @@ internal sealed class JobSocketSession(
 
     private volatile bool overflowed;
 
-    private readonly SendDeadline sendDeadline = new(options.SendTimeout, clock);
-    private CancellationToken sendToken;
+    private readonly SocketLink link = new(socket, options, stats, json, clock, logger);
 
     public async Task RunAsync(long? lastEventId, CancellationToken aborted)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        sendToken = cts.Token;
+        link.SendToken = cts.Token;
 
         // Subscribe before reading the state, so nothing committed in between is missed; duplicates are skipped by id.
         using var subscription = bus.Subscribe(jobId, e =>
@@ -82,8 +79,8 @@ internal sealed class JobSocketSession(
         }
 
         var sending = SendLoopAsync(cts.Token);
-        var receiving = ReceiveLoopAsync(cts.Token);
-        var watching = WatchCredentialAsync(cts.Token);
+        var receiving = link.ReceiveLoopAsync(AnswerAsync, cts.Token);
+        var watching = link.WatchCredentialAsync(credential, cts.Token);
         await Task.WhenAny(sending, receiving, watching);
         await cts.CancelAsync();
         try
@@ -237,44 +234,15 @@ internal sealed class JobSocketSession(
 
     private StatusMessage CurrentStatus() => new(jobId, known.Status, known.Progress, known.LastEventId, known.UpdatedAt);
 
-    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
+    private ValueTask AnswerAsync(string? type)
     {
-        // Client messages are a few bytes ("ping"): a small buffer per socket, grown only for a message that
-        // spans several frames, and never past the limit. A 64 KB buffer held by each of thousands of idle
-        // sockets would be most of the instance's memory.
-        var chunk = new byte[1024];
-        var message = new ArrayBufferWriter<byte>(1024);
-        while (socket.State == WebSocketState.Open)
-        {
-            message.ResetWrittenCount();
-            ValueWebSocketReceiveResult result;
-            do
-            {
-                result = await socket.ReceiveAsync(chunk.AsMemory(), cancellationToken);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    await CloseAsync(WebSocketCloseStatus.NormalClosure, "Bye.", cancellationToken);
-                    return;
-                }
-
-                if (message.WrittenCount + result.Count > options.MaxMessageBytes)
-                {
-                    // Stop reading the rest of it: the limit is what protects our memory.
-                    await CloseAsync(WebSocketCloseStatus.MessageTooBig, $"Messages are limited to {options.MaxMessageBytes / 1024} KB.", cancellationToken);
-                    return;
-                }
-
-                message.Write(chunk.AsSpan(0, result.Count));
-            }
-            while (!result.EndOfMessage);
-
-            Answer(result.MessageType == WebSocketMessageType.Text ? Encoding.UTF8.GetString(message.WrittenSpan) : null);
-        }
+        Answer(type);
+        return ValueTask.CompletedTask;
     }
 
-    private void Answer(string? text)
+    private void Answer(string? type)
     {
-        switch (MessageType(text))
+        switch (type)
         {
             case "ping":
                 Enqueue(new PongMessage(clock.GetUtcNow()));
@@ -290,45 +258,6 @@ internal sealed class JobSocketSession(
         }
     }
 
-    private static string? MessageType(string? text)
-    {
-        var trimmed = text?.Trim();
-        if (trimmed is "ping" or "status")
-        {
-            return trimmed;
-        }
-
-        if (trimmed is null || !trimmed.StartsWith('{'))
-        {
-            return null;
-        }
-
-        try
-        {
-            using var doc = JsonDocument.Parse(trimmed);
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String
-                ? type.GetString()
-                : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private async Task WatchCredentialAsync(CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(options.CredentialCheckInterval, clock);
-        while (await timer.WaitForNextTickAsync(cancellationToken))
-        {
-            if (!await credential.StillValidAsync(cancellationToken))
-            {
-                await CloseAsync(WebSocketCloseStatus.PolicyViolation, "The credential expired or was revoked.", cancellationToken);
-                return;
-            }
-        }
-    }
-
     private void Enqueue(object message)
     {
         if (!outgoing.Writer.TryWrite(message))
@@ -337,43 +266,9 @@ internal sealed class JobSocketSession(
         }
     }
 
-    private async Task SendAsync(object message)
-    {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(message, message.GetType(), json);
-        if (!await sendDeadline.RunAsync(async token => await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, token), sendToken))
-        {
-            // A client that stopped reading: its TCP window is full and this send would wait forever.
-            socket.Abort();
-            stats.Error();
-            logger.LogInformation("Dropped a job socket whose client took nothing for {Timeout}", options.SendTimeout);
-            throw new OperationCanceledException("The client stopped reading.", sendToken);
-        }
+    private Task SendAsync(object message) => link.SendAsync(message);
 
-        stats.Sent();
-    }
-
-    private async Task CloseAsync(WebSocketCloseStatus status, string reason, CancellationToken cancellationToken)
-    {
-        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-        {
-            // A close frame waits behind a blocked send and for the same full window: bounded the same way.
-            using var timeout = new CancellationTokenSource(options.SendTimeout, clock);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-            try
-            {
-                await socket.CloseOutputAsync(status, reason, linked.Token);
-            }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
-            {
-                if (timeout.IsCancellationRequested)
-                {
-                    socket.Abort();
-                }
-
-                logger.LogDebug(ex, "Closing a job socket failed");
-            }
-        }
-    }
+    private Task CloseAsync(WebSocketCloseStatus status, string reason, CancellationToken cancellationToken) => link.CloseAsync(status, reason, cancellationToken);
 
     /// <summary>A client's <c>status</c>, answered in the send loop.</summary>
     private sealed class StatusRequest

@@ -209,6 +209,7 @@ public static class BadInputRoutes
         // Administration, live updates, operations
         new("POST", "/admin/users/{id}/disable", Caller.Admin, WrongCaller: Caller.Owner),
         new("GET", "/ws/job/{job}", Caller.Owner, Query: [new("last_event_id", [("abc", true), ("1e30", true), ("99999999999999999999", true)])]),
+        new("GET", "/ws/export/{id}", Caller.Owner, WrongCaller: Caller.JobsKey),
         new("GET", "/ws/stats", Caller.Admin, WrongCaller: Caller.Owner),
         new("GET", "/", Caller.Anonymous),
         new("GET", "/health", Caller.Anonymous),

@@ -145,9 +145,13 @@ public static class JobTestKit
     }
 
     /// <summary>A WebSocket handshake sent as a plain request, to read the body of a refusal.</summary>
-    public static Task<HttpResponseMessage> HandshakeAsync(this HttpClient client, string jobId, string accessToken)
+    public static Task<HttpResponseMessage> HandshakeAsync(this HttpClient client, string jobId, string accessToken) =>
+        client.HandshakeToAsync($"/ws/job/{jobId}", accessToken);
+
+    /// <summary>A WebSocket handshake to <paramref name="path"/> sent as a plain request, to read the body of a refusal.</summary>
+    public static Task<HttpResponseMessage> HandshakeToAsync(this HttpClient client, string path, string accessToken)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, $"/ws/job/{jobId}?access_token={Uri.EscapeDataString(accessToken)}");
+        var request = new HttpRequestMessage(HttpMethod.Get, $"{path}?access_token={Uri.EscapeDataString(accessToken)}");
         request.Headers.Connection.Add("Upgrade");
         request.Headers.Upgrade.Add(new ProductHeaderValue("websocket"));
         request.Headers.Add("Sec-WebSocket-Version", "13");
