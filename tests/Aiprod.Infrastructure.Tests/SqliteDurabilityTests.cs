@@ -243,6 +243,46 @@ public sealed class SqliteDurabilityTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task WritersQueuedAtTheGate_WhenASyncFails_AreRefusedWhenTheyGetThere_AndWriteNothing()
+    {
+        var services = await StartAsync();
+        var gate = services.GetRequiredService<SqliteWriteGate>();
+        var first = WriteAsync(services, "transaction");
+        await sync.EnteredAsync();
+
+        // While the first commit's sync runs, one writer holds the gate in a transaction and six queue behind it.
+        await using var holderScope = services.CreateAsyncScope();
+        var holder = holderScope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+        var transaction = await holder.Database.BeginTransactionAsync(Ct);
+        await holder.Database.ExecuteSqlRawAsync("UPDATE probe SET n = n + 1 WHERE id = 1", Ct);
+        string[] kinds = ["save changes", "transaction", "execute update", "raw sql"];
+        var queued = Enumerable.Range(0, 6).Select(i => WriteAsync(services, kinds[i % kinds.Length])).ToList();
+        var deadline = DateTime.UtcNow + Hang;
+        while (gate.Waiting < queued.Count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Only {gate.Waiting} writers queued at the gate.");
+            await Task.Delay(10, Ct);
+        }
+
+        sync.Failure = new IOException("disk gone");
+        sync.Open = true;
+        sync.Release();
+        await Assert.ThrowsAsync<CommitNotDurableException>(() => first.WaitAsync(Hang, Ct));
+
+        // The holder began before the failure was known: its commit is applied and answered as not durable.
+        await Assert.ThrowsAsync<CommitNotDurableException>(() => transaction.CommitAsync(Ct).WaitAsync(Hang, Ct));
+        foreach (var writer in queued)
+        {
+            await Assert.ThrowsAsync<WritesSuspendedException>(() => writer.WaitAsync(Hang, Ct));
+        }
+
+        Assert.False(gate.IsHeld);
+        Assert.Equal(2, await ProbeAsync(services));
+        await using var scope = services.CreateAsyncScope();
+        Assert.Equal(0, await scope.ServiceProvider.GetRequiredService<AiprodDbContext>().AuditEvents.CountAsync(Ct));
+    }
+
+    [Fact]
     public async Task GroupFsync_RunsTheConnectionsAtNormal_AndCommitsMadeDuringOneSync_ShareTheNextOne()
     {
         var services = await StartAsync();
@@ -255,12 +295,16 @@ public sealed class SqliteDurabilityTests : IAsyncDisposable
         // waits: one more sync makes all of them durable.
         const int Writers = 15;
         var others = Enumerable.Range(0, Writers).Select(i => WriteAsync(services, i % 2 == 0 ? "transaction" : "raw sql")).ToList();
+        // Every one has committed and is waiting for the next sync (a row visible to a read is not yet a waiter).
+        var flusher = services.GetRequiredService<SqliteCommitFlusher>();
         var deadline = DateTime.UtcNow + Hang;
-        while (await ProbeAsync(services) < 1 + Writers)
+        while (flusher.Waiting < Writers)
         {
-            Assert.True(DateTime.UtcNow < deadline, "The writers did not commit while a sync ran.");
+            Assert.True(DateTime.UtcNow < deadline, $"Only {flusher.Waiting} writers committed while a sync ran.");
             await Task.Delay(20, Ct);
         }
+
+        Assert.Equal(1 + Writers, await ProbeAsync(services));
 
         Assert.All(others, w => Assert.False(w.IsCompleted, "A write was answered before its commit was synced."));
         sync.Open = true;

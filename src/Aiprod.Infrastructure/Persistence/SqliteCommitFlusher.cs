@@ -75,6 +75,18 @@ public sealed class SqliteCommitFlusher(ISqliteWalSync walSync, ILogger<SqliteCo
     /// <summary>Whether an fsync has failed; from then on no commit is reported durable.</summary>
     public bool IsBroken => Volatile.Read(ref broken) is not null;
 
+    /// <summary>Commits waiting for the next sync now, not counting those of a sync already running (for tests and diagnostics).</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (sync)
+            {
+                return waiting.Count;
+            }
+        }
+    }
+
     /// <summary>Completes once an fsync of <paramref name="walPath"/> that began after this call has returned.</summary>
     public Task WaitDurableAsync(string walPath)
     {

@@ -16,24 +16,45 @@ public sealed class SqliteWriteGate : IDisposable
 {
     private readonly SemaphoreSlim gate = new(1, 1);
 
+    private int waiting;
+
     /// <summary>Whether a writer is inside now (for tests and diagnostics).</summary>
     public bool IsHeld => gate.CurrentCount == 0;
+
+    /// <summary>Writers waiting to enter now (for tests and diagnostics).</summary>
+    public int Waiting => Volatile.Read(ref waiting);
 
     /// <exception cref="StoreBusyException">The gate stayed held for <paramref name="timeout"/>.</exception>
     public async Task EnterAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (!await gate.WaitAsync(timeout, cancellationToken))
+        Interlocked.Increment(ref waiting);
+        try
         {
-            throw Busy(timeout);
+            if (!await gate.WaitAsync(timeout, cancellationToken))
+            {
+                throw Busy(timeout);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref waiting);
         }
     }
 
     /// <exception cref="StoreBusyException">The gate stayed held for <paramref name="timeout"/>.</exception>
     public void Enter(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (!gate.Wait(timeout, cancellationToken))
+        Interlocked.Increment(ref waiting);
+        try
         {
-            throw Busy(timeout);
+            if (!gate.Wait(timeout, cancellationToken))
+            {
+                throw Busy(timeout);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref waiting);
         }
     }
 

@@ -49,6 +49,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
         {
             RefuseIfNotDurable();
             gate.Enter(options.SqliteWriteQueueTimeout, CancellationToken.None);
+            RefuseIfNotDurableAtTheGate();
             hold = Hold.Transaction;
         }
 
@@ -62,6 +63,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
         {
             RefuseIfNotDurable();
             await gate.EnterAsync(options.SqliteWriteQueueTimeout, cancellationToken);
+            RefuseIfNotDurableAtTheGate();
             hold = Hold.Transaction;
         }
 
@@ -264,6 +266,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
         {
             RefuseIfNotDurable();
             gate.Enter(options.SqliteWriteQueueTimeout, CancellationToken.None);
+            RefuseIfNotDurableAtTheGate();
             hold = Hold.Statement;
             gatedCommand = command;
         }
@@ -275,6 +278,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
         {
             RefuseIfNotDurable();
             await gate.EnterAsync(options.SqliteWriteQueueTimeout, cancellationToken);
+            RefuseIfNotDurableAtTheGate();
             hold = Hold.Statement;
             gatedCommand = command;
         }
@@ -302,6 +306,17 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     // Once an fsync failed no commit can be answered as durable: a write that began anyway would be applied and then
     // answered as a failure (a client retrying it would write it twice). Refused before the gate and BEGIN instead,
     // so it writes nothing.
+    // A writer that queued at the gate before the sync failed is refused when it gets there, before BEGIN, like
+    // one that came after; the gate it took goes to the next in the queue, which is refused the same way.
+    private void RefuseIfNotDurableAtTheGate()
+    {
+        if (walToSync is not null && flusher.IsBroken)
+        {
+            gate.Exit();
+            throw new WritesSuspendedException();
+        }
+    }
+
     private void RefuseIfNotDurable()
     {
         if (walToSync is not null && flusher.IsBroken)
