@@ -27,9 +27,12 @@ public sealed class WorkerReports(IJobRepository jobs, IUserRepository users, IO
         CancellationToken cancellationToken)
     {
         var job = await jobs.FindAsync(jobId, cancellationToken);
-        if (job is null || (job.WorkerKeyId != workerKeyId && (job.Status == JobStatus.Queued || !await MayServeAsync(workerOwnerId, job, cancellationToken))))
+        if (job is null || job.WorkerKeyId != workerKeyId)
         {
-            return Error.NotFound("job_not_found", "No job with this id is held by you.");
+            if (!await MayServeAsync(workerOwnerId, job, cancellationToken) || job is null)
+            {
+                return Error.NotFound("job_not_found", "No job with this id is held by you.");
+            }
         }
 
         var applied = change(job, clock.GetUtcNow(), new Context(TimeSpan.FromSeconds(options.Value.DefaultLeaseSeconds)));
@@ -40,7 +43,11 @@ public sealed class WorkerReports(IJobRepository jobs, IUserRepository users, IO
         return new WorkerAckDto(job.Id, job.Status, job.LeaseExpiresAt);
     }
 
-    // Read only when the key does not hold the job, so a holder's reports cost no extra query.
-    private async ValueTask<bool> MayServeAsync(UserId workerOwnerId, PipelineJob job, CancellationToken cancellationToken) =>
-        job.OwnerId == workerOwnerId || (await users.FindByIdAsync(workerOwnerId, cancellationToken))?.Role == UserRole.Admin;
+    // Asked only when the key does not hold the job, so a holder's reports cost no extra query; and then always with
+    // the same read, whether the job is missing, queued, or another user's, so its cost tells a stranger nothing.
+    private async ValueTask<bool> MayServeAsync(UserId workerOwnerId, PipelineJob? job, CancellationToken cancellationToken)
+    {
+        var isAdmin = (await users.FindByIdAsync(workerOwnerId, cancellationToken))?.Role == UserRole.Admin;
+        return job is { Status: not JobStatus.Queued } && (job.OwnerId == workerOwnerId || isAdmin);
+    }
 }

@@ -216,6 +216,20 @@ public sealed class WorkerReportTests
     }
 
     [Fact]
+    public async Task AStrangersReport_OnAMissingJob_CostsTheSameReadsAsOnAnotherUsersJob()
+    {
+        var bob = Given.AUser(clock, "bob@example.com");
+        users.FindByIdAsync(bob.Id, Arg.Any<CancellationToken>()).Returns(bob);
+        var bobsWorker = Given.AWorkerKey(bob, clock);
+
+        var missing = await ProgressAsync(bobsWorker, Given.AJob(ann, clock));
+        var foreign = await ProgressAsync(bobsWorker, job);
+
+        Assert.Equal(missing.Error?.Code, foreign.Error?.Code);
+        await users.Received(2).FindByIdAsync(bob.Id, Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
     public async Task AReport_FromAnAdminsKey_OnAJobItDoesNotHold_IsToldWhy()
     {
         var ops = Given.AnAdmin(clock);
