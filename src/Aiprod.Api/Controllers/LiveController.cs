@@ -3,7 +3,7 @@ using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
 using Aiprod.Api.WebSockets;
 using Aiprod.Application.Abstractions;
-using Aiprod.Application.Exports.Queries.GetExport;
+using Aiprod.Application.Exports.Queries.GetExportState;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Exports;
@@ -75,8 +75,8 @@ public sealed class LiveController(
     /// with `exports:read`); only the export's owner may.
     /// </summary>
     /// <remarks>
-    /// Server messages, JSON, each with `type`, `export_id`, `at` and the whole `export` as `GET /exports/{export_id}`
-    /// shows it: `connected`, then `progress` when its counts move and `state_changed` when its status does; the
+    /// Server messages, JSON, each with `type`, `export_id`, `at` and the `export`'s state (status, progress, size,
+    /// `sha256`, error, `download_url`; not the request's job ids and columns): `connected`, then `progress` when its counts move and `state_changed` when its status does; the
     /// socket closes with 1000 once the export ended (succeeded, failed, cancelled, expired). The export is read again
     /// every `WebSockets:ExportPollInterval` (1 s), whichever instance runs it. Client messages: `ping` (answered
     /// `pong`) and `status` (the export as last read). Limits, origins and credential checks as for job sockets.
@@ -98,7 +98,7 @@ public sealed class LiveController(
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
     public Task<IActionResult> Export([FromRoute(Name = "export_id")] ExportId exportId) =>
         FollowAsync(
-            owner => Sender.Send(new GetExportQuery(owner, exportId), HttpContext.RequestAborted).AsTask(),
+            owner => Sender.Send(new GetExportStateQuery(owner, exportId), HttpContext.RequestAborted).AsTask(),
             async (socket, owner, watch, first) =>
             {
                 using var session = new ExportSocketSession(socket, owner, exportId, watch, scopes, stats, options.Value, json.Value.JsonSerializerOptions, clock, logger);
@@ -120,7 +120,7 @@ public sealed class LiveController(
         var origin = Request.Headers.Origin.ToString();
         if (origin.Length > 0 && !options.Value.AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase))
         {
-            return Problem(Domain.Common.Error.Forbidden("origin_not_allowed", $"The origin {origin} may not open job sockets (WebSockets:AllowedOrigins)."));
+            return Problem(Domain.Common.Error.Forbidden("origin_not_allowed", $"The origin {origin} may not open sockets (WebSockets:AllowedOrigins)."));
         }
 
         var owner = User.RequireUserId();
@@ -143,7 +143,7 @@ public sealed class LiveController(
             // 409, not 429: waiting does not help, closing one of the caller's sockets does; and 429 stays the
             // handshake rate limit's, so a client can tell the two apart.
             return Problem(Domain.Common.Error.Conflict("socket_limit_reached",
-                $"You already have {cap} job sockets open on this server, the most allowed (WebSockets:MaxSocketsPerUser). Close one first."));
+                $"You already have {cap} sockets open on this server, the most allowed (WebSockets:MaxSocketsPerUser). Close one first."));
         }
 
         var found = await find(owner);

@@ -1,7 +1,7 @@
 using System.Net.WebSockets;
 using System.Text.Json.Serialization;
 using Aiprod.Application.Exports.Dtos;
-using Aiprod.Application.Exports.Queries.GetExport;
+using Aiprod.Application.Exports.Queries.GetExportState;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Exports;
 using Aiprod.Domain.Users;
@@ -10,8 +10,8 @@ using Mediator;
 namespace Aiprod.Api.WebSockets;
 
 /// <summary>
-/// One client following one export: <c>connected</c> with the export as <c>GET /exports/{id}</c> shows it, then
-/// <c>progress</c> when its counts move and <c>state_changed</c> when its status does, each with the whole export;
+/// One client following one export: <c>connected</c> with the export's state, then <c>progress</c> when its counts
+/// move and <c>state_changed</c> when its status does, each with the state (not the request's job ids and columns);
 /// the socket closes (1000) once the export ended (succeeded, failed, cancelled, expired). The export is read again
 /// every <see cref="JobSocketOptions.ExportPollInterval"/>, in a scope of its own. The client may send <c>ping</c> and
 /// <c>status</c>.
@@ -33,9 +33,12 @@ internal sealed class ExportSocketSession(
     // The poll and the client's messages both send; a WebSocket allows one send at a time.
     private readonly SemaphoreSlim sending = new(1, 1);
 
-    private ExportDto known = null!;
+    private ExportStateDto known = null!;
 
-    public async Task RunAsync(ExportDto first, CancellationToken aborted)
+    // A stalled database is logged once, when the reads start failing, not at every poll of every socket.
+    private bool failing;
+
+    public async Task RunAsync(ExportStateDto first, CancellationToken aborted)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         link.SendToken = cts.Token;
@@ -69,18 +72,30 @@ internal sealed class ExportSocketSession(
         using var timer = new PeriodicTimer(options.ExportPollInterval, clock);
         while (await timer.WaitForNextTickAsync(cancellationToken))
         {
-            Result<ExportDto> read;
+            Result<ExportStateDto> read;
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                read = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new GetExportQuery(ownerId, exportId), cancellationToken);
+                read = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new GetExportStateQuery(ownerId, exportId), cancellationToken);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The host is shutting down under this socket: nothing left to read with.
+                return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // The database stalled: the next tick asks again; the socket stays.
-                logger.LogWarning(ex, "Reading export {ExportId} for its socket failed; retrying", exportId);
+                if (!failing)
+                {
+                    failing = true;
+                    logger.LogWarning(ex, "Reading export {ExportId} for its socket failed; retrying every poll", exportId);
+                }
+
                 continue;
             }
+
+            failing = false;
 
             if (!read.IsSuccess)
             {
@@ -89,17 +104,18 @@ internal sealed class ExportSocketSession(
                 return;
             }
 
+            // Remembered once sent, so that a status answer never tells the client of a change before its message.
             var fresh = read.Value;
-            var previous = known;
-            known = fresh;
-            if (fresh.Status != previous.Status)
+            if (fresh.Status != known.Status)
             {
                 await SendAsync("state_changed", fresh);
             }
-            else if (fresh.Progress != previous.Progress)
+            else if (fresh.Progress != known.Progress)
             {
                 await SendAsync("progress", fresh);
             }
+
+            known = fresh;
 
             if (Ended(fresh.Status))
             {
@@ -135,7 +151,7 @@ internal sealed class ExportSocketSession(
 
     public void Dispose() => sending.Dispose();
 
-    private async Task SendAsync(string type, ExportDto? export, string? message = null)
+    private async Task SendAsync(string type, ExportStateDto? export, string? message = null)
     {
         await sending.WaitAsync(link.SendToken);
         try
@@ -149,10 +165,10 @@ internal sealed class ExportSocketSession(
     }
 }
 
-/// <summary>A message on an export socket: its type, and the export as <c>GET /exports/{id}</c> shows it.</summary>
+/// <summary>A message on an export socket: its type, and the export's state.</summary>
 internal sealed record ExportSocketMessage(
     string Type,
     ExportId ExportId,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ExportDto? Export,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ExportStateDto? Export,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Message,
     DateTimeOffset At);

@@ -1,3 +1,4 @@
+using Aiprod.Application.Exports.Dtos;
 using Aiprod.Domain.Exports;
 using Aiprod.Domain.Users;
 
@@ -11,6 +12,9 @@ public interface IExportJobRepository
 
     /// <summary>The owner's export; another owner's is "not found".</summary>
     Task<ExportJob?> FindOwnedAsync(UserId ownerId, ExportId id, CancellationToken cancellationToken);
+
+    /// <summary>The owner's export's state alone, read without its request (job ids, columns) and untracked.</summary>
+    Task<ExportStateDto?> FindOwnedStateAsync(UserId ownerId, ExportId id, CancellationToken cancellationToken);
 
     /// <summary>An export by id, for the runner that holds it.</summary>
     Task<ExportJob?> FindAsync(ExportId id, CancellationToken cancellationToken);

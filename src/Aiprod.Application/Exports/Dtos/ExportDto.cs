@@ -54,6 +54,26 @@ public sealed record ExportDto(
         export.Status == ExportStatus.Succeeded ? $"/exports/{export.Id}/download" : null);
 }
 
+/// <summary>
+/// Where an export stands, as its live socket sends it: without the request's job ids and columns, which can be
+/// hundreds of kilobytes and do not change.
+/// </summary>
+public sealed record ExportStateDto(
+    ExportId ExportId,
+    ExportStatus Status,
+    ExportProgressDto Progress,
+    long? SizeBytes,
+    string? Sha256,
+    ExportFailure? ErrorCode,
+    string? ErrorMessage,
+    int Attempt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? CompletedAt,
+    DateTimeOffset? ExpiresAt)
+{
+    public string? DownloadUrl => Status == ExportStatus.Succeeded ? $"/exports/{ExportId}/download" : null;
+}
+
 /// <summary>One page of the owner's exports.</summary>
 public sealed record ExportPageDto(IReadOnlyList<ExportDto> Items, int Total, int Limit, int Offset);
 

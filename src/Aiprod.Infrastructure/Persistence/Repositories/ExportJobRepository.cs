@@ -1,4 +1,5 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Exports.Dtos;
 using Aiprod.Domain.Exports;
 using Aiprod.Domain.Users;
 using Microsoft.EntityFrameworkCore;
@@ -13,6 +14,13 @@ internal sealed class ExportJobRepository(AiprodDbContext db) : IExportJobReposi
 
     public Task<ExportJob?> FindOwnedAsync(UserId ownerId, ExportId id, CancellationToken cancellationToken) =>
         db.ExportJobs.FirstOrDefaultAsync(e => e.Id == id && e.OwnerId == ownerId, cancellationToken);
+
+    public Task<ExportStateDto?> FindOwnedStateAsync(UserId ownerId, ExportId id, CancellationToken cancellationToken) =>
+        db.ExportJobs.AsNoTracking()
+            .Where(e => e.Id == id && e.OwnerId == ownerId)
+            .Select(e => new ExportStateDto(e.Id, e.Status, new ExportProgressDto(e.JobsWritten, e.JobsTotal, e.BytesWritten), e.SizeBytes, e.Sha256,
+                e.Failure, e.ErrorMessage, e.Attempt, e.StartedAt, e.CompletedAt, e.ExpiresAt))
+            .FirstOrDefaultAsync(cancellationToken);
 
     public Task<ExportJob?> FindAsync(ExportId id, CancellationToken cancellationToken) =>
         db.ExportJobs.FirstOrDefaultAsync(e => e.Id == id, cancellationToken);
