@@ -34,6 +34,7 @@ internal sealed partial class ExportRunner(
 
     // Stops every run when the host stops, also runs started by a round whose caller's token does not (a test's):
     // a run left going would use the host's services after they were disposed.
+    // Never disposed: it holds no timer, and a token of a disposed source could not be linked by a late round.
     private readonly CancellationTokenSource shutdown = new();
 
     /// <summary>Exports this instance is writing now (for tests and diagnostics).</summary>
@@ -65,15 +66,17 @@ internal sealed partial class ExportRunner(
         await base.StopAsync(cancellationToken);
     }
 
-    public override void Dispose()
-    {
-        shutdown.Dispose();
-        base.Dispose();
-    }
-
     /// <summary>One round: retention, then claims. Public for tests that drive rounds without waiting for the timer.</summary>
-    public async Task RoundAsync(CancellationToken stoppingToken)
+    public async Task RoundAsync(CancellationToken callerToken)
     {
+        // A round a caller started under its own token stops with the host too: a claim made while the host stops
+        // would start a run that is cancelled at once and spend one of the export's attempts.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(callerToken, shutdown.Token);
+        var stoppingToken = linked.Token;
+        if (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
         try
         {
             await SendAsync(new ExpireExportsCommand(), stoppingToken);
@@ -101,7 +104,7 @@ internal sealed partial class ExportRunner(
                 return;
             }
 
-            running[claimed.ExportId] = RunTrackedAsync(claimed, stoppingToken);
+            running[claimed.ExportId] = RunTrackedAsync(claimed, callerToken);
         }
     }
 

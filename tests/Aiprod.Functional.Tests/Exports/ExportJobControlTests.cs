@@ -220,6 +220,28 @@ public sealed class ExportJobControlTests
     }
 
     [Fact]
+    public async Task ARoundStartedWhileTheRunnerStops_ClaimsNothing_SoNoAttemptIsSpent()
+    {
+        var exporter = new ScriptedExporter();
+        await using var factory = new AiprodApiFactory(replaceServices: ExportTestKit.WithExporter(exporter));
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var ids = new[] { await client.CreateExportAsync(ann), await client.CreateExportAsync(ann) };
+        await factory.Services.GetRequiredService<ExportRunner>().StopAsync(Ct);
+
+        // Under the test's own token, which never fires: only the runner's stop can hold the round back.
+        await factory.RunExportRoundAsync();
+
+        foreach (var id in ids)
+        {
+            var export = await client.GetExportAsync(ann, id);
+            Assert.Equal(("queued", 0), (export.Str("status"), export["attempt"]!.GetValue<int>()));
+        }
+
+        Assert.Equal(0, exporter.Started);
+    }
+
+    [Fact]
     public async Task AnExportOutOfAttempts_FailsWhenClaimed_AndTheRoundGoesOnToTheNextExport()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
