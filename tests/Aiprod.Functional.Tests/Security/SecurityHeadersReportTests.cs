@@ -239,6 +239,30 @@ public sealed partial class SecurityHeadersReportTests(SqliteApiFixture fixture)
         Assert.Equal(-30, check["modifier"]!.GetValue<int>());
     }
 
+    /// <summary>The probe's pipeline is shared by every request: reports made at once are whole and alike.</summary>
+    [Fact]
+    public async Task ReportsMadeAtOnce_AreAlike()
+    {
+        await fixture.CreateClientAsync();
+        var clients = new[] { "http://localhost", "https://api.example.test" }
+            .Select(a => fixture.Factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri(a) }))
+            .ToArray();
+        var expected = await Task.WhenAll(clients.Select(c => c.GetStringAsync("/security/headers", TestContext.Current.CancellationToken)));
+
+        for (var round = 0; round < 5; round++)
+        {
+            var reports = await Task.WhenAll(Enumerable.Range(0, 24).Select(i =>
+                clients[i % 2].GetStringAsync("/security/headers", TestContext.Current.CancellationToken)));
+
+            for (var i = 0; i < reports.Length; i++)
+            {
+                Assert.Equal(expected[i % 2], reports[i]);
+            }
+        }
+
+        Assert.NotEqual(expected[0], expected[1]);
+    }
+
     [Theory]
     [InlineData(new[] { 0 }, 100, "A+")]
     [InlineData(new[] { 10, 5, 5 }, 120, "A+")]
