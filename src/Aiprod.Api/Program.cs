@@ -73,7 +73,8 @@ builder.Services.AddAiprodProblemDetails();
 builder.Services.AddAiprodAuthentication();
 builder.Services.AddAiprodForwardedHeaders(builder.Configuration);
 builder.Services.AddAiprodRateLimiting(builder.Configuration);
-builder.Services.AddAiprodSecurityHeaders();
+builder.Services.AddAiprodSecurityHeaders(builder.Configuration);
+builder.Services.AddAiprodSecurityPolicy();
 builder.Services.AddAiprodSwagger();
 builder.Services.AddHealthChecks().AddDbContextCheck<AiprodDbContext>("database", tags: ["ready"]);
 

@@ -1,48 +1,30 @@
+using Aiprod.Api.Security;
+using Microsoft.Extensions.Options;
+
 namespace Aiprod.Api.Setup;
 
 internal static class SecurityHeadersSetup
 {
-    public static IServiceCollection AddAiprodSecurityHeaders(this IServiceCollection services)
+    public static IServiceCollection AddAiprodSecurityHeaders(this IServiceCollection services, IConfiguration configuration)
     {
-        // An API serves no documents: nothing may be framed, loaded or sniffed.
-        var api = new HeaderPolicyCollection()
-            .AddDefaultApiSecurityHeaders()
-            .AddContentTypeOptionsNoSniff()
-            .AddFrameOptionsDeny()
-            .AddReferrerPolicyNoReferrer()
-            .AddContentSecurityPolicy(csp =>
-            {
-                csp.AddDefaultSrc().None();
-                csp.AddFrameAncestors().None();
-            })
-            .AddCrossOriginOpenerPolicy(c => c.SameOrigin())
-            .AddStrictTransportSecurityMaxAgeIncludeSubDomains(maxAgeInSeconds: 365 * 24 * 3600)
-            .RemoveServerHeader();
-
-        // Swagger UI is a page: it needs its own scripts, styles and inline images, still nothing from elsewhere.
-        var swagger = new HeaderPolicyCollection()
-            .AddContentTypeOptionsNoSniff()
-            .AddFrameOptionsDeny()
-            .AddReferrerPolicyNoReferrer()
-            .AddContentSecurityPolicy(csp =>
-            {
-                csp.AddDefaultSrc().Self();
-                csp.AddScriptSrc().Self();
-                csp.AddStyleSrc().Self().UnsafeInline();
-                csp.AddImgSrc().Self().Data();
-                csp.AddConnectSrc().Self();
-                csp.AddFontSrc().Self();
-                csp.AddObjectSrc().None();
-                csp.AddFrameAncestors().None();
-                csp.AddBaseUri().Self();
-                csp.AddFormAction().Self();
-            })
-            .AddCrossOriginOpenerPolicy(c => c.SameOrigin())
-            .RemoveServerHeader();
-
-        services.AddSecurityHeaderPolicies(b => b
-            .SetDefaultPolicy(api)
-            .SetPolicySelector(ctx => ctx.HttpContext.Request.Path.StartsWithSegments("/swagger") ? swagger : ctx.DefaultPolicy));
+        services.AddOptions<SecurityHeadersOptions>()
+            .Bind(configuration.GetSection(SecurityHeadersOptions.SectionName))
+            .Validate(o => o.HstsMaxAge >= TimeSpan.Zero && o.HstsMaxAge.TotalSeconds <= int.MaxValue,
+                "SecurityHeaders: HstsMaxAge must be between 0 and 68 years.")
+            .ValidateOnStart();
+        services.AddSingleton(sp => new SecurityHeaderPolicy(sp.GetRequiredService<IOptions<SecurityHeadersOptions>>().Value));
+        services.AddSecurityHeaderPolicies((b, sp) =>
+        {
+            var policy = sp.GetRequiredService<SecurityHeaderPolicy>();
+            b.SetDefaultPolicy(policy.Api)
+                .SetPolicySelector(ctx => policy.For(SecurityHeaderPolicy.SurfaceOf(ctx.HttpContext.Request)));
+        });
+        services.AddSingleton<SecurityHeaderProbe>();
+        services.AddSingleton<SecurityHeaderReporter>();
         return services;
     }
+
+    /// <summary>Describes a cookie the API sets, for the cookie check of <c>GET /security/headers</c>; one call per cookie.</summary>
+    public static IServiceCollection AddReportedCookie(this IServiceCollection services, ReportedCookie cookie) =>
+        services.AddSingleton(cookie);
 }

@@ -55,6 +55,7 @@ internal static class SwaggerSetup
             }
 
             o.OperationFilter<SecurityAndRateLimitOperationFilter>();
+            o.OperationFilter<SecurityPolicySchemaFilter>();
             o.SupportNonNullableReferenceTypes();
         });
         return services;

@@ -215,5 +215,7 @@ public static class BadInputRoutes
         new("GET", "/health", Caller.Anonymous),
         new("GET", "/health/ready", Caller.Anonymous),
         new("GET", "/.well-known/jwks.json", Caller.Anonymous),
+        new("GET", "/security/headers", Caller.Anonymous),
+        new("GET", "/security/policy", Caller.Anonymous),
     ];
 }
