@@ -73,6 +73,7 @@ builder.Services.AddAiprodProblemDetails();
 builder.Services.AddAiprodAuthentication();
 builder.Services.AddAiprodForwardedHeaders(builder.Configuration);
 builder.Services.AddAiprodRateLimiting(builder.Configuration);
+builder.Services.AddAiprodCsrf(builder.Configuration);
 builder.Services.AddAiprodSecurityHeaders();
 builder.Services.AddAiprodSwagger();
 builder.Services.AddHealthChecks().AddDbContextCheck<AiprodDbContext>("database", tags: ["ready"]);
@@ -81,6 +82,7 @@ var app = builder.Build();
 
 // Load (or create) the signing key now: a bad key configuration must stop the start, not the first login.
 _ = app.Services.GetRequiredService<SigningKeyStore>();
+_ = app.Services.GetRequiredService<Aiprod.Infrastructure.Csrf.CsrfKeyStore>();
 
 if (args is ["make-admin", var adminEmail])
 {

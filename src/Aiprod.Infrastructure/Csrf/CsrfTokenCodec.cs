@@ -1,0 +1,97 @@
+using System.Buffers.Binary;
+using System.Buffers.Text;
+using System.Security.Cryptography;
+
+namespace Aiprod.Infrastructure.Csrf;
+
+/// <summary>What a presented CSRF token said, once its signature held.</summary>
+public readonly record struct CsrfTokenContent(Guid SessionId, long Generation, DateTimeOffset IssuedAt);
+
+public enum CsrfTokenReadStatus
+{
+    Valid,
+
+    /// <summary>Not base64url, the wrong length, or an unknown version.</summary>
+    Malformed,
+
+    /// <summary>Well formed, but its MAC is not ours (altered, or made with another key).</summary>
+    BadSignature,
+}
+
+/// <summary>
+/// The signed, session-bound CSRF token (OWASP's "signed double-submit cookie"): version, session id, generation,
+/// issue time and a random value, then HMAC-SHA256 over all of them, base64url-encoded. The server keeps no copy;
+/// it recomputes the MAC and compares in constant time.
+/// </summary>
+public sealed class CsrfTokenCodec
+{
+    private const byte Version = 1;
+    private const int SessionOffset = 1;
+    private const int GenerationOffset = SessionOffset + 16;
+    private const int IssuedAtOffset = GenerationOffset + 8;
+    private const int NonceOffset = IssuedAtOffset + 8;
+    private const int MacOffset = NonceOffset + 16;
+    private const int MacLength = 32;
+
+    /// <summary>Bytes of a token before encoding.</summary>
+    public const int TokenBytes = MacOffset + MacLength;
+
+    /// <summary>Characters of an encoded token (base64url without padding).</summary>
+    public const int TokenLength = (TokenBytes * 4 + 2) / 3;
+
+    private readonly byte[] key;
+
+    public CsrfTokenCodec(byte[] key)
+    {
+        if (key.Length < CsrfOptions.MinKeyBytes)
+        {
+            throw new ArgumentException($"A CSRF key needs at least {CsrfOptions.MinKeyBytes} bytes.", nameof(key));
+        }
+
+        this.key = (byte[])key.Clone();
+    }
+
+    public string Issue(Guid sessionId, long generation, DateTimeOffset issuedAt)
+    {
+        Span<byte> token = stackalloc byte[TokenBytes];
+        token[0] = Version;
+        if (!sessionId.TryWriteBytes(token.Slice(SessionOffset, 16)))
+        {
+            throw new InvalidOperationException("A GUID did not fit 16 bytes.");
+        }
+
+        BinaryPrimitives.WriteInt64BigEndian(token.Slice(GenerationOffset, 8), generation);
+        BinaryPrimitives.WriteInt64BigEndian(token.Slice(IssuedAtOffset, 8), issuedAt.ToUnixTimeMilliseconds());
+        RandomNumberGenerator.Fill(token.Slice(NonceOffset, 16));
+        HMACSHA256.HashData(key, token[..MacOffset], token.Slice(MacOffset, MacLength));
+        return Base64Url.EncodeToString(token);
+    }
+
+    public CsrfTokenReadStatus Read(string? presented, out CsrfTokenContent content)
+    {
+        content = default;
+        if (presented is null || presented.Length != TokenLength)
+        {
+            return CsrfTokenReadStatus.Malformed;
+        }
+
+        var token = new byte[TokenBytes + 3];
+        if (!Base64Url.TryDecodeFromChars(presented, token, out var written) || written != TokenBytes || token[0] != Version)
+        {
+            return CsrfTokenReadStatus.Malformed;
+        }
+
+        Span<byte> expected = stackalloc byte[MacLength];
+        HMACSHA256.HashData(key, token.AsSpan(0, MacOffset), expected);
+        if (!CryptographicOperations.FixedTimeEquals(expected, token.AsSpan(MacOffset, MacLength)))
+        {
+            return CsrfTokenReadStatus.BadSignature;
+        }
+
+        content = new CsrfTokenContent(
+            new Guid(token.AsSpan(SessionOffset, 16)),
+            BinaryPrimitives.ReadInt64BigEndian(token.AsSpan(GenerationOffset, 8)),
+            DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64BigEndian(token.AsSpan(IssuedAtOffset, 8))));
+        return CsrfTokenReadStatus.Valid;
+    }
+}
