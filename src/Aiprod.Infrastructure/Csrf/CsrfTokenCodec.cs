@@ -75,8 +75,14 @@ public sealed class CsrfTokenCodec
             return CsrfTokenReadStatus.Malformed;
         }
 
-        var token = new byte[TokenBytes + 3];
-        if (!Base64Url.TryDecodeFromChars(presented, token, out var written) || written != TokenBytes || token[0] != Version)
+        // TryDecodeFromChars throws on a character outside the alphabet rather than answering false: check first.
+        if (!Base64Url.IsValid(presented.AsSpan(), out var length) || length != TokenBytes)
+        {
+            return CsrfTokenReadStatus.Malformed;
+        }
+
+        var token = Base64Url.DecodeFromChars(presented);
+        if (token[0] != Version)
         {
             return CsrfTokenReadStatus.Malformed;
         }

@@ -136,6 +136,7 @@ public sealed class BrowserSessionTests(BrowserSessionFixture fixture) : IClassF
     [InlineData("")]
     [InlineData("tampered")]
     [InlineData("truncated")]
+    [InlineData("outside-the-alphabet")]
     public async Task CookieRefresh_WithAWrongToken_IsRefused_csrf_invalid(string kind)
     {
         var browser = await LoggedInAsync();
@@ -145,6 +146,7 @@ public sealed class BrowserSessionTests(BrowserSessionFixture fixture) : IClassF
             "garbage" => "not-a-csrf-token",
             "" => new string('A', good.Length),
             "tampered" => Tamper(good),
+            "outside-the-alphabet" => "*" + good[1..],
             _ => good[..^4],
         };
 
