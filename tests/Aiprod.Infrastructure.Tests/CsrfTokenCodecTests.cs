@@ -1,5 +1,7 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Sessions;
 using Aiprod.Domain.Sessions;
 using Aiprod.Infrastructure.Csrf;
 using Microsoft.Extensions.Time.Testing;

@@ -2,7 +2,7 @@ using Aiprod.Api.Http;
 using Aiprod.Application.Abstractions;
 using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Users;
-using Aiprod.Infrastructure.Csrf;
+using Aiprod.Application.Sessions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -31,8 +31,8 @@ public sealed record CsrfIssued(string Token, DateTimeOffset ExpiresAt);
 /// the session-bound token in <c>X-CSRF-Token</c>. Bearer- and key-authenticated requests never come here.
 /// </summary>
 public sealed class CsrfGuard(
-    CsrfKeyStore keys,
-    CsrfGenerations generations,
+    ICsrfTokenCodec codec,
+    ICsrfGenerations generations,
     ISessionRevocations revocations,
     IOptions<CsrfOptions> options,
     TimeProvider clock)
@@ -88,7 +88,7 @@ public sealed class CsrfGuard(
             return new CsrfRefusal(CsrfReasons.Missing, $"Send the token from GET /security/csrf-token in the {BrowserCookies.CsrfHeader} header.");
         }
 
-        switch (keys.Codec.Read(presented, out var content))
+        switch (codec.Read(presented, out var content))
         {
             case CsrfTokenReadStatus.Malformed:
                 return new CsrfRefusal(CsrfReasons.Invalid, "The CSRF token is not one this API issues.");
@@ -144,7 +144,7 @@ public sealed class CsrfGuard(
             ? await generations.AdvanceAsync(session, KeepFor)
             : await generations.CurrentAsync(session, KeepFor);
         var now = clock.GetUtcNow();
-        var token = keys.Codec.Issue(session.Value, generation, now);
+        var token = codec.Issue(session.Value, generation, now);
         BrowserCookies.SetCsrf(response, token, options.Value.MaxAge);
         return new CsrfIssued(token, now + options.Value.MaxAge);
     }

@@ -1,4 +1,6 @@
 using Aiprod.Api.Csrf;
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Sessions;
 using Aiprod.Infrastructure;
 using Aiprod.Infrastructure.Csrf;
 
@@ -18,7 +20,8 @@ internal static class CsrfSetup
                 "Csrf:AllowedOrigins must be origins such as https://app.example.com (scheme and host, no path or trailing slash).")
             .ValidateOnStart();
         services.AddSingleton<CsrfKeyStore>();
-        services.AddSingleton(sp => new CsrfGenerations(sp.GetRequiredService<TimeProvider>(), sp.GetService<RedisCircuit>()));
+        services.AddSingleton<ICsrfTokenCodec>(sp => sp.GetRequiredService<CsrfKeyStore>().Codec);
+        services.AddSingleton<ICsrfGenerations>(sp => new CsrfGenerations(sp.GetRequiredService<TimeProvider>(), sp.GetService<RedisCircuit>()));
         services.AddSingleton<CsrfGuard>();
         services.AddSingleton<CsrfRefusalAudit>();
         return services;

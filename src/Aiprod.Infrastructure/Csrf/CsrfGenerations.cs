@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Aiprod.Application.Abstractions;
 using Aiprod.Domain.Sessions;
 using StackExchange.Redis;
 
@@ -11,7 +12,7 @@ namespace Aiprod.Infrastructure.Csrf;
 /// A record is kept <c>keepFor</c> past its last use; its tokens are older than the maximum age by the time it is
 /// gone, so a session starting again from generation 0 meets no live token of an earlier 0.
 /// </summary>
-public sealed class CsrfGenerations(TimeProvider clock, RedisCircuit? redis = null)
+public sealed class CsrfGenerations(TimeProvider clock, RedisCircuit? redis = null) : ICsrfGenerations
 {
     private const string KeyPrefix = "aiprod:csrf:gen:";
     private const int SweepAbove = 50_000;

@@ -1,3 +1,4 @@
+using Aiprod.Application.Sessions;
 using Aiprod.Infrastructure.Tokens;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,29 +1,17 @@
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Security.Cryptography;
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Sessions;
 
 namespace Aiprod.Infrastructure.Csrf;
-
-/// <summary>What a presented CSRF token said, once its signature held.</summary>
-public readonly record struct CsrfTokenContent(Guid SessionId, long Generation, DateTimeOffset IssuedAt);
-
-public enum CsrfTokenReadStatus
-{
-    Valid,
-
-    /// <summary>Not base64url, the wrong length, or an unknown version.</summary>
-    Malformed,
-
-    /// <summary>Well formed, but its MAC is not ours (altered, or made with another key).</summary>
-    BadSignature,
-}
 
 /// <summary>
 /// The signed, session-bound CSRF token (OWASP's "signed double-submit cookie"): version, session id, generation,
 /// issue time and a random value, then HMAC-SHA256 over all of them, base64url-encoded. The server keeps no copy;
 /// it recomputes the MAC and compares in constant time.
 /// </summary>
-public sealed class CsrfTokenCodec
+public sealed class CsrfTokenCodec : ICsrfTokenCodec
 {
     private const byte Version = 1;
     private const int SessionOffset = 1;

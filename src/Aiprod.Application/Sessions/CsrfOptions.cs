@@ -1,4 +1,4 @@
-namespace Aiprod.Infrastructure.Csrf;
+namespace Aiprod.Application.Sessions;
 
 /// <summary>Configuration section <c>Csrf</c>: the tokens that browser-mode (refresh cookie) requests must carry.</summary>
 public sealed class CsrfOptions
