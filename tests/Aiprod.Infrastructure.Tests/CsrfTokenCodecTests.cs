@@ -18,7 +18,7 @@ public sealed class CsrfTokenCodecTests
     [Fact]
     public void AnIssuedToken_ReadsBack_WhatWasSigned()
     {
-        var session = Guid.NewGuid();
+        var session = new SessionId(Guid.NewGuid());
         var token = codec.Issue(session, 42, Now);
 
         Assert.Equal(CsrfTokenCodec.TokenLength, token.Length);
@@ -29,14 +29,14 @@ public sealed class CsrfTokenCodecTests
     [Fact]
     public void TwoTokens_OfOneSessionAndInstant_Differ()
     {
-        var session = Guid.NewGuid();
+        var session = new SessionId(Guid.NewGuid());
         Assert.NotEqual(codec.Issue(session, 0, Now), codec.Issue(session, 0, Now));
     }
 
     [Fact]
     public void EveryTamperedByte_IsRefused()
     {
-        var bytes = Base64Url.DecodeFromChars(codec.Issue(Guid.NewGuid(), 3, Now));
+        var bytes = Base64Url.DecodeFromChars(codec.Issue(new SessionId(Guid.NewGuid()), 3, Now));
         for (var i = 0; i < bytes.Length; i++)
         {
             var tampered = (byte[])bytes.Clone();
@@ -51,7 +51,7 @@ public sealed class CsrfTokenCodecTests
     public void ATokenOfAnotherKey_IsRefused()
     {
         var other = new CsrfTokenCodec(RandomNumberGenerator.GetBytes(32));
-        Assert.Equal(CsrfTokenReadStatus.BadSignature, codec.Read(other.Issue(Guid.NewGuid(), 0, Now), out _));
+        Assert.Equal(CsrfTokenReadStatus.BadSignature, codec.Read(other.Issue(new SessionId(Guid.NewGuid()), 0, Now), out _));
     }
 
     [Theory]
@@ -61,7 +61,7 @@ public sealed class CsrfTokenCodecTests
     [InlineData(50)]
     public void ATruncatedOrExtendedToken_IsMalformed(int by)
     {
-        var token = codec.Issue(Guid.NewGuid(), 0, Now);
+        var token = codec.Issue(new SessionId(Guid.NewGuid()), 0, Now);
         Assert.Equal(CsrfTokenReadStatus.Malformed, codec.Read(token[..^by], out _));
         Assert.Equal(CsrfTokenReadStatus.Malformed, codec.Read(token + new string('A', by), out _));
     }
@@ -76,7 +76,7 @@ public sealed class CsrfTokenCodecTests
     [Fact]
     public void NotBase64Url_OfTheRightLength_IsMalformed()
     {
-        var token = codec.Issue(Guid.NewGuid(), 0, Now);
+        var token = codec.Issue(new SessionId(Guid.NewGuid()), 0, Now);
         Assert.Equal(CsrfTokenReadStatus.Malformed, codec.Read("*" + token[1..], out _));
         Assert.Equal(CsrfTokenReadStatus.Malformed, codec.Read(token[..^1] + "=", out _));
     }

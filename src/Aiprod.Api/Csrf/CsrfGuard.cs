@@ -102,7 +102,7 @@ public sealed class CsrfGuard(
             return new CsrfRefusal(CsrfReasons.Expired, "The CSRF token is older than its maximum age; get a new one from GET /security/csrf-token.");
         }
 
-        var tokenSession = new SessionId(content.SessionId);
+        var tokenSession = content.SessionId;
         if (tokenSession != session)
         {
             return revocations.IsRevoked(tokenSession)
@@ -144,7 +144,7 @@ public sealed class CsrfGuard(
             ? await generations.AdvanceAsync(session, KeepFor)
             : await generations.CurrentAsync(session, KeepFor);
         var now = clock.GetUtcNow();
-        var token = codec.Issue(session.Value, generation, now);
+        var token = codec.Issue(session, generation, now);
         BrowserCookies.SetCsrf(response, token, options.Value.MaxAge);
         return new CsrfIssued(token, now + options.Value.MaxAge);
     }

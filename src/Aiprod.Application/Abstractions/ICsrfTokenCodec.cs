@@ -1,7 +1,9 @@
+using Aiprod.Domain.Sessions;
+
 namespace Aiprod.Application.Abstractions;
 
 /// <summary>What a presented CSRF token said, once its signature held.</summary>
-public readonly record struct CsrfTokenContent(Guid SessionId, long Generation, DateTimeOffset IssuedAt);
+public readonly record struct CsrfTokenContent(SessionId SessionId, long Generation, DateTimeOffset IssuedAt);
 
 public enum CsrfTokenReadStatus
 {
@@ -17,7 +19,7 @@ public enum CsrfTokenReadStatus
 /// <summary>Signs and reads the session-bound CSRF tokens of browser mode, with the key every instance shares.</summary>
 public interface ICsrfTokenCodec
 {
-    string Issue(Guid sessionId, long generation, DateTimeOffset issuedAt);
+    string Issue(SessionId sessionId, long generation, DateTimeOffset issuedAt);
 
     CsrfTokenReadStatus Read(string? presented, out CsrfTokenContent content);
 }

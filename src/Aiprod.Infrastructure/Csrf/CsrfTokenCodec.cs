@@ -3,6 +3,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Sessions;
+using Aiprod.Domain.Sessions;
 
 namespace Aiprod.Infrastructure.Csrf;
 
@@ -39,11 +40,11 @@ public sealed class CsrfTokenCodec : ICsrfTokenCodec
         this.key = (byte[])key.Clone();
     }
 
-    public string Issue(Guid sessionId, long generation, DateTimeOffset issuedAt)
+    public string Issue(SessionId sessionId, long generation, DateTimeOffset issuedAt)
     {
         Span<byte> token = stackalloc byte[TokenBytes];
         token[0] = Version;
-        if (!sessionId.TryWriteBytes(token.Slice(SessionOffset, 16)))
+        if (!sessionId.Value.TryWriteBytes(token.Slice(SessionOffset, 16)))
         {
             throw new InvalidOperationException("A GUID did not fit 16 bytes.");
         }
@@ -83,7 +84,7 @@ public sealed class CsrfTokenCodec : ICsrfTokenCodec
         }
 
         content = new CsrfTokenContent(
-            new Guid(token.AsSpan(SessionOffset, 16)),
+            new SessionId(new Guid(token.AsSpan(SessionOffset, 16))),
             BinaryPrimitives.ReadInt64BigEndian(token.AsSpan(GenerationOffset, 8)),
             DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64BigEndian(token.AsSpan(IssuedAtOffset, 8))));
         return CsrfTokenReadStatus.Valid;
