@@ -75,6 +75,7 @@ builder.Services.AddAiprodForwardedHeaders(builder.Configuration);
 builder.Services.AddAiprodRateLimiting(builder.Configuration);
 builder.Services.AddAiprodSecurityHeaders(builder.Configuration);
 builder.Services.AddAiprodSecurityPolicy();
+builder.Services.AddAiprodCsrf(builder.Configuration);
 builder.Services.AddAiprodSwagger();
 builder.Services.AddHealthChecks().AddDbContextCheck<AiprodDbContext>("database", tags: ["ready"]);
 
@@ -82,6 +83,7 @@ var app = builder.Build();
 
 // Load (or create) the signing key now: a bad key configuration must stop the start, not the first login.
 _ = app.Services.GetRequiredService<SigningKeyStore>();
+_ = app.Services.GetRequiredService<Aiprod.Infrastructure.Csrf.CsrfKeyStore>();
 
 if (args is ["make-admin", var adminEmail])
 {

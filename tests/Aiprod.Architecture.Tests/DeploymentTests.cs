@@ -8,8 +8,10 @@ public sealed partial class DeploymentTests
 {
     private const string ApiDockerfile = "src/Aiprod.Api/Dockerfile";
 
-    [Fact]
-    public void EveryApiInstanceInCompose_SignsWithOneRequiredConfiguredKey()
+    [Theory]
+    [InlineData("Jwt__SigningKeyPem")]
+    [InlineData("Csrf__SigningKey")]
+    public void EveryApiInstanceInCompose_SignsWithOneRequiredConfiguredKey(string setting)
     {
         var services = (YamlMappingNode)Compose().Children[new YamlScalarNode("services")];
         var keys = new List<string>();
@@ -22,8 +24,8 @@ public sealed partial class DeploymentTests
                 continue;
             }
 
-            var key = Environment(service).GetValueOrDefault("Jwt__SigningKeyPem");
-            Assert.True(key is not null, $"Service {name} builds the API but sets no Jwt__SigningKeyPem: it would generate a key of its own.");
+            var key = Environment(service).GetValueOrDefault(setting);
+            Assert.True(key is not null, $"Service {name} builds the API but sets no {setting}: it would generate a key of its own.");
             Assert.Matches(RequiredVariable(), key);
             keys.Add(RequiredVariable().Match(key).Groups["name"].Value);
         }

@@ -16,6 +16,7 @@ using Aiprod.Application.Jobs.Commands.CompleteJob;
 using Aiprod.Application.Jobs.Commands.FailJob;
 using Aiprod.Application.Jobs.Commands.ReportProgress;
 using Aiprod.Application.Jobs.Commands.SubmitJob;
+using Aiprod.Application.Sessions.Commands.Logout;
 using Aiprod.Application.Sessions.Commands.RefreshTokens;
 using Aiprod.Application.Sessions.Commands.RevokeRefreshToken;
 using Aiprod.Application.Sessions.Commands.RevokeToken;
@@ -80,6 +81,7 @@ public sealed class ColumnLimitTests
         [(typeof(PromoteToAdminCommand), "Email")] = "looked up; the audit names the user by id",
         [(typeof(RefreshTokensCommand), "RefreshToken")] = "looked up by its SHA-256",
         [(typeof(RevokeRefreshTokenCommand), "RefreshToken")] = "looked up by its SHA-256",
+        [(typeof(LogoutCommand), "RefreshToken")] = "looked up by its SHA-256",
         [(typeof(RevokeTokenCommand), "Token")] = "looked up by its SHA-256, or read as a JWT",
         [(typeof(RevokeTokenCommand), "TokenTypeHint")] = "only orders the look-ups",
         [(typeof(CreateExportCommand), "Columns")] = "stored as one JSON array in an unbounded column; each name is capped by the validator",

@@ -1,4 +1,5 @@
 using Aiprod.Api.Contracts;
+using Aiprod.Api.Csrf;
 using Aiprod.Api.Filters;
 using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
@@ -8,15 +9,19 @@ using Aiprod.Application.Accounts.Commands.RegisterUser;
 using Aiprod.Application.Accounts.Dtos;
 using Aiprod.Application.Accounts.Queries.GetCurrentUser;
 using Aiprod.Application.Sessions.Commands.EndSession;
+using Aiprod.Application.Sessions.Commands.Logout;
 using Aiprod.Application.Sessions.Commands.LogoutAll;
 using Aiprod.Application.Sessions.Commands.RefreshTokens;
 using Aiprod.Application.Sessions.Commands.RevokeRefreshToken;
 using Aiprod.Application.Sessions.Dtos;
+using Aiprod.Application.Sessions.Queries.FindRefreshSession;
 using Aiprod.Application.Sessions.Queries.GetTokenInfo;
 using Aiprod.Application.Sessions.Queries.ListSessions;
+using Aiprod.Domain.Common;
 using Aiprod.Domain.Sessions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace Aiprod.Api.Controllers;
@@ -45,19 +50,32 @@ public sealed class AuthController : ApiControllerBase
     /// <remarks>
     /// A wrong password, an unknown email, a locked and a disabled account all get the same 401, in the same time.
     /// After repeated failures the account is locked for a while (`Auth:Lockout`).
+    /// With `refresh_token_delivery: cookie` (browser mode) the refresh token is set in the `__Host-aiprod-refresh`
+    /// cookie (HttpOnly, Secure, SameSite=Strict, Path=/, Max-Age its lifetime) and left out of the body; such a login
+    /// is refused (403 `cross_site_request`) when the browser marks it cross-site, so no other site can log the
+    /// browser into an account of its choosing.
     /// </remarks>
     /// <response code="200">The tokens.</response>
     /// <response code="401">The credentials were not accepted.</response>
+    /// <response code="403">A browser-mode login from another site (`cross_site_request`).</response>
     [HttpPost("login")]
     [NoStore]
     [AllowAnonymous]
     [Consumes("application/json")]
     [ProducesResponseType<TokenResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
-    public async Task<IActionResult> Login(LoginRequest request, CancellationToken cancellationToken)
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
+    public async Task<IActionResult> Login(LoginRequest request, [FromServices] CsrfGuard csrf, CancellationToken cancellationToken)
     {
+        var inCookie = request.RefreshTokenDelivery == RefreshTokenDelivery.Cookie;
+        if (inCookie && csrf.CheckSite(HttpContext) is { } refusal)
+        {
+            CsrfGuard.Audit(HttpContext, refusal);
+            return CsrfGuard.Problem(this, refusal);
+        }
+
         var result = await Sender.Send(new LoginCommand(request.Email, request.Password), cancellationToken);
-        return ToActionResult(result, Ok);
+        return ToActionResult(result, tokens => inCookie ? InCookie(tokens) : Ok(tokens));
     }
 
     /// <summary>Exchanges a refresh token for a new access token and a new refresh token (rotation).</summary>
@@ -65,19 +83,93 @@ public sealed class AuthController : ApiControllerBase
     /// The presented token is spent. Presenting it again within `Auth:RefreshTokens:ReuseLeeway` (30 s) gives
     /// another pair of the same session (two tabs refreshing at once); later, it is taken for a stolen token:
     /// the whole session is ended, its access tokens included, and the answer is 401 `refresh_token_reused`.
+    /// Browser mode: with no `refresh_token` in the body the `__Host-aiprod-refresh` cookie is used; the request must
+    /// then carry the session's CSRF token in `X-CSRF-Token` and must not be cross-site (403 with the failed check as
+    /// the problem type), the new refresh token replaces the cookie, and a refused token clears it.
     /// </remarks>
     /// <response code="200">The new tokens.</response>
+    /// <response code="400">No refresh token in the body and no refresh cookie, or an unknown `refresh_token_delivery`.</response>
     /// <response code="401">The refresh token is unknown, expired, revoked, or was reused.</response>
+    /// <response code="403">A cookie-authenticated refresh failed a CSRF check (`csrf_missing`, `csrf_invalid`, `csrf_expired`, `csrf_session_ended`, `csrf_session_mismatch`, `csrf_superseded`, `cross_site_request`).</response>
     [HttpPost("refresh")]
     [NoStore]
     [AllowAnonymous]
     [Consumes("application/json")]
     [ProducesResponseType<TokenResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
-    public async Task<IActionResult> Refresh(RefreshTokenRequest request, CancellationToken cancellationToken)
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
+    public async Task<IActionResult> Refresh(
+        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] RefreshRequest? request,
+        [FromServices] CsrfGuard csrf,
+        CancellationToken cancellationToken)
     {
-        var result = await Sender.Send(new RefreshTokensCommand(request.RefreshToken), cancellationToken);
-        return ToActionResult(result, Ok);
+        if (request?.RefreshToken is { Length: > 0 } presented)
+        {
+            var inCookie = request.RefreshTokenDelivery == RefreshTokenDelivery.Cookie;
+            if (inCookie && csrf.CheckSite(HttpContext) is { } siteRefusal)
+            {
+                CsrfGuard.Audit(HttpContext, siteRefusal);
+                return CsrfGuard.Problem(this, siteRefusal);
+            }
+
+            var fromBody = await Sender.Send(new RefreshTokensCommand(presented), cancellationToken);
+            return inCookie ? CookieAnswer(fromBody) : ToActionResult(fromBody, Ok);
+        }
+
+        if (BrowserCookies.RefreshFrom(Request) is not { } cookie)
+        {
+            ModelState.AddModelError("refresh_token", "A refresh token is required: in the body, or in the browser-mode refresh cookie.");
+            return ValidationProblem(ModelState);
+        }
+
+        if (await GuardCookieAsync(cookie, csrf, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
+        return CookieAnswer(await Sender.Send(new RefreshTokensCommand(cookie), cancellationToken));
+    }
+
+    /// <summary>Logs out: ends the session of a refresh token, its access tokens included.</summary>
+    /// <remarks>
+    /// With a `refresh_token` in the body, that token's session; without, the session of the `__Host-aiprod-refresh`
+    /// cookie (browser mode: then `X-CSRF-Token` is required and a cross-site request is refused), and both browser-mode
+    /// cookies are cleared. An unknown or already ended token is not an error.
+    /// </remarks>
+    /// <response code="204">The session is ended (or already was).</response>
+    /// <response code="400">No refresh token in the body and no refresh cookie.</response>
+    /// <response code="403">A cookie-authenticated logout failed a CSRF check; the problem type says which.</response>
+    [HttpPost("logout")]
+    [NoStore]
+    [AllowAnonymous]
+    [Consumes("application/json")]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
+    public async Task<IActionResult> Logout(
+        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] LogoutRequest? request,
+        [FromServices] CsrfGuard csrf,
+        CancellationToken cancellationToken)
+    {
+        if (request?.RefreshToken is { Length: > 0 } presented)
+        {
+            await Sender.Send(new LogoutCommand(presented), cancellationToken);
+            return NoContent();
+        }
+
+        if (BrowserCookies.RefreshFrom(Request) is not { } cookie)
+        {
+            ModelState.AddModelError("refresh_token", "A refresh token is required: in the body, or in the browser-mode refresh cookie.");
+            return ValidationProblem(ModelState);
+        }
+
+        if (await GuardCookieAsync(cookie, csrf, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
+        await Sender.Send(new LogoutCommand(cookie), cancellationToken);
+        BrowserCookies.Clear(Response);
+        return NoContent();
     }
 
     /// <summary>Revokes one of the caller's refresh tokens, which ends its whole session.</summary>
@@ -164,5 +256,50 @@ public sealed class AuthController : ApiControllerBase
     {
         var result = await Sender.Send(new GetCurrentUserQuery(User.RequireUserId()), cancellationToken);
         return ToActionResult(result, Ok);
+    }
+
+    /// <summary>
+    /// The CSRF checks of a request the refresh cookie authenticates. A cookie that names no live session protects
+    /// nothing (the command refuses it), but a cross-site request is refused all the same.
+    /// </summary>
+    private async Task<IActionResult?> GuardCookieAsync(string cookie, CsrfGuard csrf, CancellationToken cancellationToken)
+    {
+        CsrfRefusal? refusal;
+        if (await Sender.Send(new FindRefreshSessionQuery(cookie), cancellationToken) is { } session)
+        {
+            refusal = await csrf.GuardAsync(HttpContext, session.SessionId, session.UserId);
+        }
+        else
+        {
+            refusal = csrf.CheckSite(HttpContext);
+            if (refusal is not null)
+            {
+                CsrfGuard.Audit(HttpContext, refusal);
+            }
+        }
+
+        return refusal is null ? null : CsrfGuard.Problem(this, refusal);
+    }
+
+    /// <summary>Browser mode's answer: the refresh token in its cookie, not the body; a refused token clears the cookies.</summary>
+    private IActionResult CookieAnswer(Result<TokenResponse> result)
+    {
+        if (!result.IsSuccess)
+        {
+            if (result.Error.Kind == ErrorKind.Unauthorized)
+            {
+                BrowserCookies.Clear(Response);
+            }
+
+            return Problem(result.Error);
+        }
+
+        return InCookie(result.Value);
+    }
+
+    private OkObjectResult InCookie(TokenResponse tokens)
+    {
+        BrowserCookies.SetRefresh(Response, tokens.RefreshToken!, TimeSpan.FromSeconds(tokens.RefreshExpiresIn ?? 0));
+        return Ok(tokens with { RefreshToken = null });
     }
 }

@@ -105,3 +105,22 @@ public sealed record SocketPolicyDto(
 public sealed record ExportPolicyDto(
     long MaxBytes, int MaxDirectJobs, int MaxZipJobs, int MaxConcurrentDirectPerUser, int MaxRunningPerUser, int MaxQueuedPerUser,
     long RetentionSeconds);
+
+/// <summary>Browser mode and CSRF.</summary>
+/// <param name="Mode">How state-changing requests authenticated by the refresh cookie are protected.</param>
+/// <param name="Header">The header that carries the CSRF token.</param>
+/// <param name="MaxAgeSeconds">How long a CSRF token is accepted (it also dies with its session and with csrf-refresh).</param>
+/// <param name="SigningKeySource">Where the HMAC key comes from (never the key): <c>configuration</c> or <c>generated</c> (kept in the data folder).</param>
+/// <param name="AllowedOrigins">Origins besides the API's own accepted on cookie-authenticated requests without Fetch Metadata.</param>
+/// <param name="FetchMetadata">What is refused by Fetch Metadata and Origin.</param>
+/// <param name="Exempt">Which callers need no CSRF token, and why.</param>
+/// <param name="Cookies">The cookies of browser mode and their attributes.</param>
+public sealed record CsrfPolicyDto(
+    string Mode,
+    string Header,
+    long MaxAgeSeconds,
+    string SigningKeySource,
+    IReadOnlyList<string> AllowedOrigins,
+    string FetchMetadata,
+    string Exempt,
+    IReadOnlyList<ReportedCookie> Cookies);

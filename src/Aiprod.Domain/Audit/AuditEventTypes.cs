@@ -25,6 +25,12 @@ public static partial class AuditEventTypes
     /// <summary>A session (a refresh-token family) ended; why is the <c>reason</c> in its details.</summary>
     public const string SessionRevoked = "session.revoked";
 
+    /// <summary>
+    /// Browser-mode requests refused by the CSRF checks, counted per reason and client address: the first of a minute
+    /// is written, the rest are added to the next one's <c>suppressed</c> count.
+    /// </summary>
+    public const string CsrfRefused = "csrf.refused";
+
     public const string ApiKeyCreated = "api_key.created";
     public const string ApiKeyRotated = "api_key.rotated";
     public const string ApiKeyRevoked = "api_key.revoked";

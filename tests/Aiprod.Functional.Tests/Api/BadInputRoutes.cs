@@ -90,8 +90,12 @@ public static class BadInputRoutes
             [new("email", FieldKind.Text, true), new("password", FieldKind.Text, true), new("display_name", FieldKind.Text, false)]),
         new("POST", "/auth/login", Caller.Anonymous, BodyKind.Json,
             w => new JsonObject { ["email"] = w.LoginEmail, ["password"] = BadInputWorld.Password },
-            [new("email", FieldKind.Text, true), new("password", FieldKind.Text, true)]),
+            [new("email", FieldKind.Text, true), new("password", FieldKind.Text, true), new("refresh_token_delivery", FieldKind.Enum, false)]),
+        // Without the browser-mode cookie (the suite sends none), a refresh or logout without a token is refused.
         new("POST", "/auth/refresh", Caller.Anonymous, BodyKind.Json,
+            _ => new JsonObject { ["refresh_token"] = BadInputWorld.UnknownToken },
+            [new("refresh_token", FieldKind.Text, true), new("refresh_token_delivery", FieldKind.Enum, false)]),
+        new("POST", "/auth/logout", Caller.Anonymous, BodyKind.Json,
             _ => new JsonObject { ["refresh_token"] = BadInputWorld.UnknownToken },
             [new("refresh_token", FieldKind.Text, true)]),
         new("POST", "/auth/revoke", Caller.Account, BodyKind.Json,
@@ -106,6 +110,13 @@ public static class BadInputRoutes
             _ => new JsonObject { ["current_password"] = "not the current password", ["new_password"] = "a brand new passphrase" },
             [new("current_password", FieldKind.Text, true), new("new_password", FieldKind.Text, true)]),
         new("GET", "/auth/me", Caller.Owner, WrongCaller: Caller.JobsKey),
+
+        // CSRF (browser mode); a bearer caller has a session, so these reach their checks.
+        new("GET", "/security/csrf-token", Caller.Owner),
+        new("POST", "/security/csrf-verify", Caller.Owner, BodyKind.OptionalJson,
+            _ => new JsonObject { ["csrf_token"] = "not-a-token" },
+            [new("csrf_token", FieldKind.Text, false)]),
+        new("POST", "/security/csrf-refresh", Caller.Owner),
 
         // OAuth 2.0
         new("POST", "/connect/token", Caller.Anonymous, BodyKind.Form,

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using AngleSharp.Html.Parser;
@@ -163,13 +164,14 @@ public sealed partial class SecurityHeadersReportTests(SqliteApiFixture fixture)
             var failed = report[surface]!["checks"]!.AsArray().Where(c => !c!["pass"]!.GetValue<bool>()).Select(c => c!.ToJsonString());
             Assert.Empty(failed);
             Assert.Equal("A+", report[surface]!["grade"]!.GetValue<string>());
-            Assert.Equal(120, report[surface]!["score"]!.GetValue<int>());
+            // 100, +10 CSP, +5 framing via CSP, +5 referrer, +5 cookies (browser mode's, all Secure, HttpOnly where they authenticate, SameSite).
+            Assert.Equal(125, report[surface]!["score"]!.GetValue<int>());
             Assert.Equal("max-age=31536000; includeSubDomains", report[surface]!["headers"]!["Strict-Transport-Security"]!.GetValue<string>());
         }
 
         Assert.Equal("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'", report["api"]!["headers"]!["Content-Security-Policy"]!.GetValue<string>());
         Assert.Equal("0", report["api"]!["headers"]!["X-XSS-Protection"]!.GetValue<string>());
-        Assert.Empty(report["cookies"]!.AsArray());
+        Assert.All(report["cookies"]!.AsArray(), c => Assert.True(c!["pass"]!.GetValue<bool>(), c.ToJsonString()));
     }
 
     [Fact]
@@ -209,8 +211,8 @@ public sealed partial class SecurityHeadersReportTests(SqliteApiFixture fixture)
         Assert.Equal("max-age=86400", answer.Headers.GetValues("Strict-Transport-Security").Single());
         Assert.False(hsts["pass"]!.GetValue<bool>());
         Assert.Equal(-10, hsts["modifier"]!.GetValue<int>());
-        // 100 - 10 is still 90, so the bonuses count (+10 CSP, +5 framing via CSP, +5 referrer).
-        Assert.Equal(110, report["api"]!["score"]!.GetValue<int>());
+        // 100 - 10 is still 90, so the bonuses count (+10 CSP, +5 framing via CSP, +5 referrer, +5 cookies).
+        Assert.Equal(115, report["api"]!["score"]!.GetValue<int>());
     }
 
     /// <summary>A feature that sets a cookie describes it with one registration, and the report checks it.</summary>
@@ -218,25 +220,54 @@ public sealed partial class SecurityHeadersReportTests(SqliteApiFixture fixture)
     public async Task ARegisteredCookie_IsChecked()
     {
         await using var factory = new AiprodApiFactory(replaceServices: s => s
-            .AddReportedCookie(new ReportedCookie("__Host-aiprod_refresh", "refresh token of browser mode", Session: true, HttpOnly: true, Secure: true, SameSite: "Strict", Path: "/"))
             .AddReportedCookie(new ReportedCookie("__Host-bad", "a careless session cookie", Session: true, HttpOnly: false, Secure: true, SameSite: "None", Path: "/api")));
         var client = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://api.example.test") });
 
         var report = await ReportAsync(client);
 
         var cookies = report["cookies"]!.AsArray();
-        Assert.Equal(["__Host-aiprod_refresh", "__Host-bad"], cookies.Select(c => c!["name"]!.GetValue<string>()));
+        Assert.Equal(["__Host-aiprod-refresh", "__Host-aiprod-csrf", "__Host-bad"], cookies.Select(c => c!["name"]!.GetValue<string>()));
         Assert.True(cookies[0]!["pass"]!.GetValue<bool>());
         Assert.Equal("HttpOnly; Secure; SameSite=Strict; Path=/", cookies[0]!["attributes"]!.GetValue<string>());
-        Assert.False(cookies[1]!["pass"]!.GetValue<bool>());
-        Assert.Equal(-30, cookies[1]!["modifier"]!.GetValue<int>());
-        var reason = cookies[1]!["reason"]!.GetValue<string>();
+        Assert.True(cookies[1]!["pass"]!.GetValue<bool>());
+        Assert.False(cookies[2]!["pass"]!.GetValue<bool>());
+        Assert.Equal(-30, cookies[2]!["modifier"]!.GetValue<int>());
+        var reason = cookies[2]!["reason"]!.GetValue<string>();
         Assert.Contains("HttpOnly", reason, StringComparison.Ordinal);
         Assert.Contains("SameSite=None", reason, StringComparison.Ordinal);
         Assert.Contains("Path=/", reason, StringComparison.Ordinal);
         var check = Check(report["api"]!, "cookies");
         Assert.False(check["pass"]!.GetValue<bool>());
         Assert.Equal(-30, check["modifier"]!.GetValue<int>());
+    }
+
+    /// <summary>The reported browser-mode cookies are the ones a cookie-mode login really sets.</summary>
+    [Fact]
+    public async Task TheReportedCookies_AreTheOnesABrowserLoginSets()
+    {
+        await using var factory = new AiprodApiFactory();
+        var client = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://api.example.test"), HandleCookies = false });
+        await client.RegisterAsync("ann@example.com");
+        var login = await client.PostAsJsonAsync("/auth/login", new { email = "ann@example.com", password = ApiClientExtensions.DefaultPassword, refresh_token_delivery = "cookie" }, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        var token = (await login.ReadJsonAsync()).Str("access_token");
+        var csrf = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/security/csrf-token").WithBearer(token), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, csrf.StatusCode);
+        var set = login.Headers.GetValues("Set-Cookie").Concat(csrf.Headers.GetValues("Set-Cookie")).ToList();
+
+        var report = await ReportAsync(client);
+
+        foreach (var cookie in report["cookies"]!.AsArray())
+        {
+            var name = cookie!["name"]!.GetValue<string>();
+            var sent = Assert.Single(set, c => c.StartsWith(name + "=", StringComparison.Ordinal));
+            var attributes = sent.Split(';').Skip(1).Select(a => a.Trim().ToLowerInvariant()).ToHashSet();
+            Assert.Equal(cookie["attributes"]!.GetValue<string>().Contains("HttpOnly", StringComparison.Ordinal), attributes.Contains("httponly"));
+            Assert.Contains("secure", attributes);
+            Assert.Contains("samesite=strict", attributes);
+            Assert.Contains("path=/", attributes);
+            Assert.DoesNotContain(attributes, a => a.StartsWith("domain=", StringComparison.Ordinal));
+        }
     }
 
     /// <summary>The probe's pipeline is shared by every request: reports made at once are whole and alike.</summary>

@@ -124,7 +124,7 @@ public sealed class SecurityPolicyReportTests
         }
 
         var sections = schemas["SecurityPolicyDto"]!["properties"]!.AsObject().Select(p => p.Key).ToList();
-        Assert.Equal(["access_tokens", "refresh_tokens", "passwords", "lockout", "api_keys", "rate_limits", "web_sockets", "exports"], sections);
+        Assert.Equal(["access_tokens", "refresh_tokens", "passwords", "lockout", "api_keys", "rate_limits", "web_sockets", "exports", "csrf"], sections);
         Assert.Equal("#/components/schemas/RateLimitPolicyDto", schemas["SecurityPolicyDto"]!["properties"]!["rate_limits"]!["$ref"]!.GetValue<string>());
         Assert.NotNull(schemas["SurfaceHeadersReportDto"]!["properties"]!["grade"]);
     }
