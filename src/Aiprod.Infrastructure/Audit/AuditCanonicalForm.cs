@@ -67,7 +67,7 @@ internal static class AuditCanonicalForm
         Member(json, "at", Time(at), first: true);
         Member(json, "count", count);
         Member(json, "head_hash", headHash);
-        Member(json, "key_id", keyId);
+        Member(json, "kid", keyId);
         Member(json, "seq", seq);
         return json.Append('}').ToString();
     }

@@ -70,7 +70,7 @@ public sealed class AuditLogRouteTests : IAsyncLifetime
         }
 
         var all = await AllPagesAsync(client, "/security/audit-log?limit=2", admin);
-        var ids = all.Select(e => e["id"]!.GetValue<long>()).ToList();
+        var ids = all.Select(e => e["event_id"]!.GetValue<long>()).ToList();
         var failed = await AllPagesAsync(client, "/security/audit-log?type=login.failed&outcome=failure&limit=3", admin);
         var logins = await AllPagesAsync(client, "/security/audit-log?type=login.*", admin);
         var one = await AllPagesAsync(client, "/security/audit-log?target=nobody3@example.com", admin);
@@ -128,7 +128,7 @@ public sealed class AuditLogRouteTests : IAsyncLifetime
         foreach (var c in checkpoints)
         {
             var at = c["at"]!.GetValue<DateTimeOffset>().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
-            var payload = $"{{\"at\":\"{at}\",\"count\":{c["count"]},\"head_hash\":\"{c["head_hash"]}\",\"key_id\":\"{c["key_id"]}\",\"seq\":{c["seq"]}}}";
+            var payload = $"{{\"at\":\"{at}\",\"count\":{c["count"]},\"head_hash\":\"{c["head_hash"]}\",\"kid\":\"{c["kid"]}\",\"seq\":{c["seq"]}}}";
             Assert.Equal(payload, c["payload"]!.GetValue<string>());
             Assert.True(publicKey.VerifyData(Encoding.UTF8.GetBytes(payload), Base64UrlDecode(c["signature"]!.GetValue<string>()), HashAlgorithmName.SHA256), payload);
         }

@@ -5,7 +5,7 @@ namespace Aiprod.Application.Audit.Dtos;
 
 /// <summary>An audit row as stored (no secret is ever stored in one), with its place in the chain; seq and hash are null until sealed.</summary>
 public sealed record AuditEventDto(
-    long Id,
+    long EventId,
     long? Seq,
     string? Hash,
     DateTimeOffset OccurredAt,
@@ -23,7 +23,7 @@ public sealed record AuditEventDto(
 public sealed record AuditEventPageDto(IReadOnlyList<AuditEventDto> Items, string? NextAfter);
 
 /// <summary>A signed checkpoint, and the exact bytes (as a string) its signature covers.</summary>
-public sealed record AuditCheckpointDto(long Seq, string HeadHash, long Count, DateTimeOffset At, string KeyId, string Signature, string Payload);
+public sealed record AuditCheckpointDto(long Seq, string HeadHash, long Count, DateTimeOffset At, string Kid, string Signature, string Payload);
 
 /// <summary>The public half of the checkpoint signing key as a JWK (RFC 7517), so a verifier needs nothing else.</summary>
 public sealed record AuditPublicKeyDto(string Kty, string Crv, string X, string Y, string Kid, string Alg);

@@ -41,7 +41,7 @@ public enum AuditBreakReason
 }
 
 /// <summary>A checkpoint's signature, and whether the chain still ends its prefix in the hash the checkpoint signed.</summary>
-public sealed record AuditCheckpointCheck(long Seq, string KeyId, DateTimeOffset At, CheckpointSignatureStatus Signature, CheckpointChainStatus Chain);
+public sealed record AuditCheckpointCheck(long Seq, string Kid, DateTimeOffset At, CheckpointSignatureStatus Signature, CheckpointChainStatus Chain);
 
 public enum CheckpointSignatureStatus
 {

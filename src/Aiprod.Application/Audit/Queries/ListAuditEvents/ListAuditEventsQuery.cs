@@ -79,6 +79,6 @@ public sealed class ListAuditEventsQueryHandler(IAuditLogReader reader) : IQuery
             Until: query.Until);
         var rows = await reader.ListAsync(filter, before, limit + 1, cancellationToken);
         var page = rows.Take(limit).ToList();
-        return new AuditEventPageDto(page, rows.Count > limit ? AuditCursor.Encode(AuditCursor.Events, page[^1].Id) : null);
+        return new AuditEventPageDto(page, rows.Count > limit ? AuditCursor.Encode(AuditCursor.Events, page[^1].EventId) : null);
     }
 }
