@@ -41,6 +41,13 @@ public sealed class AuditSealer(IServiceScopeFactory scopes, AuditSigningKey key
         return await db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
         {
             db.ChangeTracker.Clear();
+            if (!await WorthSealingAsync(db, token))
+            {
+                // Read beside the writers, without the write lock: an idle instance's sealer takes no write
+                // transaction every interval only to find nothing to do.
+                return (0, false);
+            }
+
             await using var transaction = await db.Database.BeginTransactionAsync(token);
             if (db is SqlServerAiprodDbContext)
             {
@@ -100,6 +107,18 @@ public sealed class AuditSealer(IServiceScopeFactory scopes, AuditSigningKey key
             await transaction.CommitAsync(token);
             return (sealedCount, checkpointed);
         }, cancellationToken);
+    }
+
+    private async Task<bool> WorthSealingAsync(AiprodDbContext db, CancellationToken cancellationToken)
+    {
+        if (await db.AuditEvents.AsNoTracking().AnyAsync(e => e.Seq == null, cancellationToken))
+        {
+            return true;
+        }
+
+        var headSeq = await db.AuditEvents.AsNoTracking().MaxAsync(e => e.Seq, cancellationToken) ?? 0;
+        var lastCheckpoint = await db.AuditCheckpoints.AsNoTracking().MaxAsync(c => (long?)c.Seq, cancellationToken) ?? 0;
+        return headSeq > lastCheckpoint && await CheckpointDueAsync(db, headSeq, lastCheckpoint, cancellationToken);
     }
 
     private async Task<bool> CheckpointDueAsync(AiprodDbContext db, long headSeq, long lastCheckpoint, CancellationToken cancellationToken)

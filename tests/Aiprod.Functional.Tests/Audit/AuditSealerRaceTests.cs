@@ -145,6 +145,26 @@ public sealed class AuditSealerRaceTests
         await AssertWholeChainAsync(factory, await VerifyAsync(factory));
     }
 
+    [Fact]
+    public async Task ASealerWithNothingToDo_TakesNoWriteLock()
+    {
+        await using var factory = new AiprodApiFactory(Settings());
+        var client = factory.CreateClient();
+        await UsersAsync(client, 1);
+        var sealer = factory.Services.GetRequiredService<AuditSealer>();
+        await sealer.SealPendingAsync(Ct);
+
+        // Another writer holds the database's write lock: a sealer that took it anyway would wait for it.
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Aiprod.Infrastructure.Persistence.AiprodDbContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync(Ct);
+
+        var idle = await sealer.SealOnceAsync(Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        Assert.Equal((0, false), idle);
+        await transaction.RollbackAsync(Ct);
+    }
+
     private static async Task AssertWholeChainAsync(AiprodApiFactory factory, AuditVerificationReport report)
     {
         var rows = await factory.WithDbAsync(db => db.AuditEvents.CountAsync(Ct));
