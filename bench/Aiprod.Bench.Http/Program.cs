@@ -26,6 +26,8 @@ internal static class BenchHost
             b.UseContentRoot(AppContext.BaseDirectory);
             b.UseSetting("DataFolder:Path", dataFolder);
             b.UseSetting("RateLimits:Enabled", "false");
+            // Production requires the checkpoint signing key; a throwaway one for the measurement.
+            b.UseSetting("Audit:SigningKeyPem", System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKeyPem());
             b.UseSetting("Logging:LogLevel:Default", "Warning");
             foreach (var (key, value) in overrides)
             {

@@ -34,6 +34,8 @@ internal static class WriteHost
             b.UseContentRoot(AppContext.BaseDirectory);
             b.UseSetting("DataFolder:Path", dataFolder);
             b.UseSetting("RateLimits:Enabled", "false");
+            // Production requires the checkpoint signing key; a throwaway one for the measurement.
+            b.UseSetting("Audit:SigningKeyPem", System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKeyPem());
             b.UseSetting("Logging:LogLevel:Default", "Warning");
             // The bench's sessions outlive the default 15 minutes of a long run; the write path is the same.
             b.UseSetting("Jwt:AccessTokenLifetime", "01:00:00");

@@ -81,13 +81,19 @@ builder.Services.AddHealthChecks().AddDbContextCheck<AiprodDbContext>("database"
 
 var app = builder.Build();
 
-// Load (or create) the signing key now: a bad key configuration must stop the start, not the first login.
+// Load (or create) the signing keys now: a bad key configuration must stop the start, not the first login or checkpoint.
 _ = app.Services.GetRequiredService<SigningKeyStore>();
 _ = app.Services.GetRequiredService<Aiprod.Infrastructure.Csrf.CsrfKeyStore>();
+_ = app.Services.GetRequiredService<Aiprod.Infrastructure.Audit.AuditSigningKey>();
 
 if (args is ["make-admin", var adminEmail])
 {
     return await MakeAdminAsync(app, adminEmail);
+}
+
+if (args is ["verify-audit", ..])
+{
+    return await VerifyAuditAsync(app);
 }
 
 if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
@@ -139,6 +145,26 @@ static async Task<int> MakeAdminAsync(WebApplication app, string email)
         await Console.Error.WriteLineAsync(string.Join(" ", ex.Errors.SelectMany(e => e.Value)));
         return 1;
     }
+}
+
+// `dotnet run --project src/Aiprod.Api -- verify-audit`: the audit chain's report as JSON on stdout, a summary on
+// stderr; exit code 0 when intact, 2 when anything is broken (1 is left to the host failing to start).
+static async Task<int> VerifyAuditAsync(WebApplication app)
+{
+    await using var scope = app.Services.CreateAsyncScope();
+    await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
+    var report = await scope.ServiceProvider.GetRequiredService<ISender>().Send(new Aiprod.Application.Audit.Queries.VerifyAuditChain.VerifyAuditChainQuery());
+    var json = new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+    Console.WriteLine(JsonSerializer.Serialize(report, json));
+    await Console.Error.WriteLineAsync(report.Intact
+        ? $"Audit log intact: events {report.FirstSeq?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"} to {report.LastSeq?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"} ({report.EventsValid} valid), {report.CheckpointsValid} checkpoints valid, {report.UnsealedEvents} not sealed yet."
+        : $"Audit log BROKEN: first broken seq {report.FirstBrokenSeq?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}, {report.EventsInvalid} of {report.EventsChecked} events invalid, {report.CheckpointsInvalid} of {report.CheckpointsChecked} checkpoints invalid.");
+    return report.Intact ? 0 : 2;
 }
 
 /// <summary>The entry point, visible to the functional tests' <c>WebApplicationFactory</c>.</summary>

@@ -83,6 +83,18 @@ public static class DependencyInjection
         services.AddScoped<IUnitOfWork, EfUnitOfWork>();
         services.AddScoped<IUserRepository, UserRepository>();
         services.AddScoped<IAuditLog, EfAuditLog>();
+        services.AddOptions<AuditOptions>()
+            .Bind(configuration.GetSection(AuditOptions.SectionName))
+            .Validate(o => o.SealInterval >= TimeSpan.FromMilliseconds(10) && o.SealInterval <= TimeSpan.FromMinutes(1), "Audit:SealInterval must be between 10 ms and a minute.")
+            .Validate(o => o.SealBatchSize is >= 1 and <= 10_000, "Audit:SealBatchSize must be between 1 and 10000.")
+            .Validate(o => o.CheckpointEveryEvents is >= 1 and <= 1_000_000, "Audit:CheckpointEveryEvents must be between 1 and 1000000.")
+            .Validate(o => o.CheckpointInterval >= TimeSpan.FromSeconds(1) && o.CheckpointInterval <= TimeSpan.FromDays(1), "Audit:CheckpointInterval must be between one second and a day.")
+            .ValidateOnStart();
+        services.AddSingleton<AuditSigningKey>();
+        services.AddSingleton<AuditSealer>();
+        services.AddHostedService<AuditSealerService>();
+        services.AddScoped<IAuditChainVerifier, AuditChainVerifier>();
+        services.AddScoped<IAuditLogReader, EfAuditLogReader>();
         services.AddScoped<DatabaseMigrator>();
         services.AddScoped<IRefreshTokenRepository, RefreshTokenRepository>();
         services.AddSingleton<IRefreshTokenGenerator, RefreshTokenGenerator>();

@@ -27,6 +27,9 @@ public sealed partial class DeploymentTests
             var key = Environment(service).GetValueOrDefault(setting);
             Assert.True(key is not null, $"Service {name} builds the API but sets no {setting}: it would generate a key of its own.");
             Assert.Matches(RequiredVariable(), key);
+            var auditKey = Environment(service).GetValueOrDefault("Audit__SigningKeyPem");
+            Assert.True(auditKey is not null, $"Service {name} builds the API but sets no Audit__SigningKeyPem: it would not start outside Development.");
+            Assert.Matches(RequiredVariable(), auditKey);
             keys.Add(RequiredVariable().Match(key).Groups["name"].Value);
         }
 

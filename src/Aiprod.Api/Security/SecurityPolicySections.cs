@@ -124,3 +124,24 @@ public sealed record CsrfPolicyDto(
     string FetchMetadata,
     string Exempt,
     IReadOnlyList<ReportedCookie> Cookies);
+
+/// <summary>The audit log's hash chain.</summary>
+/// <param name="Chain">What is chained and how.</param>
+/// <param name="SealerEnabled">Whether this instance seals committed events into the chain.</param>
+/// <param name="SealIntervalSeconds">How often the sealer runs.</param>
+/// <param name="CheckpointEveryEvents">A signed checkpoint every this many events...</param>
+/// <param name="CheckpointIntervalSeconds">...or once the oldest event no checkpoint covers is this old.</param>
+/// <param name="CheckpointSignature">The checkpoints' signature algorithm.</param>
+/// <param name="CheckpointKeyId">The RFC 7638 thumbprint of the checkpoint key (its public half is at <c>/security/audit-log/checkpoints</c>).</param>
+/// <param name="SigningKeySource">Where the checkpoint key comes from (never the key): <c>configuration</c> or <c>generated</c> (Development only).</param>
+/// <param name="Verify">Where the chain is verified.</param>
+public sealed record AuditChainPolicyDto(
+    string Chain,
+    bool SealerEnabled,
+    long SealIntervalSeconds,
+    int CheckpointEveryEvents,
+    long CheckpointIntervalSeconds,
+    string CheckpointSignature,
+    string CheckpointKeyId,
+    string SigningKeySource,
+    string Verify);

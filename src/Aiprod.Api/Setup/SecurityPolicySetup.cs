@@ -111,6 +111,20 @@ internal static class SecurityPolicySetup
                 exports.MaxQueuedPerUser,
                 Seconds(exports.Retention));
         });
+        services.AddSecurityPolicySection("audit_chain", sp =>
+        {
+            var audit = sp.GetRequiredService<IOptions<Aiprod.Infrastructure.Audit.AuditOptions>>().Value;
+            return new AuditChainPolicyDto(
+                "every audit event gets a gap-free seq and hash = SHA-256(canonical(event) || previous hash), sealed after its commit",
+                audit.SealerEnabled,
+                Seconds(audit.SealInterval),
+                audit.CheckpointEveryEvents,
+                Seconds(audit.CheckpointInterval),
+                "ES256",
+                sp.GetRequiredService<Aiprod.Infrastructure.Audit.AuditSigningKey>().KeyId,
+                string.IsNullOrWhiteSpace(audit.SigningKeyPem) ? "generated" : "configuration",
+                "GET /security/audit-log/verify (admin) and the host command verify-audit");
+        });
         return services;
     }
 

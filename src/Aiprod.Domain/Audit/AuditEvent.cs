@@ -36,6 +36,15 @@ public sealed class AuditEvent
     /// <summary>Event-specific facts as a JSON object.</summary>
     public string? Details { get; private set; }
 
+    /// <summary>
+    /// The event's place in the hash chain, from 1 without gaps; null until the sealer has chained it. Set only by the
+    /// sealer's own statement, never by the request that records the event.
+    /// </summary>
+    public long? Seq { get; private set; }
+
+    /// <summary>Lower-case hex SHA-256 of the event's canonical form and the previous event's hash; null while unsealed.</summary>
+    public string? Hash { get; private set; }
+
     public static AuditEvent Record(
         DateTimeOffset occurredAt,
         string eventType,

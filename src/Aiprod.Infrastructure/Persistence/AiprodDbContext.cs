@@ -19,6 +19,8 @@ public abstract class AiprodDbContext(DbContextOptions options) : DbContext(opti
 
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
+    public DbSet<AuditCheckpoint> AuditCheckpoints => Set<AuditCheckpoint>();
+
     public DbSet<RefreshTokenFamily> RefreshTokenFamilies => Set<RefreshTokenFamily>();
 
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();

@@ -23,7 +23,7 @@ public sealed class SigningKeyStore : ISigningKeys, IDisposable
         var pem = options.Value.SigningKeyPem;
         if (string.IsNullOrWhiteSpace(pem))
         {
-            pem = LoadOrCreateKeyFile(Path.Combine(dataFolder.Value.Path, KeyFileName), logger);
+            pem = LoadOrCreateKeyFile(Path.Combine(dataFolder.Value.Path, KeyFileName), "Jwt:SigningKeyPem", logger);
         }
 
         ecdsa.ImportFromPem(pem);
@@ -65,11 +65,12 @@ public sealed class SigningKeyStore : ISigningKeys, IDisposable
         UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
         UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
-    private static string LoadOrCreateKeyFile(string path, ILogger logger)
+    /// <summary>The PEM of the EC P-256 key in <paramref name="path"/>, generated (owner-only) when there is none.</summary>
+    internal static string LoadOrCreateKeyFile(string path, string setting, ILogger logger)
     {
         if (File.Exists(path))
         {
-            return ReadPrivateKeyFile(path);
+            return ReadPrivateKeyFile(path, setting);
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -86,14 +87,14 @@ public sealed class SigningKeyStore : ISigningKeys, IDisposable
         try
         {
             File.Move(temp, path, overwrite: false);
-            logger.LogWarning("No Jwt:SigningKeyPem configured; generated a signing key in {Path}. Configure one in production.", path);
+            logger.LogWarning("No {Setting} configured; generated a signing key in {Path}. Configure one in production.", setting, path);
         }
         catch (IOException) when (File.Exists(path))
         {
             File.Delete(temp);
         }
 
-        return ReadPrivateKeyFile(path);
+        return ReadPrivateKeyFile(path, setting);
     }
 
     /// <summary>
@@ -112,15 +113,15 @@ public sealed class SigningKeyStore : ISigningKeys, IDisposable
     }
 
     /// <summary>A private key other users can read is a key they may have copied: refuse it rather than sign with it.</summary>
-    private static string ReadPrivateKeyFile(string path)
+    private static string ReadPrivateKeyFile(string path, string setting)
     {
         var mode = OperatingSystem.IsWindows() ? OwnerOnly : File.GetUnixFileMode(path);
         if ((mode & GroupOrOthers) != 0)
         {
             throw new InvalidOperationException(
-                $"The JWT signing key file {path} is open to other users (mode {Convert.ToString((int)mode, 8)}); " +
-                $"whoever could read it can sign tokens. Run 'chmod 600 {path}' (and replace the key if others may have read it), " +
-                "or configure the key in Jwt:SigningKeyPem.");
+                $"The signing key file {path} is open to other users (mode {Convert.ToString((int)mode, 8)}); " +
+                $"whoever could read it can sign with it. Run 'chmod 600 {path}' (and replace the key if others may have read it), " +
+                $"or configure the key in {setting}.");
         }
 
         return File.ReadAllText(path);

@@ -222,6 +222,24 @@ public static class BadInputRoutes
         new("GET", "/ws/job/{job}", Caller.Owner, Query: [new("last_event_id", [("abc", true), ("1e30", true), ("99999999999999999999", true)])]),
         new("GET", "/ws/export/{id}", Caller.Owner, WrongCaller: Caller.JobsKey),
         new("GET", "/ws/stats", Caller.Admin, WrongCaller: Caller.Owner),
+
+        // The audit log
+        new("GET", "/security/audit-log", Caller.Owner, Query:
+        [
+            new("type", [("login", true), ("Login.Failed", true), ("*", true), (".*", true), ("login.failed", false), ("api_key.*", false)]),
+            new("outcome", [("nope", true), ("Success", true), ("1", true), ("failure", false)]),
+            new("since", [("yesterday", true), ("2024-13-45", true), ("0001-01-01T00:00:00Z", false)]),
+            new("until", [("not a date", true), ("9999-12-31T23:59:59Z", false)]),
+            new("after", [("nope", true), ("", false), ("ZTA", true), ("YzE", true), ("ZTE", false)]),
+            new("limit", BadLimits),
+            new("target", [(new string('t', 300), true), ("someone", false)]),
+        ]),
+        new("GET", "/security/audit-log/checkpoints", Caller.Owner, Query:
+        [
+            new("after", [("nope", true), ("ZTE", true), ("YzE", false)]),
+            new("limit", BadLimits),
+        ]),
+        new("GET", "/security/audit-log/verify", Caller.Admin, WrongCaller: Caller.Owner),
         new("GET", "/", Caller.Anonymous),
         new("GET", "/health", Caller.Anonymous),
         new("GET", "/health/ready", Caller.Anonymous),

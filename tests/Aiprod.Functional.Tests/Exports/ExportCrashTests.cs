@@ -179,6 +179,7 @@ public sealed class ExportCrashTests
             start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
             start.Environment["DataFolder__Path"] = dataFolder;
             start.Environment["Jwt__SigningKeyPem"] = signingKeyPem;
+            start.Environment["Audit__SigningKeyPem"] = signingKeyPem;
             start.Environment["Jwt__AccessTokenLifetime"] = "01:00:00";
             start.Environment["RateLimits__Enabled"] = "false";
             start.Environment["Logging__LogLevel__Default"] = "Warning";

@@ -41,6 +41,7 @@ public sealed class AiprodApiFactory : WebApplicationFactory<Program>
             ["RateLimits:Policies:export-jobs-create"] = "100000",
             ["RateLimits:Policies:export-jobs"] = "100000",
             ["RateLimits:Policies:public-read"] = "100000",
+            ["RateLimits:Policies:audit-log"] = "100000",
             // The free space of a test machine is not the test's business; the floor is tested with its own host.
             ["Exports:MinFreeBytes"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
@@ -82,6 +83,7 @@ public sealed class AiprodApiFactory : WebApplicationFactory<Program>
         await using var scope = Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
         await db.AuditEvents.ExecuteDeleteAsync();
+        await db.AuditCheckpoints.ExecuteDeleteAsync();
         await db.ApiKeys.ExecuteDeleteAsync();
         await db.ExportJobs.ExecuteDeleteAsync();
         await db.JobEvents.ExecuteDeleteAsync();

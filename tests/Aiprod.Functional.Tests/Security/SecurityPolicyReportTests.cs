@@ -59,7 +59,7 @@ public sealed class SecurityPolicyReportTests
         Assert.Equal(77, limits[RateLimitPolicies.PublicRead]);
         // The functional host's own overrides (AiprodApiFactory) are live values too.
         Assert.Equal(100_000, limits[RateLimitPolicies.Auth]);
-        Assert.Equal(RateLimitPolicies.Defaults[RateLimitPolicies.AuditLog], limits[RateLimitPolicies.AuditLog]);
+        Assert.Equal(RateLimitPolicies.Defaults[RateLimitPolicies.CsrfRefresh], limits[RateLimitPolicies.CsrfRefresh]);
         Assert.Equal(9, policy["web_sockets"]!["max_sockets_per_user"]!.GetValue<int>());
         Assert.Equal(["https://app.example.test"], policy["web_sockets"]!["allowed_origins"]!.AsArray().Select(o => o!.GetValue<string>()));
         Assert.Equal(42, policy["exports"]!["max_zip_jobs"]!.GetValue<int>());
@@ -124,7 +124,7 @@ public sealed class SecurityPolicyReportTests
         }
 
         var sections = schemas["SecurityPolicyDto"]!["properties"]!.AsObject().Select(p => p.Key).ToList();
-        Assert.Equal(["access_tokens", "refresh_tokens", "passwords", "lockout", "api_keys", "rate_limits", "web_sockets", "exports", "csrf"], sections);
+        Assert.Equal(["access_tokens", "refresh_tokens", "passwords", "lockout", "api_keys", "rate_limits", "web_sockets", "exports", "audit_chain", "csrf"], sections);
         Assert.Equal("#/components/schemas/RateLimitPolicyDto", schemas["SecurityPolicyDto"]!["properties"]!["rate_limits"]!["$ref"]!.GetValue<string>());
         Assert.NotNull(schemas["SurfaceHeadersReportDto"]!["properties"]!["grade"]);
     }

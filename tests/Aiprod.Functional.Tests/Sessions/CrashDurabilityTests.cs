@@ -209,6 +209,7 @@ public sealed class CrashDurabilityTests
             start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
             start.Environment["DataFolder__Path"] = dataFolder;
             start.Environment["Jwt__SigningKeyPem"] = signingKeyPem;
+            start.Environment["Audit__SigningKeyPem"] = signingKeyPem;
             start.Environment["RateLimits__Enabled"] = "false";
             start.Environment["Logging__LogLevel__Default"] = "Warning";
             // A refresh in flight at the kill may have committed without its answer reaching the client, which then

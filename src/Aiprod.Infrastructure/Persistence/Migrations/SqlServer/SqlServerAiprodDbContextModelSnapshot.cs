@@ -100,6 +100,37 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.SqlServer
                     b.ToTable("api_keys", (string)null);
                 });
 
+            modelBuilder.Entity("Aiprod.Domain.Audit.AuditCheckpoint", b =>
+                {
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("HeadHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("Signature")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("nvarchar(128)");
+
+                    b.HasKey("Seq");
+
+                    b.ToTable("audit_checkpoints", (string)null);
+                });
+
             modelBuilder.Entity("Aiprod.Domain.Audit.AuditEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -129,6 +160,10 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.SqlServer
                         .HasMaxLength(64)
                         .HasColumnType("nvarchar(64)");
 
+                    b.Property<string>("Hash")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
                     b.Property<DateTimeOffset>("OccurredAt")
                         .HasColumnType("datetimeoffset");
 
@@ -136,6 +171,9 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.SqlServer
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("nvarchar(16)");
+
+                    b.Property<long?>("Seq")
+                        .HasColumnType("bigint");
 
                     b.Property<string>("Target")
                         .HasMaxLength(256)
@@ -153,7 +191,18 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.SqlServer
 
                     b.HasIndex("OccurredAt");
 
+                    b.HasIndex("Seq")
+                        .IsUnique()
+                        .HasFilter("[Seq] IS NOT NULL");
+
+                    b.HasIndex("ActorId", "Id");
+
                     b.HasIndex("EventType", "OccurredAt");
+
+                    b.HasIndex("Seq", "Id")
+                        .HasDatabaseName("IX_audit_events_unsealed");
+
+                    b.HasIndex("Target", "Id");
 
                     b.ToTable("audit_events", (string)null);
                 });

@@ -95,6 +95,37 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.Sqlite
                     b.ToTable("api_keys", (string)null);
                 });
 
+            modelBuilder.Entity("Aiprod.Domain.Audit.AuditCheckpoint", b =>
+                {
+                    b.Property<long>("Seq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("HeadHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Signature")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Seq");
+
+                    b.ToTable("audit_checkpoints", (string)null);
+                });
+
             modelBuilder.Entity("Aiprod.Domain.Audit.AuditEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -122,6 +153,10 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Hash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("OccurredAt")
                         .HasColumnType("INTEGER");
 
@@ -129,6 +164,9 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("Seq")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Target")
                         .HasMaxLength(256)
@@ -146,7 +184,17 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.Sqlite
 
                     b.HasIndex("OccurredAt");
 
+                    b.HasIndex("Seq")
+                        .IsUnique();
+
+                    b.HasIndex("ActorId", "Id");
+
                     b.HasIndex("EventType", "OccurredAt");
+
+                    b.HasIndex("Seq", "Id")
+                        .HasDatabaseName("IX_audit_events_unsealed");
+
+                    b.HasIndex("Target", "Id");
 
                     b.ToTable("audit_events", (string)null);
                 });
