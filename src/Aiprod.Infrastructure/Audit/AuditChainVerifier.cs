@@ -36,13 +36,15 @@ internal sealed class AuditChainVerifier(AiprodDbContext db, AuditSigningKey key
                 break;
             }
 
+            var unplaced = 0;
             foreach (var row in rows)
             {
-                if (row?.Seq is not { } seq)
+                if (unplaced > 0 || row?.Seq is not { } seq || seq <= lastSeq)
                 {
-                    // A row whose id or sequence number is not a number: unreadable, and the walk cannot place it.
-                    invalid++;
-                    checkedCount++;
+                    // A sequence number that is not a number above the last one (rewritten as text or a blob, which
+                    // SQLite orders after every number): the walk cannot place it, nor anything after it, and reading
+                    // on would read them again. Each counts once, as unreadable, and the walk ends.
+                    unplaced++;
                     continue;
                 }
 
@@ -81,6 +83,19 @@ internal sealed class AuditChainVerifier(AiprodDbContext db, AuditSigningKey key
                 previous = stored ?? AuditCanonicalForm.Genesis;
                 expected = seq + 1;
                 lastSeq = seq;
+            }
+
+            if (unplaced > 0)
+            {
+                invalid += unplaced;
+                checkedCount += unplaced;
+                firstBroken ??= expected;
+                if (breaks.Count < AuditVerificationReport.MaxListedBreaks)
+                {
+                    breaks.Add(new AuditChainBreak(expected, null, AuditBreakReason.Unreadable));
+                }
+
+                break;
             }
         }
 

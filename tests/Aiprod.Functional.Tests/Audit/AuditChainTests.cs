@@ -181,6 +181,23 @@ public sealed class AuditChainTests : IAsyncLifetime
         Assert.Equal(AuditBreakReason.Unreadable, Assert.Single(report.Breaks).Reason);
     }
 
+    [Theory]
+    [InlineData("'x'")]
+    [InlineData("X'00'")]
+    public async Task ASequenceNumberRewrittenAsSomethingElse_IsReportedOnce_AndTheWalkEnds(string value)
+    {
+        await SealedChainAsync(6);
+
+        await SqlAsync($"UPDATE audit_events SET Seq = {value} WHERE Seq = 4");
+        var report = await VerifyAsync().WaitAsync(TimeSpan.FromSeconds(20), Ct);
+
+        Assert.False(report.Intact, Describe(report));
+        Assert.InRange(report.FirstBrokenSeq ?? 0, 1, 4);
+        Assert.Contains(report.Breaks, b => b is { Seq: 5, Reason: AuditBreakReason.SequenceGap });
+        Assert.Contains(report.Breaks, b => b is { EventId: null, Reason: AuditBreakReason.Unreadable });
+        Assert.Equal(6, report.EventsChecked);
+    }
+
     private static readonly System.Text.Json.JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     internal static string ChainHash(string canonical, string previousHex)
