@@ -257,12 +257,7 @@ public sealed class SqliteDurabilityTests : IAsyncDisposable
         await holder.Database.ExecuteSqlRawAsync("UPDATE probe SET n = n + 1 WHERE id = 1", Ct);
         string[] kinds = ["save changes", "transaction", "execute update", "raw sql"];
         var queued = Enumerable.Range(0, 6).Select(i => WriteAsync(services, kinds[i % kinds.Length])).ToList();
-        var deadline = DateTime.UtcNow + Hang;
-        while (gate.Waiting < queued.Count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Only {gate.Waiting} writers queued at the gate.");
-            await Task.Delay(10, Ct);
-        }
+        await UntilAsync(() => gate.Waiting >= queued.Count, () => $"Only {gate.Waiting} writers queued at the gate.");
 
         sync.Failure = new IOException("disk gone");
         sync.Open = true;
@@ -297,12 +292,7 @@ public sealed class SqliteDurabilityTests : IAsyncDisposable
         var others = Enumerable.Range(0, Writers).Select(i => WriteAsync(services, i % 2 == 0 ? "transaction" : "raw sql")).ToList();
         // Every one has committed and is waiting for the next sync (a row visible to a read is not yet a waiter).
         var flusher = services.GetRequiredService<SqliteCommitFlusher>();
-        var deadline = DateTime.UtcNow + Hang;
-        while (flusher.Waiting < Writers)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Only {flusher.Waiting} writers committed while a sync ran.");
-            await Task.Delay(20, Ct);
-        }
+        await UntilAsync(() => flusher.Waiting >= Writers, () => $"Only {flusher.Waiting} writers committed while a sync ran.");
 
         Assert.Equal(1 + Writers, await ProbeAsync(services));
 
@@ -311,6 +301,17 @@ public sealed class SqliteDurabilityTests : IAsyncDisposable
         sync.Release();
         await Task.WhenAll(others.Append(first)).WaitAsync(Hang, Ct);
         Assert.Equal(2, sync.Paths.Count);
+    }
+
+    /// <summary>Waits until the writers reach a state on their own threads; bounded, so one that never comes fails.</summary>
+    private static async Task UntilAsync(Func<bool> reached, Func<string> otherwise)
+    {
+        var deadline = DateTime.UtcNow + Hang;
+        while (!reached())
+        {
+            Assert.True(DateTime.UtcNow < deadline, otherwise());
+            await Task.Delay(10, Ct);
+        }
     }
 
     private static async Task<long> ProbeAsync(IServiceProvider services)

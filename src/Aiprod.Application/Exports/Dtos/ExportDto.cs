@@ -51,7 +51,10 @@ public sealed record ExportDto(
         export.StartedAt,
         export.CompletedAt,
         export.ExpiresAt,
-        export.Status == ExportStatus.Succeeded ? $"/exports/{export.Id}/download" : null);
+        DownloadUrlOf(export.Id, export.Status));
+
+    /// <summary>Where a succeeded export's file is downloaded; nothing before it succeeded or once it expired.</summary>
+    public static string? DownloadUrlOf(ExportId id, ExportStatus status) => status == ExportStatus.Succeeded ? $"/exports/{id}/download" : null;
 }
 
 /// <summary>
@@ -71,7 +74,7 @@ public sealed record ExportStateDto(
     DateTimeOffset? CompletedAt,
     DateTimeOffset? ExpiresAt)
 {
-    public string? DownloadUrl => Status == ExportStatus.Succeeded ? $"/exports/{ExportId}/download" : null;
+    public string? DownloadUrl => ExportDto.DownloadUrlOf(ExportId, Status);
 }
 
 /// <summary>One page of the owner's exports.</summary>
