@@ -68,9 +68,8 @@ public sealed class AuthController : ApiControllerBase
     public async Task<IActionResult> Login(LoginRequest request, [FromServices] CsrfGuard csrf, CancellationToken cancellationToken)
     {
         var inCookie = request.RefreshTokenDelivery == RefreshTokenDelivery.Cookie;
-        if (inCookie && csrf.CheckSite(HttpContext) is { } refusal)
+        if (inCookie && csrf.GuardSite(HttpContext) is { } refusal)
         {
-            CsrfGuard.Audit(HttpContext, refusal);
             return CsrfGuard.Problem(this, refusal);
         }
 
@@ -106,9 +105,8 @@ public sealed class AuthController : ApiControllerBase
         if (request?.RefreshToken is { Length: > 0 } presented)
         {
             var inCookie = request.RefreshTokenDelivery == RefreshTokenDelivery.Cookie;
-            if (inCookie && csrf.CheckSite(HttpContext) is { } siteRefusal)
+            if (inCookie && csrf.GuardSite(HttpContext) is { } siteRefusal)
             {
-                CsrfGuard.Audit(HttpContext, siteRefusal);
                 return CsrfGuard.Problem(this, siteRefusal);
             }
 
@@ -118,8 +116,7 @@ public sealed class AuthController : ApiControllerBase
 
         if (BrowserCookies.RefreshFrom(Request) is not { } cookie)
         {
-            ModelState.AddModelError("refresh_token", "A refresh token is required: in the body, or in the browser-mode refresh cookie.");
-            return ValidationProblem(ModelState);
+            return NoRefreshToken();
         }
 
         if (await GuardCookieAsync(cookie, csrf, cancellationToken) is { } refusal)
@@ -158,8 +155,7 @@ public sealed class AuthController : ApiControllerBase
 
         if (BrowserCookies.RefreshFrom(Request) is not { } cookie)
         {
-            ModelState.AddModelError("refresh_token", "A refresh token is required: in the body, or in the browser-mode refresh cookie.");
-            return ValidationProblem(ModelState);
+            return NoRefreshToken();
         }
 
         if (await GuardCookieAsync(cookie, csrf, cancellationToken) is { } refusal)
@@ -264,21 +260,16 @@ public sealed class AuthController : ApiControllerBase
     /// </summary>
     private async Task<IActionResult?> GuardCookieAsync(string cookie, CsrfGuard csrf, CancellationToken cancellationToken)
     {
-        CsrfRefusal? refusal;
-        if (await Sender.Send(new FindRefreshSessionQuery(cookie), cancellationToken) is { } session)
-        {
-            refusal = await csrf.GuardAsync(HttpContext, session.SessionId, session.UserId);
-        }
-        else
-        {
-            refusal = csrf.CheckSite(HttpContext);
-            if (refusal is not null)
-            {
-                CsrfGuard.Audit(HttpContext, refusal);
-            }
-        }
-
+        var refusal = await Sender.Send(new FindRefreshSessionQuery(cookie), cancellationToken) is { } session
+            ? await csrf.GuardAsync(HttpContext, session.SessionId, session.UserId)
+            : csrf.GuardSite(HttpContext);
         return refusal is null ? null : CsrfGuard.Problem(this, refusal);
+    }
+
+    private ActionResult NoRefreshToken()
+    {
+        ModelState.AddModelError("refresh_token", "A refresh token is required: in the body, or in the browser-mode refresh cookie.");
+        return ValidationProblem(ModelState);
     }
 
     /// <summary>Browser mode's answer: the refresh token in its cookie, not the body; a refused token clears the cookies.</summary>

@@ -1,3 +1,5 @@
+using Aiprod.Api.Security;
+
 namespace Aiprod.Api.Csrf;
 
 /// <summary>
@@ -26,6 +28,13 @@ internal static class BrowserCookies
         response.Cookies.Delete(Refresh, Options(httpOnly: true, lifetime: null));
         response.Cookies.Delete(Csrf, Options(httpOnly: false, lifetime: null));
     }
+
+    /// <summary>Both cookies as the security-headers report describes them, built from the options they are set with.</summary>
+    public static IEnumerable<ReportedCookie> Reported =>
+    [
+        ReportedCookie.Of(Refresh, "the refresh token of a browser-mode session", session: true, Options(httpOnly: true, lifetime: null)),
+        ReportedCookie.Of(Csrf, "the CSRF token, readable by the page that sends it back in X-CSRF-Token", session: false, Options(httpOnly: false, lifetime: null)),
+    ];
 
     public static string? RefreshFrom(HttpRequest request) =>
         request.Cookies.TryGetValue(Refresh, out var value) && !string.IsNullOrEmpty(value) ? value : null;

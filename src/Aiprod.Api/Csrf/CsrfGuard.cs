@@ -35,6 +35,7 @@ public sealed class CsrfGuard(
     ICsrfGenerations generations,
     ISessionRevocations revocations,
     IOptions<CsrfOptions> options,
+    CsrfRefusalAudit audit,
     TimeProvider clock)
 {
     private static readonly string[] VaryOn = ["Sec-Fetch-Site", "Origin"];
@@ -127,15 +128,23 @@ public sealed class CsrfGuard(
             ?? await VerifyAsync(context.Request.Headers[BrowserCookies.CsrfHeader].ToString(), session);
         if (refusal is not null)
         {
-            context.RequestServices.GetRequiredService<CsrfRefusalAudit>().Refused(context, refusal.Reason, session, user);
+            audit.Refused(context, refusal.Reason, session, user);
         }
 
         return refusal;
     }
 
-    /// <summary>Audits a refusal found before any session was known (the site check of a cookie login).</summary>
-    public static void Audit(HttpContext context, CsrfRefusal refusal) =>
-        context.RequestServices.GetRequiredService<CsrfRefusalAudit>().Refused(context, refusal.Reason, null, null);
+    /// <summary>The site check alone, audited, for a cookie request whose session is not known (a login, a dead cookie).</summary>
+    public CsrfRefusal? GuardSite(HttpContext context)
+    {
+        var refusal = CheckSite(context);
+        if (refusal is not null)
+        {
+            audit.Refused(context, refusal.Reason, null, null);
+        }
+
+        return refusal;
+    }
 
     /// <summary>Issues a token for the session, under its current generation or (<paramref name="advance"/>) the next one, and sets the readable cookie.</summary>
     public async ValueTask<CsrfIssued> IssueAsync(HttpResponse response, SessionId session, bool advance)

@@ -13,7 +13,7 @@ namespace Aiprod.Api.Csrf;
 /// by the next recorded one (<c>suppressed</c>). Records go through the bounded write-behind buffer that refused API
 /// keys use, written in batches off the request path.
 /// </summary>
-internal sealed class CsrfRefusalAudit(IApiKeyFailureAudit buffer, TimeProvider clock)
+public sealed class CsrfRefusalAudit(IApiKeyFailureAudit buffer, TimeProvider clock)
 {
     private const int MaxTracked = 10_000;
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);

@@ -20,4 +20,16 @@ public sealed record ReportedCookie(
     bool Secure,
     string SameSite,
     string Path,
-    string? Domain = null);
+    string? Domain = null)
+{
+    /// <summary>Describes a cookie from the very options its code sets it with, so the report cannot drift from them.</summary>
+    public static ReportedCookie Of(string name, string purpose, bool session, CookieOptions options) => new(
+        name,
+        purpose,
+        session,
+        options.HttpOnly,
+        options.Secure,
+        options.SameSite.ToString(),
+        options.Path ?? "/",
+        options.Domain);
+}

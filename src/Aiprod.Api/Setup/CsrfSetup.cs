@@ -25,10 +25,11 @@ internal static class CsrfSetup
         services.AddSingleton<ICsrfGenerations>(sp => new CsrfGenerations(sp.GetRequiredService<TimeProvider>(), sp.GetService<RedisCircuit>()));
         services.AddSingleton<CsrfGuard>();
         services.AddSingleton<CsrfRefusalAudit>();
-        ReportedCookie refresh = new(BrowserCookies.Refresh, "the refresh token of a browser-mode session", Session: true, HttpOnly: true, Secure: true, SameSite: "Strict", Path: "/");
-        ReportedCookie csrf = new(BrowserCookies.Csrf, "the CSRF token, readable by the page that sends it back in X-CSRF-Token", Session: false, HttpOnly: false, Secure: true, SameSite: "Strict", Path: "/");
-        services.AddReportedCookie(refresh);
-        services.AddReportedCookie(csrf);
+        foreach (var cookie in BrowserCookies.Reported)
+        {
+            services.AddReportedCookie(cookie);
+        }
+
         services.AddSecurityPolicySection("csrf", sp =>
         {
             var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<CsrfOptions>>().Value;
@@ -40,7 +41,7 @@ internal static class CsrfSetup
                 options.AllowedOrigins,
                 "an unsafe cookie-authenticated request with Sec-Fetch-Site: cross-site is refused; without that header its Origin must be the API's own or allowed",
                 "requests authenticated by a bearer token or an API key: a browser never attaches them on its own",
-                [refresh, csrf]);
+                [.. BrowserCookies.Reported]);
         });
         return services;
     }
