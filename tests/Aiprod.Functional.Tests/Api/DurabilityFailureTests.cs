@@ -18,7 +18,11 @@ public sealed class DurabilityFailureTests
     {
         var ct = TestContext.Current.CancellationToken;
         var sync = new FailingSync();
-        await using var factory = new AiprodApiFactory(replaceServices: s => s.AddSingleton<ISqliteWalSync>(sync));
+        // The audit sealer writes in the background; had its fsync met the failing disk first, the register below would
+        // find writes already suspended. The test is about the request whose own sync fails, so no other writer runs.
+        await using var factory = new AiprodApiFactory(
+            new Dictionary<string, string?> { ["Audit:SealerEnabled"] = "false" },
+            replaceServices: s => s.AddSingleton<ISqliteWalSync>(sync));
         var client = factory.CreateClient();
         await client.RegisterAsync("first@example.com");
 
