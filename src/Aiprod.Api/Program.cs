@@ -112,6 +112,16 @@ app.UseSwaggerUI(o =>
 {
     o.SwaggerEndpoint("/swagger/v1/swagger.json", "Aiprod API v1");
     o.DocumentTitle = "Aiprod API";
+    // Swagger UI is the admins' console: requests are ready to send on opening an operation, carry the operationId the
+    // generated client and the logs use, and show how long they took; the filter and deep links find and share one
+    // operation among many. Authorization is not persisted: API keys live up to a year and would stay in the browser's
+    // localStorage after the tab closes. Request snippets stay off (the default): the curl line shown with each
+    // response is enough.
+    o.EnableTryItOutByDefault();
+    o.DisplayOperationId();
+    o.DisplayRequestDuration();
+    o.EnableFilter();
+    o.EnableDeepLinking();
 });
 app.UseWebSockets();
 app.UseRouting();

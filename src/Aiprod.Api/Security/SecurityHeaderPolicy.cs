@@ -17,6 +17,12 @@ public sealed class SecurityHeaderPolicy
     /// <summary>Where Swagger UI and its document are served; everything below it is a page or a page's asset.</summary>
     public static readonly PathString SwaggerPath = new("/swagger");
 
+    /// <summary>
+    /// The one inline style Swagger UI 5 adds: the <c>&lt;style&gt;</c> inside the SVG logo of its top bar, inserted by
+    /// swagger-ui-bundle.js. Allowed by its hash alone; an upgrade that changes it fails the browser suite's console check.
+    /// </summary>
+    public const string SwaggerUiLogoStyle = ".logo_small_svg__cls-2{fill:#fff}.logo_small_svg__cls-3{fill:#85ea2d}";
+
     public SecurityHeaderPolicy(SecurityHeadersOptions options)
     {
         Api = Common(options)
@@ -30,15 +36,17 @@ public sealed class SecurityHeaderPolicy
 
         // Swagger UI 5 (Swashbuckle's index.html) loads swagger-ui.css, index.css, swagger-ui-bundle.js,
         // swagger-ui-standalone-preset.js, index.js and two favicons from /swagger, fetches /swagger/v1/swagger.json, and
-        // draws its icons with data: SVGs in its CSS. Its inline styles are set through the DOM (React), which CSP does
-        // not govern, so neither scripts nor styles need 'unsafe-inline'. index.js calls `Function` only for request
-        // interceptors, which this API does not configure, so 'unsafe-eval' is not needed either.
+        // draws its icons with data: SVGs in its CSS. Its inline style attributes are set through the DOM (React), which
+        // CSP does not govern; its one <style> element (the logo's) is allowed by its hash, so neither scripts nor styles
+        // need 'unsafe-inline'. index.js calls `Function` only for request interceptors, which this API does not
+        // configure, so 'unsafe-eval' is not needed either.
         SwaggerUi = Common(options)
             .AddContentSecurityPolicy(csp =>
             {
                 csp.AddDefaultSrc().None();
                 csp.AddScriptSrc().Self();
-                csp.AddStyleSrc().Self();
+                csp.AddStyleSrc().Self().WithHash256(
+                    Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(SwaggerUiLogoStyle))));
                 csp.AddImgSrc().Self().Data();
                 csp.AddConnectSrc().Self();
                 csp.AddFontSrc().Self();
