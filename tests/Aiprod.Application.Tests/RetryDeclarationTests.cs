@@ -2,6 +2,13 @@ using System.Text.Json;
 using Aiprod.Application.Accounts.Commands.ChangePassword;
 using Aiprod.Application.Accounts.Commands.DisableUser;
 using Aiprod.Application.Accounts.Commands.PromoteToAdmin;
+using Aiprod.Application.Admin.Commands.CancelUserJob;
+using Aiprod.Application.Admin.Commands.ChangeUserRole;
+using Aiprod.Application.Admin.Commands.EnableUser;
+using Aiprod.Application.Admin.Commands.RequeueJob;
+using Aiprod.Application.Admin.Commands.RevokeUserApiKey;
+using Aiprod.Application.Admin.Commands.RevokeUserSession;
+using Aiprod.Application.Admin.Commands.UnlockUser;
 using Aiprod.Application.ApiKeys.Commands.CreateApiKey;
 using Aiprod.Application.ApiKeys.Commands.RevokeAllApiKeys;
 using Aiprod.Application.ApiKeys.Commands.RevokeApiKey;
@@ -20,6 +27,7 @@ using Aiprod.Application.Sessions.Commands.LogoutAll;
 using Aiprod.Application.Sessions.Commands.RevokeRefreshToken;
 using Aiprod.Application.Sessions.Commands.RevokeToken;
 using Aiprod.Domain.Jobs;
+using Aiprod.Domain.Users;
 
 namespace Aiprod.Application.Tests;
 
@@ -50,7 +58,14 @@ public sealed class RetryDeclarationTests
             (new CancelJobCommand(ann.Id, job.Id), 3),
             (new ExpireLeasesCommand(), 3),
             (new ChangePasswordCommand(ann.Id, "a", "b"), 10),
-            (new DisableUserCommand(ann.Id), 10),
+            (new DisableUserCommand(ann.Id, "r"), 10),
+            (new EnableUserCommand(ann.Id, "r"), 3),
+            (new UnlockUserCommand(ann.Id, "r"), 3),
+            (new ChangeUserRoleCommand(ann.Id, ann.Id, UserRole.User, "r"), 10),
+            (new RevokeUserSessionCommand(ann.Id, session.Id, "r"), 3),
+            (new RevokeUserApiKeyCommand(key.Id, "r"), 3),
+            (new CancelUserJobCommand(job.Id, "r"), 3),
+            (new RequeueJobCommand(job.Id, "r"), 3),
             (new PromoteToAdminCommand("ann@example.com"), 3),
             (new CreateApiKeyCommand(ann.Id, "k", null, null), 10),
             (new RotateApiKeyCommand(ann.Id, key.Id, null), 10),

@@ -204,4 +204,71 @@ public sealed class PipelineJobTests
         Assert.Equal(job.Events.Count, job.LastEventSequence);
         Assert.True(job.Version > version);
     }
+    [Fact]
+    public void Requeue_AFailedJob_QueuesItAfresh_WithItsRetriesAndResultReset()
+    {
+        var job = Running();
+        clock.Advance(Lease * 2);
+        Assert.True(job.ExpireLease(clock.GetUtcNow(), Policy));
+        Assert.True(job.Claim(worker, clock.GetUtcNow(), Lease).IsSuccess);
+        Assert.True(job.ReportProgress(worker, 60, null, clock.GetUtcNow(), Lease).IsSuccess);
+        Assert.True(job.Fail(worker, "CUDA out of memory", 1234, clock.GetUtcNow()).IsSuccess);
+        var events = job.Events.Count;
+
+        Assert.True(job.Requeue(clock.GetUtcNow()).IsSuccess);
+
+        Assert.Equal(JobStatus.Queued, job.Status);
+        Assert.Equal(0, job.RetryCount);
+        Assert.Equal(0, job.Progress);
+        Assert.Null(job.ErrorMessage);
+        Assert.Null(job.ResultSuccess);
+        Assert.Null(job.CompletedAt);
+        Assert.Null(job.ExecutionTimeMs);
+        Assert.Null(job.WorkerKeyId);
+        var requeued = job.Events.Last();
+        Assert.Equal(events + 1, job.Events.Count);
+        Assert.Equal(JobStatus.Failed, requeued.FromStatus);
+        Assert.Equal(JobStatus.Queued, requeued.ToStatus);
+        Assert.True(job.Claim(worker, clock.GetUtcNow(), Lease).IsSuccess);
+        Assert.Equal("Claimed by a worker.", job.Events.Last().Message);
+    }
+
+    [Theory]
+    [InlineData(JobStatus.Queued)]
+    [InlineData(JobStatus.Running)]
+    [InlineData(JobStatus.Completed)]
+    [InlineData(JobStatus.Cancelled)]
+    public void Requeue_AJobThatIsNotFailed_IsRefusedAndChangesNothing(JobStatus status)
+    {
+        var job = status == JobStatus.Queued ? Submit() : Running();
+        if (status == JobStatus.Completed)
+        {
+            Assert.True(job.Complete(worker, "{}", null, clock.GetUtcNow()).IsSuccess);
+        }
+        else if (status == JobStatus.Cancelled)
+        {
+            Assert.True(job.Cancel(clock.GetUtcNow()).IsSuccess);
+        }
+
+        var version = job.Version;
+
+        var result = job.Requeue(clock.GetUtcNow());
+
+        Assert.Equal("job_not_failed", result.Error?.Code);
+        Assert.Equal(status, job.Status);
+        Assert.Equal(version, job.Version);
+    }
+
+    [Fact]
+    public void CancelByAdmin_EndsTheJobLikeTheOwnersCancel_AndSaysWhoDidIt()
+    {
+        var job = Running();
+
+        Assert.True(job.CancelByAdmin(clock.GetUtcNow()).IsSuccess);
+
+        Assert.Equal(JobStatus.Cancelled, job.Status);
+        Assert.Null(job.WorkerKeyId);
+        Assert.Equal("Cancelled by an admin.", job.Events.Last().Message);
+        Assert.Equal("illegal_transition", job.CancelByAdmin(clock.GetUtcNow()).Error?.Code);
+    }
 }

@@ -5,6 +5,7 @@ using Aiprod.Application.Audit.Queries.ListAuditCheckpoints;
 using Aiprod.Application.Audit.Queries.ListAuditEvents;
 using Aiprod.Application.Audit.Queries.VerifyAuditChain;
 using Aiprod.Domain.Audit;
+using Aiprod.Domain.Users;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -19,8 +20,6 @@ namespace Aiprod.Api.Controllers;
 [EnableRateLimiting(RateLimitPolicies.AuditLog)]
 public sealed class AuditLogController : ApiControllerBase
 {
-    private const string AdminRole = "admin";
-
     /// <summary>
     /// Audit events, newest first. A user gets the events they did or that were done to them (their id as `actor_id` or
     /// `target`); an admin gets everyone's and may filter by `actor`. Each carries its place in the hash chain (`seq`,
@@ -53,7 +52,7 @@ public sealed class AuditLogController : ApiControllerBase
         [FromQuery] string? after,
         [FromQuery] int? limit,
         CancellationToken cancellationToken) =>
-        ToActionResult(await Sender.Send(new ListAuditEventsQuery(User.RequireUserId().ToString(), User.IsInRole(AdminRole), actor, type, outcome, target,
+        ToActionResult(await Sender.Send(new ListAuditEventsQuery(User.RequireUserId().ToString(), User.IsInRole(RoleNames.Admin), actor, type, outcome, target,
             since, until, after, limit), cancellationToken), Ok);
 
     /// <summary>

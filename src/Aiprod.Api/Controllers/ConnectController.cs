@@ -9,6 +9,7 @@ using Aiprod.Application.Sessions.Commands.RevokeToken;
 using Aiprod.Application.Sessions.Dtos;
 using Aiprod.Application.Sessions.Queries.IntrospectToken;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -103,7 +104,7 @@ public sealed class ConnectController(IOptions<PasswordGrantOptions> passwordGra
             return OAuth("invalid_request", "token is required.");
         }
 
-        var answer = await Sender.Send(new IntrospectTokenQuery(User.RequireUserId(), User.IsInRole("admin"), token, tokenTypeHint), cancellationToken);
+        var answer = await Sender.Send(new IntrospectTokenQuery(User.RequireUserId(), User.IsInRole(RoleNames.Admin), token, tokenTypeHint), cancellationToken);
         return Ok(answer);
     }
 

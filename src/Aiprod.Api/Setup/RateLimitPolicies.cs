@@ -23,6 +23,9 @@ public static class RateLimitPolicies
     /// <summary>The other export-job routes: status, list, cancel, delete, download (a resumed download is several requests).</summary>
     public const string ExportJobs = "export-jobs";
 
+    /// <summary>Every <c>/admin</c> route, counted per admin.</summary>
+    public const string Admin = "admin";
+
     /// <summary>Requests per window (one minute) from DESIGN.md; each is overridable in configuration.</summary>
     public static IReadOnlyDictionary<string, int> Defaults { get; } = new Dictionary<string, int>
     {
@@ -41,5 +44,6 @@ public static class RateLimitPolicies
         [ExportJobsCreate] = 10,
         [ExportJobs] = 60,
         [DirectExport] = 30,
+        [Admin] = 60,
     };
 }

@@ -8,6 +8,9 @@ public interface IApiKeyRepository
     /// <summary>The key if it exists and belongs to <paramref name="ownerId"/>; another user's key is "not found".</summary>
     Task<ApiKey?> FindOwnedAsync(UserId ownerId, ApiKeyId keyId, CancellationToken cancellationToken);
 
+    /// <summary>Any user's key, for an admin.</summary>
+    Task<ApiKey?> FindAsync(ApiKeyId keyId, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<ApiKey>> ListOwnedAsync(UserId ownerId, CancellationToken cancellationToken);
 
     /// <summary>Keys that are active and unexpired.</summary>

@@ -4,9 +4,9 @@ using Aiprod.Domain.Users;
 
 namespace Aiprod.Application.Abstractions;
 
-/// <summary>Filters and order of a job listing.</summary>
+/// <summary>Filters and order of a job listing; without an owner, every user's jobs (an admin's listing).</summary>
 public sealed record JobListFilter(
-    UserId OwnerId,
+    UserId? OwnerId,
     JobStatus? Status,
     JobPreset? Preset,
     DateTimeOffset? CreatedFrom,
@@ -22,7 +22,7 @@ public interface IJobRepository
     /// <summary>The owner's job, with its events when asked; another owner's job is "not found".</summary>
     Task<PipelineJob?> FindOwnedAsync(UserId ownerId, JobId jobId, bool withEvents, CancellationToken cancellationToken);
 
-    /// <summary>A job by id, without its events, for the worker that holds it.</summary>
+    /// <summary>A job by id, without its events, for the worker that holds it or an admin.</summary>
     Task<PipelineJob?> FindAsync(JobId jobId, CancellationToken cancellationToken);
 
     Task<(IReadOnlyList<PipelineJob> Items, int Total)> ListAsync(JobListFilter filter, CancellationToken cancellationToken);

@@ -14,6 +14,15 @@ public static partial class AuditEventTypes
     public const string UserPromotedToAdmin = "user.promoted_to_admin";
     public const string UserDisabled = "user.disabled";
     public const string UserLockedOut = "user.locked_out";
+
+    /// <summary>An admin let a disabled account log in again; with the admin's reason.</summary>
+    public const string UserEnabled = "user.enabled";
+
+    /// <summary>An admin cleared an account's lockout and failed-login count; with the admin's reason.</summary>
+    public const string UserUnlocked = "user.unlocked";
+
+    /// <summary>An admin changed an account's role (<c>from</c>, <c>to</c>); with the admin's reason.</summary>
+    public const string UserRoleChanged = "user.role_changed";
     public const string LoginSucceeded = "login.succeeded";
     public const string LoginFailed = "login.failed";
     public const string PasswordChanged = "password.changed";
@@ -44,6 +53,9 @@ public static partial class AuditEventTypes
     public const string JobCancelled = "job.cancelled";
     public const string JobFailureReported = "job.failure_reported";
     public const string JobLeaseLapsed = "job.lease_lapsed";
+
+    /// <summary>An admin put a failed job back in the queue with its retries reset; with the admin's reason.</summary>
+    public const string JobRequeued = "job.requeued";
 
     /// <summary>An owner asked for an export (<c>POST /exports</c>); the file does not exist yet.</summary>
     public const string ExportRequested = "export.requested";

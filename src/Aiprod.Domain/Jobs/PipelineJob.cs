@@ -198,17 +198,34 @@ public sealed class PipelineJob : AggregateRoot
     }
 
     /// <summary>The owner stops a job that has not ended; a worker still holding it learns at its next report.</summary>
-    public Result<Done> Cancel(DateTimeOffset now)
+    public Result<Done> Cancel(DateTimeOffset now) => Cancel(now, "Cancelled by the owner.");
+
+    /// <summary>An admin stops a job that has not ended, as its owner could; the event says who did.</summary>
+    public Result<Done> CancelByAdmin(DateTimeOffset now) => Cancel(now, "Cancelled by an admin.");
+
+    /// <summary>
+    /// An admin puts a failed job back in the queue as if it were new: its retries, progress and result are reset, so a
+    /// worker claims it afresh. Only a failed job: a running one still has a worker, a completed or cancelled one ended
+    /// on purpose.
+    /// </summary>
+    public Result<Done> Requeue(DateTimeOffset now)
     {
-        if (IsTerminal)
+        if (Status != JobStatus.Failed)
         {
-            return JobErrors.IllegalTransition(Status, JobStatus.Cancelled);
+            return Error.Conflict("job_not_failed", $"Only a failed job can be requeued; this one is {Status.ToString().ToLowerInvariant()}.");
         }
 
+        RetryCount = 0;
+        Progress = 0;
+        ResultSuccess = null;
+        ResultOutput = null;
+        ErrorMessage = null;
+        ExecutionTimeMs = null;
+        CompletedAt = null;
+        StartedAt = null;
         WorkerKeyId = null;
         LeaseExpiresAt = null;
-        CompletedAt = now;
-        ChangeState(JobStatus.Cancelled, now, "Cancelled by the owner.");
+        ChangeState(JobStatus.Queued, now, "Requeued by an admin.");
         return Done.Value;
     }
 
@@ -258,6 +275,20 @@ public sealed class PipelineJob : AggregateRoot
             return Error.Conflict("lease_expired", "Your lease on this job has lapsed; it will go back to the queue.");
         }
 
+        return Done.Value;
+    }
+
+    private Result<Done> Cancel(DateTimeOffset now, string message)
+    {
+        if (IsTerminal)
+        {
+            return JobErrors.IllegalTransition(Status, JobStatus.Cancelled);
+        }
+
+        WorkerKeyId = null;
+        LeaseExpiresAt = null;
+        CompletedAt = now;
+        ChangeState(JobStatus.Cancelled, now, message);
         return Done.Value;
     }
 

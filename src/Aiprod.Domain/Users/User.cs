@@ -164,6 +164,60 @@ public sealed class User : AggregateRoot
         return Done.Value;
     }
 
+    /// <summary>An admin lets a disabled account log in again; its sessions and keys ended by the disable stay ended.</summary>
+    public Result<Done> Enable()
+    {
+        if (!IsDisabled)
+        {
+            return Error.Conflict("not_disabled", "The user is not disabled.");
+        }
+
+        DisabledAt = null;
+        Version++;
+        return Done.Value;
+    }
+
+    /// <summary>An admin clears a lockout and the failed-login count that led to it (or would have).</summary>
+    public Result<Done> Unlock()
+    {
+        if (FailedLoginCount == 0 && LockoutEndsAt is null)
+        {
+            return Error.Conflict("not_locked", "The user is not locked out and has no failed logins to clear.");
+        }
+
+        FailedLoginCount = 0;
+        LockoutEndsAt = null;
+        Version++;
+        return Done.Value;
+    }
+
+    /// <summary>
+    /// An admin (<paramref name="actorId"/>) gives this account <paramref name="role"/>. An admin cannot demote
+    /// themself; that the actor is still an admin when the change commits, and so that one admin always remains, is
+    /// the use case's to hold (it reads the actor's row and carries its version).
+    /// </summary>
+    public Result<Done> ChangeRole(UserRole role, UserId actorId)
+    {
+        if (!Enum.IsDefined(role))
+        {
+            throw new ArgumentOutOfRangeException(nameof(role), role, "Not a member of UserRole.");
+        }
+
+        if (role == Role)
+        {
+            return Error.Conflict("role_unchanged", $"The user already has the role {RoleNames.Of(role)}.");
+        }
+
+        if (actorId == Id && Role == UserRole.Admin)
+        {
+            return Error.Conflict("cannot_demote_self", "An admin cannot demote themself; ask another admin.");
+        }
+
+        Role = role;
+        Version++;
+        return Done.Value;
+    }
+
     /// <summary>The address's local part, cut to fit the display name (never between the two halves of a surrogate pair).</summary>
     private static string LocalPartAsDisplayName(Email email)
     {

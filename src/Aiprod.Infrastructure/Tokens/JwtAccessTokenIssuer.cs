@@ -27,7 +27,7 @@ internal sealed class JwtAccessTokenIssuer(SigningKeyStore keys, IOptions<JwtOpt
             [JwtRegisteredClaimNames.Sub] = user.Id.ToString(),
             [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString("N"),
             [JwtRegisteredClaimNames.Email] = user.Email.Value,
-            [AccessTokenClaims.Role] = user.Role.ToString().ToLowerInvariant(),
+            [AccessTokenClaims.Role] = RoleNames.Of(user.Role),
         };
         if (sessionId is { } sid)
         {

@@ -45,7 +45,7 @@ public sealed class DisableUserCommandHandlerTests
         var revokedAt = revoked.RevokedAt;
         clock.Advance(TimeSpan.FromMinutes(5));
 
-        var result = await Handler().Handle(new DisableUserCommand(ann.Id), TestContext.Current.CancellationToken);
+        var result = await Handler().Handle(new DisableUserCommand(ann.Id, "support ticket 42"), TestContext.Current.CancellationToken);
 
         Assert.True(result.IsSuccess);
         Assert.Equal(clock.GetUtcNow(), ann.DisabledAt);
@@ -71,7 +71,7 @@ public sealed class DisableUserCommandHandlerTests
         ann.Disable(clock.GetUtcNow());
         _ = ann.TakeDomainEvents();
 
-        var result = await Handler().Handle(new DisableUserCommand(ann.Id), TestContext.Current.CancellationToken);
+        var result = await Handler().Handle(new DisableUserCommand(ann.Id, "support ticket 42"), TestContext.Current.CancellationToken);
 
         Assert.Equal((ErrorKind.Conflict, "already_disabled"), (result.Error?.Kind, result.Error?.Code));
         Assert.Empty(ann.TakeDomainEvents());
@@ -85,7 +85,7 @@ public sealed class DisableUserCommandHandlerTests
     {
         var stranger = Given.AUser(clock, "stranger@example.com");
 
-        var result = await Handler().Handle(new DisableUserCommand(stranger.Id), TestContext.Current.CancellationToken);
+        var result = await Handler().Handle(new DisableUserCommand(stranger.Id, "support ticket 42"), TestContext.Current.CancellationToken);
 
         Assert.Equal(UserErrors.NotFound, result.Error);
         Assert.Empty(audit.Entries());

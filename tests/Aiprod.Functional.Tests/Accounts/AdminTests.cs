@@ -16,13 +16,13 @@ public sealed class AdminTests(SqliteApiFixture fixture) : IClassFixture<SqliteA
         var ann = await client.RegisterAsync("ann@example.com");
         var annTokens = await client.LoginForTokensAsync("ann@example.com");
 
-        var response = await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{ann.Str("id")}/disable", admin);
+        var response = await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{ann.Str("id")}/disable", admin, new { reason = "test: disable" });
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         await (await client.GetWithTokenAsync("/auth/me", annTokens.Str("access_token"))).AssertProblemAsync(HttpStatusCode.Unauthorized, "session_revoked");
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.RefreshAsync(annTokens.Str("refresh_token"))).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/auth/login", new { email = "ann@example.com", password = ApiClientExtensions.DefaultPassword }, TestContext.Current.CancellationToken)).StatusCode);
-        await (await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{ann.Str("id")}/disable", admin)).AssertProblemAsync(HttpStatusCode.Conflict, "already_disabled");
+        await (await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{ann.Str("id")}/disable", admin, new { reason = "test: disable" })).AssertProblemAsync(HttpStatusCode.Conflict, "already_disabled");
     }
 
     [Fact]
@@ -43,7 +43,7 @@ public sealed class AdminTests(SqliteApiFixture fixture) : IClassFixture<SqliteA
         var client = await fixture.CreateClientAsync();
         var admin = await AdminTokenAsync(client);
 
-        var response = await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{Guid.NewGuid()}/disable", admin);
+        var response = await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{Guid.NewGuid()}/disable", admin, new { reason = "test: disable" });
 
         await response.AssertProblemAsync(HttpStatusCode.NotFound, "user_not_found");
     }

@@ -43,7 +43,7 @@ public sealed class DisableInterleavingTests : IAsyncDisposable
         interleaving.ArmSessions(new UserId(Guid.Parse(userId)), async () =>
             login = await client.PostAsJsonAsync("/auth/login", new { email = "ann@example.com", password = ApiClientExtensions.DefaultPassword }));
 
-        var disable = await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{userId}/disable", admin);
+        var disable = await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{userId}/disable", admin, new { reason = "test: disable" });
 
         Assert.Equal(HttpStatusCode.NoContent, disable.StatusCode);
         Assert.Equal(HttpStatusCode.OK, login?.StatusCode);
@@ -59,7 +59,7 @@ public sealed class DisableInterleavingTests : IAsyncDisposable
         interleaving.ArmKeys(new UserId(Guid.Parse(userId)), async () =>
             created = await client.SendWithTokenAsync(HttpMethod.Post, "/api-keys/create", token, new { name = "racing" }));
 
-        var disable = await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{userId}/disable", admin);
+        var disable = await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{userId}/disable", admin, new { reason = "test: disable" });
 
         Assert.Equal(HttpStatusCode.NoContent, disable.StatusCode);
         Assert.Equal(HttpStatusCode.Created, created?.StatusCode);
@@ -132,6 +132,8 @@ public sealed class DisableInterleavingTests : IAsyncDisposable
         }
 
         public Task<ApiKey?> FindOwnedAsync(UserId ownerId, ApiKeyId keyId, CancellationToken cancellationToken) => inner.FindOwnedAsync(ownerId, keyId, cancellationToken);
+
+        public Task<ApiKey?> FindAsync(ApiKeyId keyId, CancellationToken cancellationToken) => inner.FindAsync(keyId, cancellationToken);
 
         public Task<IReadOnlyList<ApiKey>> ListOwnedAsync(UserId ownerId, CancellationToken cancellationToken) => inner.ListOwnedAsync(ownerId, cancellationToken);
 

@@ -142,7 +142,7 @@ public sealed class LoginVersionCheckTests : IAsyncDisposable
         await client.LoginAsync("ann@example.com");
 
         HttpResponseMessage? disable = null;
-        pause.Arm("ann@example.com", async () => disable = await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{userId}/disable", admin));
+        pause.Arm("ann@example.com", async () => disable = await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{userId}/disable", admin, new { reason = "test: disable" }));
         var login = await client.PostAsJsonAsync("/auth/login", new { email = "ann@example.com", password = ApiClientExtensions.DefaultPassword }, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.NoContent, disable?.StatusCode);

@@ -75,7 +75,7 @@ public static class BadInputCases
                     w => Build(w, route, query: $"{parameter.Name}={Uri.EscapeDataString(value)}"));
             }
 
-            yield return new($"{route.Name} | {parameter.Name} non-ascii", route, true, w => Build(w, route, query: $"{parameter.Name}={Uri.EscapeDataString(NonAscii)}"));
+            yield return new($"{route.Name} | {parameter.Name} non-ascii", route, !parameter.TakesText, w => Build(w, route, query: $"{parameter.Name}={Uri.EscapeDataString(NonAscii)}"));
             yield return new($"{route.Name} | {parameter.Name} 100 KB", route, true, w => Build(w, route, query: $"{parameter.Name}={Huge}"));
             yield return new($"{route.Name} | {parameter.Name} twice", route, false, w => Build(w, route, query: $"{parameter.Name}=1&{parameter.Name}=2"));
         }

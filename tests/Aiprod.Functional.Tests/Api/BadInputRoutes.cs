@@ -50,8 +50,11 @@ public enum FieldKind
 /// <summary>One field of a body. <paramref name="Bounded"/>: the field has an accepted range, so int.MaxValue and -1 are refused.</summary>
 public sealed record FieldSpec(string Name, FieldKind Kind, bool Required, bool Bounded = true);
 
-/// <summary>A query parameter and values that must be refused (<c>true</c>) or may be accepted (<c>false</c>).</summary>
-public sealed record QuerySpec(string Name, IReadOnlyList<(string Value, bool MustRefuse)> Values);
+/// <summary>
+/// A query parameter and values that must be refused (<c>true</c>) or may be accepted (<c>false</c>).
+/// <paramref name="TakesText"/>: free text (a search term), so non-ASCII is a valid value, not bad input.
+/// </summary>
+public sealed record QuerySpec(string Name, IReadOnlyList<(string Value, bool MustRefuse)> Values, bool TakesText = false);
 
 /// <summary>
 /// One route of the API as a caller uses it: the placeholders <c>{job}</c> (the running job) and <c>{id}</c> (a GUID
@@ -218,7 +221,48 @@ public static class BadInputRoutes
             [new("error_message", FieldKind.Text, true), new("execution_time_ms", FieldKind.LongNumber, false, Bounded: false)], WrongCaller: Caller.JobsKey),
 
         // Administration, live updates, operations
-        new("POST", "/admin/users/{id}/disable", Caller.Admin, WrongCaller: Caller.Owner),
+        new("GET", "/admin/users", Caller.Admin, Query:
+        [
+            new("email", [(new string('e', 300), true), ("\u0001", true), ("ann", false), ("ANN@", false), ("%_", false)], TakesText: true),
+            new("role", [("nope", true), ("Admin", true), ("1", true), ("admin", false)]),
+            new("status", [("nope", true), ("Locked", true), ("2", true), ("locked", false)]),
+            new("after", [("nope", true), ("ZTE", true), ("", false)]),
+            new("limit", BadLimits),
+        ], WrongCaller: Caller.Owner),
+        new("GET", "/admin/users/{id}", Caller.Admin, WrongCaller: Caller.Owner),
+        new("POST", "/admin/users/{id}/disable", Caller.Admin, BodyKind.Json, 
+            _ => new JsonObject { ["reason"] = "support ticket 4711" }, [new("reason", FieldKind.Text, true)], WrongCaller: Caller.Owner),
+        new("POST", "/admin/users/{id}/enable", Caller.Admin, BodyKind.Json, 
+            _ => new JsonObject { ["reason"] = "support ticket 4711" }, [new("reason", FieldKind.Text, true)], WrongCaller: Caller.Owner),
+        new("POST", "/admin/users/{id}/unlock", Caller.Admin, BodyKind.Json, 
+            _ => new JsonObject { ["reason"] = "support ticket 4711" }, [new("reason", FieldKind.Text, true)], WrongCaller: Caller.Owner),
+        new("POST", "/admin/users/{id}/role", Caller.Admin, BodyKind.Json,
+            _ => new JsonObject { ["role"] = "admin", ["reason"] = "joins the operations team" },
+            [new("role", FieldKind.Enum, true), new("reason", FieldKind.Text, true)], WrongCaller: Caller.Owner),
+        new("GET", "/admin/users/{id}/sessions", Caller.Admin, WrongCaller: Caller.Owner),
+        new("DELETE", "/admin/users/{id}/sessions/{id}", Caller.Admin, Query:
+        [
+            new("reason", [(new string('r', 501), true), ("", true), ("   ", true), ("stolen laptop", false)], TakesText: true),
+        ], WrongCaller: Caller.Owner),
+        new("GET", "/admin/users/{id}/api-keys", Caller.Admin, WrongCaller: Caller.Owner),
+        new("POST", "/admin/api-keys/{id}/revoke", Caller.Admin, BodyKind.Json, 
+            _ => new JsonObject { ["reason"] = "support ticket 4711" }, [new("reason", FieldKind.Text, true)], WrongCaller: Caller.Owner),
+        new("GET", "/admin/jobs/overview", Caller.Admin, WrongCaller: Caller.Owner),
+        new("GET", "/admin/jobs", Caller.Admin, Query:
+        [
+            new("owner_id", [("nope", true), ("12345", true), ("00000000-0000-0000-0000-000000000001", false)]),
+            new("owner_email", [("nope", true), (new string('e', 300) + "@example.com", true), ("ann@example.com", false)]),
+            new("status", [("nope", true), ("Queued", true), ("running", false)]),
+            new("preset", [("nope", true), ("0", true)]),
+            new("created_from", [("yesterday", true), ("9999-12-31T23:59:59Z", false)]),
+            new("sort", [("nope", true), ("-priority", false)]),
+            new("limit", BadLimits),
+            new("offset", [("-1", true), ("abc", true), ("0", false)]),
+        ], WrongCaller: Caller.Owner),
+        new("POST", "/admin/jobs/{id}/cancel", Caller.Admin, BodyKind.Json, 
+            _ => new JsonObject { ["reason"] = "support ticket 4711" }, [new("reason", FieldKind.Text, true)], WrongCaller: Caller.Owner),
+        new("POST", "/admin/jobs/{id}/requeue", Caller.Admin, BodyKind.Json, 
+            _ => new JsonObject { ["reason"] = "support ticket 4711" }, [new("reason", FieldKind.Text, true)], WrongCaller: Caller.Owner),
         new("GET", "/ws/job/{job}", Caller.Owner, Query: [new("last_event_id", [("abc", true), ("1e30", true), ("99999999999999999999", true)])]),
         new("GET", "/ws/export/{id}", Caller.Owner, WrongCaller: Caller.JobsKey),
         new("GET", "/ws/stats", Caller.Admin, WrongCaller: Caller.Owner),

@@ -53,9 +53,9 @@ public sealed class TypedIdTests(SqliteApiFixture fixture) : IClassFixture<Sqlit
         var admin = await JobTestKit.RegisterAdminAsync(fixture.Factory, client);
         var ann = (await client.RegisterAsync("ann@example.com")).Str("id");
 
-        Assert.Equal(HttpStatusCode.NoContent, (await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{ann}/disable", admin)).StatusCode);
-        await (await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{Unknown}/disable", admin)).AssertProblemAsync(HttpStatusCode.NotFound, "user_not_found");
-        await (await client.SendWithTokenAsync(HttpMethod.Post, "/admin/users/not-a-guid/disable", admin)).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{ann}/disable", admin, new { reason = "test: disable" })).StatusCode);
+        await (await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{Unknown}/disable", admin, new { reason = "test: disable" })).AssertProblemAsync(HttpStatusCode.NotFound, "user_not_found");
+        await (await client.SendWithTokenAsync(HttpMethod.Post, "/admin/users/not-a-guid/disable", admin, new { reason = "test: disable" })).AssertProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Theory]

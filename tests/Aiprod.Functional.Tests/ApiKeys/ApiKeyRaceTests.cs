@@ -123,7 +123,7 @@ public abstract class ApiKeyRaceTests(IApiFixture fixture)
             var racing = await Task.WhenAll(Enumerable.Range(0, 4)
                 .Select(i => client.SendWithTokenAsync(HttpMethod.Post, "/api-keys/create", token, new { name = $"racing {i}" }))
                 .Concat(Enumerable.Range(0, 2).Select(_ => RotateAsync(client, token, first)))
-                .Append(client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{user.Str("id")}/disable", admin)));
+                .Append(client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{user.Str("id")}/disable", admin, new { reason = "test: disable" })));
 
             Assert.True(racing[^1].StatusCode == HttpStatusCode.NoContent, await racing[^1].Content.ReadAsStringAsync());
             var answers = racing[..^1];

@@ -283,7 +283,7 @@ public abstract class ApiKeyTests(IApiFixture fixture)
         await using (var scope = fixture.Factory.Services.CreateAsyncScope())
         {
             var result = await scope.ServiceProvider.GetRequiredService<Mediator.ISender>()
-                .Send(new Aiprod.Application.Accounts.Commands.DisableUser.DisableUserCommand(new Aiprod.Domain.Users.UserId(Guid.Parse(user.Str("id")))), TestContext.Current.CancellationToken);
+                .Send(new Aiprod.Application.Accounts.Commands.DisableUser.DisableUserCommand(new Aiprod.Domain.Users.UserId(Guid.Parse(user.Str("id"))), "test: owner disabled"), TestContext.Current.CancellationToken);
             Assert.True(result.IsSuccess);
         }
 

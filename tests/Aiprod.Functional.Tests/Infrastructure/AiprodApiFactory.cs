@@ -42,6 +42,7 @@ public sealed class AiprodApiFactory : WebApplicationFactory<Program>
             ["RateLimits:Policies:export-jobs"] = "100000",
             ["RateLimits:Policies:public-read"] = "100000",
             ["RateLimits:Policies:audit-log"] = "100000",
+            ["RateLimits:Policies:admin"] = "100000",
             // The free space of a test machine is not the test's business; the floor is tested with its own host.
             ["Exports:MinFreeBytes"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",

@@ -56,7 +56,7 @@ public abstract class SessionRaceTests(IApiFixture fixture)
 
             var racing = await Task.WhenAll(Enumerable.Range(0, 3)
                 .Select(_ => client.PostAsJsonAsync("/auth/login", new { email, password = ApiClientExtensions.DefaultPassword }))
-                .Append(client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{user.Str("id")}/disable", admin)));
+                .Append(client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{user.Str("id")}/disable", admin, new { reason = "test: disable" })));
 
             Assert.True(racing[^1].StatusCode == HttpStatusCode.NoContent, await racing[^1].Content.ReadAsStringAsync());
             Assert.All(racing[..^1], r => Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized, $"round {round}: got {(int)r.StatusCode}"));

@@ -10,6 +10,9 @@ internal sealed class ApiKeyRepository(AiprodDbContext db) : IApiKeyRepository
     public Task<ApiKey?> FindOwnedAsync(UserId ownerId, ApiKeyId keyId, CancellationToken cancellationToken) =>
         db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId && k.OwnerId == ownerId, cancellationToken);
 
+    public Task<ApiKey?> FindAsync(ApiKeyId keyId, CancellationToken cancellationToken) =>
+        db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId, cancellationToken);
+
     public async Task<IReadOnlyList<ApiKey>> ListOwnedAsync(UserId ownerId, CancellationToken cancellationToken) =>
         await db.ApiKeys.Where(k => k.OwnerId == ownerId).ToListAsync(cancellationToken);
 

@@ -32,7 +32,12 @@ internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
 
     public async Task<(IReadOnlyList<PipelineJob> Items, int Total)> ListAsync(JobListFilter filter, CancellationToken cancellationToken)
     {
-        var query = db.PipelineJobs.AsNoTracking().Where(j => j.OwnerId == filter.OwnerId);
+        var query = db.PipelineJobs.AsNoTracking();
+        if (filter.OwnerId is { } owner)
+        {
+            query = query.Where(j => j.OwnerId == owner);
+        }
+
         if (filter.Status is { } status)
         {
             query = query.Where(j => j.Status == status);

@@ -1,20 +1,27 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Admin;
 using Aiprod.Application.Common;
 using Aiprod.Application.Sessions;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Users;
+using FluentValidation;
 using Mediator;
 
 namespace Aiprod.Application.Accounts.Commands.DisableUser;
 
 /// <summary>An admin disables an account: it can no longer log in, and every session and API key it has stops now.</summary>
-public sealed record DisableUserCommand(UserId UserId) : ICommand<Result<Done>>, IRetryOnConflict
+public sealed record DisableUserCommand(UserId UserId, string Reason) : ICommand<Result<Done>>, IRetryOnConflict
 {
     // A disable racing a login, a key creation or a rotation is decided again on fresh state, so it revokes what
     // that change issued. It tries longer than the default: the account's own traffic must not be able to outlast it.
     public int MaxAttempts => 10;
+}
+
+public sealed class DisableUserCommandValidator : AbstractValidator<DisableUserCommand>
+{
+    public DisableUserCommandValidator() => RuleFor(c => c.Reason).MustBeAnAdminReason();
 }
 
 public sealed class DisableUserCommandHandler(
@@ -47,7 +54,11 @@ public sealed class DisableUserCommandHandler(
 
         var keys = ApiKey.RevokeEveryUsable(await apiKeys.ListUsableOwnedAsync(user.Id, now, cancellationToken), now, "user_disabled");
         audit.Record(new AuditEntry(AuditEventTypes.UserDisabled, AuditOutcome.Success, Target: user.Id.ToString(),
-            Details: new Dictionary<string, object?> { ["revoked_api_keys"] = keys.Select(k => k.Id).ToList() }));
+            Details: new Dictionary<string, object?>
+            {
+                ["reason"] = AdminReason.Clean(command.Reason),
+                ["revoked_api_keys"] = keys.Select(k => k.Id).ToList(),
+            }));
         revoker.Revoke(await tokens.ListActiveFamiliesAsync(user.Id, now, cancellationToken), "user_disabled", AuditEventTypes.SessionRevoked);
         return Done.Value;
     }

@@ -1,0 +1,13 @@
+using Aiprod.Domain.Common;
+
+namespace Aiprod.Application.Admin;
+
+/// <summary>Refusals of the admin routes whose wording is not the owner's ("your job", "your session").</summary>
+public static class AdminErrors
+{
+    public static readonly Error SessionNotFound = Error.NotFound("session_not_found", "This user has no live session with this id.");
+
+    public static readonly Error ApiKeyNotFound = Error.NotFound("api_key_not_found", "No API key has this id.");
+
+    public static readonly Error JobNotFound = Error.NotFound("job_not_found", "No job has this id.");
+}

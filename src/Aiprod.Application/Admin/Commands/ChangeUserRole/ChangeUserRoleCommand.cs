@@ -1,0 +1,75 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
+using Aiprod.Domain.Audit;
+using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
+using FluentValidation;
+using Mediator;
+
+namespace Aiprod.Application.Admin.Commands.ChangeUserRole;
+
+/// <summary>
+/// An admin gives an account a role. An admin cannot demote themself and the last admin cannot be demoted, also
+/// when admins demote each other at once: see the handler.
+/// </summary>
+public sealed record ChangeUserRoleCommand(UserId ActorId, UserId UserId, UserRole Role, string Reason)
+    : ICommand<Result<Done>>, IRetryOnConflict, IDecidesUnderWriteLock
+{
+    // Demotions of one another are serialised (SQLite) or lose their version check (SQL Server) and run again.
+    public int MaxAttempts => 10;
+}
+
+public sealed class ChangeUserRoleCommandValidator : AbstractValidator<ChangeUserRoleCommand>
+{
+    public ChangeUserRoleCommandValidator()
+    {
+        RuleFor(c => c.Role).IsInEnum().OverridePropertyName("role").WithMessage("role must be user or admin.");
+        RuleFor(c => c.Reason).MustBeAnAdminReason();
+    }
+}
+
+public sealed class ChangeUserRoleCommandHandler(IUserRepository users, IAuditLog audit) : ICommandHandler<ChangeUserRoleCommand, Result<Done>>
+{
+    /// <remarks>
+    /// The rule that keeps an admin: whoever demotes is an admin other than the one demoted (the aggregate refuses a
+    /// self-demotion), and is still an admin when the demotion commits, so the last admin is never demoted: no other
+    /// admin is left to do it. No count of admins is needed, and none could be trusted without a lock. The actor's row is read here (its token's role claim may be minutes old) and its
+    /// version is carried into the commit (<see cref="IUserRepository.RequireUnchangedSinceRead"/>), so a demotion
+    /// commits only if nothing changed the actor since: the actor stays an admin after it, and one always remains.
+    /// On SQLite the command also takes the write lock before it reads (<see cref="IDecidesUnderWriteLock"/>), so
+    /// demotions run one after another and each counts the admins the previous one left. On SQL Server, where
+    /// nothing is locked, two admins demoting each other both read the other as an admin; the first commit moves
+    /// the other's version, the second fails its check on its own actor row, runs again, and is refused.
+    /// </remarks>
+    public async ValueTask<Result<Done>> Handle(ChangeUserRoleCommand command, CancellationToken cancellationToken)
+    {
+        var actor = await users.FindByIdAsync(command.ActorId, cancellationToken);
+        if (actor is null || actor.Role != UserRole.Admin || actor.IsDisabled)
+        {
+            return Error.Forbidden("not_an_admin", "Your account is no longer an active admin; log in again.");
+        }
+
+        var user = await users.FindByIdAsync(command.UserId, cancellationToken);
+        if (user is null)
+        {
+            return UserErrors.NotFound;
+        }
+
+        var from = user.Role;
+        var changed = user.ChangeRole(command.Role, actor.Id);
+        if (!changed.IsSuccess)
+        {
+            return changed.Error;
+        }
+
+        users.RequireUnchangedSinceRead(actor);
+        audit.Record(new AuditEntry(AuditEventTypes.UserRoleChanged, AuditOutcome.Success, Target: user.Id.ToString(),
+            Details: new Dictionary<string, object?>
+            {
+                ["reason"] = AdminReason.Clean(command.Reason),
+                ["from"] = RoleNames.Of(from),
+                ["to"] = RoleNames.Of(command.Role),
+            }));
+        return Done.Value;
+    }
+}

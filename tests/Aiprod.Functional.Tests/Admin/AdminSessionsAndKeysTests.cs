@@ -1,0 +1,86 @@
+using System.Net;
+using Aiprod.Functional.Tests.Infrastructure;
+
+namespace Aiprod.Functional.Tests.Admin;
+
+public sealed class AdminSessionsAndKeysTests(SqliteApiFixture fixture) : IClassFixture<SqliteApiFixture>
+{
+    [Fact]
+    public async Task RevokeUserSession_EndsThatSessionOnly_AsTheUsersLogoutWould_AndIsAudited()
+    {
+        var client = await fixture.CreateClientAsync();
+        var admin = await JobTestKit.RegisterAdminAsync(fixture.Factory, client);
+        var adminId = await client.IdOfAsync(admin);
+        var ann = (await client.RegisterAsync("ann@example.com")).Str("id");
+        var first = await client.LoginForTokensAsync("ann@example.com");
+        var second = await client.LoginAsync("ann@example.com");
+        var sessions = await client.GetArrayAsync($"/admin/users/{ann}/sessions", admin);
+        Assert.Equal(2, sessions.Count);
+        var sid = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(first.Str("access_token")).GetClaim("sid").Value;
+        Assert.Contains(sessions, s => s!["session_id"]!.GetValue<string>() == sid);
+
+        var response = await client.SendWithTokenAsync(HttpMethod.Delete, $"/admin/users/{ann}/sessions/{sid}?reason=stolen%20laptop", admin);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        await (await client.GetWithTokenAsync("/auth/me", first.Str("access_token"))).AssertProblemAsync(HttpStatusCode.Unauthorized, "session_revoked");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.RefreshAsync(first.Str("refresh_token"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync("/auth/me", second)).StatusCode);
+        Assert.Single(await client.GetArrayAsync($"/admin/users/{ann}/sessions", admin));
+        var details = await AdminTestKit.AssertAuditedAsync(fixture.Factory, "session.revoked", sid, adminId, "stolen laptop", "admin_reason");
+        Assert.Equal("admin_revoked", details.GetProperty("reason").GetString());
+        await (await client.SendWithTokenAsync(HttpMethod.Delete, $"/admin/users/{ann}/sessions/{sid}?reason=again", admin)).AssertProblemAsync(HttpStatusCode.NotFound, "session_not_found");
+    }
+
+    [Fact]
+    public async Task RevokeUserSession_OfAnotherUsersSession_OrWithoutAReason_ChangesNothing()
+    {
+        var client = await fixture.CreateClientAsync();
+        var admin = await JobTestKit.RegisterAdminAsync(fixture.Factory, client);
+        var bob = (await client.RegisterAsync("bob@example.com")).Str("id");
+        await client.RegisterAsync("ann@example.com");
+        var ann = await client.LoginAsync("ann@example.com");
+        var sid = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(ann).GetClaim("sid").Value;
+        var annId = await client.IdOfAsync(ann);
+
+        await (await client.SendWithTokenAsync(HttpMethod.Delete, $"/admin/users/{bob}/sessions/{sid}?reason=x", admin)).AssertProblemAsync(HttpStatusCode.NotFound, "session_not_found");
+        foreach (var query in new[] { "", "?reason=", "?reason=%20%20", "?reason=" + new string('r', 501) })
+        {
+            var problem = await (await client.SendWithTokenAsync(HttpMethod.Delete, $"/admin/users/{annId}/sessions/{sid}{query}", admin)).AssertProblemAsync(HttpStatusCode.BadRequest);
+            Assert.NotNull(problem["errors"]?["reason"]);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync("/auth/me", ann)).StatusCode);
+    }
+
+    [Fact]
+    public async Task ListUserApiKeys_ShowsEveryKey_AndRevokeApiKey_StopsItAtOnce_AndIsAudited()
+    {
+        var client = await fixture.CreateClientAsync();
+        var admin = await JobTestKit.RegisterAdminAsync(fixture.Factory, client);
+        var adminId = await client.IdOfAsync(admin);
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var annId = await client.IdOfAsync(ann);
+        var key = await client.CreateApiKeyAsync(ann);
+        await client.CreateApiKeyAsync(ann, new { name = "second" });
+        var keyId = key["api_key"]!["key_id"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithKeyAsync("/api-keys/current", key.Str("key"))).StatusCode);
+
+        var keys = await client.GetArrayAsync($"/admin/users/{annId}/api-keys", admin);
+        Assert.Equal(2, keys.Count);
+        Assert.DoesNotContain(key.Str("key"), keys.ToJsonString(), StringComparison.Ordinal);
+
+        var revoked = await client.AdminPostAsync($"/admin/api-keys/{keyId}/revoke", admin, "leaked in a public repo");
+
+        Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+        var body = await revoked.ReadJsonAsync();
+        Assert.Equal("revoked", body.Str("status"));
+        Assert.Equal("leaked in a public repo", body.Str("revocation_reason"));
+        await (await client.GetWithKeyAsync("/api-keys/current", key.Str("key"))).AssertProblemAsync(HttpStatusCode.Unauthorized, "api_key_revoked");
+        var details = await AdminTestKit.AssertAuditedAsync(fixture.Factory, "api_key.revoked", keyId, adminId, "leaked in a public repo");
+        Assert.Equal(annId, details.GetProperty("owner_id").GetString());
+        await (await client.AdminPostAsync($"/admin/api-keys/{keyId}/revoke", admin)).AssertProblemAsync(HttpStatusCode.Conflict);
+        await (await client.AdminPostAsync($"/admin/api-keys/{Guid.NewGuid()}/revoke", admin)).AssertProblemAsync(HttpStatusCode.NotFound, "api_key_not_found");
+        var problem = await (await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/api-keys/{keyId}/revoke", admin, new { })).AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.NotNull(problem["errors"]?["reason"]);
+    }
+}
