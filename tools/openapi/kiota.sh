@@ -8,4 +8,4 @@ KIOTA_OFFLINE_ENABLED=true dotnet kiota generate --language CSharp --openapi ope
   --namespace-name Aiprod.Functional.Tests.OpenApi.Client --output tests/Aiprod.Functional.Tests/OpenApi/Client \
   --exclude-backward-compatible --clean-output --log-level Warning
 # Kiota's lock file records the generation; the document's hash in it changes with every regeneration.
-rm -f tests/Aiprod.Functional.Tests/OpenApi/Client/kiota-lock.json
+rm -f tests/Aiprod.Functional.Tests/OpenApi/Client/kiota-lock.json tests/Aiprod.Functional.Tests/OpenApi/Client/.kiota.log
