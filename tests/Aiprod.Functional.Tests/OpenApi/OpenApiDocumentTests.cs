@@ -126,11 +126,11 @@ public sealed partial class OpenApiDocumentTests
     }
 
     [Fact]
-    public void TheServersEntry_IsTheEmbeddedDefault()
+    public void TheServers_AreTheServingHostThenTheEmbeddedDefault()
     {
         var servers = OpenApiRepository.CheckedInDocument()["servers"]!.AsArray();
 
-        Assert.Equal("http://localhost:5080", Assert.Single(servers)!["url"]!.GetValue<string>());
+        Assert.Equal(["/", "http://localhost:5080"], servers.Select(s => s!["url"]!.GetValue<string>()));
     }
 
     [Fact]

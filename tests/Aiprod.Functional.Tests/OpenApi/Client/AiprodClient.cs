@@ -106,11 +106,6 @@ namespace Aiprod.Functional.Tests.OpenApi.Client
             ApiClientBuilder.RegisterDefaultDeserializer<JsonParseNodeFactory>();
             ApiClientBuilder.RegisterDefaultDeserializer<TextParseNodeFactory>();
             ApiClientBuilder.RegisterDefaultDeserializer<FormParseNodeFactory>();
-            if (string.IsNullOrEmpty(RequestAdapter.BaseUrl))
-            {
-                RequestAdapter.BaseUrl = "http://localhost:5080";
-            }
-            PathParameters.TryAdd("baseurl", RequestAdapter.BaseUrl);
         }
         /// <summary>
         /// Name, version and links to the documentation and health endpoints.
