@@ -1,3 +1,4 @@
+using Aiprod.Api.OpenApi;
 using System.ComponentModel.DataAnnotations;
 using Aiprod.Domain.Jobs;
 
@@ -10,4 +11,8 @@ public sealed record LogLine([Required] JobLogLevel? Level, string Message);
 
 /// <summary>Log lines to append (at most 100 per call; at most 1000 kept per job).</summary>
 /// <param name="Lines">The lines, in order.</param>
-public sealed record AppendLogsRequest(IReadOnlyList<LogLine> Lines);
+[ValidatedAs(typeof(Aiprod.Application.Jobs.Commands.AppendLogs.AppendLogsCommand))]
+public sealed record AppendLogsRequest(IReadOnlyList<LogLine> Lines) : IRequestExample<AppendLogsRequest>
+{
+    public static AppendLogsRequest Example => new([new LogLine(JobLogLevel.Info, "Loaded model weights in 4.2 s")]);
+}

@@ -1,3 +1,4 @@
+using Aiprod.Api.OpenApi;
 using Aiprod.Domain.ApiKeys;
 
 namespace Aiprod.Api.Contracts;
@@ -6,4 +7,8 @@ namespace Aiprod.Api.Contracts;
 /// <param name="Name">What the key is for, e.g. "render worker 3".</param>
 /// <param name="Scopes">Any of `jobs:read`, `jobs:write`, `exports:read`, `pipeline:worker`; default: the first three.</param>
 /// <param name="ExpiresInDays">1 to the configured maximum (365); default 90.</param>
-public sealed record CreateApiKeyRequest(string Name, IReadOnlyList<ApiKeyScope>? Scopes, int? ExpiresInDays);
+[ValidatedAs(typeof(Aiprod.Application.ApiKeys.Commands.CreateApiKey.CreateApiKeyCommand))]
+public sealed record CreateApiKeyRequest(string Name, IReadOnlyList<ApiKeyScope>? Scopes, int? ExpiresInDays) : IRequestExample<CreateApiKeyRequest>
+{
+    public static CreateApiKeyRequest Example => new("render worker 3", [ApiKeyScope.PipelineWorker], 90);
+}

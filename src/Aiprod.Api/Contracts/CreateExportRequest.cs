@@ -1,3 +1,4 @@
+using Aiprod.Api.OpenApi;
 using Aiprod.Domain.Exports;
 using Aiprod.Domain.Jobs;
 
@@ -9,7 +10,11 @@ namespace Aiprod.Api.Contracts;
 /// <param name="Filters">The filters of `GET /pipeline/jobs`; leave out (with `job_ids`) to export every job of the caller.</param>
 /// <param name="Bom">Start a CSV with a UTF-8 byte order mark, for Excel (default false).</param>
 /// <param name="Columns">The CSV's columns, in order, instead of the ones found from the stored outputs.</param>
-public sealed record CreateExportRequest(ExportFormat? Format, IReadOnlyList<JobId>? JobIds, ExportFilters? Filters, bool? Bom, IReadOnlyList<string>? Columns);
+[ValidatedAs(typeof(Aiprod.Application.Exports.Commands.CreateExport.CreateExportCommand))]
+public sealed record CreateExportRequest(ExportFormat? Format, IReadOnlyList<JobId>? JobIds, ExportFilters? Filters, bool? Bom, IReadOnlyList<string>? Columns) : IRequestExample<CreateExportRequest>
+{
+    public static CreateExportRequest Example => new(ExportFormat.Csv, null, new ExportFilters(JobStatus.Completed, null, new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero), null), true, null);
+}
 
 /// <summary>Which of the caller's jobs an export holds, as `GET /pipeline/jobs` filters them.</summary>
 /// <param name="Status">`queued`, `running`, `completed`, `failed` or `cancelled`.</param>

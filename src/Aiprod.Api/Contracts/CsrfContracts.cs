@@ -1,3 +1,4 @@
+using Aiprod.Api.OpenApi;
 using Aiprod.Domain.Sessions;
 
 namespace Aiprod.Api.Contracts;
@@ -12,7 +13,10 @@ public sealed record CsrfTokenResponse(string CsrfToken, string HeaderName, Date
 
 /// <summary>A CSRF token to check.</summary>
 /// <param name="CsrfToken">The token; when left out, the `X-CSRF-Token` header is checked.</param>
-public sealed record CsrfVerifyRequest(string? CsrfToken = null);
+public sealed record CsrfVerifyRequest(string? CsrfToken = null) : IRequestExample<CsrfVerifyRequest>
+{
+    public static CsrfVerifyRequest Example => new("ZXhhbXBsZQ.c2Vzc2lvbg.c2lnbmF0dXJl");
+}
 
 /// <summary>Whether a CSRF token would be accepted now for the caller's session.</summary>
 /// <param name="Valid">True when a request carrying it would pass the token check.</param>

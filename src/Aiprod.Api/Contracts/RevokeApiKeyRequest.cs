@@ -1,5 +1,10 @@
+using Aiprod.Api.OpenApi;
 namespace Aiprod.Api.Contracts;
 
 /// <summary>A revocation.</summary>
 /// <param name="Reason">Why, for the audit log.</param>
-public sealed record RevokeApiKeyRequest(string? Reason);
+[ValidatedAs(typeof(Aiprod.Application.ApiKeys.Commands.RevokeApiKey.RevokeApiKeyCommand))]
+public sealed record RevokeApiKeyRequest(string? Reason) : IRequestExample<RevokeApiKeyRequest>
+{
+    public static RevokeApiKeyRequest Example => new("Leaked in a CI log");
+}

@@ -1,3 +1,4 @@
+using Aiprod.Api.OpenApi;
 using Aiprod.Domain.Jobs;
 
 namespace Aiprod.Api.Contracts;
@@ -8,4 +9,8 @@ namespace Aiprod.Api.Contracts;
 /// <param name="Priority">`low`, `normal` (default) or `high`; workers take higher priorities first.</param>
 /// <param name="Lang">Language tag of the output, e.g. `en` (default), `fr`, `pt-BR`.</param>
 /// <param name="DurationSec">Length of the video in seconds, 5 to 600 (default 30).</param>
-public sealed record RunJobRequest(string Content, JobPreset? Preset, JobPriority? Priority, string? Lang, int? DurationSec);
+[ValidatedAs(typeof(Aiprod.Application.Jobs.Commands.SubmitJob.SubmitJobCommand))]
+public sealed record RunJobRequest(string Content, JobPreset? Preset, JobPriority? Priority, string? Lang, int? DurationSec) : IRequestExample<RunJobRequest>
+{
+    public static RunJobRequest Example => new("A 30-second teaser for the spring collection: city rooftops at dawn, upbeat music.", JobPreset.QuickSocial, JobPriority.Normal, "en", 30);
+}

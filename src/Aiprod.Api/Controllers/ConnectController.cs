@@ -1,5 +1,6 @@
 using Aiprod.Api.Filters;
 using Aiprod.Api.Http;
+using Aiprod.Api.OpenApi;
 using Aiprod.Api.Setup;
 using Aiprod.Application.Accounts.Commands.Login;
 using Aiprod.Application.Accounts.Dtos;
@@ -29,6 +30,7 @@ public sealed class ConnectController(IOptions<PasswordGrantOptions> passwordGra
     /// <response code="200">The new tokens (RFC 6749 §5.1).</response>
     /// <response code="400">An OAuth error: `invalid_request`, `invalid_grant` or `unsupported_grant_type`.</response>
     [HttpPost("token")]
+    [FormExample("grant_type", "refresh_token", "refresh_token", "Hh4aUcd0TNwKJ5-Z0mIHG8aYlb7gH8eVKQ2mFj3xW9c")]
     [NoStore]
     [AllowAnonymous]
     [Consumes("application/x-www-form-urlencoded")]
@@ -67,6 +69,7 @@ public sealed class ConnectController(IOptions<PasswordGrantOptions> passwordGra
     /// <response code="200">The token no longer works (or never did).</response>
     /// <response code="400">`invalid_request`: no token.</response>
     [HttpPost("revocation")]
+    [FormExample("token", "Hh4aUcd0TNwKJ5-Z0mIHG8aYlb7gH8eVKQ2mFj3xW9c", "token_type_hint", "refresh_token")]
     [AllowAnonymous]
     [Consumes("application/x-www-form-urlencoded")]
     [ProducesResponseType(StatusCodes.Status200OK)]
@@ -89,6 +92,7 @@ public sealed class ConnectController(IOptions<PasswordGrantOptions> passwordGra
     /// <response code="200">The token's state; an inactive token carries only `active: false`.</response>
     /// <response code="400">`invalid_request`: no token.</response>
     [HttpPost("introspect")]
+    [FormExample("token", "Hh4aUcd0TNwKJ5-Z0mIHG8aYlb7gH8eVKQ2mFj3xW9c", "token_type_hint", "refresh_token")]
     [NoStore]
     [Authorize]
     [Consumes("application/x-www-form-urlencoded")]

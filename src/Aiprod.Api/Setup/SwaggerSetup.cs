@@ -1,4 +1,5 @@
 using Aiprod.Api.Authentication;
+using Aiprod.Api.OpenApi;
 using Aiprod.Application.Common;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
@@ -17,6 +18,7 @@ internal static class SwaggerSetup
     public static IServiceCollection AddAiprodSwagger(this IServiceCollection services)
     {
         services.AddEndpointsApiExplorer();
+        services.AddOptions<OpenApiServerOptions>().BindConfiguration(OpenApiServerOptions.Section);
         services.AddSwaggerGen(o =>
         {
             o.SwaggerDoc("v1", new OpenApiInfo
@@ -54,8 +56,13 @@ internal static class SwaggerSetup
                 o.MapType(id, () => new OpenApiSchema { Type = JsonSchemaType.String, Format = "uuid" });
             }
 
+            // Conventions first: the security filter adds its notes to the description they settle.
+            o.OperationFilter<OperationConventionsFilter>();
             o.OperationFilter<SecurityAndRateLimitOperationFilter>();
             o.OperationFilter<SecurityPolicySchemaFilter>();
+            o.OperationFilter<RequestExampleFilter>();
+            o.SchemaFilter<ValidatorSchemaFilter>();
+            o.DocumentFilter<ServersDocumentFilter>();
             o.SupportNonNullableReferenceTypes();
         });
         return services;
@@ -70,7 +77,12 @@ internal sealed class SecurityAndRateLimitOperationFilter(RateLimitOptions rateL
         var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
         var anonymous = metadata.OfType<IAllowAnonymous>().Any();
         var authorize = metadata.OfType<IAuthorizeData>().ToList();
-        if (authorize.Count > 0 && !anonymous)
+        if (authorize.Count == 0 || anonymous)
+        {
+            // Said explicitly, so a client (and a linter) does not read a missing requirement as "unknown".
+            operation.Security = [];
+        }
+        else
         {
             // Each requirement is an alternative: a scope endpoint takes a token or a key, a worker endpoint a key.
             var policies = authorize.Select(a => a.Policy).Where(p => p is not null).ToList();
@@ -102,11 +114,10 @@ internal sealed class SecurityAndRateLimitOperationFilter(RateLimitOptions rateL
                 operation.Description = string.IsNullOrEmpty(operation.Description) ? $"**Auth:** {who}." : $"**Auth:** {who}.\n\n" + operation.Description;
             }
 
-            operation.Responses ??= [];
-            operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No valid access token." });
+            OperationConventionsFilter.AddProblem(operation, context, StatusCodes.Status401Unauthorized, "No valid access token.");
             if (authorize.Any(a => a.Policy is not null || a.Roles is not null))
             {
-                operation.Responses.TryAdd("403", new OpenApiResponse { Description = "The caller lacks the required role." });
+                OperationConventionsFilter.AddProblem(operation, context, StatusCodes.Status403Forbidden, "The caller lacks the required role.");
             }
         }
 
