@@ -23,6 +23,12 @@ public static class RateLimitPolicies
     /// <summary>The other export-job routes: status, list, cancel, delete, download (a resumed download is several requests).</summary>
     public const string ExportJobs = "export-jobs";
 
+    /// <summary>Webhook changes: create, update, delete, rotate-secret, test, redeliver (each test or redelivery is a request to the receiver).</summary>
+    public const string WebhooksChange = "webhooks-change";
+
+    /// <summary>Reading webhook subscriptions and their deliveries.</summary>
+    public const string WebhooksRead = "webhooks-read";
+
     /// <summary>Requests per window (one minute) from DESIGN.md; each is overridable in configuration.</summary>
     public static IReadOnlyDictionary<string, int> Defaults { get; } = new Dictionary<string, int>
     {
@@ -41,5 +47,7 @@ public static class RateLimitPolicies
         [ExportJobsCreate] = 10,
         [ExportJobs] = 60,
         [DirectExport] = 30,
+        [WebhooksChange] = 20,
+        [WebhooksRead] = 60,
     };
 }
