@@ -124,8 +124,8 @@ public sealed partial class WebhookDispatcher(
             }
             catch (DbUpdateConcurrencyException)
             {
-                // Another dispatcher claimed it first.
-                db.ChangeTracker.Clear();
+                // Another dispatcher claimed it first. Only this row is let go: the rest stay tracked, so their claims are written.
+                db.Entry(delivery).State = EntityState.Detached;
                 continue;
             }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Aiprod.Functional.Tests.Infrastructure;
@@ -55,6 +56,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public sealed record Received(IReadOnlyDictionary<string, string> Headers, string Body)
     {
+        /// <summary>The same request with only <paramref name="signature"/> in <c>webhook-signature</c>.</summary>
+        public Received WithSignature(string signature) =>
+            this with { Headers = new Dictionary<string, string>(Headers, StringComparer.OrdinalIgnoreCase) { ["webhook-signature"] = signature } };
+
         /// <summary>Verifies the request as a receiver would, with the StandardWebhooks package; throws when it does not verify.</summary>
         public void Verify(string secret)
         {

@@ -116,7 +116,7 @@ public sealed class WebhookDeliveryTests
 
         var failing = await client.SubmitAsync(ann);
         await client.ClaimAsync(worker);
-        Assert.Equal(HttpStatusCode.OK, (await client.WorkerPostAsync(worker, $"/pipeline/worker/jobs/{failing}/fail", new { error = "GPU fell over" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.WorkerPostAsync(worker, $"/pipeline/worker/jobs/{failing}/fail", new { error_message = "GPU fell over" })).StatusCode);
         var cancelled = await client.SubmitAsync(ann);
         Assert.Equal(HttpStatusCode.OK, (await client.SendWithTokenAsync(HttpMethod.Post, $"/pipeline/job/{cancelled}/cancel", ann)).StatusCode);
         await factory.DispatchAsync();
@@ -190,6 +190,7 @@ public sealed class WebhookDeliveryTests
         receiver.Status = 204;
         clock.Advance(waits[3] * 1.21);
         Assert.Equal(1, await factory.DispatchAsync());
+        ann = await client.LoginAsync("ann@example.com");
 
         Assert.Equal(5, receiver.Requests.Count);
         Assert.Single(receiver.Requests.Select(r => r.Headers["webhook-id"]).Distinct());
@@ -254,9 +255,17 @@ public sealed class WebhookDeliveryTests
         await client.PingAsync(ann, hook);
         await factory.DispatchAsync();
         var during = Assert.Single(receiver.Requests);
-        Assert.Equal(2, during.Headers["webhook-signature"].Split(' ').Length);
-        during.Verify(oldSecret);
+        var signatures = during.Headers["webhook-signature"].Split(' ');
+        Assert.Equal(2, signatures.Length);
+        Assert.Equal(Hmac(newSecret, during), signatures[0]);
+        Assert.Equal(Hmac(oldSecret, during), signatures[1]);
         during.Verify(newSecret);
+
+        // StandardWebhooks 1.1.2 compares only the first signature of the header (a receiver holding the old secret
+        // fails on the full header although its signature is there), so each signature is also verified alone.
+        during.WithSignature(signatures[0]).Verify(newSecret);
+        during.WithSignature(signatures[1]).Verify(oldSecret);
+        Assert.Throws<StandardWebhooks.Diagnostics.WebhookVerificationException>(() => during.WithSignature(signatures[1]).Verify(newSecret));
 
         clock.Advance(TimeSpan.FromMinutes(3));
         await client.PingAsync(ann, hook);
@@ -266,6 +275,11 @@ public sealed class WebhookDeliveryTests
         Assert.Throws<StandardWebhooks.Diagnostics.WebhookVerificationException>(() => after.Verify(oldSecret));
         Assert.Single(await factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == AuditEventTypes.WebhookSecretRotated).ToListAsync(Ct)));
     }
+
+    private static string Hmac(string secret, WebhookReceiver.Received received) =>
+        "v1," + Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(
+            Convert.FromBase64String(secret["whsec_".Length..]),
+            System.Text.Encoding.UTF8.GetBytes($"{received.Headers["webhook-id"]}.{received.Headers["webhook-timestamp"]}.{received.Body}")));
 
     [Fact]
     public async Task Redeliver_SendsTheSameMessageAgain_AndRefusesAPendingOne()
@@ -277,7 +291,7 @@ public sealed class WebhookDeliveryTests
         var ann = await client.RegisterAndLoginAsync("ann@example.com");
         var (hook, secret) = await client.CreateWebhookAsync(ann, receiver.HookUrl, "job.completed");
         await client.PingAsync(ann, hook);
-        var pending = Assert.Single(await client.DeliveriesAsync(ann, hook))!.Str("delivery_id");
+        var pending = Assert.Single(await client.DeliveriesAsync(ann, hook))!.AsObject().Str("delivery_id");
         await (await client.SendWithTokenAsync(HttpMethod.Post, $"/webhooks/{hook}/deliveries/{pending}/redeliver", ann))
             .AssertProblemAsync(HttpStatusCode.Conflict, "webhook_delivery_pending");
         await factory.DispatchAsync();
@@ -312,11 +326,13 @@ public sealed class WebhookDeliveryTests
         await factory.DispatchAsync();
         clock.Advance(TimeSpan.FromMinutes(7));
         await factory.DispatchAsync();
+        ann = await client.LoginAsync("ann@example.com");
         var still = await (await client.GetWithTokenAsync($"/webhooks/{hook}", ann)).ReadJsonAsync();
         Assert.True(still["enabled"]!.GetValue<bool>());
         Assert.NotNull(still["failing_since"]);
         clock.Advance(TimeSpan.FromMinutes(40));
         await factory.DispatchAsync();
+        ann = await client.LoginAsync("ann@example.com");
 
         var disabled = await (await client.GetWithTokenAsync($"/webhooks/{hook}", ann)).ReadJsonAsync();
         Assert.False(disabled["enabled"]!.GetValue<bool>());
@@ -330,6 +346,7 @@ public sealed class WebhookDeliveryTests
         await factory.DispatchAsync();
         Assert.Equal(before, receiver.Requests.Count);
 
+        ann = await client.LoginAsync("ann@example.com");
         var enabled = await client.SendWithTokenAsync(new HttpMethod("PATCH"), $"/webhooks/{hook}", ann, new { enabled = true });
         var json = await enabled.ReadJsonAsync();
         Assert.True(json["enabled"]!.GetValue<bool>());
