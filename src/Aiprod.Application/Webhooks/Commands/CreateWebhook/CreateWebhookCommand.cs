@@ -15,8 +15,11 @@ public sealed class CreateWebhookCommandValidator : AbstractValidator<CreateWebh
 {
     public CreateWebhookCommandValidator(IOptions<WebhookOptions> options)
     {
-        RuleFor(c => c.Url).NotEmpty().WithMessage("url is required.").MustBeWebhookUrl(options.Value.AllowHttp).When(c => !string.IsNullOrEmpty(c.Url));
-        RuleFor(c => c.Events).NotNull().WithMessage("events is required.").MustBeWebhookEvents().When(c => c.Events is not null);
+        // Each condition in a rule of its own: a When at the end of a chain would skip the required check too.
+        RuleFor(c => c.Url).NotEmpty().WithMessage("url is required.");
+        RuleFor(c => c.Url).MustBeWebhookUrl(options.Value.AllowHttp).When(c => !string.IsNullOrEmpty(c.Url));
+        RuleFor(c => c.Events).NotNull().WithMessage("events is required.");
+        RuleFor(c => c.Events).MustBeWebhookEvents().When(c => c.Events is not null);
         RuleFor(c => c.Description).MaximumLength(WebhookSubscription.DescriptionMaxLength)
             .WithMessage($"description is at most {WebhookSubscription.DescriptionMaxLength} characters.");
     }
