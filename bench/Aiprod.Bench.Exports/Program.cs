@@ -44,6 +44,7 @@ internal static class Program
                 b.UseSetting("RateLimits:Enabled", "false");
                 // Production requires the checkpoint signing key; a throwaway one for the measurement.
                 b.UseSetting("Audit:SigningKeyPem", System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKeyPem());
+                b.UseSetting("Webhooks:SecretKey", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
                 b.UseSetting("Logging:LogLevel:Default", "Warning");
                 // Seeding 110,000 jobs on a busy machine outlasts the default 15-minute access token.
                 b.UseSetting("Jwt:AccessTokenLifetime", "01:00:00");

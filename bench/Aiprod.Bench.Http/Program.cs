@@ -28,6 +28,7 @@ internal static class BenchHost
             b.UseSetting("RateLimits:Enabled", "false");
             // Production requires the checkpoint signing key; a throwaway one for the measurement.
             b.UseSetting("Audit:SigningKeyPem", System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKeyPem());
+            b.UseSetting("Webhooks:SecretKey", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
             b.UseSetting("Logging:LogLevel:Default", "Warning");
             foreach (var (key, value) in overrides)
             {

@@ -36,6 +36,7 @@ internal static class WriteHost
             b.UseSetting("RateLimits:Enabled", "false");
             // Production requires the checkpoint signing key; a throwaway one for the measurement.
             b.UseSetting("Audit:SigningKeyPem", System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKeyPem());
+            b.UseSetting("Webhooks:SecretKey", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
             b.UseSetting("Logging:LogLevel:Default", "Warning");
             // The bench's sessions outlive the default 15 minutes of a long run; the write path is the same.
             b.UseSetting("Jwt:AccessTokenLifetime", "01:00:00");

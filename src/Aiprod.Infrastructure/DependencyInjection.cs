@@ -1,5 +1,6 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.ApiKeys;
+using Aiprod.Application.Webhooks;
 using Aiprod.Infrastructure.ApiKeys;
 using Aiprod.Infrastructure.Audit;
 using Aiprod.Infrastructure.Exports;
@@ -9,6 +10,7 @@ using Aiprod.Infrastructure.Persistence.Repositories;
 using Aiprod.Infrastructure.Security;
 using Aiprod.Infrastructure.Sessions;
 using Aiprod.Infrastructure.Tokens;
+using Aiprod.Infrastructure.Webhooks;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -16,6 +18,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Polly;
 
 namespace Aiprod.Infrastructure;
 
@@ -134,6 +137,8 @@ public static class DependencyInjection
         services.AddSingleton<ExportRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<ExportRunner>());
         services.AddScoped<ExportJobReader>();
+
+        AddWebhooks(services, configuration);
         services.AddScoped<IJobExporter, JobExporter>();
 
         var redis = configuration.GetSection(RedisOptions.SectionName);
@@ -159,6 +164,42 @@ public static class DependencyInjection
         }
 
         return services;
+    }
+
+    private static void AddWebhooks(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<WebhookOptions>()
+            .Bind(configuration.GetSection(WebhookOptions.SectionName))
+            .Validate(o => o.Timeout >= TimeSpan.FromSeconds(1) && o.Timeout <= TimeSpan.FromMinutes(1), "Webhooks:Timeout must be between 1 s and a minute.")
+            .Validate(o => o.Lease > o.Timeout + TimeSpan.FromSeconds(5), "Webhooks:Lease must be more than Webhooks:Timeout plus 5 s, so an attempt ends before another instance may take it.")
+            .Validate(o => o.PollInterval >= TimeSpan.FromMilliseconds(10) && o.PollInterval <= TimeSpan.FromMinutes(1), "Webhooks:PollInterval must be between 10 ms and a minute.")
+            .Validate(o => o.BatchSize is >= 1 and <= 1000, "Webhooks:BatchSize must be between 1 and 1000.")
+            .Validate(o => o.SecretRotationOverlap >= TimeSpan.Zero && o.SecretRotationOverlap <= TimeSpan.FromDays(30), "Webhooks:SecretRotationOverlap must be between 0 and 30 days.")
+            .Validate(o => o.DisableAfterFailingFor >= TimeSpan.FromMinutes(1), "Webhooks:DisableAfterFailingFor must be at least a minute.")
+            .ValidateOnStart();
+        services.AddSingleton<WebhookSecretBox>();
+        services.AddSingleton<IWebhookSecrets>(sp => sp.GetRequiredService<WebhookSecretBox>());
+        services.AddSingleton<WebhookOutbox>();
+        services.AddScoped<IWebhookRepository, WebhookRepository>();
+        services.AddHttpClient(WebhookDispatcher.HttpClientName)
+            .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+            {
+                var allowLoopback = sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowLoopback;
+                return new SocketsHttpHandler
+                {
+                    // A redirect could lead anywhere the guard would refuse, and a receiver has no reason to send one.
+                    AllowAutoRedirect = false,
+                    UseCookies = false,
+                    UseProxy = false,
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                    ConnectCallback = (context, cancellationToken) => WebhookAddressGuard.ConnectAsync(context.DnsEndPoint, allowLoopback, cancellationToken),
+                };
+            })
+            .AddResilienceHandler("webhook-attempt", (pipeline, context) =>
+                pipeline.AddTimeout(context.ServiceProvider.GetRequiredService<IOptions<WebhookOptions>>().Value.Timeout));
+        services.AddSingleton<WebhookDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
     }
 
     private static IExportStorage ExportStorage(ExportStorageOptions storage, DataFolderOptions dataFolder) => storage.Provider switch

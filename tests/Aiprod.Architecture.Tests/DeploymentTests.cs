@@ -30,6 +30,9 @@ public sealed partial class DeploymentTests
             var auditKey = Environment(service).GetValueOrDefault("Audit__SigningKeyPem");
             Assert.True(auditKey is not null, $"Service {name} builds the API but sets no Audit__SigningKeyPem: it would not start outside Development.");
             Assert.Matches(RequiredVariable(), auditKey);
+            var webhookKey = Environment(service).GetValueOrDefault("Webhooks__SecretKey");
+            Assert.True(webhookKey is not null, $"Service {name} builds the API but sets no Webhooks__SecretKey: it would not start outside Development.");
+            Assert.Matches(RequiredVariable(), webhookKey);
             keys.Add(RequiredVariable().Match(key).Groups["name"].Value);
         }
 

@@ -20,11 +20,14 @@ using Aiprod.Application.Sessions.Commands.Logout;
 using Aiprod.Application.Sessions.Commands.RefreshTokens;
 using Aiprod.Application.Sessions.Commands.RevokeRefreshToken;
 using Aiprod.Application.Sessions.Commands.RevokeToken;
+using Aiprod.Application.Webhooks.Commands.CreateWebhook;
+using Aiprod.Application.Webhooks.Commands.UpdateWebhook;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Exports;
 using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Users;
+using Aiprod.Domain.Webhooks;
 using Aiprod.Infrastructure.Persistence;
 using FluentValidation;
 using FluentValidation.Validators;
@@ -45,6 +48,7 @@ public sealed class ColumnLimitTests
     private static readonly UserId Owner = new(Guid.CreateVersion7());
     private static readonly ApiKeyId Key = new(Guid.CreateVersion7());
     private static readonly JobId Job = new(Guid.CreateVersion7());
+    private static readonly WebhookId Webhook = new(Guid.CreateVersion7());
     private const string Password = "correct horse battery staple";
 
     /// <summary>Where a command's text is stored. <paramref name="Build"/> makes an otherwise valid command around the text.</summary>
@@ -68,6 +72,10 @@ public sealed class ColumnLimitTests
         new(typeof(FailJobCommand), "ErrorMessage", typeof(PipelineJob), nameof(PipelineJob.ErrorMessage), s => new FailJobCommand(Key, Owner, Job, s, null), "CUDA out of memory"),
         new(typeof(FailJobCommand), "ErrorMessage", typeof(JobEvent), nameof(JobEvent.Message), s => new FailJobCommand(Key, Owner, Job, s, null), "CUDA out of memory"),
         new(typeof(CreateExportCommand), "IdempotencyKey", typeof(ExportJob), nameof(ExportJob.IdempotencyKey), s => new CreateExportCommand(Owner, ExportFormat.Csv, null, null, null, null, null, null, null, s), "key-1"),
+        new(typeof(CreateWebhookCommand), "Url", typeof(WebhookSubscription), nameof(WebhookSubscription.Url), s => new CreateWebhookCommand(Owner, s, ["job.completed"], null), "https://hooks.example.com/x", UrlOfLength),
+        new(typeof(CreateWebhookCommand), "Description", typeof(WebhookSubscription), nameof(WebhookSubscription.Description), s => new CreateWebhookCommand(Owner, "https://hooks.example.com/x", ["job.completed"], s), "ci"),
+        new(typeof(UpdateWebhookCommand), "Url", typeof(WebhookSubscription), nameof(WebhookSubscription.Url), s => new UpdateWebhookCommand(Owner, Webhook, s, null, null, null), "https://hooks.example.com/x", UrlOfLength),
+        new(typeof(UpdateWebhookCommand), "Description", typeof(WebhookSubscription), nameof(WebhookSubscription.Description), s => new UpdateWebhookCommand(Owner, Webhook, null, null, s, null), "ci"),
         new(typeof(CompleteJobCommand), "Output", typeof(PipelineJob), nameof(PipelineJob.ResultOutput), s => new CompleteJobCommand(Key, Owner, Job, JsonDocument.Parse(s).RootElement, null), "{\"ok\":true}", JsonOfLength),
     ];
 
@@ -88,6 +96,8 @@ public sealed class ColumnLimitTests
         [(typeof(FailExportCommand), "Message")] = "sent by the runner, not a caller; the aggregate cuts it to the column's length",
         [(typeof(CompleteExportCommand), "FileKey")] = "made by the runner from the export's id, attempt and extension",
         [(typeof(CompleteExportCommand), "Sha256")] = "computed by the runner: 64 hex digits",
+        [(typeof(CreateWebhookCommand), "Events")] = "each must be one of the fixed event names (the validator); stored joined, all of them fit the column",
+        [(typeof(UpdateWebhookCommand), "Events")] = "each must be one of the fixed event names (the validator); stored joined, all of them fit the column",
     };
 
     public static TheoryData<Destination> AllDestinations() => [.. Destinations];
@@ -112,6 +122,8 @@ public sealed class ColumnLimitTests
     }
 
     private static string EmailOfLength(int length) => new string('a', length - "@example.com".Length) + "@example.com";
+
+    private static string UrlOfLength(int length) => "https://hooks.example.com/" + new string('a', length - "https://hooks.example.com/".Length);
 
     private static string JsonOfLength(int length) => "{\"s\":\"" + new string('a', length - 8) + "\"}";
 
@@ -172,6 +184,10 @@ public sealed class ColumnLimitTests
 
         Assert.Empty(unaccounted);
     }
+
+    [Fact]
+    public void AllWebhookEventsTogether_FitTheEventsColumn() =>
+        Assert.True(string.Join(' ', WebhookEventTypes.Subscribable).Length <= ColumnLimit(typeof(WebhookSubscription), nameof(WebhookSubscription.Events)));
 
     [Fact]
     public void AllScopesTogether_FitTheScopesColumn() =>

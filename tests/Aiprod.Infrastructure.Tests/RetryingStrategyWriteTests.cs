@@ -17,7 +17,7 @@ public sealed class RetryingStrategyWriteTests
             .UseSqlServer("Server=127.0.0.1,1;Database=none;User Id=sa;Password=x;Connect Timeout=1;TrustServerCertificate=true", sql => sql.EnableRetryOnFailure())
             .Options;
         await using var db = new SqlServerAiprodDbContext(options);
-        var unitOfWork = new EfUnitOfWork(db);
+        var unitOfWork = new EfUnitOfWork(db, new Aiprod.Infrastructure.Webhooks.WebhookOutbox(TimeProvider.System));
 
         await unitOfWork.BeginWriteAsync(TestContext.Current.CancellationToken);
 

@@ -26,6 +26,12 @@ public static class RateLimitPolicies
     /// <summary>Every <c>/admin</c> route, counted per admin.</summary>
     public const string Admin = "admin";
 
+    /// <summary>Webhook changes: create, update, delete, rotate-secret, test, redeliver (each test or redelivery is a request to the receiver).</summary>
+    public const string WebhooksChange = "webhooks-change";
+
+    /// <summary>Reading webhook subscriptions and their deliveries.</summary>
+    public const string WebhooksRead = "webhooks-read";
+
     /// <summary>Requests per window (one minute) from DESIGN.md; each is overridable in configuration.</summary>
     public static IReadOnlyDictionary<string, int> Defaults { get; } = new Dictionary<string, int>
     {
@@ -45,5 +51,7 @@ public static class RateLimitPolicies
         [ExportJobs] = 60,
         [DirectExport] = 30,
         [Admin] = 60,
+        [WebhooksChange] = 20,
+        [WebhooksRead] = 60,
     };
 }

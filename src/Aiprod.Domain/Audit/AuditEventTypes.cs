@@ -70,6 +70,14 @@ public static partial class AuditEventTypes
     public const string ExportExpired = "export.expired";
 
     public const string ExportCancelled = "export.cancelled";
+
+    public const string WebhookCreated = "webhook.created";
+    public const string WebhookUpdated = "webhook.updated";
+    public const string WebhookDeleted = "webhook.deleted";
+    public const string WebhookSecretRotated = "webhook.secret_rotated";
+
+    /// <summary>A subscription whose deliveries kept failing was disabled by the dispatcher; the reason is in its details.</summary>
+    public const string WebhookDisabled = "webhook.disabled";
     public const string ExportFailed = "export.failed";
 
     /// <summary>Whether <paramref name="name"/> is written <c>resource.action</c>; <see cref="AuditEvent.Record"/> takes no other.</summary>

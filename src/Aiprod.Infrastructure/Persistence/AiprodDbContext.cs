@@ -5,6 +5,7 @@ using Aiprod.Domain.Exports;
 using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Users;
+using Aiprod.Domain.Webhooks;
 using Microsoft.EntityFrameworkCore;
 
 namespace Aiprod.Infrastructure.Persistence;
@@ -32,6 +33,12 @@ public abstract class AiprodDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<JobEvent> JobEvents => Set<JobEvent>();
 
     public DbSet<ExportJob> ExportJobs => Set<ExportJob>();
+
+    public DbSet<WebhookSubscription> WebhookSubscriptions => Set<WebhookSubscription>();
+
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+
+    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
 
     /// <summary>True when the provider reports that a unique index refused the write.</summary>
     public abstract bool IsUniqueConstraintViolation(DbUpdateException exception);

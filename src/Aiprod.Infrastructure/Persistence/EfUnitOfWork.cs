@@ -2,11 +2,12 @@ using Aiprod.Application.Abstractions;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
 using Microsoft.EntityFrameworkCore;
+using Aiprod.Infrastructure.Webhooks;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Aiprod.Infrastructure.Persistence;
 
-internal sealed class EfUnitOfWork(AiprodDbContext db) : IUnitOfWork
+internal sealed class EfUnitOfWork(AiprodDbContext db, WebhookOutbox outbox) : IUnitOfWork
 {
     private IDbContextTransaction? write;
 
@@ -34,6 +35,7 @@ internal sealed class EfUnitOfWork(AiprodDbContext db) : IUnitOfWork
     {
         try
         {
+            await outbox.StageAsync(db, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             if (write is { } open)
             {

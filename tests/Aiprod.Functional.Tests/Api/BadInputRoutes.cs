@@ -203,6 +203,26 @@ public static class BadInputRoutes
         new("GET", "/exports/{id}/download", Caller.Owner, WrongCaller: Caller.JobsKey),
         new("HEAD", "/exports/{id}/download", Caller.Owner, WrongCaller: Caller.JobsKey),
 
+        // Webhooks: access tokens only, so a key is the wrong caller
+        new("POST", "/webhooks", Caller.Owner, BodyKind.Json,
+            _ => new JsonObject { ["url"] = "https://hooks.example.invalid/aiprod", ["events"] = new JsonArray("job.completed", "api_key.revoked"), ["description"] = "ci" },
+            [new("url", FieldKind.Text, true), new("events", FieldKind.TextList, true), new("description", FieldKind.Text, false)], WrongCaller: Caller.JobsKey),
+        new("GET", "/webhooks", Caller.Owner, WrongCaller: Caller.JobsKey),
+        new("GET", "/webhooks/{id}", Caller.Owner, WrongCaller: Caller.JobsKey),
+        new("PATCH", "/webhooks/{id}", Caller.Owner, BodyKind.Json,
+            _ => new JsonObject { ["description"] = "renamed", ["enabled"] = true },
+            [new("url", FieldKind.Text, false), new("events", FieldKind.TextList, false), new("description", FieldKind.Text, false), new("enabled", FieldKind.Bool, false)],
+            WrongCaller: Caller.JobsKey),
+        new("DELETE", "/webhooks/{id}", Caller.Owner, WrongCaller: Caller.JobsKey),
+        new("POST", "/webhooks/{id}/rotate-secret", Caller.Owner, WrongCaller: Caller.JobsKey),
+        new("POST", "/webhooks/{id}/test", Caller.Owner, WrongCaller: Caller.JobsKey),
+        new("GET", "/webhooks/{id}/deliveries", Caller.Owner, Query:
+        [
+            new("status", [("nope", true), ("Pending", true), ("3", true), ("failed", false)]),
+            new("limit", BadLimits),
+        ], WrongCaller: Caller.JobsKey),
+        new("POST", "/webhooks/{id}/deliveries/{id}/redeliver", Caller.Owner, WrongCaller: Caller.JobsKey),
+
         // The worker protocol
         new("POST", "/pipeline/worker/claim", Caller.WorkerKey, BodyKind.OptionalJson,
             _ => new JsonObject { ["lease_seconds"] = 120 },

@@ -230,6 +230,7 @@ public sealed class AuditLogRouteTests : IAsyncLifetime
         start.Environment["DataFolder__Path"] = factory.DataFolder;
         start.Environment["Jwt__SigningKeyPem"] = await File.ReadAllTextAsync(Path.Combine(factory.DataFolder, "jwt-signing-key.pem"), Ct);
         start.Environment["Audit__SigningKeyPem"] = await File.ReadAllTextAsync(Path.Combine(factory.DataFolder, AuditSigningKey.KeyFileName), Ct);
+        start.Environment["Webhooks__SecretKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the API process.");
         var stdout = process.StandardOutput.ReadToEndAsync(Ct);

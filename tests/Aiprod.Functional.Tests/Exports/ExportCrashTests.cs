@@ -180,6 +180,7 @@ public sealed class ExportCrashTests
             start.Environment["DataFolder__Path"] = dataFolder;
             start.Environment["Jwt__SigningKeyPem"] = signingKeyPem;
             start.Environment["Audit__SigningKeyPem"] = signingKeyPem;
+            start.Environment["Webhooks__SecretKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
             start.Environment["Jwt__AccessTokenLifetime"] = "01:00:00";
             start.Environment["RateLimits__Enabled"] = "false";
             start.Environment["Logging__LogLevel__Default"] = "Warning";

@@ -43,6 +43,8 @@ public sealed class AiprodApiFactory : WebApplicationFactory<Program>
             ["RateLimits:Policies:public-read"] = "100000",
             ["RateLimits:Policies:audit-log"] = "100000",
             ["RateLimits:Policies:admin"] = "100000",
+            ["RateLimits:Policies:webhooks-change"] = "100000",
+            ["RateLimits:Policies:webhooks-read"] = "100000",
             // The free space of a test machine is not the test's business; the floor is tested with its own host.
             ["Exports:MinFreeBytes"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
@@ -85,6 +87,9 @@ public sealed class AiprodApiFactory : WebApplicationFactory<Program>
         var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
         await db.AuditEvents.ExecuteDeleteAsync();
         await db.AuditCheckpoints.ExecuteDeleteAsync();
+        await db.WebhookAttempts.ExecuteDeleteAsync();
+        await db.WebhookDeliveries.ExecuteDeleteAsync();
+        await db.WebhookSubscriptions.ExecuteDeleteAsync();
         await db.ApiKeys.ExecuteDeleteAsync();
         await db.ExportJobs.ExecuteDeleteAsync();
         await db.JobEvents.ExecuteDeleteAsync();

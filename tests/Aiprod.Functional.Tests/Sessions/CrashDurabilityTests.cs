@@ -210,6 +210,7 @@ public sealed class CrashDurabilityTests
             start.Environment["DataFolder__Path"] = dataFolder;
             start.Environment["Jwt__SigningKeyPem"] = signingKeyPem;
             start.Environment["Audit__SigningKeyPem"] = signingKeyPem;
+            start.Environment["Webhooks__SecretKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
             start.Environment["RateLimits__Enabled"] = "false";
             start.Environment["Logging__LogLevel__Default"] = "Warning";
             // A refresh in flight at the kill may have committed without its answer reaching the client, which then

@@ -1,0 +1,144 @@
+using Aiprod.Api.Contracts;
+using Aiprod.Api.Http;
+using Aiprod.Api.Setup;
+using Aiprod.Application.Webhooks;
+using Aiprod.Application.Webhooks.Commands.CreateWebhook;
+using Aiprod.Application.Webhooks.Commands.DeleteWebhook;
+using Aiprod.Application.Webhooks.Commands.RedeliverWebhook;
+using Aiprod.Application.Webhooks.Commands.RotateWebhookSecret;
+using Aiprod.Application.Webhooks.Commands.SendTestWebhook;
+using Aiprod.Application.Webhooks.Commands.UpdateWebhook;
+using Aiprod.Application.Webhooks.Queries.GetWebhook;
+using Aiprod.Application.Webhooks.Queries.ListWebhookDeliveries;
+using Aiprod.Application.Webhooks.Queries.ListWebhooks;
+using Aiprod.Domain.Webhooks;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace Aiprod.Api.Controllers;
+
+/// <summary>
+/// Webhook subscriptions, for their owner, with an access token (a subscription holds a signing secret, so no key
+/// scope reaches it). Deliveries follow the Standard Webhooks specification: `webhook-id`, `webhook-timestamp` and
+/// `webhook-signature` (`v1,` and base64 of HMAC-SHA256 over `id.timestamp.body`) headers and a `{type, timestamp,
+/// data}` body; a subscription receives only its owner's events.
+/// </summary>
+[Route("webhooks")]
+[Authorize(Policy = AuthenticationSetup.UserPolicy)]
+[EnableRateLimiting(RateLimitPolicies.WebhooksRead)]
+public sealed class WebhooksController : ApiControllerBase
+{
+    /// <summary>Creates a subscription and answers its signing secret, shown this once.</summary>
+    /// <remarks>
+    /// The secret (`whsec_` and base64) is the HMAC key of every delivery's signature; it is stored encrypted and never
+    /// shown again (rotate it to get a new one). At most 20 subscriptions per user.
+    /// </remarks>
+    /// <response code="201">Created; the body holds the secret.</response>
+    /// <response code="409">The caller has 20 subscriptions already.</response>
+    [HttpPost]
+    [EnableRateLimiting(RateLimitPolicies.WebhooksChange)]
+    [Consumes("application/json")]
+    [ProducesResponseType<WebhookWithSecretDto>(StatusCodes.Status201Created)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    public async Task<IActionResult> CreateWebhook(CreateWebhookRequest request, CancellationToken cancellationToken) =>
+        ToActionResult(
+            await Sender.Send(new CreateWebhookCommand(User.RequireUserId(), request.Url, request.Events, request.Description), cancellationToken),
+            created => Created($"/webhooks/{created.Webhook.WebhookId}", created));
+
+    /// <summary>The caller's subscriptions, oldest first (never their secrets).</summary>
+    /// <response code="200">The subscriptions.</response>
+    [HttpGet]
+    [ProducesResponseType<WebhookListDto>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> ListWebhooks(CancellationToken cancellationToken) =>
+        Ok(await Sender.Send(new ListWebhooksQuery(User.RequireUserId()), cancellationToken));
+
+    /// <summary>A subscription: its URL, events, whether it is enabled, and why it was disabled.</summary>
+    /// <response code="200">The subscription.</response>
+    /// <response code="404">The caller has no subscription with this id.</response>
+    [HttpGet("{webhook_id:guid}")]
+    [ProducesResponseType<WebhookDto>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<IActionResult> GetWebhook([FromRoute(Name = "webhook_id")] WebhookId webhookId, CancellationToken cancellationToken) =>
+        ToActionResult(await Sender.Send(new GetWebhookQuery(User.RequireUserId(), webhookId), cancellationToken), Ok);
+
+    /// <summary>Changes a subscription's URL, events, description, or whether it is enabled.</summary>
+    /// <response code="200">The subscription as changed.</response>
+    /// <response code="404">The caller has no subscription with this id.</response>
+    [HttpPatch("{webhook_id:guid}")]
+    [EnableRateLimiting(RateLimitPolicies.WebhooksChange)]
+    [Consumes("application/json")]
+    [ProducesResponseType<WebhookDto>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<IActionResult> UpdateWebhook([FromRoute(Name = "webhook_id")] WebhookId webhookId, UpdateWebhookRequest request, CancellationToken cancellationToken) =>
+        ToActionResult(
+            await Sender.Send(new UpdateWebhookCommand(User.RequireUserId(), webhookId, request.Url, request.Events, request.Description, request.Enabled), cancellationToken),
+            Ok);
+
+    /// <summary>Deletes a subscription and its deliveries; nothing more is sent to it.</summary>
+    /// <response code="204">Deleted.</response>
+    /// <response code="404">The caller has no subscription with this id.</response>
+    [HttpDelete("{webhook_id:guid}")]
+    [EnableRateLimiting(RateLimitPolicies.WebhooksChange)]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<IActionResult> DeleteWebhook([FromRoute(Name = "webhook_id")] WebhookId webhookId, CancellationToken cancellationToken) =>
+        ToActionResult(await Sender.Send(new DeleteWebhookCommand(User.RequireUserId(), webhookId), cancellationToken), _ => NoContent());
+
+    /// <summary>Gives the subscription a new signing secret, shown this once.</summary>
+    /// <remarks>
+    /// The secret it replaces keeps signing beside the new one for 24 hours (`Webhooks:SecretRotationOverlap`): each
+    /// delivery carries both signatures in `webhook-signature`, so the receiver can switch without losing one.
+    /// </remarks>
+    /// <response code="200">The subscription and its new secret.</response>
+    /// <response code="404">The caller has no subscription with this id.</response>
+    [HttpPost("{webhook_id:guid}/rotate-secret")]
+    [EnableRateLimiting(RateLimitPolicies.WebhooksChange)]
+    [ProducesResponseType<WebhookWithSecretDto>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<IActionResult> RotateWebhookSecret([FromRoute(Name = "webhook_id")] WebhookId webhookId, CancellationToken cancellationToken) =>
+        ToActionResult(await Sender.Send(new RotateWebhookSecretCommand(User.RequireUserId(), webhookId), cancellationToken), Ok);
+
+    /// <summary>Queues a `webhook.ping` to the subscription, signed, delivered and retried like any event.</summary>
+    /// <response code="202">Queued; follow it in the deliveries.</response>
+    /// <response code="404">The caller has no subscription with this id.</response>
+    /// <response code="409">The subscription is disabled.</response>
+    [HttpPost("{webhook_id:guid}/test")]
+    [EnableRateLimiting(RateLimitPolicies.WebhooksChange)]
+    [ProducesResponseType<WebhookDeliveryDto>(StatusCodes.Status202Accepted)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    public async Task<IActionResult> SendTestWebhook([FromRoute(Name = "webhook_id")] WebhookId webhookId, CancellationToken cancellationToken) =>
+        ToActionResult(
+            await Sender.Send(new SendTestWebhookCommand(User.RequireUserId(), webhookId), cancellationToken),
+            delivery => Accepted($"/webhooks/{webhookId}/deliveries", delivery));
+
+    /// <summary>The subscription's deliveries, newest first, each with every attempt: its time, status code, latency and error.</summary>
+    /// <param name="webhookId">The subscription.</param>
+    /// <param name="status">`pending`, `succeeded` or `failed`.</param>
+    /// <param name="limit">How many, 1 to 100 (default 50).</param>
+    /// <param name="cancellationToken">Aborts the request.</param>
+    /// <response code="200">The deliveries.</response>
+    /// <response code="404">The caller has no subscription with this id.</response>
+    [HttpGet("{webhook_id:guid}/deliveries")]
+    [ProducesResponseType<WebhookDeliveryListDto>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<IActionResult> ListDeliveries(
+        [FromRoute(Name = "webhook_id")] WebhookId webhookId, [FromQuery] WebhookDeliveryStatus? status, [FromQuery] int? limit, CancellationToken cancellationToken) =>
+        ToActionResult(await Sender.Send(new ListWebhookDeliveriesQuery(User.RequireUserId(), webhookId, status, limit), cancellationToken), Ok);
+
+    /// <summary>Sends an ended delivery's message again, as a new delivery with the same `webhook-id` and body.</summary>
+    /// <response code="202">Queued; the new delivery.</response>
+    /// <response code="404">The caller has no such subscription or delivery.</response>
+    /// <response code="409">The delivery is still being attempted, or the subscription is disabled.</response>
+    [HttpPost("{webhook_id:guid}/deliveries/{delivery_id:guid}/redeliver")]
+    [EnableRateLimiting(RateLimitPolicies.WebhooksChange)]
+    [ProducesResponseType<WebhookDeliveryDto>(StatusCodes.Status202Accepted)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    public async Task<IActionResult> RedeliverDelivery(
+        [FromRoute(Name = "webhook_id")] WebhookId webhookId, [FromRoute(Name = "delivery_id")] WebhookDeliveryId deliveryId, CancellationToken cancellationToken) =>
+        ToActionResult(
+            await Sender.Send(new RedeliverWebhookCommand(User.RequireUserId(), webhookId, deliveryId), cancellationToken),
+            delivery => Accepted($"/webhooks/{webhookId}/deliveries", delivery));
+}

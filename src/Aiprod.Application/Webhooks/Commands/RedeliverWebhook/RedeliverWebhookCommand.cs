@@ -1,0 +1,46 @@
+using Aiprod.Application.Abstractions;
+using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
+using Aiprod.Domain.Webhooks;
+using Mediator;
+
+namespace Aiprod.Application.Webhooks.Commands.RedeliverWebhook;
+
+/// <summary>
+/// Sends an ended delivery's message again as a new delivery (same <c>webhook-id</c> and body, a fresh retry schedule);
+/// a pending one is still being attempted and is refused.
+/// </summary>
+public sealed record RedeliverWebhookCommand(UserId OwnerId, WebhookId WebhookId, WebhookDeliveryId DeliveryId) : ICommand<Result<WebhookDeliveryDto>>;
+
+public sealed class RedeliverWebhookCommandHandler(IWebhookRepository webhooks, TimeProvider clock)
+    : ICommandHandler<RedeliverWebhookCommand, Result<WebhookDeliveryDto>>
+{
+    public async ValueTask<Result<WebhookDeliveryDto>> Handle(RedeliverWebhookCommand command, CancellationToken cancellationToken)
+    {
+        var subscription = await webhooks.FindOwnedAsync(command.OwnerId, command.WebhookId, cancellationToken);
+        if (subscription is null)
+        {
+            return WebhookErrors.NotFound;
+        }
+
+        var delivery = await webhooks.FindDeliveryAsync(command.OwnerId, command.WebhookId, command.DeliveryId, cancellationToken);
+        if (delivery is null)
+        {
+            return WebhookErrors.DeliveryNotFound;
+        }
+
+        if (!subscription.Enabled)
+        {
+            return WebhookErrors.Disabled;
+        }
+
+        if (delivery.Status == WebhookDeliveryStatus.Pending)
+        {
+            return WebhookErrors.DeliveryPending;
+        }
+
+        var again = delivery.Redeliver(clock.GetUtcNow());
+        webhooks.AddDelivery(again);
+        return WebhookDeliveryDto.Of(again);
+    }
+}

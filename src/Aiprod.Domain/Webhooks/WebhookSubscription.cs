@@ -1,0 +1,148 @@
+using Aiprod.Domain.Common;
+using Aiprod.Domain.Users;
+
+namespace Aiprod.Domain.Webhooks;
+
+/// <summary>
+/// Where one user wants some of their events sent. The signing secret is held encrypted (the infrastructure's
+/// business); a rotated-out secret keeps signing beside the new one until <see cref="PreviousSecretExpiresAt"/>, so
+/// a receiver can switch without losing a delivery. A subscription whose deliveries keep failing is disabled, with
+/// the reason kept for its owner.
+/// </summary>
+public sealed class WebhookSubscription : AggregateRoot
+{
+    public const int UrlMaxLength = 2048;
+    public const int DescriptionMaxLength = 500;
+    public const int MaxPerOwner = 20;
+    public const int DisabledReasonMaxLength = 500;
+
+    private WebhookSubscription()
+    {
+    }
+
+    public WebhookId Id { get; private set; }
+
+    public UserId OwnerId { get; private set; }
+
+    public string Url { get; private set; } = "";
+
+    /// <summary>The subscribed event names, space-separated, in <see cref="WebhookEventTypes.Subscribable"/> order.</summary>
+    public string Events { get; private set; } = "";
+
+    public string? Description { get; private set; }
+
+    public string SecretCiphertext { get; private set; } = "";
+
+    public string? PreviousSecretCiphertext { get; private set; }
+
+    public DateTimeOffset? PreviousSecretExpiresAt { get; private set; }
+
+    public bool Enabled { get; private set; }
+
+    public string? DisabledReason { get; private set; }
+
+    public DateTimeOffset? DisabledAt { get; private set; }
+
+    /// <summary>When the current run of failed attempts began; null after a success.</summary>
+    public DateTimeOffset? FailingSince { get; private set; }
+
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public DateTimeOffset UpdatedAt { get; private set; }
+
+    public long Version { get; private set; }
+
+    public IReadOnlyList<string> EventList => Events.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    public static WebhookSubscription Create(UserId ownerId, string url, IEnumerable<string> events, string? description, string secretCiphertext, DateTimeOffset now) => new()
+    {
+        Id = WebhookId.New(now),
+        OwnerId = ownerId,
+        Url = url,
+        Events = Normalize(events),
+        Description = description,
+        SecretCiphertext = secretCiphertext,
+        Enabled = true,
+        CreatedAt = now,
+        UpdatedAt = now,
+    };
+
+    public bool Wants(string eventType) => eventType == WebhookEventTypes.Ping || EventList.Contains(eventType);
+
+    /// <summary>Changes what was given; enabling clears the reason it was disabled and its run of failures.</summary>
+    public void Update(string? url, IEnumerable<string>? events, string? description, bool? enabled, DateTimeOffset now)
+    {
+        Url = url ?? Url;
+        Events = events is null ? Events : Normalize(events);
+        Description = description ?? Description;
+        if (enabled is true && !Enabled)
+        {
+            Enabled = true;
+            DisabledReason = null;
+            DisabledAt = null;
+            FailingSince = null;
+        }
+        else if (enabled is false && Enabled)
+        {
+            Disable("Disabled by the owner.", now);
+        }
+
+        Touch(now);
+    }
+
+    /// <summary>The current secret becomes the previous one, signing beside the new one until <paramref name="overlap"/> has passed.</summary>
+    public void RotateSecret(string newSecretCiphertext, TimeSpan overlap, DateTimeOffset now)
+    {
+        PreviousSecretCiphertext = SecretCiphertext;
+        PreviousSecretExpiresAt = now + overlap;
+        SecretCiphertext = newSecretCiphertext;
+        Touch(now);
+    }
+
+    /// <summary>The secrets that sign a delivery sent at <paramref name="now"/>, newest first.</summary>
+    public IReadOnlyList<string> SigningSecretsAt(DateTimeOffset now) =>
+        PreviousSecretCiphertext is { } previous && PreviousSecretExpiresAt > now ? [SecretCiphertext, previous] : [SecretCiphertext];
+
+    public void RecordSuccess(DateTimeOffset now)
+    {
+        if (FailingSince is not null)
+        {
+            FailingSince = null;
+            Touch(now);
+        }
+    }
+
+    /// <summary>Counts a failed attempt; true when it disabled the subscription (failing for longer than <paramref name="disableAfter"/>).</summary>
+    public bool RecordFailure(DateTimeOffset now, TimeSpan disableAfter, string lastError)
+    {
+        FailingSince ??= now;
+        Touch(now);
+        if (!Enabled || now - FailingSince.Value < disableAfter)
+        {
+            return false;
+        }
+
+        var reason = $"Every delivery failed for {disableAfter.TotalHours:0.#} hours; the last error: {lastError}";
+        Disable(reason.Length > DisabledReasonMaxLength ? reason[..DisabledReasonMaxLength] : reason, now);
+        return true;
+    }
+
+    private void Disable(string reason, DateTimeOffset now)
+    {
+        Enabled = false;
+        DisabledReason = reason;
+        DisabledAt = now;
+    }
+
+    private void Touch(DateTimeOffset now)
+    {
+        UpdatedAt = now;
+        Version++;
+    }
+
+    private static string Normalize(IEnumerable<string> events)
+    {
+        var wanted = events.ToHashSet(StringComparer.Ordinal);
+        return string.Join(' ', WebhookEventTypes.Subscribable.Where(wanted.Contains));
+    }
+}

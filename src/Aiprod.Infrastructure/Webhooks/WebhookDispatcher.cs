@@ -1,0 +1,271 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Webhooks;
+using Aiprod.Domain.Audit;
+using Aiprod.Domain.Webhooks;
+using Aiprod.Infrastructure.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly.Timeout;
+
+namespace Aiprod.Infrastructure.Webhooks;
+
+/// <summary>
+/// Sends due webhook deliveries. Each round claims up to <see cref="WebhookOptions.BatchSize"/> due deliveries, one
+/// row at a time under a lease (the row's version decides between instances claiming the same row, so each attempt
+/// is made by one of them), sends them at once, and records each attempt where it still holds the lease: a 2xx ends
+/// the delivery, anything else (another status, a redirect, a refused address, a timeout) schedules the next attempt
+/// along <see cref="WebhookRetrySchedule"/>. A dispatcher that dies mid-send leaves a lease that lapses, and the
+/// delivery is sent again: at least once, never lost. A subscription failing for longer than
+/// <see cref="WebhookOptions.DisableAfterFailingFor"/> is disabled and audited.
+/// </summary>
+public sealed partial class WebhookDispatcher(
+    IServiceScopeFactory scopes,
+    IHttpClientFactory httpClients,
+    IWebhookSecrets secrets,
+    IOptions<WebhookOptions> options,
+    TimeProvider clock,
+    ILogger<WebhookDispatcher> logger) : BackgroundService
+{
+    public const string HttpClientName = "webhooks";
+
+    private const int MaxRecordTries = 5;
+
+    /// <summary>Claims what is due, sends it and records the attempts.</summary>
+    /// <returns>How many attempts this round made.</returns>
+    public async Task<int> RunRoundAsync(CancellationToken cancellationToken)
+    {
+        var claimed = await ClaimAsync(cancellationToken);
+        if (claimed.Count == 0)
+        {
+            return 0;
+        }
+
+        await Task.WhenAll(claimed.Select(c => SendAndRecordAsync(c, cancellationToken)));
+        return claimed.Count;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.DispatcherEnabled)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(options.Value.PollInterval, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    // A full round may mean more is waiting: go on without waiting for the next tick.
+                    while (await RunRoundAsync(stoppingToken) >= options.Value.BatchSize)
+                    {
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogRoundFailed(ex, options.Value.PollInterval);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down; what this round claimed is sent again once its lease lapses.
+        }
+    }
+
+    private async Task<List<Claimed>> ClaimAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+        var now = clock.GetUtcNow();
+        var due = await db.WebhookDeliveries
+            .Where(d => d.Status == WebhookDeliveryStatus.Pending && d.NextAttemptAt <= now && (d.LeaseExpiresAt == null || d.LeaseExpiresAt <= now))
+            .OrderBy(d => d.NextAttemptAt)
+            .Take(settings.BatchSize)
+            .ToListAsync(cancellationToken);
+        if (due.Count == 0)
+        {
+            return [];
+        }
+
+        var subscriptionIds = due.Select(d => d.SubscriptionId).Distinct().ToList();
+        var subscriptions = await db.WebhookSubscriptions.AsNoTracking()
+            .Where(s => subscriptionIds.Contains(s.Id))
+            .ToDictionaryAsync(s => s.Id, cancellationToken);
+
+        var claimed = new List<Claimed>();
+        foreach (var delivery in due)
+        {
+            var subscription = subscriptions.GetValueOrDefault(delivery.SubscriptionId);
+            Guid? token = null;
+            if (subscription is { Enabled: true })
+            {
+                token = delivery.Claim(now, settings.Lease);
+            }
+            else
+            {
+                // Disabled since the event was written: nothing is sent to it until its owner enables it again.
+                delivery.Abandon(now);
+            }
+
+            try
+            {
+                await db.SaveChangesAsync(CancellationToken.None);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                // Another dispatcher claimed it first. Only this row is let go: the rest stay tracked, so their claims are written.
+                db.Entry(delivery).State = EntityState.Detached;
+                continue;
+            }
+
+            if (token is { } held)
+            {
+                claimed.Add(new Claimed(delivery.Id, held, delivery.MessageId, delivery.Payload, subscription!));
+            }
+        }
+
+        return claimed;
+    }
+
+    private async Task SendAndRecordAsync(Claimed claimed, CancellationToken cancellationToken)
+    {
+        var outcome = await SendAsync(claimed, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await RecordAsync(claimed, outcome);
+                return;
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < MaxRecordTries)
+            {
+                // Another delivery of the same subscription was recorded at the same moment: read both again.
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The attempt was made but not recorded: the lease lapses and it is made again.
+                LogRecordFailed(ex, claimed.DeliveryId);
+                return;
+            }
+        }
+    }
+
+    private async Task<Outcome> SendAsync(Claimed claimed, CancellationToken cancellationToken)
+    {
+        var subscription = claimed.Subscription;
+        var now = clock.GetUtcNow();
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var messageId = WebhookDeliveryDto.MessageIdOf(claimed.MessageId);
+            var timestamp = now.ToUnixTimeSeconds();
+            var signingSecrets = subscription.SigningSecretsAt(now).Select(secrets.Decrypt);
+            using var request = new HttpRequestMessage(HttpMethod.Post, subscription.Url)
+            {
+                Content = new StringContent(claimed.Payload, Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("webhook-id", messageId);
+            request.Headers.Add("webhook-timestamp", timestamp.ToString(CultureInfo.InvariantCulture));
+            request.Headers.Add("webhook-signature", StandardWebhookSigner.Sign(signingSecrets, messageId, timestamp, claimed.Payload));
+            request.Headers.UserAgent.Add(new ProductInfoHeaderValue("Aiprod-Webhooks", "1.0"));
+
+            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            var latency = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var status = (int)response.StatusCode;
+            return status switch
+            {
+                >= 200 and <= 299 => new Outcome(now, status, latency, null),
+                >= 300 and <= 399 => new Outcome(now, status, latency, $"The receiver answered a redirect ({status}); redirects are not followed."),
+                _ => new Outcome(now, status, latency, $"The receiver answered {status}."),
+            };
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            var latency = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            return new Outcome(now, null, latency, Describe(ex));
+        }
+    }
+
+    private string Describe(Exception ex) => ex switch
+    {
+        TimeoutRejectedException => $"No answer within {options.Value.Timeout.TotalSeconds:0.#} s.",
+        _ when FindRefusal(ex) is { } refused => refused.Message,
+        HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError } => "The host name does not resolve.",
+        HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } => "The connection was refused or could not be made.",
+        HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } => "The TLS handshake failed (is the certificate valid for the host?).",
+        HttpRequestException http => $"The request failed: {http.HttpRequestError}.",
+        _ => "The request failed.",
+    };
+
+    private static WebhookAddressRefusedException? FindRefusal(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is WebhookAddressRefusedException refused)
+            {
+                return refused;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task RecordAsync(Claimed claimed, Outcome outcome)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+        var delivery = await db.WebhookDeliveries.FirstOrDefaultAsync(d => d.Id == claimed.DeliveryId);
+        if (delivery is null || !delivery.IsHeldBy(claimed.LeaseToken))
+        {
+            // Deleted with its subscription, or the lease lapsed and another dispatcher took it: that one records.
+            return;
+        }
+
+        var succeeded = outcome.Error is null;
+        var next = succeeded ? null : WebhookRetrySchedule.NextAttemptAt(delivery.AttemptCount + 1, outcome.At, Random.Shared.NextDouble());
+        delivery.RecordAttempt(outcome.At, outcome.StatusCode, outcome.LatencyMs, outcome.Error, succeeded, next);
+
+        var subscription = await db.WebhookSubscriptions.FirstOrDefaultAsync(s => s.Id == delivery.SubscriptionId);
+        if (subscription is not null)
+        {
+            if (succeeded)
+            {
+                subscription.RecordSuccess(outcome.At);
+            }
+            else if (subscription.RecordFailure(outcome.At, options.Value.DisableAfterFailingFor, outcome.Error!))
+            {
+                scope.ServiceProvider.GetRequiredService<IAuditLog>().Record(new AuditEntry(
+                    AuditEventTypes.WebhookDisabled, AuditOutcome.Success, Target: subscription.Id.ToString(),
+                    Details: new Dictionary<string, object?> { ["reason"] = subscription.DisabledReason, ["owner_id"] = subscription.OwnerId },
+                    ActorKind: ActorKind.System, ActorId: "webhook-dispatcher"));
+                LogDisabled(subscription.Id, subscription.OwnerId);
+            }
+        }
+
+        await db.SaveChangesAsync(CancellationToken.None);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A webhook dispatch round failed; trying again in {Interval}")]
+    private partial void LogRoundFailed(Exception ex, TimeSpan interval);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The attempt of webhook delivery {DeliveryId} was made but could not be recorded; it is made again once its lease lapses")]
+    private partial void LogRecordFailed(Exception ex, WebhookDeliveryId deliveryId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook subscription {WebhookId} of {OwnerId} kept failing and was disabled")]
+    private partial void LogDisabled(WebhookId webhookId, Aiprod.Domain.Users.UserId ownerId);
+
+    private sealed record Claimed(WebhookDeliveryId DeliveryId, Guid LeaseToken, Guid MessageId, string Payload, WebhookSubscription Subscription);
+
+    private sealed record Outcome(DateTimeOffset At, int? StatusCode, long LatencyMs, string? Error);
+}

@@ -1,0 +1,372 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Aiprod.Domain.Audit;
+using Aiprod.Functional.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace Aiprod.Functional.Tests.Webhooks;
+
+/// <summary>
+/// Webhooks end to end: the real host on a real SQLite file, its dispatcher's rounds run by the test on the host's fake
+/// clock, deliveries to a Kestrel receiver on loopback that verifies each one with the StandardWebhooks package.
+/// </summary>
+public sealed class WebhookDeliveryTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task CreateWebhook_AnswersTheSecretOnce_AndStoresItEncrypted()
+    {
+        await using var factory = WebhookTestKit.Host(WebhookTestKit.Clock());
+        var client = factory.CreateClient();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+
+        var (id, secret) = await client.CreateWebhookAsync(token, "https://hooks.example.com/aiprod", "job.completed", "job.failed");
+
+        Assert.StartsWith("whsec_", secret, StringComparison.Ordinal);
+        Assert.Equal(24, Convert.FromBase64String(secret["whsec_".Length..]).Length);
+        var listed = await (await client.GetWithTokenAsync("/webhooks", token)).Content.ReadAsStringAsync(Ct);
+        var got = await (await client.GetWithTokenAsync($"/webhooks/{id}", token)).Content.ReadAsStringAsync(Ct);
+        Assert.DoesNotContain(secret, listed, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, got, StringComparison.Ordinal);
+        Assert.Contains("job.failed", got, StringComparison.Ordinal);
+        var stored = await factory.WithDbAsync(db => db.WebhookSubscriptions.AsNoTracking().SingleAsync(Ct));
+        Assert.DoesNotContain(secret, stored.SecretCiphertext, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret["whsec_".Length..], stored.SecretCiphertext, StringComparison.Ordinal);
+        var audited = await factory.WithDbAsync(db => db.AuditEvents.AsNoTracking().Where(e => e.EventType == AuditEventTypes.WebhookCreated).ToListAsync(Ct));
+        Assert.Single(audited);
+        Assert.DoesNotContain(secret, audited[0].Details ?? "", StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://hooks.example.com/aiprod", "https")]
+    [InlineData("ftp://hooks.example.com/aiprod", "https")]
+    [InlineData("https://user:pass@hooks.example.com/aiprod", "user name")]
+    [InlineData("/relative", "https")]
+    public async Task CreateWebhook_RefusesUrlsOutsideTheRules(string url, string said)
+    {
+        await using var factory = WebhookTestKit.Host(WebhookTestKit.Clock(), allowHttp: false);
+        var client = factory.CreateClient();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+
+        var response = await client.SendWithTokenAsync(HttpMethod.Post, "/webhooks", token, new { url, events = new[] { "job.completed" } });
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains(said, problem.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal(0, await factory.WithDbAsync(db => db.WebhookSubscriptions.CountAsync(Ct)));
+    }
+
+    [Fact]
+    public async Task CreateWebhook_RefusesUnknownEvents()
+    {
+        await using var factory = WebhookTestKit.Host(WebhookTestKit.Clock());
+        var client = factory.CreateClient();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+
+        var response = await client.SendWithTokenAsync(HttpMethod.Post, "/webhooks", token, new { url = "https://hooks.example.com/", events = new[] { "job.exploded" } });
+
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task JobCompleted_IsDeliveredSigned_ToItsOwnersSubscriptionOnly()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var factory = WebhookTestKit.Host(WebhookTestKit.Clock());
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var bob = await client.RegisterAndLoginAsync("bob@example.com");
+        var (annHook, annSecret) = await client.CreateWebhookAsync(ann, receiver.HookUrl, "job.completed");
+        var (bobHook, _) = await client.CreateWebhookAsync(bob, receiver.HookUrl + "?bob", "job.completed");
+        var worker = await client.WorkerKeyAsync(ann);
+
+        var jobId = await client.CompleteJobAsync(ann, worker);
+        Assert.Equal(1, await factory.DispatchAsync());
+
+        var received = Assert.Single(receiver.Requests);
+        received.Verify(annSecret);
+        var body = JsonNode.Parse(received.Body)!.AsObject();
+        Assert.Equal("job.completed", body.Str("type"));
+        Assert.Equal(jobId, body["data"]!["job_id"]!.GetValue<string>());
+        Assert.Equal("completed", body["data"]!["status"]!.GetValue<string>());
+        Assert.True(DateTimeOffset.TryParse(body.Str("timestamp"), out _));
+        Assert.StartsWith("msg_", received.Headers["webhook-id"], StringComparison.Ordinal);
+
+        var delivery = Assert.Single(await client.DeliveriesAsync(ann, annHook))!.AsObject();
+        Assert.Equal("succeeded", delivery.Str("status"));
+        Assert.Equal(received.Headers["webhook-id"], delivery.Str("message_id"));
+        var attempt = Assert.Single(delivery["attempts"]!.AsArray())!;
+        Assert.Equal(200, attempt["status_code"]!.GetValue<int>());
+        Assert.True(attempt["latency_ms"]!.GetValue<long>() >= 0);
+        Assert.Null(attempt["error"]);
+        Assert.Empty(await client.DeliveriesAsync(bob, bobHook));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetWithTokenAsync($"/webhooks/{annHook}/deliveries", bob)).StatusCode);
+    }
+
+    [Fact]
+    public async Task JobFailedAndCancelled_GoOnlyToSubscriptionsThatAskedForThem()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var factory = WebhookTestKit.Host(WebhookTestKit.Clock());
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var (cancelledHook, secret) = await client.CreateWebhookAsync(ann, receiver.HookUrl, "job.cancelled");
+        var (completedHook, _) = await client.CreateWebhookAsync(ann, receiver.HookUrl, "job.completed");
+        var worker = await client.WorkerKeyAsync(ann);
+
+        var failing = await client.SubmitAsync(ann);
+        await client.ClaimAsync(worker);
+        Assert.Equal(HttpStatusCode.OK, (await client.WorkerPostAsync(worker, $"/pipeline/worker/jobs/{failing}/fail", new { error_message = "GPU fell over" })).StatusCode);
+        var cancelled = await client.SubmitAsync(ann);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendWithTokenAsync(HttpMethod.Post, $"/pipeline/job/{cancelled}/cancel", ann)).StatusCode);
+        await factory.DispatchAsync();
+
+        var received = Assert.Single(receiver.Requests);
+        received.Verify(secret);
+        Assert.Equal("job.cancelled", JsonNode.Parse(received.Body)!["type"]!.GetValue<string>());
+        Assert.Equal(cancelled, JsonNode.Parse(received.Body)!["data"]!["job_id"]!.GetValue<string>());
+        Assert.Single(await client.DeliveriesAsync(ann, cancelledHook));
+        Assert.Empty(await client.DeliveriesAsync(ann, completedHook));
+    }
+
+    [Fact]
+    public async Task AnEventCommittedBeforeACrash_IsDeliveredAfterTheRestart()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var data = Directory.CreateTempSubdirectory("aiprod-webhook-restart-").FullName;
+        var clock = WebhookTestKit.Clock();
+        var settings = new Dictionary<string, string?> { ["DataFolder:Path"] = data };
+        string secret;
+        string jobId;
+        await using (var first = WebhookTestKit.Host(clock, more: settings))
+        {
+            var client = first.CreateClient();
+            var ann = await client.RegisterAndLoginAsync("ann@example.com");
+            (_, secret) = await client.CreateWebhookAsync(ann, receiver.HookUrl, "job.completed");
+            jobId = await client.CompleteJobAsync(ann, await client.WorkerKeyAsync(ann));
+
+            // The host goes away with the event committed and nothing sent.
+        }
+
+        Assert.Empty(receiver.Requests);
+        await using (var second = WebhookTestKit.Host(clock, more: settings))
+        {
+            Assert.Equal(1, await second.DispatchAsync());
+        }
+
+        var received = Assert.Single(receiver.Requests);
+        received.Verify(secret);
+        Assert.Equal(jobId, JsonNode.Parse(received.Body)!["data"]!["job_id"]!.GetValue<string>());
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(data, recursive: true);
+    }
+
+    [Fact]
+    public async Task AFailingReceiver_IsRetriedAlongTheSchedule_OnTheFakeClock()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Status = 500;
+        var clock = WebhookTestKit.Clock();
+        await using var factory = WebhookTestKit.Host(clock);
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var (hook, _) = await client.CreateWebhookAsync(ann, receiver.HookUrl, "job.completed");
+        await client.PingAsync(ann, hook);
+
+        var sentAt = new List<DateTimeOffset>();
+        var waits = Aiprod.Domain.Webhooks.WebhookRetrySchedule.Waits;
+        Assert.Equal(1, await factory.DispatchAsync());
+        sentAt.Add(clock.GetUtcNow());
+        for (var i = 0; i < 3; i++)
+        {
+            // Just before the earliest the jitter allows: nothing is due.
+            clock.Advance(waits[i] * 0.79);
+            Assert.Equal(0, await factory.DispatchAsync());
+            clock.Advance(waits[i] * 0.42);
+            Assert.Equal(1, await factory.DispatchAsync());
+            sentAt.Add(clock.GetUtcNow());
+        }
+
+        receiver.Status = 204;
+        clock.Advance(waits[3] * 1.21);
+        Assert.Equal(1, await factory.DispatchAsync());
+        ann = await client.LoginAsync("ann@example.com");
+
+        Assert.Equal(5, receiver.Requests.Count);
+        Assert.Single(receiver.Requests.Select(r => r.Headers["webhook-id"]).Distinct());
+        var delivery = Assert.Single(await client.DeliveriesAsync(ann, hook))!.AsObject();
+        Assert.Equal("succeeded", delivery.Str("status"));
+        var attempts = delivery["attempts"]!.AsArray().Select(a => a!.AsObject()).ToList();
+        Assert.Equal([1, 2, 3, 4, 5], attempts.Select(a => a["number"]!.GetValue<int>()));
+        Assert.Equal([500, 500, 500, 500, 204], attempts.Select(a => a["status_code"]!.GetValue<int>()));
+        Assert.All(attempts.Take(4), a => Assert.Contains("500", a.Str("error"), StringComparison.Ordinal));
+        var times = attempts.Select(a => DateTimeOffset.Parse(a.Str("attempted_at"), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        for (var i = 1; i < times.Count; i++)
+        {
+            var wait = times[i] - times[i - 1];
+            Assert.InRange(wait, waits[i - 1] * 0.79, waits[i - 1] * 1.22);
+        }
+    }
+
+    [Fact]
+    public async Task FourDispatchersAtOnce_SendEachAttemptOnce()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var clock = WebhookTestKit.Clock();
+        await using var factory = WebhookTestKit.Host(clock);
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var (hook, secret) = await client.CreateWebhookAsync(ann, receiver.HookUrl, "job.completed");
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                await client.PingAsync(ann, hook);
+            }
+
+            var dispatchers = Enumerable.Range(0, 4)
+                .Select(_ => Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<Aiprod.Infrastructure.Webhooks.WebhookDispatcher>(factory.Services))
+                .ToList();
+            var sent = await Task.WhenAll(dispatchers.Select(d => Task.Run(() => d.RunRoundAsync(CancellationToken.None), Ct)));
+            Assert.Equal(20, sent.Sum());
+        }
+
+        Assert.Equal(60, receiver.Requests.Count);
+        Assert.Equal(60, receiver.Requests.Select(r => r.Headers["webhook-id"]).Distinct().Count());
+        Assert.All(receiver.Requests, r => r.Verify(secret));
+        var deliveries = await client.DeliveriesAsync(ann, hook);
+        Assert.All(deliveries, d => Assert.Equal(1, d!["attempt_count"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task RotateSecret_SignsWithBoth_ForTheOverlap_ThenWithTheNewOnly()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var clock = WebhookTestKit.Clock();
+        await using var factory = WebhookTestKit.Host(clock, more: new Dictionary<string, string?> { ["Webhooks:SecretRotationOverlap"] = "00:02:00" });
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var (hook, oldSecret) = await client.CreateWebhookAsync(ann, receiver.HookUrl, "job.completed");
+
+        var rotated = await client.SendWithTokenAsync(HttpMethod.Post, $"/webhooks/{hook}/rotate-secret", ann);
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+        var newSecret = (await rotated.ReadJsonAsync()).Str("secret");
+        Assert.NotEqual(oldSecret, newSecret);
+        await client.PingAsync(ann, hook);
+        await factory.DispatchAsync();
+        var during = Assert.Single(receiver.Requests);
+        var signatures = during.Headers["webhook-signature"].Split(' ');
+        Assert.Equal(2, signatures.Length);
+        Assert.Equal(Hmac(newSecret, during), signatures[0]);
+        Assert.Equal(Hmac(oldSecret, during), signatures[1]);
+        during.Verify(newSecret);
+
+        // StandardWebhooks 1.1.2 compares only the first signature of the header (a receiver holding the old secret
+        // fails on the full header although its signature is there), so each signature is also verified alone.
+        during.WithSignature(signatures[0]).Verify(newSecret);
+        during.WithSignature(signatures[1]).Verify(oldSecret);
+        Assert.Throws<StandardWebhooks.Diagnostics.WebhookVerificationException>(() => during.WithSignature(signatures[1]).Verify(newSecret));
+
+        clock.Advance(TimeSpan.FromMinutes(3));
+        await client.PingAsync(ann, hook);
+        await factory.DispatchAsync();
+        var after = receiver.Requests.Last();
+        after.Verify(newSecret);
+        Assert.Throws<StandardWebhooks.Diagnostics.WebhookVerificationException>(() => after.Verify(oldSecret));
+        Assert.Single(await factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == AuditEventTypes.WebhookSecretRotated).ToListAsync(Ct)));
+    }
+
+    private static string Hmac(string secret, WebhookReceiver.Received received) =>
+        "v1," + Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(
+            Convert.FromBase64String(secret["whsec_".Length..]),
+            System.Text.Encoding.UTF8.GetBytes($"{received.Headers["webhook-id"]}.{received.Headers["webhook-timestamp"]}.{received.Body}")));
+
+    [Fact]
+    public async Task Redeliver_SendsTheSameMessageAgain_AndRefusesAPendingOne()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var clock = WebhookTestKit.Clock();
+        await using var factory = WebhookTestKit.Host(clock);
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var (hook, secret) = await client.CreateWebhookAsync(ann, receiver.HookUrl, "job.completed");
+        await client.PingAsync(ann, hook);
+        var pending = Assert.Single(await client.DeliveriesAsync(ann, hook))!.AsObject().Str("delivery_id");
+        await (await client.SendWithTokenAsync(HttpMethod.Post, $"/webhooks/{hook}/deliveries/{pending}/redeliver", ann))
+            .AssertProblemAsync(HttpStatusCode.Conflict, "webhook_delivery_pending");
+        await factory.DispatchAsync();
+
+        var again = await client.SendWithTokenAsync(HttpMethod.Post, $"/webhooks/{hook}/deliveries/{pending}/redeliver", ann);
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        await factory.DispatchAsync();
+
+        Assert.Equal(2, receiver.Requests.Count);
+        Assert.Single(receiver.Requests.Select(r => r.Headers["webhook-id"]).Distinct());
+        Assert.Single(receiver.Requests.Select(r => r.Body).Distinct());
+        Assert.All(receiver.Requests, r => r.Verify(secret));
+        Assert.Equal(2, (await client.DeliveriesAsync(ann, hook)).Count);
+        var bob = await client.RegisterAndLoginAsync("bob@example.com");
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendWithTokenAsync(HttpMethod.Post, $"/webhooks/{hook}/deliveries/{pending}/redeliver", bob)).StatusCode);
+    }
+
+    [Fact]
+    public async Task ASubscriptionFailingLongerThanAllowed_IsDisabled_Audited_AndSaysWhy()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Status = 503;
+        var clock = WebhookTestKit.Clock();
+        await using var factory = WebhookTestKit.Host(clock, more: new Dictionary<string, string?> { ["Webhooks:DisableAfterFailingFor"] = "00:30:00" });
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var (hook, _) = await client.CreateWebhookAsync(ann, receiver.HookUrl, "job.completed");
+        await client.PingAsync(ann, hook);
+
+        await factory.DispatchAsync();
+        clock.Advance(TimeSpan.FromSeconds(7));
+        await factory.DispatchAsync();
+        clock.Advance(TimeSpan.FromMinutes(7));
+        await factory.DispatchAsync();
+        ann = await client.LoginAsync("ann@example.com");
+        var still = await (await client.GetWithTokenAsync($"/webhooks/{hook}", ann)).ReadJsonAsync();
+        Assert.True(still["enabled"]!.GetValue<bool>());
+        Assert.NotNull(still["failing_since"]);
+        clock.Advance(TimeSpan.FromMinutes(40));
+        await factory.DispatchAsync();
+        ann = await client.LoginAsync("ann@example.com");
+
+        var disabled = await (await client.GetWithTokenAsync($"/webhooks/{hook}", ann)).ReadJsonAsync();
+        Assert.False(disabled["enabled"]!.GetValue<bool>());
+        Assert.Contains("503", disabled.Str("disabled_reason"), StringComparison.Ordinal);
+        Assert.Single(await factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == AuditEventTypes.WebhookDisabled).ToListAsync(Ct)));
+        await (await client.SendWithTokenAsync(HttpMethod.Post, $"/webhooks/{hook}/test", ann)).AssertProblemAsync(HttpStatusCode.Conflict, "webhook_disabled");
+
+        // The pending retry is dropped, not sent to a disabled subscription.
+        var before = receiver.Requests.Count;
+        clock.Advance(TimeSpan.FromHours(3));
+        await factory.DispatchAsync();
+        Assert.Equal(before, receiver.Requests.Count);
+
+        ann = await client.LoginAsync("ann@example.com");
+        var enabled = await client.SendWithTokenAsync(new HttpMethod("PATCH"), $"/webhooks/{hook}", ann, new { enabled = true });
+        var json = await enabled.ReadJsonAsync();
+        Assert.True(json["enabled"]!.GetValue<bool>());
+        Assert.Null(json["disabled_reason"]);
+    }
+
+    [Fact]
+    public async Task DeleteWebhook_RemovesItAndItsDeliveries()
+    {
+        await using var factory = WebhookTestKit.Host(WebhookTestKit.Clock());
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var bob = await client.RegisterAndLoginAsync("bob@example.com");
+        var (hook, _) = await client.CreateWebhookAsync(ann, "https://hooks.example.com/x", "job.completed");
+        await client.PingAsync(ann, hook);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendWithTokenAsync(HttpMethod.Delete, $"/webhooks/{hook}", bob)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendWithTokenAsync(HttpMethod.Delete, $"/webhooks/{hook}", ann)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetWithTokenAsync($"/webhooks/{hook}", ann)).StatusCode);
+        Assert.Equal(0, await factory.WithDbAsync(db => db.WebhookDeliveries.CountAsync(Ct)));
+    }
+}
