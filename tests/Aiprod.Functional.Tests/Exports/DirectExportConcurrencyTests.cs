@@ -32,6 +32,7 @@ public sealed class DirectExportConcurrencyTests
         await client.SubmitAsync(bob);
         var gate = factory.Services.GetRequiredService<DirectExportGate>();
         var annId = new UserId(Guid.Parse(new JsonWebToken(ann).Subject));
+        var bobId = new UserId(Guid.Parse(new JsonWebToken(bob).Subject));
 
         for (var round = 0; round < 5; round++)
         {
@@ -64,7 +65,10 @@ public sealed class DirectExportConcurrencyTests
                 response.Dispose();
             }
 
+            // Bob's too: a slot is given back when the server has finished the answer, which may be just after the
+            // client read its last byte, and a slot still held would refuse one of his next round's two.
             Assert.True(await ApiClientExtensions.EventuallyAsync(() => Task.FromResult(gate.Running(annId) == 0)), "Ann's slots were not given back");
+            Assert.True(await ApiClientExtensions.EventuallyAsync(() => Task.FromResult(gate.Running(bobId) == 0)), "Bob's slots were not given back");
         }
 
         // A problem answer (another user's job: 404) gives its slot back too.
@@ -73,7 +77,7 @@ public sealed class DirectExportConcurrencyTests
             await (await client.GetWithTokenAsync($"/pipeline/{annJob}/export", bob)).AssertProblemAsync(HttpStatusCode.NotFound);
         }
 
-        Assert.True(await ApiClientExtensions.EventuallyAsync(() => Task.FromResult(gate.Running(new UserId(Guid.Parse(new JsonWebToken(bob).Subject))) == 0)));
+        Assert.True(await ApiClientExtensions.EventuallyAsync(() => Task.FromResult(gate.Running(bobId) == 0)));
     }
 
     private static Task<HttpResponseMessage> Send(HttpClient client, string url, string token, CancellationToken ct) =>

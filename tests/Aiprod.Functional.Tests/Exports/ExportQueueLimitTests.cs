@@ -8,6 +8,10 @@ namespace Aiprod.Functional.Tests.Exports;
 /// <summary>One owner's queue neither starves other owners at the claim nor grows without bound at create.</summary>
 public sealed class ExportQueueLimitTests
 {
+    // The tests drive the runner's rounds themselves; the host's own timer (1 s) would claim exports between a test's
+    // creates and free queue room it did not expect (seen under load: a sixth create accepted past a cap of five).
+    private const string NoBackgroundRounds = "Exports:PollInterval";
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -15,7 +19,7 @@ public sealed class ExportQueueLimitTests
     {
         using var gate = new SemaphoreSlim(0);
         var exporter = new ScriptedExporter { Gate = gate };
-        var settings = new Dictionary<string, string?> { ["Exports:MaxQueuedPerUser"] = "40", ["Exports:MaxRunningPerInstance"] = "5" };
+        var settings = new Dictionary<string, string?> { [NoBackgroundRounds] = "1.00:00:00", ["Exports:MaxQueuedPerUser"] = "40", ["Exports:MaxRunningPerInstance"] = "5" };
         await using var factory = new AiprodApiFactory(settings, replaceServices: ExportTestKit.WithExporter(exporter));
         var client = factory.CreateClient();
         var ann = await client.RegisterAndLoginAsync("ann@example.com");
@@ -47,7 +51,7 @@ public sealed class ExportQueueLimitTests
     {
         using var gate = new SemaphoreSlim(0);
         var exporter = new ScriptedExporter { Gate = gate };
-        await using var factory = new AiprodApiFactory(new Dictionary<string, string?> { ["Exports:MaxQueuedPerUser"] = "3", ["Exports:MaxRunningPerInstance"] = "1" },
+        await using var factory = new AiprodApiFactory(new Dictionary<string, string?> { [NoBackgroundRounds] = "1.00:00:00", ["Exports:MaxQueuedPerUser"] = "3", ["Exports:MaxRunningPerInstance"] = "1" },
             replaceServices: ExportTestKit.WithExporter(exporter));
         var client = factory.CreateClient();
         var ann = await client.RegisterAndLoginAsync("ann@example.com");
@@ -71,7 +75,7 @@ public sealed class ExportQueueLimitTests
     [Fact]
     public async Task RacingCreatesOfOneOwner_NeverQueueMoreThanTheLimit()
     {
-        await using var factory = new AiprodApiFactory(new Dictionary<string, string?> { ["Exports:MaxQueuedPerUser"] = "5" },
+        await using var factory = new AiprodApiFactory(new Dictionary<string, string?> { [NoBackgroundRounds] = "1.00:00:00", ["Exports:MaxQueuedPerUser"] = "5" },
             replaceServices: ExportTestKit.WithExporter(new ScriptedExporter()));
         var client = factory.CreateClient();
         var ann = await client.RegisterAndLoginAsync("ann@example.com");
