@@ -14,6 +14,8 @@ public sealed class BrowserHelperTests(SwaggerUiHost host)
     {
         const string name = "ScreenshotProbe";
         var path = Path.Combine(BrowserPage.ArtifactsFolder, name + ".png");
+        // A fresh clone has no artifacts folder yet (File.Delete throws for a missing folder, not for a missing file).
+        Directory.CreateDirectory(BrowserPage.ArtifactsFolder);
         File.Delete(path);
         await using var browser = await host.NewPageAsync();
         await new SwaggerUi(browser.Page).OpenAsync();

@@ -2,9 +2,17 @@ using System.Text.Json;
 using Aiprod.Application.Common;
 using Aiprod.Application;
 using Aiprod.Application.Accounts.Commands.ChangePassword;
+using Aiprod.Application.Accounts.Commands.DisableUser;
 using Aiprod.Application.Accounts.Commands.Login;
 using Aiprod.Application.Accounts.Commands.PromoteToAdmin;
 using Aiprod.Application.Accounts.Commands.RegisterUser;
+using Aiprod.Application.Admin.Commands.CancelUserJob;
+using Aiprod.Application.Admin.Commands.ChangeUserRole;
+using Aiprod.Application.Admin.Commands.EnableUser;
+using Aiprod.Application.Admin.Commands.RequeueJob;
+using Aiprod.Application.Admin.Commands.RevokeUserApiKey;
+using Aiprod.Application.Admin.Commands.RevokeUserSession;
+using Aiprod.Application.Admin.Commands.UnlockUser;
 using Aiprod.Application.ApiKeys.Commands.CreateApiKey;
 using Aiprod.Application.ApiKeys.Commands.RevokeAllApiKeys;
 using Aiprod.Application.ApiKeys.Commands.RevokeApiKey;
@@ -79,6 +87,8 @@ public sealed class ColumnLimitTests
         new(typeof(CompleteJobCommand), "Output", typeof(PipelineJob), nameof(PipelineJob.ResultOutput), s => new CompleteJobCommand(Key, Owner, Job, JsonDocument.Parse(s).RootElement, null), "{\"ok\":true}", JsonOfLength),
     ];
 
+    private const string AdminReasonStored = "an admin's reason (at most 500 characters, the validator) goes into the audit event's details, an unbounded column";
+
     /// <summary>Text that commands carry but never store as given, and why.</summary>
     private static readonly Dictionary<(Type, string), string> NotStored = new()
     {
@@ -98,6 +108,14 @@ public sealed class ColumnLimitTests
         [(typeof(CompleteExportCommand), "Sha256")] = "computed by the runner: 64 hex digits",
         [(typeof(CreateWebhookCommand), "Events")] = "each must be one of the fixed event names (the validator); stored joined, all of them fit the column",
         [(typeof(UpdateWebhookCommand), "Events")] = "each must be one of the fixed event names (the validator); stored joined, all of them fit the column",
+        [(typeof(DisableUserCommand), "Reason")] = AdminReasonStored,
+        [(typeof(EnableUserCommand), "Reason")] = AdminReasonStored,
+        [(typeof(UnlockUserCommand), "Reason")] = AdminReasonStored,
+        [(typeof(ChangeUserRoleCommand), "Reason")] = AdminReasonStored,
+        [(typeof(RevokeUserSessionCommand), "Reason")] = AdminReasonStored,
+        [(typeof(RevokeUserApiKeyCommand), "Reason")] = AdminReasonStored + "; the key's revocation reason keeps its first ApiKey.ReasonMaxLength characters",
+        [(typeof(CancelUserJobCommand), "Reason")] = AdminReasonStored,
+        [(typeof(RequeueJobCommand), "Reason")] = AdminReasonStored,
     };
 
     public static TheoryData<Destination> AllDestinations() => [.. Destinations];
