@@ -239,6 +239,42 @@ public sealed class WebhookDeliveryTests
     }
 
     [Fact]
+    public async Task ManyDeliveriesOfOneFailingSubscription_RecordedAtOnce_EachRecordTheirAttempt()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Status = 500;
+        var clock = WebhookTestKit.Clock();
+        await using var factory = WebhookTestKit.Host(clock);
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var (hook, _) = await client.CreateWebhookAsync(ann, receiver.HookUrl, "job.completed");
+        for (var i = 0; i < 30; i++)
+        {
+            await client.PingAsync(ann, hook);
+        }
+
+        // The first round starts the subscription's run of failures, the second continues it: in both, 30 attempts
+        // of one subscription are recorded at once, and each must be recorded (else it is sent again on lease lapse).
+        Assert.Equal(30, await factory.DispatchAsync());
+        await AssertEveryDeliveryHasAsync(1);
+        clock.Advance(Aiprod.Domain.Webhooks.WebhookRetrySchedule.Waits[0] * 1.25);
+        Assert.Equal(30, await factory.DispatchAsync());
+        await AssertEveryDeliveryHasAsync(2);
+
+        // Nothing is left leased and unrecorded: once a lease would have lapsed, nothing is due before its retry.
+        clock.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(0, await factory.DispatchAsync());
+        Assert.Equal(60, receiver.Requests.Count);
+
+        async Task AssertEveryDeliveryHasAsync(int attempts)
+        {
+            var counts = await factory.WithDbAsync(db => db.WebhookDeliveries.Select(d => new { d.AttemptCount, Rows = d.Attempts.Count }).ToListAsync(Ct));
+            Assert.Equal(30, counts.Count);
+            Assert.All(counts, c => Assert.Equal((attempts, attempts), (c.AttemptCount, c.Rows)));
+        }
+    }
+
+    [Fact]
     public async Task RotateSecret_SignsWithBoth_ForTheOverlap_ThenWithTheNewOnly()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
