@@ -215,13 +215,19 @@ public sealed partial class WebhookDispatcher(
     private string Describe(Exception ex) => ex switch
     {
         TimeoutRejectedException => $"No answer within {options.Value.Timeout.TotalSeconds:0.#} s.",
-        _ when FindRefusal(ex) is { } refused => refused.Message,
+        _ when FindRefusal(ex) is { } refused => Refused(refused),
         HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError } => "The host name does not resolve.",
         HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } => "The connection was refused or could not be made.",
         HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } => "The TLS handshake failed (is the certificate valid for the host?).",
         HttpRequestException http => $"The request failed: {http.HttpRequestError}.",
         _ => "The request failed.",
     };
+
+    private string Refused(WebhookAddressRefusedException refused)
+    {
+        LogAddressRefused(refused.Host, refused.Address?.ToString() ?? "none", refused.Why);
+        return refused.Message;
+    }
 
     private static WebhookAddressRefusedException? FindRefusal(Exception? ex)
     {
@@ -279,6 +285,9 @@ public sealed partial class WebhookDispatcher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recording the attempt of webhook delivery {DeliveryId} failed; trying again in {Pause}")]
     private partial void LogRecordRetried(Exception ex, WebhookDeliveryId deliveryId, TimeSpan pause);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A webhook to {Host} was refused: it resolves to {Address} ({Why})")]
+    private partial void LogAddressRefused(string host, string address, string why);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook subscription {WebhookId} of {OwnerId} kept failing and was disabled")]
     private partial void LogDisabled(WebhookId webhookId, Aiprod.Domain.Users.UserId ownerId);
