@@ -54,6 +54,7 @@ public sealed class WebhookAddressGuardTests
     {
         var refused = await Assert.ThrowsAsync<WebhookAddressRefusedException>(() =>
             WebhookAddressGuard.ConnectAsync(new DnsEndPoint("localhost", 9), allowLoopback: false, TestContext.Current.CancellationToken).AsTask());
-        Assert.Contains("loopback", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("loopback", refused.Why);
+        Assert.Equal(WebhookAddressRefusedException.PublicMessage, refused.Message);
     }
 }

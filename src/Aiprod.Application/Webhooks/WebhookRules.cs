@@ -16,6 +16,13 @@ public static class WebhookRules
         rule.Must(events => events!.Count is >= 1 and <= 20 && events.All(e => e is not null && WebhookEventTypes.Subscribable.Contains(e)))
             .WithMessage($"events lists 1 or more of: {string.Join(", ", WebhookEventTypes.Subscribable)}.");
 
+    /// <summary>
+    /// What the audit log keeps of a subscription's URL: scheme, host and port. Receivers such as Slack carry their
+    /// token in the path or query, and the audit log is read by more people, for longer, than the subscription.
+    /// </summary>
+    public static string AuditedUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Host}:{uri.Port}" : "(not a URL)";
+
     public static bool IsAcceptableUrl(string url, bool allowHttp) =>
         url.Length <= WebhookSubscription.UrlMaxLength
         && Uri.TryCreate(url, UriKind.Absolute, out var uri)

@@ -64,7 +64,12 @@ public sealed class WebhookDelivery
     };
 
     /// <summary>A new delivery of the same message (same <c>webhook-id</c>, same body), attempted at once.</summary>
-    public WebhookDelivery Redeliver(DateTimeOffset now) => Enqueue(SubscriptionId, OwnerId, MessageId, EventType, Payload, now);
+    /// <remarks>The original's version moves, so of redeliveries decided at once on the same original one is written.</remarks>
+    public WebhookDelivery Redeliver(DateTimeOffset now)
+    {
+        Version++;
+        return Enqueue(SubscriptionId, OwnerId, MessageId, EventType, Payload, now);
+    }
 
     public bool IsDue(DateTimeOffset now) =>
         Status == WebhookDeliveryStatus.Pending && NextAttemptAt <= now && (LeaseExpiresAt is null || LeaseExpiresAt <= now);

@@ -112,15 +112,26 @@ public sealed class WebhookSubscription : AggregateRoot
         }
     }
 
-    /// <summary>Counts a failed attempt; true when it disabled the subscription (failing for longer than <paramref name="disableAfter"/>).</summary>
+    /// <summary>
+    /// Counts a failed attempt; true when it disabled the subscription (failing for longer than <paramref name="disableAfter"/>).
+    /// The subscription changes (and its version moves) only when its failing state does: the start of a run of
+    /// failures or the disabling. Every other failure leaves it as it is, so the many deliveries of one failing
+    /// subscription recorded at once do not conflict on its version.
+    /// </summary>
     public bool RecordFailure(DateTimeOffset now, TimeSpan disableAfter, string lastError)
     {
-        FailingSince ??= now;
-        Touch(now);
+        if (FailingSince is null)
+        {
+            FailingSince = now;
+            Touch(now);
+        }
+
         if (!Enabled || now - FailingSince.Value < disableAfter)
         {
             return false;
         }
+
+        Touch(now);
 
         var reason = $"Every delivery failed for {disableAfter.TotalHours:0.#} hours; the last error: {lastError}";
         Disable(reason.Length > DisabledReasonMaxLength ? reason[..DisabledReasonMaxLength] : reason, now);

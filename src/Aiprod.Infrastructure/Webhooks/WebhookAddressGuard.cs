@@ -3,8 +3,22 @@ using System.Net.Sockets;
 
 namespace Aiprod.Infrastructure.Webhooks;
 
-/// <summary>Refused: the address a webhook's host name resolved to is one the API does not send to.</summary>
-public sealed class WebhookAddressRefusedException(string message) : IOException(message);
+/// <summary>
+/// Refused: the address a webhook's host name resolved to is one the API does not send to. The message is what the
+/// owner sees (in the delivery's attempts and a disabled reason), so it names neither the address nor its kind: the
+/// API must not tell a user what an internal name resolves to. The address and why are kept for the server's log.
+/// </summary>
+public sealed class WebhookAddressRefusedException(string host, IPAddress? address, string why)
+    : IOException(address is null ? "The host resolves to no address." : PublicMessage)
+{
+    public const string PublicMessage = "The host resolves to an address webhooks are not sent to.";
+
+    public string Host { get; } = host;
+
+    public IPAddress? Address { get; } = address;
+
+    public string Why { get; } = why;
+}
 
 /// <summary>
 /// The SSRF guard. A subscription's URL is chosen by a user, so the address the API connects to is checked at
@@ -22,7 +36,7 @@ public static class WebhookAddressGuard
             : await Dns.GetHostAddressesAsync(endpoint.Host, cancellationToken);
         if (addresses.Length == 0)
         {
-            throw new WebhookAddressRefusedException($"{endpoint.Host} resolves to no address.");
+            throw new WebhookAddressRefusedException(endpoint.Host, null, "no address");
         }
 
         // Every address must pass, not only the one connected to: a name that answers one public and one private
@@ -31,7 +45,7 @@ public static class WebhookAddressGuard
         {
             if (RefusalOf(address, allowLoopback) is { } why)
             {
-                throw new WebhookAddressRefusedException($"{endpoint.Host} resolves to {address}, a {why} address; webhooks are not sent there.");
+                throw new WebhookAddressRefusedException(endpoint.Host, address, why);
             }
         }
 

@@ -37,6 +37,8 @@ public sealed partial class WebhookDispatcher(
 
     private const int MaxRecordTries = 5;
 
+    private const int MaxRecordTransientTries = 12;
+
     /// <summary>Claims what is due, sends it and records the attempts.</summary>
     /// <returns>How many attempts this round made.</returns>
     public async Task<int> RunRoundAsync(CancellationToken cancellationToken)
@@ -70,8 +72,9 @@ public sealed partial class WebhookDispatcher(
                     {
                     }
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
+                    // Also a cancellation not caused by shutdown (a timeout inside a query): the loop must outlive it.
                     LogRoundFailed(ex, options.Value.PollInterval);
                 }
             }
@@ -131,7 +134,7 @@ public sealed partial class WebhookDispatcher(
 
             if (token is { } held)
             {
-                claimed.Add(new Claimed(delivery.Id, held, delivery.MessageId, delivery.Payload, subscription!));
+                claimed.Add(new Claimed(delivery.Id, held, delivery.LeaseExpiresAt!.Value, delivery.MessageId, delivery.Payload, subscription!));
             }
         }
 
@@ -141,16 +144,28 @@ public sealed partial class WebhookDispatcher(
     private async Task SendAndRecordAsync(Claimed claimed, CancellationToken cancellationToken)
     {
         var outcome = await SendAsync(claimed, cancellationToken);
+        var pause = TimeSpan.FromMilliseconds(50);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await RecordAsync(claimed, outcome);
+                // The last tries leave the subscription's health alone: the delivery's outcome is recorded whatever
+                // happens to the subscription's row, or the attempt would be made again.
+                await RecordAsync(claimed, outcome, withSubscription: attempt < MaxRecordTries);
                 return;
             }
             catch (DbUpdateConcurrencyException) when (attempt < MaxRecordTries)
             {
-                // Another delivery of the same subscription was recorded at the same moment: read both again.
+                // Another delivery of the same subscription changed its failing state at the same moment: read both again.
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested
+                && attempt < MaxRecordTransientTries && clock.GetUtcNow() + pause < claimed.LeaseExpiresAt)
+            {
+                // A busy or briefly unreachable database: the attempt was made, so it is worth waiting to record it
+                // while the lease still holds, rather than letting the lease lapse and sending it again.
+                LogRecordRetried(ex, claimed.DeliveryId, pause);
+                await Task.Delay(pause, cancellationToken);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -200,13 +215,19 @@ public sealed partial class WebhookDispatcher(
     private string Describe(Exception ex) => ex switch
     {
         TimeoutRejectedException => $"No answer within {options.Value.Timeout.TotalSeconds:0.#} s.",
-        _ when FindRefusal(ex) is { } refused => refused.Message,
+        _ when FindRefusal(ex) is { } refused => Refused(refused),
         HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError } => "The host name does not resolve.",
         HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } => "The connection was refused or could not be made.",
         HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } => "The TLS handshake failed (is the certificate valid for the host?).",
         HttpRequestException http => $"The request failed: {http.HttpRequestError}.",
         _ => "The request failed.",
     };
+
+    private string Refused(WebhookAddressRefusedException refused)
+    {
+        LogAddressRefused(refused.Host, refused.Address?.ToString() ?? "none", refused.Why);
+        return refused.Message;
+    }
 
     private static WebhookAddressRefusedException? FindRefusal(Exception? ex)
     {
@@ -221,7 +242,7 @@ public sealed partial class WebhookDispatcher(
         return null;
     }
 
-    private async Task RecordAsync(Claimed claimed, Outcome outcome)
+    private async Task RecordAsync(Claimed claimed, Outcome outcome, bool withSubscription)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
@@ -236,7 +257,7 @@ public sealed partial class WebhookDispatcher(
         var next = succeeded ? null : WebhookRetrySchedule.NextAttemptAt(delivery.AttemptCount + 1, outcome.At, Random.Shared.NextDouble());
         delivery.RecordAttempt(outcome.At, outcome.StatusCode, outcome.LatencyMs, outcome.Error, succeeded, next);
 
-        var subscription = await db.WebhookSubscriptions.FirstOrDefaultAsync(s => s.Id == delivery.SubscriptionId);
+        var subscription = withSubscription ? await db.WebhookSubscriptions.FirstOrDefaultAsync(s => s.Id == delivery.SubscriptionId) : null;
         if (subscription is not null)
         {
             if (succeeded)
@@ -262,10 +283,16 @@ public sealed partial class WebhookDispatcher(
     [LoggerMessage(Level = LogLevel.Warning, Message = "The attempt of webhook delivery {DeliveryId} was made but could not be recorded; it is made again once its lease lapses")]
     private partial void LogRecordFailed(Exception ex, WebhookDeliveryId deliveryId);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recording the attempt of webhook delivery {DeliveryId} failed; trying again in {Pause}")]
+    private partial void LogRecordRetried(Exception ex, WebhookDeliveryId deliveryId, TimeSpan pause);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A webhook to {Host} was refused: it resolves to {Address} ({Why})")]
+    private partial void LogAddressRefused(string host, string address, string why);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook subscription {WebhookId} of {OwnerId} kept failing and was disabled")]
     private partial void LogDisabled(WebhookId webhookId, Aiprod.Domain.Users.UserId ownerId);
 
-    private sealed record Claimed(WebhookDeliveryId DeliveryId, Guid LeaseToken, Guid MessageId, string Payload, WebhookSubscription Subscription);
+    private sealed record Claimed(WebhookDeliveryId DeliveryId, Guid LeaseToken, DateTimeOffset LeaseExpiresAt, Guid MessageId, string Payload, WebhookSubscription Subscription);
 
     private sealed record Outcome(DateTimeOffset At, int? StatusCode, long LatencyMs, string? Error);
 }

@@ -239,6 +239,111 @@ public sealed class WebhookDeliveryTests
     }
 
     [Fact]
+    public async Task ManyDeliveriesOfOneFailingSubscription_RecordedAtOnce_EachRecordTheirAttempt()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Status = 500;
+        var clock = WebhookTestKit.Clock();
+        await using var factory = WebhookTestKit.Host(clock);
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var (hook, _) = await client.CreateWebhookAsync(ann, receiver.HookUrl, "job.completed");
+        for (var i = 0; i < 30; i++)
+        {
+            await client.PingAsync(ann, hook);
+        }
+
+        // The first round starts the subscription's run of failures, the second continues it: in both, 30 attempts
+        // of one subscription are recorded at once, and each must be recorded (else it is sent again on lease lapse).
+        Assert.Equal(30, await factory.DispatchAsync());
+        await AssertEveryDeliveryHasAsync(1);
+        clock.Advance(Aiprod.Domain.Webhooks.WebhookRetrySchedule.Waits[0] * 1.25);
+        Assert.Equal(30, await factory.DispatchAsync());
+        await AssertEveryDeliveryHasAsync(2);
+
+        // Nothing is left leased and unrecorded: once a lease would have lapsed, nothing is due before its retry.
+        clock.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(0, await factory.DispatchAsync());
+        Assert.Equal(60, receiver.Requests.Count);
+
+        async Task AssertEveryDeliveryHasAsync(int attempts)
+        {
+            var counts = await factory.WithDbAsync(db => db.WebhookDeliveries.Select(d => new { d.AttemptCount, Rows = d.Attempts.Count }).ToListAsync(Ct));
+            Assert.Equal(30, counts.Count);
+            Assert.All(counts, c => Assert.Equal((attempts, attempts), (c.AttemptCount, c.Rows)));
+        }
+    }
+
+    [Fact]
+    public async Task TheAuditLog_KeepsOnlySchemeHostAndPort_OfAWebhookUrl()
+    {
+        var clock = WebhookTestKit.Clock();
+        await using var factory = WebhookTestKit.Host(clock);
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var (hook, _) = await client.CreateWebhookAsync(ann, "https://hooks.example.com:8443/services/T000/B000/pathtoken1?key=querytoken1", "job.completed");
+        var updated = await client.SendWithTokenAsync(new HttpMethod("PATCH"), $"/webhooks/{hook}", ann,
+            new { url = "https://hooks.example.com/services/T000/B000/pathtoken2?key=querytoken2" });
+        Assert.True(updated.IsSuccessStatusCode, await updated.Content.ReadAsStringAsync(Ct));
+
+        var details = await factory.WithDbAsync(db => db.AuditEvents
+            .Where(e => e.EventType == AuditEventTypes.WebhookCreated || e.EventType == AuditEventTypes.WebhookUpdated)
+            .OrderBy(e => e.Id).Select(e => e.Details!).ToListAsync(Ct));
+        Assert.Equal(2, details.Count);
+        Assert.Equal("https://hooks.example.com:8443", JsonNode.Parse(details[0])!.AsObject().Str("url"));
+        Assert.Equal("https://hooks.example.com:443", JsonNode.Parse(details[1])!.AsObject().Str("url"));
+        Assert.All(details, d => Assert.DoesNotContain("token", d, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ManyCreatesAtOnce_KeepThePerUserCap()
+    {
+        var clock = WebhookTestKit.Clock();
+        await using var factory = WebhookTestKit.Host(clock, more: new Dictionary<string, string?> { ["RateLimits:Policies:webhooks-change"] = "100000" });
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        for (var i = 0; i < Aiprod.Domain.Webhooks.WebhookSubscription.MaxPerOwner - 3; i++)
+        {
+            await client.CreateWebhookAsync(ann, $"https://hooks.example.com/{i}", "job.completed");
+        }
+
+        // Three rooms left, twelve creates at once, three times over (the first round fills the cap; the next must all be refused).
+        for (var round = 0; round < 3; round++)
+        {
+            var answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => Task.Run(() => factory.CreateClient().SendWithTokenAsync(
+                HttpMethod.Post, "/webhooks", ann, new { url = $"https://hooks.example.com/r{round}/{i}", events = new[] { "job.completed" } }), Ct)));
+            Assert.All(answers, a => Assert.True(a.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict, a.StatusCode.ToString()));
+            Assert.Equal(round == 0 ? 3 : 0, answers.Count(a => a.StatusCode == HttpStatusCode.Created));
+        }
+
+        Assert.Equal(Aiprod.Domain.Webhooks.WebhookSubscription.MaxPerOwner, await factory.WithDbAsync(db => db.WebhookSubscriptions.CountAsync(Ct)));
+    }
+
+    [Fact]
+    public async Task RedeliversAtOnce_OfOneDelivery_MakeOneNewDelivery()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var clock = WebhookTestKit.Clock();
+        await using var factory = WebhookTestKit.Host(clock, more: new Dictionary<string, string?> { ["RateLimits:Policies:webhooks-change"] = "100000" });
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var (hook, _) = await client.CreateWebhookAsync(ann, receiver.HookUrl, "job.completed");
+        await client.PingAsync(ann, hook);
+        var original = Assert.Single(await client.DeliveriesAsync(ann, hook))!.AsObject().Str("delivery_id");
+        await factory.DispatchAsync();
+
+        for (var round = 1; round <= 3; round++)
+        {
+            var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => factory.CreateClient().SendWithTokenAsync(
+                HttpMethod.Post, $"/webhooks/{hook}/deliveries/{original}/redeliver", ann), Ct)));
+            Assert.All(answers, a => Assert.True(a.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.Conflict, a.StatusCode.ToString()));
+            Assert.Single(answers, a => a.StatusCode == HttpStatusCode.Accepted);
+            Assert.Equal(1 + round, (await client.DeliveriesAsync(ann, hook)).Count);
+            await factory.DispatchAsync();
+        }
+    }
+
+    [Fact]
     public async Task RotateSecret_SignsWithBoth_ForTheOverlap_ThenWithTheNewOnly()
     {
         await using var receiver = await WebhookReceiver.StartAsync();

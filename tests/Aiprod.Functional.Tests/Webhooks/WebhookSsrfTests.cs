@@ -10,14 +10,14 @@ namespace Aiprod.Functional.Tests.Webhooks;
 public sealed class WebhookSsrfTests
 {
     [Theory]
-    [InlineData("loopback", "http://127.0.0.1:{port}/hook")]
-    [InlineData("loopback", "http://localhost:{port}/hook")]
-    [InlineData("loopback", "http://[::ffff:127.0.0.1]:{port}/hook")]
-    [InlineData("private", "http://10.1.2.3/hook")]
-    [InlineData("private", "http://192.168.0.10/hook")]
-    [InlineData("link-local (cloud metadata)", "http://169.254.169.254/latest/meta-data/")]
-    [InlineData("unique local", "http://[fd00:ec2::254]/")]
-    public async Task AnAddressThatIsNotPublic_IsRefusedAtSendTime(string said, string url)
+    [InlineData("http://127.0.0.1:{port}/hook")]
+    [InlineData("http://localhost:{port}/hook")]
+    [InlineData("http://[::ffff:127.0.0.1]:{port}/hook")]
+    [InlineData("http://10.1.2.3/hook")]
+    [InlineData("http://192.168.0.10/hook")]
+    [InlineData("http://169.254.169.254/latest/meta-data/")]
+    [InlineData("http://[fd00:ec2::254]/")]
+    public async Task AnAddressThatIsNotPublic_IsRefusedAtSendTime(string url)
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         await using var factory = WebhookTestKit.Host(WebhookTestKit.Clock(), allowLoopback: false);
@@ -33,8 +33,27 @@ public sealed class WebhookSsrfTests
         Assert.Equal("pending", delivery.AsObject().Str("status"));
         var attempt = Assert.Single(delivery["attempts"]!.AsArray())!;
         Assert.Null(attempt["status_code"]);
-        Assert.Contains(said, attempt["error"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Contains("webhooks are not sent there", attempt["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        // Said without the address or its kind: what an internal name resolves to is not the user's to learn.
+        Assert.Equal("The host resolves to an address webhooks are not sent to.", attempt["error"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ARefusedHostName_DoesNotTellWhatItResolvesTo()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var factory = WebhookTestKit.Host(WebhookTestKit.Clock(), allowLoopback: false);
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var (hook, _) = await client.CreateWebhookAsync(ann, $"http://localhost:{receiver.BaseAddress.Port}/hook", "job.completed");
+        await client.PingAsync(ann, hook);
+
+        await factory.DispatchAsync();
+
+        var deliveries = (await client.DeliveriesAsync(ann, hook)).ToJsonString();
+        Assert.Contains("The host resolves to an address webhooks are not sent to.", deliveries, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.0.0.1", deliveries, StringComparison.Ordinal);
+        Assert.DoesNotContain("::1", deliveries, StringComparison.Ordinal);
+        Assert.DoesNotContain("loopback", deliveries, StringComparison.Ordinal);
     }
 
     [Fact]

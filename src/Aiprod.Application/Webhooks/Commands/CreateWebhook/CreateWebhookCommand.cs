@@ -1,4 +1,5 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Users;
@@ -9,7 +10,12 @@ using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.Webhooks.Commands.CreateWebhook;
 
-public sealed record CreateWebhookCommand(UserId OwnerId, string? Url, IReadOnlyList<string>? Events, string? Description) : ICommand<Result<WebhookWithSecretDto>>;
+/// <summary>
+/// Counts the owner's subscriptions and adds one: on SQLite the count is taken under the write lock
+/// (<see cref="IDecidesUnderWriteLock"/>), so creates at once cannot all see room under the cap.
+/// </summary>
+public sealed record CreateWebhookCommand(UserId OwnerId, string? Url, IReadOnlyList<string>? Events, string? Description)
+    : ICommand<Result<WebhookWithSecretDto>>, IDecidesUnderWriteLock;
 
 public sealed class CreateWebhookCommandValidator : AbstractValidator<CreateWebhookCommand>
 {
@@ -39,7 +45,7 @@ public sealed class CreateWebhookCommandHandler(IWebhookRepository webhooks, IWe
         var subscription = WebhookSubscription.Create(command.OwnerId, command.Url!, command.Events!, command.Description, ciphertext, clock.GetUtcNow());
         webhooks.Add(subscription);
         audit.Record(new AuditEntry(AuditEventTypes.WebhookCreated, AuditOutcome.Success, Target: subscription.Id.ToString(),
-            Details: new Dictionary<string, object?> { ["url"] = subscription.Url, ["events"] = subscription.Events }));
+            Details: new Dictionary<string, object?> { ["url"] = WebhookRules.AuditedUrl(subscription.Url), ["events"] = subscription.Events }));
         return new WebhookWithSecretDto(WebhookDto.Of(subscription), secret);
     }
 }

@@ -1,4 +1,5 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Users;
 using Aiprod.Domain.Webhooks;
@@ -8,9 +9,11 @@ namespace Aiprod.Application.Webhooks.Commands.RedeliverWebhook;
 
 /// <summary>
 /// Sends an ended delivery's message again as a new delivery (same <c>webhook-id</c> and body, a fresh retry schedule);
-/// a pending one is still being attempted and is refused.
+/// a pending one, or one whose message is already on its way again, is refused. Redelivers at once of the same
+/// message: on SQLite they decide one after another under the write lock (<see cref="IDecidesUnderWriteLock"/>), so
+/// the first one's pending delivery refuses the rest; elsewhere the original's version lets one of them through.
 /// </summary>
-public sealed record RedeliverWebhookCommand(UserId OwnerId, WebhookId WebhookId, WebhookDeliveryId DeliveryId) : ICommand<Result<WebhookDeliveryDto>>;
+public sealed record RedeliverWebhookCommand(UserId OwnerId, WebhookId WebhookId, WebhookDeliveryId DeliveryId) : ICommand<Result<WebhookDeliveryDto>>, IDecidesUnderWriteLock;
 
 public sealed class RedeliverWebhookCommandHandler(IWebhookRepository webhooks, TimeProvider clock)
     : ICommandHandler<RedeliverWebhookCommand, Result<WebhookDeliveryDto>>
@@ -34,7 +37,7 @@ public sealed class RedeliverWebhookCommandHandler(IWebhookRepository webhooks, 
             return WebhookErrors.Disabled;
         }
 
-        if (delivery.Status == WebhookDeliveryStatus.Pending)
+        if (delivery.Status == WebhookDeliveryStatus.Pending || await webhooks.HasPendingDeliveryOfAsync(delivery.SubscriptionId, delivery.MessageId, cancellationToken))
         {
             return WebhookErrors.DeliveryPending;
         }

@@ -38,7 +38,7 @@ public sealed class UpdateWebhookCommandHandler(IWebhookRepository webhooks, IAu
 
         subscription.Update(command.Url, command.Events, command.Description, command.Enabled, clock.GetUtcNow());
         audit.Record(new AuditEntry(AuditEventTypes.WebhookUpdated, AuditOutcome.Success, Target: subscription.Id.ToString(),
-            Details: new Dictionary<string, object?> { ["url"] = subscription.Url, ["events"] = subscription.Events, ["enabled"] = subscription.Enabled }));
+            Details: new Dictionary<string, object?> { ["url"] = WebhookRules.AuditedUrl(subscription.Url), ["events"] = subscription.Events, ["enabled"] = subscription.Enabled }));
         return WebhookDto.Of(subscription);
     }
 }
