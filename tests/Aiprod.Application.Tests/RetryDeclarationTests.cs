@@ -58,7 +58,7 @@ public sealed class RetryDeclarationTests
             (new CancelJobCommand(ann.Id, job.Id), 3),
             (new ExpireLeasesCommand(), 3),
             (new ChangePasswordCommand(ann.Id, "a", "b"), 10),
-            (new DisableUserCommand(ann.Id, "r"), 10),
+            (new DisableUserCommand(ann.Id, ann.Id, "r"), 10),
             (new EnableUserCommand(ann.Id, "r"), 3),
             (new UnlockUserCommand(ann.Id, "r"), 3),
             (new ChangeUserRoleCommand(ann.Id, ann.Id, UserRole.User, "r"), 10),

@@ -69,17 +69,22 @@ public sealed class AdminUsersController : ApiControllerBase
         ToActionResult(await Sender.Send(new GetUserQuery(userId), cancellationToken), Ok);
 
     /// <summary>Disables an account: it can no longer log in, and every session and key it has stops at once.</summary>
+    /// <remarks>
+    /// An admin cannot disable themself (409 `cannot_disable_self`), and the caller must still be an active admin when
+    /// the disable commits (403 `not_an_admin`), so admins disabling or demoting each other at once always leave one.
+    /// </remarks>
     /// <response code="204">Disabled.</response>
     /// <response code="400">The reason is missing or longer than 500 characters.</response>
+    /// <response code="403">The caller's account is no longer an active admin (`not_an_admin`), whatever its token says.</response>
     /// <response code="404">No account has this id.</response>
-    /// <response code="409">The account is already disabled.</response>
+    /// <response code="409">The account is already disabled (`already_disabled`), or the caller tried to disable themself (`cannot_disable_self`).</response>
     [HttpPost("{user_id:guid}/disable")]
     [Consumes("application/json")]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     public async Task<IActionResult> DisableUser([FromRoute(Name = "user_id")] UserId userId, AdminReasonRequest request, CancellationToken cancellationToken) =>
-        ToActionResult(await Sender.Send(new DisableUserCommand(userId, request.Reason), cancellationToken), _ => NoContent());
+        ToActionResult(await Sender.Send(new DisableUserCommand(User.RequireUserId(), userId, request.Reason), cancellationToken), _ => NoContent());
 
     /// <summary>Enables a disabled account: it can log in again. Sessions and keys the disable ended stay ended.</summary>
     /// <response code="204">Enabled.</response>

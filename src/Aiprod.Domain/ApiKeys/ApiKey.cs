@@ -123,6 +123,27 @@ public sealed class ApiKey : AggregateRoot
     public static IReadOnlyList<ApiKey> RevokeEveryUsable(IEnumerable<ApiKey> keys, DateTimeOffset now, string? reason) =>
         keys.Where(k => k.Revoke(now, reason).IsSuccess).ToList();
 
+    /// <summary>
+    /// The keys issued by rotating <paramref name="key"/>, and by rotating those, among its owner's keys: what stopping
+    /// a key must stop too when its rotation may have committed first.
+    /// </summary>
+    public static IReadOnlyList<ApiKey> SuccessorsOf(ApiKey key, IEnumerable<ApiKey> ownersKeys)
+    {
+        var byParent = ownersKeys.Where(k => k.ParentKeyId is not null).ToLookup(k => k.ParentKeyId.GetValueOrDefault());
+        var found = new List<ApiKey>();
+        var next = new Queue<ApiKeyId>([key.Id]);
+        while (next.TryDequeue(out var id))
+        {
+            foreach (var child in byParent[id])
+            {
+                found.Add(child);
+                next.Enqueue(child.Id);
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>Stops the key at once, in or out of a rotation grace period.</summary>
     public Result<Done> Revoke(DateTimeOffset now, string? reason)
     {

@@ -19,6 +19,7 @@ public sealed class DisableUserCommandHandlerTests
     private readonly IAuditLog audit = Substitute.For<IAuditLog>();
     private readonly FakeTimeProvider clock = Given.AClock();
     private readonly User ann;
+    private readonly User ops;
     private readonly ApiKey active;
     private readonly ApiKey inGrace;
     private readonly ApiKey revoked;
@@ -27,6 +28,8 @@ public sealed class DisableUserCommandHandlerTests
     public DisableUserCommandHandlerTests()
     {
         ann = Given.AUser(clock);
+        ops = Given.AnAdmin(clock);
+        users.FindByIdAsync(ops.Id, Arg.Any<CancellationToken>()).Returns(ops);
         active = Given.AKey(ann, clock);
         inGrace = Given.ARotatedKey(ann, clock, TimeSpan.FromHours(1));
         revoked = Given.ARevokedKey(ann, clock);
@@ -45,7 +48,7 @@ public sealed class DisableUserCommandHandlerTests
         var revokedAt = revoked.RevokedAt;
         clock.Advance(TimeSpan.FromMinutes(5));
 
-        var result = await Handler().Handle(new DisableUserCommand(ann.Id, "support ticket 42"), TestContext.Current.CancellationToken);
+        var result = await Handler().Handle(new DisableUserCommand(ops.Id, ann.Id, "support ticket 42"), TestContext.Current.CancellationToken);
 
         Assert.True(result.IsSuccess);
         Assert.Equal(clock.GetUtcNow(), ann.DisabledAt);
@@ -71,7 +74,7 @@ public sealed class DisableUserCommandHandlerTests
         ann.Disable(clock.GetUtcNow());
         _ = ann.TakeDomainEvents();
 
-        var result = await Handler().Handle(new DisableUserCommand(ann.Id, "support ticket 42"), TestContext.Current.CancellationToken);
+        var result = await Handler().Handle(new DisableUserCommand(ops.Id, ann.Id, "support ticket 42"), TestContext.Current.CancellationToken);
 
         Assert.Equal((ErrorKind.Conflict, "already_disabled"), (result.Error?.Kind, result.Error?.Code));
         Assert.Empty(ann.TakeDomainEvents());
@@ -85,9 +88,34 @@ public sealed class DisableUserCommandHandlerTests
     {
         var stranger = Given.AUser(clock, "stranger@example.com");
 
-        var result = await Handler().Handle(new DisableUserCommand(stranger.Id, "support ticket 42"), TestContext.Current.CancellationToken);
+        var result = await Handler().Handle(new DisableUserCommand(ops.Id, stranger.Id, "support ticket 42"), TestContext.Current.CancellationToken);
 
         Assert.Equal(UserErrors.NotFound, result.Error);
         Assert.Empty(audit.Entries());
+    }
+
+    [Fact]
+    public async Task Handle_AnAdminDisablingThemself_IsAConflict()
+    {
+        var result = await Handler().Handle(new DisableUserCommand(ops.Id, ops.Id, "leaving"), TestContext.Current.CancellationToken);
+
+        Assert.Equal((ErrorKind.Conflict, "cannot_disable_self"), (result.Error?.Kind, result.Error?.Code));
+        Assert.False(ops.IsDisabled);
+        Assert.Empty(audit.Entries());
+    }
+
+    [Fact]
+    public async Task Handle_AnActorNoLongerAdmin_IsForbidden_AndTheActorsVersionGoesIntoTheCommit()
+    {
+        var bea = Given.AUser(clock, "bea@example.com");
+        users.FindByIdAsync(bea.Id, Arg.Any<CancellationToken>()).Returns(bea);
+
+        var refused = await Handler().Handle(new DisableUserCommand(bea.Id, ann.Id, "r"), TestContext.Current.CancellationToken);
+        Assert.Equal((ErrorKind.Forbidden, "not_an_admin"), (refused.Error?.Kind, refused.Error?.Code));
+        Assert.False(ann.IsDisabled);
+
+        var done = await Handler().Handle(new DisableUserCommand(ops.Id, ann.Id, "r"), TestContext.Current.CancellationToken);
+        Assert.True(done.IsSuccess);
+        users.Received(1).RequireUnchangedSinceRead(ops);
     }
 }

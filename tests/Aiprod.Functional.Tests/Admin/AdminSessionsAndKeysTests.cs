@@ -52,6 +52,54 @@ public sealed class AdminSessionsAndKeysTests(SqliteApiFixture fixture) : IClass
         Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync("/auth/me", ann)).StatusCode);
     }
 
+    /// <summary>
+    /// Two admins revoke a key while its owner rotates it twice, all at once, round after round: whichever commits
+    /// first, afterwards no key of that lineage works (a rotation that committed first must not leave a successor).
+    /// </summary>
+    [Fact]
+    public async Task RevokeApiKey_RacingTheOwnersRotations_LeavesNoKeyOfTheLineageWorking()
+    {
+        for (var round = 0; round < 10; round++)
+        {
+            var client = await fixture.CreateClientAsync();
+            var admins = new[] { await JobTestKit.RegisterAdminAsync(fixture.Factory, client), await JobTestKit.RegisterAdminAsync(fixture.Factory, client, "eve@example.com") };
+            var ann = await client.RegisterAndLoginAsync("ann@example.com");
+            var key = await client.CreateApiKeyAsync(ann);
+            var keyId = key["api_key"]!["key_id"]!.GetValue<string>();
+
+            using var start = new SemaphoreSlim(0);
+            var revokes = admins.Select(async admin =>
+            {
+                await start.WaitAsync(TestContext.Current.CancellationToken);
+                return await client.AdminPostAsync($"/admin/api-keys/{keyId}/revoke", admin, $"round {round}");
+            }).ToList();
+            var rotations = Enumerable.Range(0, 2).Select(async _ =>
+            {
+                await start.WaitAsync(TestContext.Current.CancellationToken);
+                return await client.SendWithTokenAsync(HttpMethod.Post, $"/api-keys/{keyId}/rotate", ann, new { grace_period_seconds = 86_400 });
+            }).ToList();
+            start.Release(4);
+            var revoked = await Task.WhenAll(revokes);
+            var rotated = await Task.WhenAll(rotations);
+
+            Assert.Contains(revoked, r => r.StatusCode == HttpStatusCode.OK);
+            var plaintexts = new List<string> { key.Str("key") };
+            foreach (var response in rotated)
+            {
+                if (response.StatusCode == HttpStatusCode.Created || response.StatusCode == HttpStatusCode.OK)
+                {
+                    plaintexts.Add((await response.ReadJsonAsync()).Str("key"));
+                }
+            }
+
+            foreach (var plaintext in plaintexts)
+            {
+                var current = await client.GetWithKeyAsync("/api-keys/current", plaintext);
+                Assert.True(current.StatusCode == HttpStatusCode.Unauthorized, $"round {round}: a key of the lineage still works ({plaintexts.Count - 1} rotations succeeded)");
+            }
+        }
+    }
+
     [Fact]
     public async Task ListUserApiKeys_ShowsEveryKey_AndRevokeApiKey_StopsItAtOnce_AndIsAudited()
     {

@@ -168,7 +168,7 @@ public sealed class AdminUsersTests(SqliteApiFixture fixture) : IClassFixture<Sq
     }
 
     [Fact]
-    public async Task ChangeRole_ByADemotedAdminWhoseTokenStillSaysAdmin_Is403_AndChangesNothing()
+    public async Task ChangeRole_ByADemotedAdmin_IsRefused_AndChangesNothing()
     {
         var client = await fixture.CreateClientAsync();
         var ops = await AdminTokenAsync(client);
@@ -177,7 +177,9 @@ public sealed class AdminUsersTests(SqliteApiFixture fixture) : IClassFixture<Sq
         var opsId = await client.IdOfAsync(ops);
         Assert.Equal(HttpStatusCode.NoContent, (await client.AdminPostAsync($"/admin/users/{eveId}/role", ops, body: new { role = "user", reason = "left the team" })).StatusCode);
 
-        await (await client.AdminPostAsync($"/admin/users/{opsId}/role", eve, body: new { role = "user", reason = "revenge" })).AssertProblemAsync(HttpStatusCode.Forbidden, "not_an_admin");
+        // The demotion ended eve's sessions (401); a request already past authentication meets the actor's re-read (403).
+        var answer = await client.AdminPostAsync($"/admin/users/{opsId}/role", eve, body: new { role = "user", reason = "revenge" });
+        Assert.True(answer.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden, $"{(int)answer.StatusCode}");
 
         Assert.Equal("admin", (await client.GetOkAsync($"/admin/users/{opsId}", ops))["account"]!.AsObject().Str("role"));
     }
@@ -217,7 +219,8 @@ public sealed class AdminUsersTests(SqliteApiFixture fixture) : IClassFixture<Sq
 
             foreach (var (_, response) in answers)
             {
-                Assert.True(response.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.Forbidden or HttpStatusCode.Conflict, $"round {round}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
+                // 401: a demoted admin's sessions end with the demotion, so its later requests are not authenticated.
+                Assert.True(response.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.Conflict, $"round {round}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
             }
 
             var roles = await fixture.Factory.WithDbAsync(db => db.Users.Select(u => u.Role).ToListAsync());
@@ -228,6 +231,111 @@ public sealed class AdminUsersTests(SqliteApiFixture fixture) : IClassFixture<Sq
             Assert.Equal(admins - demoted.Count, remaining);
             Assert.Equal(demoted.Count, await fixture.Factory.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.EventType == "user.role_changed")));
         }
+    }
+
+    [Fact]
+    public async Task Disable_AnAdminDisablingThemself_Is409_AndTheyStayActive()
+    {
+        var client = await fixture.CreateClientAsync();
+        var admin = await AdminTokenAsync(client);
+        var adminId = await client.IdOfAsync(admin);
+
+        await (await client.AdminPostAsync($"/admin/users/{adminId}/disable", admin)).AssertProblemAsync(HttpStatusCode.Conflict, "cannot_disable_self");
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync("/auth/me", admin)).StatusCode);
+        Assert.Equal(0, await fixture.Factory.WithDbAsync(db => db.Users.CountAsync(u => u.DisabledAt != null)));
+    }
+
+    [Fact]
+    public async Task Disable_ByADemotedAdminWhoseTokenStillSaysAdmin_IsRefused_AndTheOtherAdminStaysActive()
+    {
+        var client = await fixture.CreateClientAsync();
+        var ops = await AdminTokenAsync(client);
+        var eve = await AdminTokenAsync(client, "eve@example.com");
+        var eveId = await client.IdOfAsync(eve);
+        var opsId = await client.IdOfAsync(ops);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.AdminPostAsync($"/admin/users/{eveId}/role", ops, body: new { role = "user", reason = "left the team" })).StatusCode);
+
+        var answer = await client.AdminPostAsync($"/admin/users/{opsId}/disable", eve, reason: "revenge");
+
+        Assert.True(answer.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden, $"{(int)answer.StatusCode}");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync("/auth/me", ops)).StatusCode);
+        Assert.Equal(0, await fixture.Factory.WithDbAsync(db => db.Users.CountAsync(u => u.DisabledAt != null)));
+    }
+
+    /// <summary>
+    /// Admins demote and disable each other at once, round after round: whatever order the commits take, at least one
+    /// active admin (role admin, not disabled) remains.
+    /// </summary>
+    [Fact]
+    public async Task AdminsDemotingAndDisablingEachOtherAtOnce_AlwaysLeaveAnActiveAdmin()
+    {
+        const int admins = 5;
+        for (var round = 0; round < 10; round++)
+        {
+            var client = await fixture.CreateClientAsync();
+            var tokens = new List<string>();
+            var ids = new List<string>();
+            for (var i = 0; i < admins; i++)
+            {
+                var token = await AdminTokenAsync(client, $"admin{i}@example.com");
+                tokens.Add(token);
+                ids.Add(await client.IdOfAsync(token));
+            }
+
+            // Every admin acts on every other, disabling or demoting by turns, so each pair has a demotion against a
+            // disable in one direction or the other.
+            var attempts = (from a in Enumerable.Range(0, admins) from t in Enumerable.Range(0, admins) where a != t select (Actor: a, Target: t, Disable: (a + t + round) % 2 == 0)).ToList();
+            using var start = new SemaphoreSlim(0);
+            var sends = attempts.Select(async a =>
+            {
+                await start.WaitAsync(TestContext.Current.CancellationToken);
+                return a.Disable
+                    ? await client.AdminPostAsync($"/admin/users/{ids[a.Target]}/disable", tokens[a.Actor], reason: $"round {round}")
+                    : await client.AdminPostAsync($"/admin/users/{ids[a.Target]}/role", tokens[a.Actor], body: new { role = "user", reason = $"round {round}" });
+            }).ToList();
+            start.Release(attempts.Count);
+            var answers = await Task.WhenAll(sends);
+
+            foreach (var response in answers)
+            {
+                Assert.True(response.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.Conflict,
+                    $"round {round}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
+            }
+
+            var active = await fixture.Factory.WithDbAsync(db => db.Users.CountAsync(u => u.Role == Aiprod.Domain.Users.UserRole.Admin && u.DisabledAt == null));
+            Assert.True(active >= 1, $"round {round}: no active admin left");
+        }
+    }
+
+    [Fact]
+    public async Task ChangeRole_ADemotion_EndsTheDemotedAdminsSessions_SoTheirOldTokenIs401()
+    {
+        var client = await fixture.CreateClientAsync();
+        var ops = await AdminTokenAsync(client);
+        var eve = await AdminTokenAsync(client, "eve@example.com");
+        var eveId = await client.IdOfAsync(eve);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync("/admin/users", eve)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.AdminPostAsync($"/admin/users/{eveId}/role", ops, body: new { role = "user", reason = "left the team" })).StatusCode);
+
+        await (await client.GetWithTokenAsync("/admin/users", eve)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await (await client.GetWithTokenAsync("/auth/me", eve)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync("/admin/users", ops)).StatusCode);
+    }
+
+    [Fact]
+    public async Task ChangeRole_WithoutARole_Is400NamingRole_AndDemotesNobody()
+    {
+        var client = await fixture.CreateClientAsync();
+        var ops = await AdminTokenAsync(client);
+        var eve = await AdminTokenAsync(client, "eve@example.com");
+        var eveId = await client.IdOfAsync(eve);
+
+        var problem = await (await client.AdminPostAsync($"/admin/users/{eveId}/role", ops, body: new { reason = "x" })).AssertProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.True(problem["errors"]?["role"] is not null, problem.ToJsonString());
+        Assert.Equal("admin", (await client.GetOkAsync($"/admin/users/{eveId}", ops))["account"]!.AsObject().Str("role"));
     }
 
     [Fact]

@@ -280,10 +280,14 @@ public abstract class ApiKeyTests(IApiFixture fixture)
         var (client, token) = await SignedInAsync();
         var key = await client.CreateApiKeyAsync(token);
         var user = await (await client.GetWithTokenAsync("/auth/me", token)).ReadJsonAsync();
+        var admin = await (await client.GetWithTokenAsync("/auth/me", await JobTestKit.RegisterAdminAsync(fixture.Factory, client))).ReadJsonAsync();
         await using (var scope = fixture.Factory.Services.CreateAsyncScope())
         {
             var result = await scope.ServiceProvider.GetRequiredService<Mediator.ISender>()
-                .Send(new Aiprod.Application.Accounts.Commands.DisableUser.DisableUserCommand(new Aiprod.Domain.Users.UserId(Guid.Parse(user.Str("id"))), "test: owner disabled"), TestContext.Current.CancellationToken);
+                .Send(new Aiprod.Application.Accounts.Commands.DisableUser.DisableUserCommand(
+                    new Aiprod.Domain.Users.UserId(Guid.Parse(admin.Str("id"))),
+                    new Aiprod.Domain.Users.UserId(Guid.Parse(user.Str("id"))),
+                    "test: owner disabled"), TestContext.Current.CancellationToken);
             Assert.True(result.IsSuccess);
         }
 

@@ -11,8 +11,12 @@ using Mediator;
 
 namespace Aiprod.Application.Accounts.Commands.DisableUser;
 
-/// <summary>An admin disables an account: it can no longer log in, and every session and API key it has stops now.</summary>
-public sealed record DisableUserCommand(UserId UserId, string Reason) : ICommand<Result<Done>>, IRetryOnConflict
+/// <summary>
+/// An admin disables an account: it can no longer log in, and every session and API key it has stops now. An admin
+/// cannot disable themself, and disabling cannot leave no active admin, also when admins disable or demote each other
+/// at once: see the handler.
+/// </summary>
+public sealed record DisableUserCommand(UserId ActorId, UserId UserId, string Reason) : ICommand<Result<Done>>, IRetryOnConflict, IDecidesUnderWriteLock
 {
     // A disable racing a login, a key creation or a rotation is decided again on fresh state, so it revokes what
     // that change issued. It tries longer than the default: the account's own traffic must not be able to outlast it.
@@ -36,9 +40,27 @@ public sealed class DisableUserCommandHandler(
     /// One transaction: the account, its sessions and its keys stop together. The account raises
     /// <see cref="UserDisabled"/>, on which, after the commit, a second look ends the sessions a racing login
     /// committed meanwhile (<see cref="Sessions.Commands.EndSessionsOfDisabledUser.EndSessionsOfDisabledUserCommand"/>).
+    /// <para>
+    /// Disabling an admin takes an active admin out as a demotion does, so it keeps the rule of
+    /// <see cref="Admin.Commands.ChangeUserRole.ChangeUserRoleCommandHandler"/>: the actor is re-read (its token may
+    /// say admin minutes after a demotion), is not the target, and its version goes into the commit, so the disable
+    /// commits only while its actor is still an active admin; whoever disables or demotes last leaves themself. On
+    /// SQLite the write lock is taken before the reads; on SQL Server the actor's version check decides.
+    /// </para>
     /// </remarks>
     public async ValueTask<Result<Done>> Handle(DisableUserCommand command, CancellationToken cancellationToken)
     {
+        if (command.ActorId == command.UserId)
+        {
+            return Error.Conflict("cannot_disable_self", "An admin cannot disable their own account; ask another admin.");
+        }
+
+        var actor = await users.FindByIdAsync(command.ActorId, cancellationToken);
+        if (actor is null || actor.Role != UserRole.Admin || actor.IsDisabled)
+        {
+            return Error.Forbidden("not_an_admin", "Your account is no longer an active admin; log in again.");
+        }
+
         var user = await users.FindByIdAsync(command.UserId, cancellationToken);
         if (user is null)
         {
@@ -51,6 +73,8 @@ public sealed class DisableUserCommandHandler(
         {
             return disabled.Error;
         }
+
+        users.RequireUnchangedSinceRead(actor);
 
         var keys = ApiKey.RevokeEveryUsable(await apiKeys.ListUsableOwnedAsync(user.Id, now, cancellationToken), now, "user_disabled");
         audit.Record(new AuditEntry(AuditEventTypes.UserDisabled, AuditOutcome.Success, Target: user.Id.ToString(),

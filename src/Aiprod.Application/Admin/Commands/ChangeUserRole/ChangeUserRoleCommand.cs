@@ -1,5 +1,6 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
+using Aiprod.Application.Sessions;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Users;
@@ -12,7 +13,7 @@ namespace Aiprod.Application.Admin.Commands.ChangeUserRole;
 /// An admin gives an account a role. An admin cannot demote themself and the last admin cannot be demoted, also
 /// when admins demote each other at once: see the handler.
 /// </summary>
-public sealed record ChangeUserRoleCommand(UserId ActorId, UserId UserId, UserRole Role, string Reason)
+public sealed record ChangeUserRoleCommand(UserId ActorId, UserId UserId, UserRole? Role, string Reason)
     : ICommand<Result<Done>>, IRetryOnConflict, IDecidesUnderWriteLock
 {
     // Demotions of one another are serialised (SQLite) or lose their version check (SQL Server) and run again.
@@ -23,12 +24,19 @@ public sealed class ChangeUserRoleCommandValidator : AbstractValidator<ChangeUse
 {
     public ChangeUserRoleCommandValidator()
     {
+        // Nullable so that a body without a role is refused: a missing enum would otherwise read as its 0, `user`.
+        RuleFor(c => c.Role).NotNull().OverridePropertyName("role").WithMessage("role is required: user or admin.");
         RuleFor(c => c.Role).IsInEnum().OverridePropertyName("role").WithMessage("role must be user or admin.");
         RuleFor(c => c.Reason).MustBeAnAdminReason();
     }
 }
 
-public sealed class ChangeUserRoleCommandHandler(IUserRepository users, IAuditLog audit) : ICommandHandler<ChangeUserRoleCommand, Result<Done>>
+public sealed class ChangeUserRoleCommandHandler(
+    IUserRepository users,
+    IRefreshTokenRepository tokens,
+    SessionRevoker revoker,
+    IAuditLog audit,
+    TimeProvider clock) : ICommandHandler<ChangeUserRoleCommand, Result<Done>>
 {
     /// <remarks>
     /// The rule that keeps an admin: whoever demotes is an admin other than the one demoted (the aggregate refuses a
@@ -40,6 +48,10 @@ public sealed class ChangeUserRoleCommandHandler(IUserRepository users, IAuditLo
     /// demotions run one after another and each counts the admins the previous one left. On SQL Server, where
     /// nothing is locked, two admins demoting each other both read the other as an admin; the first commit moves
     /// the other's version, the second fails its check on its own actor row, runs again, and is refused.
+    /// <para>
+    /// A demotion ends the demoted account's sessions (on every instance, as a disable does): its access tokens say
+    /// admin until they expire, and every admin route but this one trusts the token's role.
+    /// </para>
     /// </remarks>
     public async ValueTask<Result<Done>> Handle(ChangeUserRoleCommand command, CancellationToken cancellationToken)
     {
@@ -55,20 +67,30 @@ public sealed class ChangeUserRoleCommandHandler(IUserRepository users, IAuditLo
             return UserErrors.NotFound;
         }
 
+        if (command.Role is not { } role)
+        {
+            return Error.Validation("role_required", "role is required: user or admin.");
+        }
+
         var from = user.Role;
-        var changed = user.ChangeRole(command.Role, actor.Id);
+        var changed = user.ChangeRole(role, actor.Id);
         if (!changed.IsSuccess)
         {
             return changed.Error;
         }
 
         users.RequireUnchangedSinceRead(actor);
+        if (from == UserRole.Admin)
+        {
+            revoker.Revoke(await tokens.ListActiveFamiliesAsync(user.Id, clock.GetUtcNow(), cancellationToken), "role_changed", AuditEventTypes.SessionRevoked);
+        }
+
         audit.Record(new AuditEntry(AuditEventTypes.UserRoleChanged, AuditOutcome.Success, Target: user.Id.ToString(),
             Details: new Dictionary<string, object?>
             {
                 ["reason"] = AdminReason.Clean(command.Reason),
                 ["from"] = RoleNames.Of(from),
-                ["to"] = RoleNames.Of(command.Role),
+                ["to"] = RoleNames.Of(role),
             }));
         return Done.Value;
     }

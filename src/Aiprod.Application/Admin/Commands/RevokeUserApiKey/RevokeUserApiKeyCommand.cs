@@ -12,7 +12,8 @@ namespace Aiprod.Application.Admin.Commands.RevokeUserApiKey;
 
 /// <summary>
 /// An admin revokes any user's key. The key's own revocation: it raises <see cref="ApiKeyInvalidated"/>, which after
-/// the commit drops the key from this instance's cache and, through Redis, from every other's.
+/// the commit drops the key from this instance's cache and, through Redis, from every other's. The keys its rotations
+/// issued stop with it: an owner's rotation that committed first must not leave the admin's revocation a successor.
 /// </summary>
 public sealed record RevokeUserApiKeyCommand(ApiKeyId KeyId, string Reason) : ICommand<Result<ApiKeyDto>>, IRetryOnConflict;
 
@@ -24,7 +25,8 @@ public sealed class RevokeUserApiKeyCommandValidator : AbstractValidator<RevokeU
 public sealed class RevokeUserApiKeyCommandHandler(IApiKeyRepository keys, IAuditLog audit, TimeProvider clock)
     : ICommandHandler<RevokeUserApiKeyCommand, Result<ApiKeyDto>>
 {
-    // A revocation racing the owner's rotation or revocation is decided again on what that left.
+    // A revocation racing the owner's rotation or revocation is decided again on what that left: a rotation writes the
+    // key's row, so this one's version check fails, and the next attempt finds the successor among the owner's keys.
     public async ValueTask<Result<ApiKeyDto>> Handle(RevokeUserApiKeyCommand command, CancellationToken cancellationToken)
     {
         var key = await keys.FindAsync(command.KeyId, cancellationToken);
@@ -41,8 +43,11 @@ public sealed class RevokeUserApiKeyCommandHandler(IApiKeyRepository keys, IAudi
             return revoked.Error;
         }
 
+        var successors = ApiKey.RevokeEveryUsable(ApiKey.SuccessorsOf(key, await keys.ListOwnedAsync(key.OwnerId, cancellationToken)), now, reason);
+
         audit.Record(new AuditEntry(AuditEventTypes.ApiKeyRevoked, AuditOutcome.Success, Target: key.Id.ToString(),
-            Details: ApiKeyAudit.Details(key, ("reason", reason), ("owner_id", key.OwnerId), ("by_admin", true))));
+            Details: ApiKeyAudit.Details(key, ("reason", reason), ("owner_id", key.OwnerId), ("by_admin", true),
+                ("revoked_successors", successors.Select(k => k.Id).ToList()))));
         return key.ToDtoAt(now);
     }
 }
