@@ -7,6 +7,7 @@ using Aiprod.Application.Jobs.Commands.SubmitJob;
 using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Application.Jobs.Queries.GetJob;
 using Aiprod.Application.Jobs.Queries.ListJobs;
+using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
 using Aiprod.Application.Jobs;
 using Aiprod.Domain.ApiKeys;
@@ -175,6 +176,12 @@ public sealed class PipelineController : ApiControllerBase
             return result.IsSuccess
                 ? (result, null)
                 : (result, new BatchItemProblem(ProblemTypes.For(result.Error.Code), ReasonPhrases.GetReasonPhrase(StatusOf(result.Error)), StatusOf(result.Error), result.Error.Message, null));
+        }
+        catch (ConcurrencyConflictException)
+        {
+            // What the single route answers when a write keeps losing its race past the command's retries.
+            return (null, new BatchItemProblem(ProblemTypes.For("concurrent_update"), "The resource changed while this request was updating it.",
+                StatusCodes.Status409Conflict, "Retry the item.", null));
         }
         catch (ValidationFailedException invalid)
         {

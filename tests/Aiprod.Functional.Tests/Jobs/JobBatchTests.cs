@@ -2,9 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using Aiprod.Domain.Jobs;
 using Aiprod.Functional.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace Aiprod.Functional.Tests.Jobs;
 
@@ -150,10 +148,10 @@ public sealed class JobBatchTests
         Assert.Equal("too_many_queued_jobs", ProblemCode(items[2]));
         await (await client.SendWithTokenAsync(HttpMethod.Post, "/pipeline/run", token, Valid)).AssertProblemAsync(HttpStatusCode.Conflict, "too_many_queued_jobs");
         // The cap is the owner's: another user still has room.
-        Assert.Equal([202, 202, 202, 409], Statuses(await ItemsAsync(await PostAsync(client, "/pipeline/batch", new { jobs = new[] { Valid, Valid, Valid, Valid } }, bob))));
+        Assert.Equal(new[] { 202, 202, 202, 409 }, Statuses(await ItemsAsync(await PostAsync(client, "/pipeline/batch", new { jobs = new[] { Valid, Valid, Valid, Valid } }, bob))));
         // A cancelled job frees its place.
-        Assert.Equal([204], Statuses(await ItemsAsync(await PostAsync(client, "/pipeline/jobs/cancel", new { job_ids = new[] { first } }, token))));
-        Assert.Equal([202, 409], Statuses(await ItemsAsync(await PostAsync(client, "/pipeline/batch", new { jobs = new[] { Valid, Valid } }, token))));
+        Assert.Equal(new[] { 204 }, Statuses(await ItemsAsync(await PostAsync(client, "/pipeline/jobs/cancel", new { job_ids = new[] { first } }, token))));
+        Assert.Equal(new[] { 202, 409 }, Statuses(await ItemsAsync(await PostAsync(client, "/pipeline/batch", new { jobs = new[] { Valid, Valid } }, token))));
         Assert.Equal(3, await QueuedAsync(client, token));
     }
 
@@ -179,7 +177,7 @@ public sealed class JobBatchTests
         await (await PostAsync(client, "/pipeline/jobs/cancel", new { job_ids = new[] { other } }, key: reader)).AssertProblemAsync(HttpStatusCode.Forbidden);
         await (await PostAsync(client, "/pipeline/batch", new { jobs = new[] { Valid } })).AssertProblemAsync(HttpStatusCode.Unauthorized);
         await (await PostAsync(client, "/pipeline/jobs/cancel", new { job_ids = new[] { other } })).AssertProblemAsync(HttpStatusCode.Unauthorized);
-        Assert.Equal([204], Statuses(await ItemsAsync(await PostAsync(client, "/pipeline/jobs/cancel", new { job_ids = new[] { other } }, token))));
+        Assert.Equal(new[] { 204 }, Statuses(await ItemsAsync(await PostAsync(client, "/pipeline/jobs/cancel", new { job_ids = new[] { other } }, token))));
         Assert.Equal(0, await QueuedAsync(client, token));
     }
 
@@ -241,8 +239,8 @@ public sealed class JobBatchTests
         var third = await PostAsync(client, "/pipeline/batch", new { jobs = new[] { Valid } }, token);
         var single = await client.SendWithTokenAsync(HttpMethod.Post, "/pipeline/run", token, Valid);
 
-        Assert.Equal([202, 202, 202, 202, 202], Statuses(await ItemsAsync(first)));
-        Assert.Equal([404], Statuses(await ItemsAsync(second)));
+        Assert.Equal(new[] { 202, 202, 202, 202, 202 }, Statuses(await ItemsAsync(first)));
+        Assert.Equal(new[] { 404 }, Statuses(await ItemsAsync(second)));
         await third.AssertProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
         Assert.NotNull(third.Headers.RetryAfter);
         Assert.Equal(HttpStatusCode.Accepted, single.StatusCode);
