@@ -16,24 +16,24 @@ public abstract class ApiControllerBase : ControllerBase
 
     protected ISender Sender => sender ??= HttpContext.RequestServices.GetRequiredService<ISender>();
 
-    protected IActionResult Problem(Error error)
+    protected IActionResult Problem(Error error) =>
+        Problem(detail: error.Message, statusCode: StatusOf(error), type: ProblemTypes.For(error.Code));
+
+    /// <summary>The HTTP status an error answers with, on its own route or as an item of a batch.</summary>
+    protected static int StatusOf(Error error) => error.Kind switch
     {
-        var status = error.Kind switch
-        {
-            ErrorKind.Validation => StatusCodes.Status400BadRequest,
-            ErrorKind.Unauthorized => StatusCodes.Status401Unauthorized,
-            ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
-            ErrorKind.NotFound => StatusCodes.Status404NotFound,
-            ErrorKind.Conflict => StatusCodes.Status409Conflict,
-            ErrorKind.Locked => StatusCodes.Status423Locked,
-            ErrorKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
-            ErrorKind.Gone => StatusCodes.Status410Gone,
-            ErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
-            ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
-            _ => StatusCodes.Status400BadRequest,
-        };
-        return Problem(detail: error.Message, statusCode: status, type: ProblemTypes.For(error.Code));
-    }
+        ErrorKind.Validation => StatusCodes.Status400BadRequest,
+        ErrorKind.Unauthorized => StatusCodes.Status401Unauthorized,
+        ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorKind.NotFound => StatusCodes.Status404NotFound,
+        ErrorKind.Conflict => StatusCodes.Status409Conflict,
+        ErrorKind.Locked => StatusCodes.Status423Locked,
+        ErrorKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
+        ErrorKind.Gone => StatusCodes.Status410Gone,
+        ErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
+        ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        _ => StatusCodes.Status400BadRequest,
+    };
 
     protected IActionResult ToActionResult<T>(Result<T> result, Func<T, IActionResult> onSuccess) =>
         result.IsSuccess ? onSuccess(result.Value) : Problem(result.Error);

@@ -7,11 +7,17 @@ using Aiprod.Application.Jobs.Commands.SubmitJob;
 using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Application.Jobs.Queries.GetJob;
 using Aiprod.Application.Jobs.Queries.ListJobs;
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
 using Aiprod.Application.Jobs;
 using Aiprod.Domain.ApiKeys;
+using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
+using FluentValidation;
+using Mediator;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace Aiprod.Api.Controllers;
 
@@ -21,15 +27,83 @@ public sealed class PipelineController : ApiControllerBase
 {
     /// <summary>Submits a job. It waits in the queue until a worker claims it.</summary>
     /// <response code="202">Queued; follow it at `/ws/job/{job_id}` or poll `GET /pipeline/job/{job_id}`.</response>
+    /// <response code="409">The caller already has `Jobs:MaxQueuedPerUser` jobs waiting (`too_many_queued_jobs`).</response>
     [HttpPost("run")]
     [RequireScope(ApiKeyScope.JobsWrite)]
     [EnableRateLimiting(RateLimitPolicies.PipelineRun)]
     [Consumes("application/json")]
     [ProducesResponseType<JobSubmittedDto>(StatusCodes.Status202Accepted)]
-    public async Task<IActionResult> Run(RunJobRequest request, CancellationToken cancellationToken)
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    public async Task<IActionResult> Run(RunJobRequest request, CancellationToken cancellationToken) =>
+        ToActionResult(
+            await Sender.Send(new SubmitJobCommand(User.RequireUserId(), request.Content, request.Preset, request.Priority, request.Lang, request.DurationSec), cancellationToken),
+            submitted => Accepted($"/pipeline/job/{submitted.JobId}", submitted));
+
+    /// <summary>Submits up to 100 jobs; each is accepted or refused on its own.</summary>
+    /// <remarks>
+    /// Each item is sent as `POST /pipeline/run` would send it, in request order, and committed on its own: an invalid
+    /// item, or one past the owner's queue cap (`Jobs:MaxQueuedPerUser`), is refused with the problem the single route
+    /// would answer, and the items around it are still queued. `items` lists one result per job, in the order of `jobs`:
+    /// `status` 202 with `job`, or the refusal's status with `problem`. The batch itself is refused (400) when `jobs` is
+    /// missing, empty or longer than 100, or an item is not a job body at all (a wrong type, a missing `content`).
+    /// Rate limit: policy `pipeline-batch`, counted per request.
+    /// </remarks>
+    /// <response code="200">One result per job, in request order.</response>
+    [HttpPost("batch")]
+    [RequireScope(ApiKeyScope.JobsWrite)]
+    [EnableRateLimiting(RateLimitPolicies.PipelineBatch)]
+    [Consumes("application/json")]
+    [ProducesResponseType<RunJobBatchResponse>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> RunBatch(RunJobBatchRequest request, CancellationToken cancellationToken)
     {
-        var submitted = await Sender.Send(new SubmitJobCommand(User.RequireUserId(), request.Content, request.Preset, request.Priority, request.Lang, request.DurationSec), cancellationToken);
-        return Accepted($"/pipeline/job/{submitted.JobId}", submitted);
+        await ValidateAsync(request, cancellationToken);
+        var owner = User.RequireUserId();
+        var items = new List<RunJobBatchItem>(request.Jobs.Count);
+        for (var index = 0; index < request.Jobs.Count; index++)
+        {
+            var job = request.Jobs[index];
+            var command = new SubmitJobCommand(owner, job.Content, job.Preset, job.Priority, job.Lang, job.DurationSec);
+            var answer = await SendItemAsync(command, cancellationToken);
+            items.Add(answer.Result is { IsSuccess: true } submitted
+                ? new RunJobBatchItem(index, StatusCodes.Status202Accepted, submitted.Value, null)
+                : new RunJobBatchItem(index, answer.Problem!.Status, null, answer.Problem));
+        }
+
+        var accepted = items.Count(i => i.Job is not null);
+        return Ok(new RunJobBatchResponse(items, accepted, items.Count - accepted));
+    }
+
+    /// <summary>Cancels up to 100 of the caller's jobs; each is cancelled or refused on its own.</summary>
+    /// <remarks>
+    /// Each id is sent as `POST /pipeline/job/{job_id}/cancel` would send it, in request order, and committed on its own.
+    /// `items` lists one result per id, in the order of `job_ids`: `status` 204 when cancelled, 404 `job_not_found` for
+    /// an id that is not one of the caller's jobs (another user's job is not told apart from a missing one), 409
+    /// `illegal_transition` for a job that has already ended. An id sent twice is cancelled once; its second item is
+    /// the 409 of an ended job. The batch itself is refused (400) when `job_ids` is missing, empty, longer than 100, or
+    /// holds something that is not a GUID. Rate limit: policy `pipeline-batch`, counted per request.
+    /// </remarks>
+    /// <response code="200">One result per job id, in request order.</response>
+    [HttpPost("jobs/cancel")]
+    [RequireScope(ApiKeyScope.JobsWrite)]
+    [EnableRateLimiting(RateLimitPolicies.PipelineBatch)]
+    [Consumes("application/json")]
+    [ProducesResponseType<CancelJobBatchResponse>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> CancelBatch(CancelJobBatchRequest request, CancellationToken cancellationToken)
+    {
+        await ValidateAsync(request, cancellationToken);
+        var owner = User.RequireUserId();
+        var items = new List<CancelJobBatchItem>(request.JobIds.Count);
+        for (var index = 0; index < request.JobIds.Count; index++)
+        {
+            var jobId = request.JobIds[index];
+            var answer = await SendItemAsync(new CancelJobCommand(owner, jobId), cancellationToken);
+            items.Add(answer.Result is { IsSuccess: true }
+                ? new CancelJobBatchItem(index, jobId, StatusCodes.Status204NoContent, null)
+                : new CancelJobBatchItem(index, jobId, answer.Problem!.Status, answer.Problem));
+        }
+
+        var cancelled = items.Count(i => i.Problem is null);
+        return Ok(new CancelJobBatchResponse(items, cancelled, items.Count - cancelled));
     }
 
     /// <summary>A job with its state history, logs and result.</summary>
@@ -76,4 +150,45 @@ public sealed class PipelineController : ApiControllerBase
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     public async Task<IActionResult> Cancel([FromRoute(Name = "job_id")] JobId jobId, CancellationToken cancellationToken) =>
         ToActionResult(await Sender.Send(new CancelJobCommand(User.RequireUserId(), jobId), cancellationToken), Ok);
+
+    private async Task ValidateAsync<TRequest>(TRequest request, CancellationToken cancellationToken)
+    {
+        var result = await HttpContext.RequestServices.GetRequiredService<IValidator<TRequest>>().ValidateAsync(request, cancellationToken);
+        if (!result.IsValid)
+        {
+            throw new ValidationFailedException(result.Errors
+                .GroupBy(f => f.PropertyName, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Select(f => f.ErrorMessage).Distinct().ToArray(), StringComparer.Ordinal));
+        }
+    }
+
+    /// <summary>
+    /// Sends one item's command in a scope of its own, so each item commits alone and nothing one item tracked (a job
+    /// it read, a change its failed commit left) is seen by the next. Its refusal is kept as the problem its single
+    /// route would answer; only what would be a 500 there (a bug, a database that does not answer) ends the batch.
+    /// </summary>
+    private async Task<(Result<T>? Result, BatchItemProblem? Problem)> SendItemAsync<T>(ICommand<Result<T>> command, CancellationToken cancellationToken)
+    {
+        await using var scope = HttpContext.RequestServices.CreateAsyncScope();
+        try
+        {
+            var result = await scope.ServiceProvider.GetRequiredService<ISender>().Send(command, cancellationToken);
+            return result.IsSuccess
+                ? (result, null)
+                : (result, new BatchItemProblem(ProblemTypes.For(result.Error.Code), ReasonPhrases.GetReasonPhrase(StatusOf(result.Error)), StatusOf(result.Error), result.Error.Message, null));
+        }
+        catch (ConcurrencyConflictException)
+        {
+            // What the single route answers when a write keeps losing its race past the command's retries.
+            return (null, new BatchItemProblem(ProblemTypes.For("concurrent_update"), "The resource changed while this request was updating it.",
+                StatusCodes.Status409Conflict, "Retry the item.", null));
+        }
+        catch (ValidationFailedException invalid)
+        {
+            var errors = invalid.Errors.GroupBy(e => ProblemDetailsSetup.FieldName(e.Key), StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.SelectMany(e => e.Value).Distinct().ToArray(), StringComparer.Ordinal);
+            return (null, new BatchItemProblem(ProblemTypes.For("validation_failed"), "The request is invalid.", StatusCodes.Status400BadRequest,
+                "See errors for the fields that are invalid.", errors));
+        }
+    }
 }

@@ -5,6 +5,9 @@ public static class RateLimitPolicies
 {
     public const string Auth = "auth";
     public const string PipelineRun = "pipeline-run";
+
+    /// <summary><c>POST /pipeline/batch</c> and <c>POST /pipeline/jobs/cancel</c>, counted per request (each up to 100 jobs).</summary>
+    public const string PipelineBatch = "pipeline-batch";
     public const string ApiKeysCreate = "api-keys-create";
     public const string ApiKeysRead = "api-keys-read";
     public const string ApiKeysChange = "api-keys-change";
@@ -37,6 +40,7 @@ public static class RateLimitPolicies
     {
         [Auth] = 60,
         [PipelineRun] = 30,
+        [PipelineBatch] = 10,
         [ApiKeysCreate] = 5,
         [ApiKeysRead] = 30,
         [ApiKeysChange] = 10,

@@ -33,6 +33,9 @@ public interface IJobRepository
     /// <summary>Whether any job (of <paramref name="ownerId"/>, or of anyone when null) is queued; reads no row.</summary>
     Task<bool> AnyQueuedAsync(UserId? ownerId, CancellationToken cancellationToken);
 
+    /// <summary>How many of the owner's jobs wait in the queue.</summary>
+    Task<int> QueuedCountAsync(UserId ownerId, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<PipelineJob>> WithLapsedLeasesAsync(DateTimeOffset now, int take, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<JobEvent>> EventsAfterAsync(JobId jobId, long afterSequence, int take, CancellationToken cancellationToken);

@@ -11,6 +11,9 @@ public sealed class JobOptions
 
     public int MaxLogLines { get; set; } = 1000;
 
+    /// <summary>Jobs of one owner waiting in the queue; one more is refused (409 <c>too_many_queued_jobs</c>).</summary>
+    public int MaxQueuedPerUser { get; set; } = 100;
+
     public int DefaultLeaseSeconds { get; set; } = 60;
 
     public int MaxLeaseSeconds { get; set; } = 600;

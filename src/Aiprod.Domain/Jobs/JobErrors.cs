@@ -8,4 +8,9 @@ public static class JobErrors
 
     public static Error IllegalTransition(JobStatus from, JobStatus to) =>
         Error.Conflict("illegal_transition", $"A {from.ToString().ToLowerInvariant()} job cannot become {to.ToString().ToLowerInvariant()}.");
+
+    public static Error TooManyQueued(int max) => Error.Conflict(
+        "too_many_queued_jobs",
+        $"You have {max} jobs waiting in the queue, the most one user may have. Wait until workers take some, or cancel some "
+        + "with POST /pipeline/job/{job_id}/cancel, then submit this one again.");
 }

@@ -169,6 +169,12 @@ public static class BadInputRoutes
             new("offset", [("-1", true), ("abc", true), ("99999999999", true), ("2147483647", false)]),
         ], WrongCaller: Caller.WorkerKey),
         new("POST", "/pipeline/job/{id}/cancel", Caller.Owner, WrongCaller: Caller.WorkerKey),
+        new("POST", "/pipeline/batch", Caller.Owner, BodyKind.Json,
+            _ => new JsonObject { ["jobs"] = new JsonArray(new JsonObject { ["content"] = "A teaser", ["preset"] = "quick_social", ["duration_sec"] = 30 }) },
+            WrongCaller: Caller.WorkerKey),
+        new("POST", "/pipeline/jobs/cancel", Caller.Owner, BodyKind.Json,
+            _ => new JsonObject { ["job_ids"] = new JsonArray(Guid.NewGuid().ToString()) },
+            [new("job_ids", FieldKind.TextList, true)], WrongCaller: Caller.WorkerKey),
 
         // Direct exports: a key without exports:read is the wrong caller
         new("GET", "/export/formats", Caller.Anonymous),

@@ -37,6 +37,7 @@ public sealed class AiprodApiFactory : WebApplicationFactory<Program>
             ["RateLimits:Policies:api-keys-revoke-all"] = "100000",
             ["RateLimits:Policies:api-keys-health"] = "100000",
             ["RateLimits:Policies:pipeline-run"] = "100000",
+            ["RateLimits:Policies:pipeline-batch"] = "100000",
             ["RateLimits:Policies:ws-connect"] = "100000",
             ["RateLimits:Policies:export-jobs-create"] = "100000",
             ["RateLimits:Policies:export-jobs"] = "100000",
@@ -45,6 +46,8 @@ public sealed class AiprodApiFactory : WebApplicationFactory<Program>
             ["RateLimits:Policies:admin"] = "100000",
             ["RateLimits:Policies:webhooks-change"] = "100000",
             ["RateLimits:Policies:webhooks-read"] = "100000",
+            // Suites that queue many jobs are not about the queue cap; it is tested with its own host (JobBatchTests).
+            ["Jobs:MaxQueuedPerUser"] = "100000",
             // The free space of a test machine is not the test's business; the floor is tested with its own host.
             ["Exports:MinFreeBytes"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",

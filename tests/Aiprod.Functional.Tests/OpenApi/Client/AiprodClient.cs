@@ -11,6 +11,7 @@ using Aiprod.Functional.Tests.OpenApi.Client.Jobs;
 using Aiprod.Functional.Tests.OpenApi.Client.Models;
 using Aiprod.Functional.Tests.OpenApi.Client.Pipeline;
 using Aiprod.Functional.Tests.OpenApi.Client.Security;
+using Aiprod.Functional.Tests.OpenApi.Client.Webhooks;
 using Aiprod.Functional.Tests.OpenApi.Client.WellKnown;
 using Aiprod.Functional.Tests.OpenApi.Client.Ws;
 using Microsoft.Kiota.Abstractions.Extensions;
@@ -82,6 +83,11 @@ namespace Aiprod.Functional.Tests.OpenApi.Client
         public global::Aiprod.Functional.Tests.OpenApi.Client.Security.SecurityRequestBuilder Security
         {
             get => new global::Aiprod.Functional.Tests.OpenApi.Client.Security.SecurityRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The webhooks property</summary>
+        public global::Aiprod.Functional.Tests.OpenApi.Client.Webhooks.WebhooksRequestBuilder Webhooks
+        {
+            get => new global::Aiprod.Functional.Tests.OpenApi.Client.Webhooks.WebhooksRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The wellKnown property</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.WellKnown.WellKnownRequestBuilder WellKnown

@@ -2,14 +2,22 @@ using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
 using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Domain.Audit;
+using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Users;
 using FluentValidation;
 using Mediator;
+using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.Jobs.Commands.SubmitJob;
 
-public sealed record SubmitJobCommand(UserId OwnerId, string Content, JobPreset? Preset, JobPriority? Priority, string? Lang, int? DurationSec) : ICommand<JobSubmittedDto>;
+/// <summary>
+/// Queues a job, unless its owner already has <see cref="JobOptions.MaxQueuedPerUser"/> jobs waiting. The count is read
+/// under the write lock (<see cref="IDecidesUnderWriteLock"/>), so racing submits (single ones and the items of batches)
+/// cannot all see room for one more on SQLite.
+/// </summary>
+public sealed record SubmitJobCommand(UserId OwnerId, string Content, JobPreset? Preset, JobPriority? Priority, string? Lang, int? DurationSec)
+    : ICommand<Result<JobSubmittedDto>>, IDecidesUnderWriteLock;
 
 public sealed class SubmitJobCommandValidator : AbstractValidator<SubmitJobCommand>
 {
@@ -26,11 +34,17 @@ public sealed class SubmitJobCommandValidator : AbstractValidator<SubmitJobComma
     }
 }
 
-public sealed class SubmitJobCommandHandler(IJobRepository jobs, IAuditLog audit, TimeProvider clock)
-    : ICommandHandler<SubmitJobCommand, JobSubmittedDto>
+public sealed class SubmitJobCommandHandler(IJobRepository jobs, IAuditLog audit, IOptions<JobOptions> options, TimeProvider clock)
+    : ICommandHandler<SubmitJobCommand, Result<JobSubmittedDto>>
 {
-    public async ValueTask<JobSubmittedDto> Handle(SubmitJobCommand command, CancellationToken cancellationToken)
+    public async ValueTask<Result<JobSubmittedDto>> Handle(SubmitJobCommand command, CancellationToken cancellationToken)
     {
+        var maxQueued = options.Value.MaxQueuedPerUser;
+        if (await jobs.QueuedCountAsync(command.OwnerId, cancellationToken) >= maxQueued)
+        {
+            return JobErrors.TooManyQueued(maxQueued);
+        }
+
         var now = clock.GetUtcNow();
         var job = PipelineJob.Submit(
             command.OwnerId,

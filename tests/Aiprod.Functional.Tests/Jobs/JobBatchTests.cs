@@ -1,0 +1,249 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Aiprod.Functional.Tests.Infrastructure;
+
+namespace Aiprod.Functional.Tests.Jobs;
+
+/// <summary><c>POST /pipeline/batch</c> and <c>POST /pipeline/jobs/cancel</c> on real SQLite files.</summary>
+public sealed class JobBatchTests
+{
+    private static readonly object Valid = new { content = "A teaser", preset = "quick_social" };
+
+    private static Task<HttpResponseMessage> PostAsync(HttpClient client, string path, object body, string? token = null, string? key = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        if (token is not null)
+        {
+            request.WithBearer(token);
+        }
+
+        if (key is not null)
+        {
+            request.Headers.Add("X-API-Key", key);
+        }
+
+        return client.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
+    private static async Task<JsonArray> ItemsAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        return JsonNode.Parse(text)!["items"]!.AsArray();
+    }
+
+    private static int[] Statuses(JsonArray items) => [.. items.Select(i => i!["status"]!.GetValue<int>())];
+
+    private static string? ProblemCode(JsonNode? item) => item!["problem"]?["type"]?.GetValue<string>().Replace("urn:aiprod:problem:", "", StringComparison.Ordinal);
+
+    private static async Task<int> QueuedAsync(HttpClient client, string token) =>
+        (await (await client.GetWithTokenAsync("/pipeline/jobs?status=queued&limit=1", token)).ReadJsonAsync())["total"]!.GetValue<int>();
+
+    [Fact]
+    public async Task Batch_QueuesTheValidItems_RefusesTheOthers_InRequestOrder()
+    {
+        await using var factory = new AiprodApiFactory();
+        var client = factory.CreateClient();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+
+        var response = await PostAsync(client, "/pipeline/batch", new
+        {
+            jobs = new object[]
+            {
+                new { content = "first", duration_sec = 20 },
+                new { content = "too short", duration_sec = 1 },
+                new { content = "third", preset = "premium_spot", priority = "high" },
+                new { content = "", lang = "english!" },
+                new { content = "fifth" },
+            },
+        }, token);
+
+        var items = await ItemsAsync(response);
+        Assert.Equal([0, 1, 2, 3, 4], items.Select(i => i!["index"]!.GetValue<int>()));
+        Assert.Equal([202, 400, 202, 400, 202], Statuses(items));
+        Assert.Equal(["duration_sec"], items[1]!["problem"]!["errors"]!.AsObject().Select(e => e.Key));
+        Assert.Equal(["content", "lang"], items[3]!["problem"]!["errors"]!.AsObject().Select(e => e.Key).Order());
+        Assert.Equal("validation_failed", ProblemCode(items[1]));
+        Assert.Null(items[0]!["problem"]);
+        Assert.Null(items[1]!["job"]);
+        var body = await response.ReadJsonAsync();
+        Assert.Equal((3, 2), (body["accepted"]!.GetValue<int>(), body["refused"]!.GetValue<int>()));
+        foreach (var (index, content) in new[] { (0, "first"), (2, "third"), (4, "fifth") })
+        {
+            var job = items[index]!["job"]!.AsObject();
+            Assert.Equal("queued", job.Str("status"));
+            Assert.NotNull(job["check_status_at"]);
+            var stored = await (await client.GetWithTokenAsync($"/pipeline/job/{job.Str("job_id")}", token)).ReadJsonAsync();
+            Assert.Equal(content, stored.Str("content"));
+        }
+
+        Assert.Equal(3, await QueuedAsync(client, token));
+    }
+
+    [Fact]
+    public async Task Batches_OfNoneOrMoreThan100_OrWithoutABody_Are400_AndQueueNothing()
+    {
+        await using var factory = new AiprodApiFactory();
+        var client = factory.CreateClient();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+
+        var none = await PostAsync(client, "/pipeline/batch", new { jobs = Array.Empty<object>() }, token);
+        var tooMany = await PostAsync(client, "/pipeline/batch", new { jobs = Enumerable.Repeat(Valid, 101).ToArray() }, token);
+        var noIds = await PostAsync(client, "/pipeline/jobs/cancel", new { job_ids = Array.Empty<Guid>() }, token);
+        var tooManyIds = await PostAsync(client, "/pipeline/jobs/cancel", new { job_ids = Enumerable.Range(0, 101).Select(_ => Guid.NewGuid()).ToArray() }, token);
+        var empty = new HttpRequestMessage(HttpMethod.Post, "/pipeline/batch") { Content = new StringContent("", Encoding.UTF8, "application/json") }.WithBearer(token);
+        var noBody = await client.SendAsync(empty, TestContext.Current.CancellationToken);
+        var missingList = await PostAsync(client, "/pipeline/batch", new { }, token);
+
+        Assert.NotNull((await none.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!["jobs"]);
+        Assert.NotNull((await tooMany.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!["jobs"]);
+        Assert.NotNull((await noIds.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!["job_ids"]);
+        Assert.NotNull((await tooManyIds.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!["job_ids"]);
+        await noBody.AssertProblemAsync(HttpStatusCode.BadRequest);
+        await missingList.AssertProblemAsync(HttpStatusCode.BadRequest);
+        var exactly100 = await ItemsAsync(await PostAsync(client, "/pipeline/batch", new { jobs = Enumerable.Repeat(Valid, 100).ToArray() }, token));
+        Assert.Equal(100, exactly100.Count);
+        Assert.Equal(100, await QueuedAsync(client, token));
+    }
+
+    [Fact]
+    public async Task CancelBatch_AnswersEachIdAsTheSingleCancelWould_InRequestOrder()
+    {
+        await using var factory = new AiprodApiFactory();
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var bob = await client.RegisterAndLoginAsync("bob@example.com");
+        var queued = await client.SubmitAsync(ann);
+        var ended = await client.SubmitAsync(ann);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendWithTokenAsync(HttpMethod.Post, $"/pipeline/job/{ended}/cancel", ann)).StatusCode);
+        var bobs = await client.SubmitAsync(bob);
+        var missing = Guid.NewGuid().ToString();
+        var another = await client.SubmitAsync(ann);
+
+        var items = await ItemsAsync(await PostAsync(client, "/pipeline/jobs/cancel", new { job_ids = new[] { bobs, queued, ended, missing, queued, another } }, ann));
+
+        Assert.Equal([bobs, queued, ended, missing, queued, another], items.Select(i => i!["job_id"]!.GetValue<string>()));
+        Assert.Equal([0, 1, 2, 3, 4, 5], items.Select(i => i!["index"]!.GetValue<int>()));
+        Assert.Equal([404, 204, 409, 404, 409, 204], Statuses(items));
+        Assert.Equal(["job_not_found", null, "illegal_transition", "job_not_found", "illegal_transition", null], items.Select(ProblemCode));
+        Assert.Equal("queued", (await (await client.GetWithTokenAsync($"/pipeline/job/{bobs}", bob)).ReadJsonAsync()).Str("status"));
+        Assert.Equal("cancelled", (await (await client.GetWithTokenAsync($"/pipeline/job/{queued}", ann)).ReadJsonAsync()).Str("status"));
+        Assert.Equal("cancelled", (await (await client.GetWithTokenAsync($"/pipeline/job/{another}", ann)).ReadJsonAsync()).Str("status"));
+    }
+
+    [Fact]
+    public async Task TheQueueCap_ReachedMidBatch_RefusesTheRest_AndHoldsForSingleRuns()
+    {
+        await using var factory = new AiprodApiFactory(new Dictionary<string, string?> { ["Jobs:MaxQueuedPerUser"] = "3" });
+        var client = factory.CreateClient();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+        var bob = await client.RegisterAndLoginAsync("bob@example.com");
+        var first = await client.SubmitAsync(token);
+
+        var items = await ItemsAsync(await PostAsync(client, "/pipeline/batch", new { jobs = new[] { Valid, Valid, Valid, Valid } }, token));
+
+        Assert.Equal([202, 202, 409, 409], Statuses(items));
+        Assert.Equal("too_many_queued_jobs", ProblemCode(items[2]));
+        await (await client.SendWithTokenAsync(HttpMethod.Post, "/pipeline/run", token, Valid)).AssertProblemAsync(HttpStatusCode.Conflict, "too_many_queued_jobs");
+        // The cap is the owner's: another user still has room.
+        Assert.Equal(new[] { 202, 202, 202, 409 }, Statuses(await ItemsAsync(await PostAsync(client, "/pipeline/batch", new { jobs = new[] { Valid, Valid, Valid, Valid } }, bob))));
+        // A cancelled job frees its place.
+        Assert.Equal(new[] { 204 }, Statuses(await ItemsAsync(await PostAsync(client, "/pipeline/jobs/cancel", new { job_ids = new[] { first } }, token))));
+        Assert.Equal(new[] { 202, 409 }, Statuses(await ItemsAsync(await PostAsync(client, "/pipeline/batch", new { jobs = new[] { Valid, Valid } }, token))));
+        Assert.Equal(3, await QueuedAsync(client, token));
+    }
+
+    [Fact]
+    public async Task KeysWithJobsWrite_MayUseBoth_ReadOnlyKeysAndAnonymousCallersMayNot()
+    {
+        await using var factory = new AiprodApiFactory();
+        var client = factory.CreateClient();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+        var writer = (await client.CreateApiKeyAsync(token, new { name = "writer", scopes = new[] { "jobs:write", "jobs:read" } })).Str("key");
+        var reader = (await client.CreateApiKeyAsync(token, new { name = "reader", scopes = new[] { "jobs:read" } })).Str("key");
+
+        var byKey = await ItemsAsync(await PostAsync(client, "/pipeline/batch", new { jobs = new[] { Valid, Valid } }, key: writer));
+        var jobId = byKey[0]!["job"]!["job_id"]!.GetValue<string>();
+        var cancelByKey = await ItemsAsync(await PostAsync(client, "/pipeline/jobs/cancel", new { job_ids = new[] { jobId } }, key: writer));
+
+        Assert.Equal([202, 202], Statuses(byKey));
+        Assert.Equal([204], Statuses(cancelByKey));
+        // The key's jobs are its owner's: the owner's token sees and cancels them.
+        Assert.Equal("cancelled", (await (await client.GetWithTokenAsync($"/pipeline/job/{jobId}", token)).ReadJsonAsync()).Str("status"));
+        var other = byKey[1]!["job"]!["job_id"]!.GetValue<string>();
+        await (await PostAsync(client, "/pipeline/batch", new { jobs = new[] { Valid } }, key: reader)).AssertProblemAsync(HttpStatusCode.Forbidden);
+        await (await PostAsync(client, "/pipeline/jobs/cancel", new { job_ids = new[] { other } }, key: reader)).AssertProblemAsync(HttpStatusCode.Forbidden);
+        await (await PostAsync(client, "/pipeline/batch", new { jobs = new[] { Valid } })).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await (await PostAsync(client, "/pipeline/jobs/cancel", new { job_ids = new[] { other } })).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal(new[] { 204 }, Statuses(await ItemsAsync(await PostAsync(client, "/pipeline/jobs/cancel", new { job_ids = new[] { other } }, token))));
+        Assert.Equal(0, await QueuedAsync(client, token));
+    }
+
+    /// <summary>
+    /// Many batches of one owner at once, through tokens and keys, against a cap of 10: exactly 10 are queued, every
+    /// other item is the cap's 409, and each batch's answer still lists its items in order. Then as many cancel batches
+    /// at once, over the same ids: each job is cancelled by exactly one of them.
+    /// </summary>
+    [Fact]
+    public async Task ConcurrentBatchesOfOneOwner_NeverPassTheQueueCap_AndEachJobIsCancelledOnce()
+    {
+        const int Cap = 10;
+        await using var factory = new AiprodApiFactory(new Dictionary<string, string?> { ["Jobs:MaxQueuedPerUser"] = Cap.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var client = factory.CreateClient();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+        var key = (await client.CreateApiKeyAsync(token, new { name = "writer", scopes = new[] { "jobs:write" } })).Str("key");
+
+        for (var round = 0; round < 3; round++)
+        {
+            var batches = await Task.WhenAll(Enumerable.Range(0, 6).Select(async actor =>
+                await ItemsAsync(await PostAsync(client, "/pipeline/batch", new { jobs = Enumerable.Repeat(Valid, 5).ToArray() },
+                    token: actor % 2 == 0 ? token : null, key: actor % 2 == 0 ? null : key))));
+
+            var all = batches.SelectMany(b => b).ToList();
+            Assert.All(batches, b => Assert.Equal([0, 1, 2, 3, 4], b.Select(i => i!["index"]!.GetValue<int>())));
+            Assert.Equal(Cap, all.Count(i => i!["status"]!.GetValue<int>() == 202));
+            Assert.All(all.Where(i => i!["status"]!.GetValue<int>() != 202), i => Assert.Equal("too_many_queued_jobs", ProblemCode(i)));
+            Assert.Equal(Cap, await QueuedAsync(client, token));
+
+            var ids = all.Where(i => i!["job"] is not null).Select(i => i!["job"]!["job_id"]!.GetValue<string>()).ToArray();
+            var cancels = await Task.WhenAll(Enumerable.Range(0, 4).Select(async actor =>
+                await ItemsAsync(await PostAsync(client, "/pipeline/jobs/cancel", new { job_ids = ids },
+                    token: actor % 2 == 0 ? token : null, key: actor % 2 == 0 ? null : key))));
+
+            Assert.All(cancels, c => Assert.Equal(ids, c.Select(i => i!["job_id"]!.GetValue<string>())));
+            foreach (var id in ids)
+            {
+                var answers = cancels.Select(c => c.Single(i => i!["job_id"]!.GetValue<string>() == id)!["status"]!.GetValue<int>()).Order().ToArray();
+                Assert.Equal([204, 409, 409, 409], answers);
+            }
+
+            Assert.Equal(0, await QueuedAsync(client, token));
+        }
+    }
+
+    [Fact]
+    public async Task TheBatchPolicy_CountsRequests_NotJobs_AndIsNotThePipelineRunBudget()
+    {
+        await using var factory = new AiprodApiFactory(new Dictionary<string, string?>
+        {
+            ["RateLimits:Policies:pipeline-batch"] = "2",
+            ["RateLimits:Policies:pipeline-run"] = "1",
+        });
+        var client = factory.CreateClient();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+
+        var first = await PostAsync(client, "/pipeline/batch", new { jobs = Enumerable.Repeat(Valid, 5).ToArray() }, token);
+        var second = await PostAsync(client, "/pipeline/jobs/cancel", new { job_ids = new[] { Guid.NewGuid() } }, token);
+        var third = await PostAsync(client, "/pipeline/batch", new { jobs = new[] { Valid } }, token);
+        var single = await client.SendWithTokenAsync(HttpMethod.Post, "/pipeline/run", token, Valid);
+
+        Assert.Equal(new[] { 202, 202, 202, 202, 202 }, Statuses(await ItemsAsync(first)));
+        Assert.Equal(new[] { 404 }, Statuses(await ItemsAsync(second)));
+        await third.AssertProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.NotNull(third.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.Accepted, single.StatusCode);
+        Assert.Equal(6, await QueuedAsync(client, token));
+    }
+}
