@@ -104,11 +104,18 @@ public sealed class SwaggerUiTests(SwaggerUiHost host)
             await ui.OpenAsync();
             await ui.AuthorizeAsync("Bearer", admin);
 
-            // Later: find the id through try-it-out on GET /admin/users?email= (h13-admin adds it) instead of from setup.
-            var userId = ann.Str("id");
+            // The admin finds the user the way an admin would: a search by part of the address.
+            var search = await ui.ExpandAsync("GET", "/admin/users");
+            await SwaggerUi.FillParameterAsync(search, "email", "ann@");
+            var (found, page1) = await SwaggerUi.ExecuteAsync(search);
+            Assert.True(found == 200, $"GET /admin/users answered {found}: {page1}");
+            var match = Assert.Single(JsonNode.Parse(page1)!["items"]!.AsArray(), u => u!["email"]!.GetValue<string>() == email);
+            var userId = match!["user_id"]!.GetValue<string>();
+            Assert.Equal(ann.Str("id"), userId);
+
             var disable = await ui.ExpandAsync("POST", "/admin/users/{user_id}/disable");
             await SwaggerUi.FillParameterAsync(disable, "user_id", userId);
-            // Later: disable takes a required {reason} body; type it here with SwaggerUi.FillBodyAsync.
+            await SwaggerUi.FillBodyAsync(disable, """{"reason": "reported for sharing the account"}""");
             var (status, body) = await SwaggerUi.ExecuteAsync(disable);
             Assert.True(status == 204, $"POST /admin/users/{{user_id}}/disable answered {status}: {body}");
             browser.AssertNoProblems();
