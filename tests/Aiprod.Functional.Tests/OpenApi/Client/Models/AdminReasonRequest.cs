@@ -13,7 +13,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class AdminReasonRequest : IParsable
     {
-        /// <summary>Why, for the audit log: 1 to 500 characters. &lt;example&gt;Support ticket 4711: the owner asked for it&lt;/example&gt;</summary>
+        /// <summary>Why: 1 to 500 characters, in the audit log and shown to the affected user. &lt;example&gt;Support ticket 4711: the owner asked for it&lt;/example&gt;</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Reason { get; set; }

@@ -34,7 +34,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item.Disable
         {
         }
         /// <summary>
-        /// Disables an account: it can no longer log in, and every session and key it has stops at once.**Rate limit:** 60 requests per 60 s per caller (policy `admin`); beyond it 429 with `Retry-After`.
+        /// An admin cannot disable themself (409 `cannot_disable_self`), and the caller must still be an active admin whenthe disable commits (403 `not_an_admin`), so admins disabling or demoting each other at once always leave one.**Rate limit:** 60 requests per 60 s per caller (policy `admin`); beyond it 429 with `Retry-After`.
         /// </summary>
         /// <param name="body">An admin&apos;s change and why it was made.</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -68,7 +68,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item.Disable
             await RequestAdapter.SendNoContentAsync(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Disables an account: it can no longer log in, and every session and key it has stops at once.**Rate limit:** 60 requests per 60 s per caller (policy `admin`); beyond it 429 with `Retry-After`.
+        /// An admin cannot disable themself (409 `cannot_disable_self`), and the caller must still be an active admin whenthe disable commits (403 `not_an_admin`), so admins disabling or demoting each other at once always leave one.**Rate limit:** 60 requests per 60 s per caller (policy `admin`); beyond it 429 with `Retry-After`.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">An admin&apos;s change and why it was made.</param>
