@@ -18,10 +18,10 @@ public interface IWebhookRepository
 
     Task<int> CountAsync(UserId ownerId, CancellationToken cancellationToken);
 
-    /// <summary>A delivery of the owner's subscription, with its attempts.</summary>
-    /// <summary>Whether a delivery of this message to this subscription is still being attempted.</summary>
-    Task<bool> HasPendingDeliveryOfAsync(WebhookId subscriptionId, Guid messageId, CancellationToken cancellationToken);
+    /// <summary>Whether a delivery of the same message (webhook-id) to the same subscription as <paramref name="delivery"/> is still being attempted.</summary>
+    Task<bool> HasPendingDeliveryOfAsync(WebhookDelivery delivery, CancellationToken cancellationToken);
 
+    /// <summary>A delivery of the owner's subscription, with its attempts.</summary>
     Task<WebhookDelivery?> FindDeliveryAsync(UserId ownerId, WebhookId subscriptionId, WebhookDeliveryId deliveryId, CancellationToken cancellationToken);
 
     /// <summary>The subscription's deliveries, newest first, with their attempts, untracked.</summary>

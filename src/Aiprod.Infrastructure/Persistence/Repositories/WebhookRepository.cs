@@ -22,8 +22,8 @@ internal sealed class WebhookRepository(AiprodDbContext db) : IWebhookRepository
     public Task<int> CountAsync(UserId ownerId, CancellationToken cancellationToken) =>
         db.WebhookSubscriptions.CountAsync(s => s.OwnerId == ownerId, cancellationToken);
 
-    public Task<bool> HasPendingDeliveryOfAsync(WebhookId subscriptionId, Guid messageId, CancellationToken cancellationToken) =>
-        db.WebhookDeliveries.AnyAsync(d => d.SubscriptionId == subscriptionId && d.MessageId == messageId && d.Status == WebhookDeliveryStatus.Pending, cancellationToken);
+    public Task<bool> HasPendingDeliveryOfAsync(WebhookDelivery delivery, CancellationToken cancellationToken) =>
+        db.WebhookDeliveries.AnyAsync(d => d.SubscriptionId == delivery.SubscriptionId && d.MessageId == delivery.MessageId && d.Status == WebhookDeliveryStatus.Pending, cancellationToken);
 
     public Task<WebhookDelivery?> FindDeliveryAsync(UserId ownerId, WebhookId subscriptionId, WebhookDeliveryId deliveryId, CancellationToken cancellationToken) =>
         db.WebhookDeliveries.Include(d => d.Attempts)

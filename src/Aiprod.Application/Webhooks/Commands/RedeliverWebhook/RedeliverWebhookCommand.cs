@@ -37,7 +37,7 @@ public sealed class RedeliverWebhookCommandHandler(IWebhookRepository webhooks, 
             return WebhookErrors.Disabled;
         }
 
-        if (delivery.Status == WebhookDeliveryStatus.Pending || await webhooks.HasPendingDeliveryOfAsync(delivery.SubscriptionId, delivery.MessageId, cancellationToken))
+        if (delivery.Status == WebhookDeliveryStatus.Pending || await webhooks.HasPendingDeliveryOfAsync(delivery, cancellationToken))
         {
             return WebhookErrors.DeliveryPending;
         }
