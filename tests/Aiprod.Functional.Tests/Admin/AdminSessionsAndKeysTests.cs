@@ -1,5 +1,6 @@
 using System.Net;
 using Aiprod.Functional.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Aiprod.Functional.Tests.Admin;
 
@@ -98,6 +99,32 @@ public sealed class AdminSessionsAndKeysTests(SqliteApiFixture fixture) : IClass
                 Assert.True(current.StatusCode == HttpStatusCode.Unauthorized, $"round {round}: a key of the lineage still works ({plaintexts.Count - 1} rotations succeeded)");
             }
         }
+    }
+
+    /// <summary>
+    /// Revoking a key its owner rotated a while ago (its grace still running) stops that key only: the successor is a key
+    /// the owner made on purpose, not one a rotation racing the revocation slipped past it.
+    /// </summary>
+    [Fact]
+    public async Task RevokeApiKey_OfAKeyRotatedMinutesAgo_LeavesItsSuccessorWorking()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+        await using var factory = new AiprodApiFactory(clock: clock);
+        var client = factory.CreateClient();
+        var admin = await JobTestKit.RegisterAdminAsync(factory, client);
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var key = await client.CreateApiKeyAsync(ann);
+        var keyId = key["api_key"]!["key_id"]!.GetValue<string>();
+        var rotation = await client.SendWithTokenAsync(HttpMethod.Post, $"/api-keys/{keyId}/rotate", ann, new { grace_period_seconds = 86_400 });
+        Assert.True(rotation.IsSuccessStatusCode, $"rotate answered {rotation.StatusCode}");
+        var successor = (await rotation.ReadJsonAsync()).Str("key");
+
+        clock.Advance(TimeSpan.FromMinutes(2));
+        var revoked = await client.AdminPostAsync($"/admin/api-keys/{keyId}/revoke", admin, "the old key leaked");
+
+        Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetWithKeyAsync("/api-keys/current", key.Str("key"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetWithKeyAsync("/api-keys/current", successor)).StatusCode);
     }
 
     [Fact]
