@@ -16,7 +16,7 @@ namespace Aiprod.Application.Accounts.Commands.DisableUser;
 /// cannot disable themself, and disabling cannot leave no active admin, also when admins disable or demote each other
 /// at once: see the handler.
 /// </summary>
-public sealed record DisableUserCommand(UserId ActorId, UserId UserId, string Reason) : ICommand<Result<Done>>, IRetryOnConflict, IDecidesUnderWriteLock
+public sealed record DisableUserCommand(UserId ActorId, UserId UserId, string Reason) : ICommand<Result<Done>>, IRetryOnConflict
 {
     // A disable racing a login, a key creation or a rotation is decided again on fresh state, so it revokes what
     // that change issued. It tries longer than the default: the account's own traffic must not be able to outlast it.
@@ -44,8 +44,10 @@ public sealed class DisableUserCommandHandler(
     /// Disabling an admin takes an active admin out as a demotion does, so it keeps the rule of
     /// <see cref="Admin.Commands.ChangeUserRole.ChangeUserRoleCommandHandler"/>: the actor is re-read (its token may
     /// say admin minutes after a demotion), is not the target, and its version goes into the commit, so the disable
-    /// commits only while its actor is still an active admin; whoever disables or demotes last leaves themself. On
-    /// SQLite the write lock is taken before the reads; on SQL Server the actor's version check decides.
+    /// commits only while its actor is still an active admin; whoever disables or demotes last leaves themself. The
+    /// version check decides on both providers. No write lock is taken before the reads: a login or a key creation
+    /// committing while the disable runs is what the second look after the commit exists for, and on SQLite a lock
+    /// held from the first read would only make that interleaving wait (its tests force it).
     /// </para>
     /// </remarks>
     public async ValueTask<Result<Done>> Handle(DisableUserCommand command, CancellationToken cancellationToken)
