@@ -57,11 +57,13 @@ public sealed class DisableUserCommandHandler(
             return Error.Conflict("cannot_disable_self", "An admin cannot disable their own account; ask another admin.");
         }
 
-        var actor = await users.FindByIdAsync(command.ActorId, cancellationToken);
-        if (actor is null || actor.Role != UserRole.Admin || actor.IsDisabled)
+        var acting = await ActingAdmin.ReadAsync(users, command.ActorId, cancellationToken);
+        if (!acting.IsSuccess)
         {
-            return Error.Forbidden("not_an_admin", "Your account is no longer an active admin; log in again.");
+            return acting.Error;
         }
+
+        var actor = acting.Value!;
 
         var user = await users.FindByIdAsync(command.UserId, cancellationToken);
         if (user is null)

@@ -14,9 +14,9 @@ namespace Aiprod.Application.Admin.Commands.ChangeUserRole;
 /// when admins demote each other at once: see the handler.
 /// </summary>
 public sealed record ChangeUserRoleCommand(UserId ActorId, UserId UserId, UserRole? Role, string Reason)
-    : ICommand<Result<Done>>, IRetryOnConflict, IDecidesUnderWriteLock
+    : ICommand<Result<Done>>, IRetryOnConflict
 {
-    // Demotions of one another are serialised (SQLite) or lose their version check (SQL Server) and run again.
+    // Demotions of one another lose their version check and run again.
     public int MaxAttempts => 10;
 }
 
@@ -41,13 +41,13 @@ public sealed class ChangeUserRoleCommandHandler(
     /// <remarks>
     /// The rule that keeps an admin: whoever demotes is an admin other than the one demoted (the aggregate refuses a
     /// self-demotion), and is still an admin when the demotion commits, so the last admin is never demoted: no other
-    /// admin is left to do it. No count of admins is needed, and none could be trusted without a lock. The actor's row is read here (its token's role claim may be minutes old) and its
+    /// admin is left to do it. No count of admins is needed, and none could be trusted without a lock.
+    /// The actor's row is read here (its token's role claim may be minutes old) and its
     /// version is carried into the commit (<see cref="IUserRepository.RequireUnchangedSinceRead"/>), so a demotion
     /// commits only if nothing changed the actor since: the actor stays an admin after it, and one always remains.
-    /// On SQLite the command also takes the write lock before it reads (<see cref="IDecidesUnderWriteLock"/>), so
-    /// demotions run one after another and each counts the admins the previous one left. On SQL Server, where
-    /// nothing is locked, two admins demoting each other both read the other as an admin; the first commit moves
-    /// the other's version, the second fails its check on its own actor row, runs again, and is refused.
+    /// Two admins demoting each other both read the other as an admin; the first commit moves the other's version,
+    /// the second fails its check on its own actor row, runs again, and is refused. That holds on both providers, as
+    /// for a disable, so no write lock is taken.
     /// <para>
     /// A demotion ends the demoted account's sessions (on every instance, as a disable does): its access tokens say
     /// admin until they expire, and every admin route but this one trusts the token's role.
@@ -55,21 +55,20 @@ public sealed class ChangeUserRoleCommandHandler(
     /// </remarks>
     public async ValueTask<Result<Done>> Handle(ChangeUserRoleCommand command, CancellationToken cancellationToken)
     {
-        var actor = await users.FindByIdAsync(command.ActorId, cancellationToken);
-        if (actor is null || actor.Role != UserRole.Admin || actor.IsDisabled)
+        var acting = await ActingAdmin.ReadAsync(users, command.ActorId, cancellationToken);
+        if (!acting.IsSuccess)
         {
-            return Error.Forbidden("not_an_admin", "Your account is no longer an active admin; log in again.");
+            return acting.Error;
         }
 
+        var actor = acting.Value!;
+
+        // The validator refuses a missing role before any handler runs.
+        var role = command.Role!.Value;
         var user = await users.FindByIdAsync(command.UserId, cancellationToken);
         if (user is null)
         {
             return UserErrors.NotFound;
-        }
-
-        if (command.Role is not { } role)
-        {
-            return Error.Validation("role_required", "role is required: user or admin.");
         }
 
         var from = user.Role;
