@@ -17,4 +17,12 @@ public sealed record SessionDto(
     DateTimeOffset ExpiresAt,
     string? ClientAddress,
     string? UserAgent,
-    bool Current);
+    bool Current)
+{
+    /// <summary>Live sessions as every list shows them: most recently used first, <paramref name="current"/> marked.</summary>
+    public static IReadOnlyList<SessionDto> ListOf(IEnumerable<RefreshTokenFamily> families, SessionId? current) =>
+        families
+            .OrderByDescending(f => f.LastUsedAt)
+            .Select(f => new SessionDto(f.Id, f.CreatedAt, f.LastUsedAt, f.ExpiresAt, f.ClientAddress, f.UserAgent, f.Id == current))
+            .ToList();
+}

@@ -28,7 +28,7 @@ public sealed class GetUserQueryHandler(
         }
 
         var now = clock.GetUtcNow();
-        var sessions = await SessionsOf(tokens, user.Id, now, cancellationToken);
+        var sessions = SessionDto.ListOf(await tokens.ListActiveFamiliesAsync(user.Id, now, cancellationToken), current: null);
         var statuses = (await keys.ListOwnedAsync(user.Id, cancellationToken)).Select(k => k.ToDtoAt(now).Status).ToList();
         var keyCounts = new ApiKeyCountsDto(
             statuses.Count(s => s == ApiKeyStatus.Active), statuses.Count(s => s == ApiKeyStatus.Rotated),
@@ -36,11 +36,4 @@ public sealed class GetUserQueryHandler(
         var jobs = await reader.CountJobsAsync(user.Id, cancellationToken);
         return new AdminUserDetailDto(user.ToAdminDto(now), sessions.Count, sessions, keyCounts, jobs.ToJobCounts());
     }
-
-    /// <summary>A user's live sessions as their own list shows them, most recently used first; none is the caller's.</summary>
-    internal static async Task<IReadOnlyList<SessionDto>> SessionsOf(IRefreshTokenRepository tokens, UserId userId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        (await tokens.ListActiveFamiliesAsync(userId, now, cancellationToken))
-            .OrderByDescending(f => f.LastUsedAt)
-            .Select(f => new SessionDto(f.Id, f.CreatedAt, f.LastUsedAt, f.ExpiresAt, f.ClientAddress, f.UserAgent, Current: false))
-            .ToList();
 }

@@ -1,5 +1,4 @@
 using Aiprod.Application.Abstractions;
-using Aiprod.Application.Admin.Queries.GetUser;
 using Aiprod.Application.Sessions.Dtos;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Users;
@@ -20,6 +19,6 @@ public sealed class ListUserSessionsQueryHandler(IUserRepository users, IRefresh
             return UserErrors.NotFound;
         }
 
-        return Result<IReadOnlyList<SessionDto>>.Success(await GetUserQueryHandler.SessionsOf(tokens, query.UserId, clock.GetUtcNow(), cancellationToken));
+        return Result<IReadOnlyList<SessionDto>>.Success(SessionDto.ListOf(await tokens.ListActiveFamiliesAsync(query.UserId, clock.GetUtcNow(), cancellationToken), current: null));
     }
 }

@@ -12,10 +12,6 @@ public sealed class ListSessionsQueryHandler(IRefreshTokenRepository tokens, Tim
 {
     public async ValueTask<IReadOnlyList<SessionDto>> Handle(ListSessionsQuery query, CancellationToken cancellationToken)
     {
-        var families = await tokens.ListActiveFamiliesAsync(query.UserId, clock.GetUtcNow(), cancellationToken);
-        return families
-            .OrderByDescending(f => f.LastUsedAt)
-            .Select(f => new SessionDto(f.Id, f.CreatedAt, f.LastUsedAt, f.ExpiresAt, f.ClientAddress, f.UserAgent, f.Id == query.CurrentSessionId))
-            .ToList();
+        return SessionDto.ListOf(await tokens.ListActiveFamiliesAsync(query.UserId, clock.GetUtcNow(), cancellationToken), query.CurrentSessionId);
     }
 }
