@@ -52,7 +52,7 @@ public sealed class CsrfGuard(
     /// browser sends no <c>Sec-Fetch-Site</c>, its <c>Origin</c> must be the API's own or a configured one. A request
     /// with neither is not from a browser that would attach the cookie on its own, and goes on to the token check.
     /// </summary>
-    public CsrfRefusal? CheckSite(HttpContext context)
+    private CsrfRefusal? CheckSite(HttpContext context)
     {
         AddVary(context.Response);
         if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || HttpMethods.IsOptions(context.Request.Method))
