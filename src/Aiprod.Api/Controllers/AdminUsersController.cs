@@ -34,7 +34,7 @@ namespace Aiprod.Api.Controllers;
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
 public sealed class AdminUsersController : ApiControllerBase
 {
-    /// <summary>Lists accounts in registration order, filtered, a page at a time.</summary>
+    /// <summary>Lists accounts in id order (registration order on SQLite), filtered, a page at a time.</summary>
     /// <remarks>
     /// `email` matches any part of the address (so a prefix works too), case-insensitively. `status` is `active`,
     /// `disabled` or `locked` (locked out now by failed logins; a disabled account counts as disabled). Pass a page's

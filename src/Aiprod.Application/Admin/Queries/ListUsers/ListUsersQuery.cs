@@ -7,7 +7,7 @@ using Mediator;
 
 namespace Aiprod.Application.Admin.Queries.ListUsers;
 
-/// <summary>Accounts in registration order, a page at a time; filtered by part of the address, role and status.</summary>
+/// <summary>Accounts in id order (registration order on SQLite), a page at a time; filtered by part of the address, role and status.</summary>
 public sealed record ListUsersQuery(string? Email, UserRole? Role, AdminUserStatus? Status, string? After, int? Limit) : IQuery<AdminUserPageDto>;
 
 public sealed class ListUsersQueryValidator : AbstractValidator<ListUsersQuery>
