@@ -49,8 +49,8 @@ public sealed partial class WebhookDispatcher(
             return 0;
         }
 
-        await Task.WhenAll(claimed.Select(c => SendAndRecordAsync(c, cancellationToken)));
-        return claimed.Count;
+        var made = await Task.WhenAll(claimed.Select(c => SendAndRecordAsync(c, cancellationToken)));
+        return made.Count(m => m);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -141,9 +141,15 @@ public sealed partial class WebhookDispatcher(
         return claimed;
     }
 
-    private async Task SendAndRecordAsync(Claimed claimed, CancellationToken cancellationToken)
+    /// <returns>Whether an attempt was made (false when it could not be signed).</returns>
+    private async Task<bool> SendAndRecordAsync(Claimed claimed, CancellationToken cancellationToken)
     {
-        var outcome = await SendAsync(claimed, cancellationToken);
+        if (Sign(claimed) is not { } signed)
+        {
+            return false;
+        }
+
+        var outcome = await SendAsync(claimed, signed, cancellationToken);
         var pause = TimeSpan.FromMilliseconds(50);
         for (var attempt = 1; ; attempt++)
         {
@@ -152,7 +158,7 @@ public sealed partial class WebhookDispatcher(
                 // The last tries leave the subscription's health alone: the delivery's outcome is recorded whatever
                 // happens to the subscription's row, or the attempt would be made again.
                 await RecordAsync(claimed, outcome, withSubscription: attempt < MaxRecordTries);
-                return;
+                return true;
             }
             catch (DbUpdateConcurrencyException) when (attempt < MaxRecordTries)
             {
@@ -171,28 +177,46 @@ public sealed partial class WebhookDispatcher(
             {
                 // The attempt was made but not recorded: the lease lapses and it is made again.
                 LogRecordFailed(ex, claimed.DeliveryId);
-                return;
+                return true;
             }
         }
     }
 
-    private async Task<Outcome> SendAsync(Claimed claimed, CancellationToken cancellationToken)
+    /// <summary>
+    /// Decrypts the subscription's secrets and signs, before anything is sent: a failure here is this API's (a
+    /// changed <c>Webhooks:SecretKey</c>, a damaged ciphertext), not the receiver's, so it is neither an attempt nor
+    /// counted against the subscription. The delivery keeps its lease and is tried again once the lease lapses.
+    /// </summary>
+    private Signed? Sign(Claimed claimed)
     {
-        var subscription = claimed.Subscription;
         var now = clock.GetUtcNow();
-        var started = Stopwatch.GetTimestamp();
         try
         {
             var messageId = WebhookDeliveryDto.MessageIdOf(claimed.MessageId);
             var timestamp = now.ToUnixTimeSeconds();
-            var signingSecrets = subscription.SigningSecretsAt(now).Select(secrets.Decrypt);
-            using var request = new HttpRequestMessage(HttpMethod.Post, subscription.Url)
+            var signingSecrets = claimed.Subscription.SigningSecretsAt(now).Select(secrets.Decrypt).ToList();
+            return new Signed(now, messageId, timestamp, StandardWebhookSigner.Sign(signingSecrets, messageId, timestamp, claimed.Payload));
+        }
+        catch (Exception ex)
+        {
+            LogSigningFailed(ex, claimed.DeliveryId, claimed.Subscription.Id, options.Value.Lease);
+            return null;
+        }
+    }
+
+    private async Task<Outcome> SendAsync(Claimed claimed, Signed signed, CancellationToken cancellationToken)
+    {
+        var now = signed.At;
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, claimed.Subscription.Url)
             {
                 Content = new StringContent(claimed.Payload, Encoding.UTF8, "application/json"),
             };
-            request.Headers.Add("webhook-id", messageId);
-            request.Headers.Add("webhook-timestamp", timestamp.ToString(CultureInfo.InvariantCulture));
-            request.Headers.Add("webhook-signature", StandardWebhookSigner.Sign(signingSecrets, messageId, timestamp, claimed.Payload));
+            request.Headers.Add("webhook-id", signed.MessageId);
+            request.Headers.Add("webhook-timestamp", signed.Timestamp.ToString(CultureInfo.InvariantCulture));
+            request.Headers.Add("webhook-signature", signed.Signature);
             request.Headers.UserAgent.Add(new ProductInfoHeaderValue("Aiprod-Webhooks", "1.0"));
 
             using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -286,6 +310,9 @@ public sealed partial class WebhookDispatcher(
     [LoggerMessage(Level = LogLevel.Information, Message = "Recording the attempt of webhook delivery {DeliveryId} failed; trying again in {Pause}")]
     private partial void LogRecordRetried(Exception ex, WebhookDeliveryId deliveryId, TimeSpan pause);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook delivery {DeliveryId} of subscription {WebhookId} could not be signed (is Webhooks:SecretKey the key its secret was encrypted with?); nothing was sent, it is tried again in {Lease}")]
+    private partial void LogSigningFailed(Exception ex, WebhookDeliveryId deliveryId, WebhookId webhookId, TimeSpan lease);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "A webhook to {Host} was refused: it resolves to {Address} ({Why})")]
     private partial void LogAddressRefused(string host, string address, string why);
 
@@ -293,6 +320,8 @@ public sealed partial class WebhookDispatcher(
     private partial void LogDisabled(WebhookId webhookId, Aiprod.Domain.Users.UserId ownerId);
 
     private sealed record Claimed(WebhookDeliveryId DeliveryId, Guid LeaseToken, DateTimeOffset LeaseExpiresAt, Guid MessageId, string Payload, WebhookSubscription Subscription);
+
+    private sealed record Signed(DateTimeOffset At, string MessageId, long Timestamp, string Signature);
 
     private sealed record Outcome(DateTimeOffset At, int? StatusCode, long LatencyMs, string? Error);
 }
