@@ -155,14 +155,12 @@ public sealed partial class WebhookDispatcher(
         {
             try
             {
-                // The last tries leave the subscription's health alone: the delivery's outcome is recorded whatever
-                // happens to the subscription's row, or the attempt would be made again.
-                await RecordAsync(claimed, outcome, withSubscription: attempt < MaxRecordTries);
+                await RecordAsync(claimed, outcome);
                 return true;
             }
             catch (DbUpdateConcurrencyException) when (attempt < MaxRecordTries)
             {
-                // Another delivery of the same subscription changed its failing state at the same moment: read both again.
+                // The delivery's row moved under the record (its lease lapsed and another dispatcher took it): read it again.
             }
             catch (Exception ex) when (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested
                 && attempt < MaxRecordTransientTries && clock.GetUtcNow() + pause < claimed.LeaseExpiresAt)
@@ -266,39 +264,70 @@ public sealed partial class WebhookDispatcher(
         return null;
     }
 
-    private async Task RecordAsync(Claimed claimed, Outcome outcome, bool withSubscription)
+    /// <summary>
+    /// Records the attempt on the delivery and the subscription's failing state, in one transaction. The subscription
+    /// is changed by guarded single-row updates, not by saving a loaded copy: many deliveries of one subscription
+    /// recorded at once (by one dispatcher or several) each count, none waits for or conflicts with another, an
+    /// owner's edit meanwhile does not make them give up, and of the failures past the limit exactly one disables
+    /// (and audits). Its version moves only when its failing state does, so an owner's edit read before that loses.
+    /// </summary>
+    private async Task RecordAsync(Claimed claimed, Outcome outcome)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
-        var delivery = await db.WebhookDeliveries.FirstOrDefaultAsync(d => d.Id == claimed.DeliveryId);
-        if (delivery is null || !delivery.IsHeldBy(claimed.LeaseToken))
+        var disabled = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
-            // Deleted with its subscription, or the lease lapsed and another dispatcher took it: that one records.
-            return;
-        }
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+            var delivery = await db.WebhookDeliveries.FirstOrDefaultAsync(d => d.Id == claimed.DeliveryId, CancellationToken.None);
+            if (delivery is null || !delivery.IsHeldBy(claimed.LeaseToken))
+            {
+                // Deleted with its subscription, or the lease lapsed and another dispatcher took it: that one records.
+                return false;
+            }
 
-        var succeeded = outcome.Error is null;
-        var next = succeeded ? null : WebhookRetrySchedule.NextAttemptAt(delivery.AttemptCount + 1, outcome.At, Random.Shared.NextDouble());
-        delivery.RecordAttempt(outcome.At, outcome.StatusCode, outcome.LatencyMs, outcome.Error, succeeded, next);
+            var succeeded = outcome.Error is null;
+            var next = succeeded ? null : WebhookRetrySchedule.NextAttemptAt(delivery.AttemptCount + 1, outcome.At, Random.Shared.NextDouble());
+            delivery.RecordAttempt(outcome.At, outcome.StatusCode, outcome.LatencyMs, outcome.Error, succeeded, next);
 
-        var subscription = withSubscription ? await db.WebhookSubscriptions.FirstOrDefaultAsync(s => s.Id == delivery.SubscriptionId) : null;
-        if (subscription is not null)
-        {
+            var id = delivery.SubscriptionId;
+            var at = outcome.At;
+            var disabledNow = false;
             if (succeeded)
             {
-                subscription.RecordSuccess(outcome.At);
+                await db.WebhookSubscriptions.Where(s => s.Id == id && s.FailingSince != null).ExecuteUpdateAsync(
+                    s => s.SetProperty(x => x.FailingSince, (DateTimeOffset?)null).SetProperty(x => x.UpdatedAt, at).SetProperty(x => x.Version, x => x.Version + 1),
+                    CancellationToken.None);
             }
-            else if (subscription.RecordFailure(outcome.At, options.Value.DisableAfterFailingFor, outcome.Error!))
+            else
             {
-                scope.ServiceProvider.GetRequiredService<IAuditLog>().Record(new AuditEntry(
-                    AuditEventTypes.WebhookDisabled, AuditOutcome.Success, Target: subscription.Id.ToString(),
-                    Details: new Dictionary<string, object?> { ["reason"] = subscription.DisabledReason, ["owner_id"] = subscription.OwnerId },
-                    ActorKind: ActorKind.System, ActorId: "webhook-dispatcher"));
-                LogDisabled(subscription.Id, subscription.OwnerId);
+                await db.WebhookSubscriptions.Where(s => s.Id == id && s.FailingSince == null).ExecuteUpdateAsync(
+                    s => s.SetProperty(x => x.FailingSince, at).SetProperty(x => x.UpdatedAt, at).SetProperty(x => x.Version, x => x.Version + 1),
+                    CancellationToken.None);
+                var disableAfter = options.Value.DisableAfterFailingFor;
+                var cutoff = WebhookSubscription.DisableFailingSinceAtMost(at, disableAfter);
+                var reason = WebhookSubscription.DisabledAfterFailingReason(disableAfter, outcome.Error!);
+                disabledNow = await db.WebhookSubscriptions.Where(s => s.Id == id && s.Enabled && s.FailingSince <= cutoff).ExecuteUpdateAsync(
+                    s => s.SetProperty(x => x.Enabled, false).SetProperty(x => x.DisabledReason, reason).SetProperty(x => x.DisabledAt, at)
+                        .SetProperty(x => x.UpdatedAt, at).SetProperty(x => x.Version, x => x.Version + 1),
+                    CancellationToken.None) == 1;
+                if (disabledNow)
+                {
+                    scope.ServiceProvider.GetRequiredService<IAuditLog>().Record(new AuditEntry(
+                        AuditEventTypes.WebhookDisabled, AuditOutcome.Success, Target: id.ToString(),
+                        Details: new Dictionary<string, object?> { ["reason"] = reason, ["owner_id"] = delivery.OwnerId },
+                        ActorKind: ActorKind.System, ActorId: "webhook-dispatcher"));
+                }
             }
-        }
 
-        await db.SaveChangesAsync(CancellationToken.None);
+            await db.SaveChangesAsync(CancellationToken.None);
+            await transaction.CommitAsync(CancellationToken.None);
+            return disabledNow;
+        });
+        if (disabled)
+        {
+            LogDisabled(claimed.Subscription.Id, claimed.Subscription.OwnerId);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A webhook dispatch round failed; trying again in {Interval}")]
