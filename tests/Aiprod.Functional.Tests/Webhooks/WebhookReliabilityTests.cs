@@ -116,7 +116,7 @@ public sealed class WebhookReliabilityTests
         Assert.Single(receiver.Requests).Verify(answeringSecret);
         Assert.False(round.IsCompleted);
 
-        // The attempt's timeout runs on the host's clock.
+        // Past the attempt's timeout.
         clock.Advance(TimeSpan.FromSeconds(6));
         Assert.Equal(2, await round.WaitAsync(TimeSpan.FromSeconds(30), Ct));
         var stalled = await DeliveryOfAsync(stalledHook);
