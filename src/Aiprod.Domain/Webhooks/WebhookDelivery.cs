@@ -71,9 +71,6 @@ public sealed class WebhookDelivery
         return Enqueue(SubscriptionId, OwnerId, MessageId, EventType, Payload, now);
     }
 
-    public bool IsDue(DateTimeOffset now) =>
-        Status == WebhookDeliveryStatus.Pending && NextAttemptAt <= now && (LeaseExpiresAt is null || LeaseExpiresAt <= now);
-
     /// <summary>Takes the delivery for one attempt; the lease lets another dispatcher take it back if this one dies.</summary>
     public Guid Claim(DateTimeOffset now, TimeSpan lease)
     {

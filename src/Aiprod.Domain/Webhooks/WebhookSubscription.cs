@@ -103,39 +103,21 @@ public sealed class WebhookSubscription : AggregateRoot
     public IReadOnlyList<string> SigningSecretsAt(DateTimeOffset now) =>
         PreviousSecretCiphertext is { } previous && PreviousSecretExpiresAt > now ? [SecretCiphertext, previous] : [SecretCiphertext];
 
-    public void RecordSuccess(DateTimeOffset now)
-    {
-        if (FailingSince is not null)
-        {
-            FailingSince = null;
-            Touch(now);
-        }
-    }
-
     /// <summary>
-    /// Counts a failed attempt; true when it disabled the subscription (failing for longer than <paramref name="disableAfter"/>).
-    /// The subscription changes (and its version moves) only when its failing state does: the start of a run of
-    /// failures or the disabling. Every other failure leaves it as it is, so the many deliveries of one failing
-    /// subscription recorded at once do not conflict on its version.
+    /// The latest start of a run of failures (<see cref="FailingSince"/>) that a failure at <paramref name="now"/>
+    /// disables the subscription for: it has then failed for <paramref name="disableAfter"/> or longer.
     /// </summary>
-    public bool RecordFailure(DateTimeOffset now, TimeSpan disableAfter, string lastError)
+    /// <remarks>
+    /// The dispatcher applies this and the start and end of a run of failures as guarded single-row updates (of many
+    /// deliveries failing at once, each counts, one disables), not through a loaded aggregate.
+    /// </remarks>
+    public static DateTimeOffset DisableFailingSinceAtMost(DateTimeOffset now, TimeSpan disableAfter) => now - disableAfter;
+
+    /// <summary>What the owner is told when failing for <paramref name="disableAfter"/> disabled the subscription.</summary>
+    public static string DisabledAfterFailingReason(TimeSpan disableAfter, string lastError)
     {
-        if (FailingSince is null)
-        {
-            FailingSince = now;
-            Touch(now);
-        }
-
-        if (!Enabled || now - FailingSince.Value < disableAfter)
-        {
-            return false;
-        }
-
-        Touch(now);
-
         var reason = $"Every delivery failed for {disableAfter.TotalHours:0.#} hours; the last error: {lastError}";
-        Disable(reason.Length > DisabledReasonMaxLength ? reason[..DisabledReasonMaxLength] : reason, now);
-        return true;
+        return reason.Length > DisabledReasonMaxLength ? reason[..DisabledReasonMaxLength] : reason;
     }
 
     private void Disable(string reason, DateTimeOffset now)

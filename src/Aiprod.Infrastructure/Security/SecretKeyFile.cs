@@ -10,7 +10,7 @@ namespace Aiprod.Infrastructure.Security;
 internal static class SecretKeyFile
 {
     /// <param name="path">The key file.</param>
-    /// <param name="bytes">How many random bytes a new key has.</param>
+    /// <param name="bytes">How many random bytes a key has: a new one, and an existing file exactly.</param>
     /// <param name="setting">The configuration key that would replace the file, for the messages.</param>
     /// <param name="forges">What a reader of the file could do, for the refusal of a file others can read.</param>
     /// <param name="logger">Told when a key is generated.</param>
@@ -37,16 +37,19 @@ internal static class SecretKeyFile
             }
         }
 
-        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & (UnixFileMode)0b000_111_111) != 0)
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & SigningKeyStore.GroupOrOthers) != 0)
         {
             throw new InvalidOperationException(
                 $"The key file {path} is open to other users; whoever could read it can {forges}. " +
                 $"Run 'chmod 600 {path}' (and delete it to get a new key if others may have read it), or configure {setting}.");
         }
 
+        // Only a file of exactly the length written here is a key of ours: a cut or padded one (AES-256 takes 32 bytes,
+        // no more) is refused at the start rather than failing, or keying something else, at its first use.
         var key = File.ReadAllBytes(path);
-        return key.Length >= bytes
+        return key.Length == bytes
             ? key
-            : throw new InvalidOperationException($"The key file {path} holds fewer than {bytes} bytes; delete it to get a new key.");
+            : throw new InvalidOperationException(
+                $"The key file {path} holds {key.Length} bytes; a key is exactly {bytes}. Delete it to get a new key, or configure {setting}.");
     }
 }

@@ -49,8 +49,8 @@ public sealed partial class WebhookDispatcher(
             return 0;
         }
 
-        await Task.WhenAll(claimed.Select(c => SendAndRecordAsync(c, cancellationToken)));
-        return claimed.Count;
+        var made = await Task.WhenAll(claimed.Select(c => SendAndRecordAsync(c, cancellationToken)));
+        return made.Count(m => m);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -141,22 +141,26 @@ public sealed partial class WebhookDispatcher(
         return claimed;
     }
 
-    private async Task SendAndRecordAsync(Claimed claimed, CancellationToken cancellationToken)
+    /// <returns>Whether an attempt was made (false when it could not be signed).</returns>
+    private async Task<bool> SendAndRecordAsync(Claimed claimed, CancellationToken cancellationToken)
     {
-        var outcome = await SendAsync(claimed, cancellationToken);
+        if (Sign(claimed) is not { } signed)
+        {
+            return false;
+        }
+
+        var outcome = await SendAsync(claimed, signed, cancellationToken);
         var pause = TimeSpan.FromMilliseconds(50);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                // The last tries leave the subscription's health alone: the delivery's outcome is recorded whatever
-                // happens to the subscription's row, or the attempt would be made again.
-                await RecordAsync(claimed, outcome, withSubscription: attempt < MaxRecordTries);
-                return;
+                await RecordAsync(claimed, outcome);
+                return true;
             }
             catch (DbUpdateConcurrencyException) when (attempt < MaxRecordTries)
             {
-                // Another delivery of the same subscription changed its failing state at the same moment: read both again.
+                // The delivery's row moved under the record (its lease lapsed and another dispatcher took it): read it again.
             }
             catch (Exception ex) when (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested
                 && attempt < MaxRecordTransientTries && clock.GetUtcNow() + pause < claimed.LeaseExpiresAt)
@@ -171,28 +175,46 @@ public sealed partial class WebhookDispatcher(
             {
                 // The attempt was made but not recorded: the lease lapses and it is made again.
                 LogRecordFailed(ex, claimed.DeliveryId);
-                return;
+                return true;
             }
         }
     }
 
-    private async Task<Outcome> SendAsync(Claimed claimed, CancellationToken cancellationToken)
+    /// <summary>
+    /// Decrypts the subscription's secrets and signs, before anything is sent: a failure here is this API's (a
+    /// changed <c>Webhooks:SecretKey</c>, a damaged ciphertext), not the receiver's, so it is neither an attempt nor
+    /// counted against the subscription. The delivery keeps its lease and is tried again once the lease lapses.
+    /// </summary>
+    private Signed? Sign(Claimed claimed)
     {
-        var subscription = claimed.Subscription;
         var now = clock.GetUtcNow();
-        var started = Stopwatch.GetTimestamp();
         try
         {
             var messageId = WebhookDeliveryDto.MessageIdOf(claimed.MessageId);
             var timestamp = now.ToUnixTimeSeconds();
-            var signingSecrets = subscription.SigningSecretsAt(now).Select(secrets.Decrypt);
-            using var request = new HttpRequestMessage(HttpMethod.Post, subscription.Url)
+            var signingSecrets = claimed.Subscription.SigningSecretsAt(now).Select(secrets.Decrypt).ToList();
+            return new Signed(now, messageId, timestamp, StandardWebhookSigner.Sign(signingSecrets, messageId, timestamp, claimed.Payload));
+        }
+        catch (Exception ex)
+        {
+            LogSigningFailed(ex, claimed.DeliveryId, claimed.Subscription.Id, options.Value.Lease);
+            return null;
+        }
+    }
+
+    private async Task<Outcome> SendAsync(Claimed claimed, Signed signed, CancellationToken cancellationToken)
+    {
+        var now = signed.At;
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, claimed.Subscription.Url)
             {
                 Content = new StringContent(claimed.Payload, Encoding.UTF8, "application/json"),
             };
-            request.Headers.Add("webhook-id", messageId);
-            request.Headers.Add("webhook-timestamp", timestamp.ToString(CultureInfo.InvariantCulture));
-            request.Headers.Add("webhook-signature", StandardWebhookSigner.Sign(signingSecrets, messageId, timestamp, claimed.Payload));
+            request.Headers.Add("webhook-id", signed.MessageId);
+            request.Headers.Add("webhook-timestamp", signed.Timestamp.ToString(CultureInfo.InvariantCulture));
+            request.Headers.Add("webhook-signature", signed.Signature);
             request.Headers.UserAgent.Add(new ProductInfoHeaderValue("Aiprod-Webhooks", "1.0"));
 
             using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -242,39 +264,70 @@ public sealed partial class WebhookDispatcher(
         return null;
     }
 
-    private async Task RecordAsync(Claimed claimed, Outcome outcome, bool withSubscription)
+    /// <summary>
+    /// Records the attempt on the delivery and the subscription's failing state, in one transaction. The subscription
+    /// is changed by guarded single-row updates, not by saving a loaded copy: many deliveries of one subscription
+    /// recorded at once (by one dispatcher or several) each count, none waits for or conflicts with another, an
+    /// owner's edit meanwhile does not make them give up, and of the failures past the limit exactly one disables
+    /// (and audits). Its version moves only when its failing state does, so an owner's edit read before that loses.
+    /// </summary>
+    private async Task RecordAsync(Claimed claimed, Outcome outcome)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
-        var delivery = await db.WebhookDeliveries.FirstOrDefaultAsync(d => d.Id == claimed.DeliveryId);
-        if (delivery is null || !delivery.IsHeldBy(claimed.LeaseToken))
+        var disabled = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
-            // Deleted with its subscription, or the lease lapsed and another dispatcher took it: that one records.
-            return;
-        }
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+            var delivery = await db.WebhookDeliveries.FirstOrDefaultAsync(d => d.Id == claimed.DeliveryId, CancellationToken.None);
+            if (delivery is null || !delivery.IsHeldBy(claimed.LeaseToken))
+            {
+                // Deleted with its subscription, or the lease lapsed and another dispatcher took it: that one records.
+                return false;
+            }
 
-        var succeeded = outcome.Error is null;
-        var next = succeeded ? null : WebhookRetrySchedule.NextAttemptAt(delivery.AttemptCount + 1, outcome.At, Random.Shared.NextDouble());
-        delivery.RecordAttempt(outcome.At, outcome.StatusCode, outcome.LatencyMs, outcome.Error, succeeded, next);
+            var succeeded = outcome.Error is null;
+            var next = succeeded ? null : WebhookRetrySchedule.NextAttemptAt(delivery.AttemptCount + 1, outcome.At, Random.Shared.NextDouble());
+            delivery.RecordAttempt(outcome.At, outcome.StatusCode, outcome.LatencyMs, outcome.Error, succeeded, next);
 
-        var subscription = withSubscription ? await db.WebhookSubscriptions.FirstOrDefaultAsync(s => s.Id == delivery.SubscriptionId) : null;
-        if (subscription is not null)
-        {
+            var id = delivery.SubscriptionId;
+            var at = outcome.At;
+            var disabledNow = false;
             if (succeeded)
             {
-                subscription.RecordSuccess(outcome.At);
+                await db.WebhookSubscriptions.Where(s => s.Id == id && s.FailingSince != null).ExecuteUpdateAsync(
+                    s => s.SetProperty(x => x.FailingSince, (DateTimeOffset?)null).SetProperty(x => x.UpdatedAt, at).SetProperty(x => x.Version, x => x.Version + 1),
+                    CancellationToken.None);
             }
-            else if (subscription.RecordFailure(outcome.At, options.Value.DisableAfterFailingFor, outcome.Error!))
+            else
             {
-                scope.ServiceProvider.GetRequiredService<IAuditLog>().Record(new AuditEntry(
-                    AuditEventTypes.WebhookDisabled, AuditOutcome.Success, Target: subscription.Id.ToString(),
-                    Details: new Dictionary<string, object?> { ["reason"] = subscription.DisabledReason, ["owner_id"] = subscription.OwnerId },
-                    ActorKind: ActorKind.System, ActorId: "webhook-dispatcher"));
-                LogDisabled(subscription.Id, subscription.OwnerId);
+                await db.WebhookSubscriptions.Where(s => s.Id == id && s.FailingSince == null).ExecuteUpdateAsync(
+                    s => s.SetProperty(x => x.FailingSince, at).SetProperty(x => x.UpdatedAt, at).SetProperty(x => x.Version, x => x.Version + 1),
+                    CancellationToken.None);
+                var disableAfter = options.Value.DisableAfterFailingFor;
+                var cutoff = WebhookSubscription.DisableFailingSinceAtMost(at, disableAfter);
+                var reason = WebhookSubscription.DisabledAfterFailingReason(disableAfter, outcome.Error!);
+                disabledNow = await db.WebhookSubscriptions.Where(s => s.Id == id && s.Enabled && s.FailingSince <= cutoff).ExecuteUpdateAsync(
+                    s => s.SetProperty(x => x.Enabled, false).SetProperty(x => x.DisabledReason, reason).SetProperty(x => x.DisabledAt, at)
+                        .SetProperty(x => x.UpdatedAt, at).SetProperty(x => x.Version, x => x.Version + 1),
+                    CancellationToken.None) == 1;
+                if (disabledNow)
+                {
+                    scope.ServiceProvider.GetRequiredService<IAuditLog>().Record(new AuditEntry(
+                        AuditEventTypes.WebhookDisabled, AuditOutcome.Success, Target: id.ToString(),
+                        Details: new Dictionary<string, object?> { ["reason"] = reason, ["owner_id"] = delivery.OwnerId },
+                        ActorKind: ActorKind.System, ActorId: "webhook-dispatcher"));
+                }
             }
-        }
 
-        await db.SaveChangesAsync(CancellationToken.None);
+            await db.SaveChangesAsync(CancellationToken.None);
+            await transaction.CommitAsync(CancellationToken.None);
+            return disabledNow;
+        });
+        if (disabled)
+        {
+            LogDisabled(claimed.Subscription.Id, claimed.Subscription.OwnerId);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A webhook dispatch round failed; trying again in {Interval}")]
@@ -286,6 +339,9 @@ public sealed partial class WebhookDispatcher(
     [LoggerMessage(Level = LogLevel.Information, Message = "Recording the attempt of webhook delivery {DeliveryId} failed; trying again in {Pause}")]
     private partial void LogRecordRetried(Exception ex, WebhookDeliveryId deliveryId, TimeSpan pause);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook delivery {DeliveryId} of subscription {WebhookId} could not be signed (is Webhooks:SecretKey the key its secret was encrypted with?); nothing was sent, it is tried again in {Lease}")]
+    private partial void LogSigningFailed(Exception ex, WebhookDeliveryId deliveryId, WebhookId webhookId, TimeSpan lease);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "A webhook to {Host} was refused: it resolves to {Address} ({Why})")]
     private partial void LogAddressRefused(string host, string address, string why);
 
@@ -293,6 +349,8 @@ public sealed partial class WebhookDispatcher(
     private partial void LogDisabled(WebhookId webhookId, Aiprod.Domain.Users.UserId ownerId);
 
     private sealed record Claimed(WebhookDeliveryId DeliveryId, Guid LeaseToken, DateTimeOffset LeaseExpiresAt, Guid MessageId, string Payload, WebhookSubscription Subscription);
+
+    private sealed record Signed(DateTimeOffset At, string MessageId, long Timestamp, string Signature);
 
     private sealed record Outcome(DateTimeOffset At, int? StatusCode, long LatencyMs, string? Error);
 }

@@ -22,7 +22,7 @@ public sealed class WebhookOutbox(TimeProvider clock)
 {
     public async Task StageAsync(AiprodDbContext db, CancellationToken cancellationToken)
     {
-        var events = Announced(db.ChangeTracker).ToList();
+        var events = Announced(db.ChangeTracker);
         if (events.Count == 0)
         {
             return;
@@ -31,7 +31,6 @@ public sealed class WebhookOutbox(TimeProvider clock)
         var owners = events.Select(e => e.OwnerId).Distinct().ToList();
         var subscriptions = await db.WebhookSubscriptions.AsNoTracking()
             .Where(s => owners.Contains(s.OwnerId) && s.Enabled)
-            .Select(s => new { s.Id, s.OwnerId, s.Events })
             .ToListAsync(cancellationToken);
         if (subscriptions.Count == 0)
         {
@@ -43,83 +42,90 @@ public sealed class WebhookOutbox(TimeProvider clock)
         {
             var payload = WebhookPayload.Serialize(e.Type, now, e.Data);
             var messageId = Guid.CreateVersion7(now);
-            foreach (var s in subscriptions.Where(s => s.OwnerId == e.OwnerId && s.Events.Split(' ').Contains(e.Type)))
+            foreach (var s in subscriptions.Where(s => s.OwnerId == e.OwnerId && s.Wants(e.Type)))
             {
                 db.WebhookDeliveries.Add(WebhookDelivery.Enqueue(s.Id, s.OwnerId, messageId, e.Type, payload, now));
             }
         }
     }
 
-    private static IEnumerable<Announcement> Announced(ChangeTracker tracker)
+    // One walk over the tracked entries: each Entries<T>() would detect the changes of every tracked entity again.
+    private static List<Announcement> Announced(ChangeTracker tracker)
     {
-        foreach (var entry in tracker.Entries<PipelineJob>())
+        var announced = new List<Announcement>();
+        foreach (var entry in tracker.Entries())
         {
-            if (entry.State == EntityState.Modified && entry.Property(j => j.Status).IsModified && entry.Property(j => j.Status).OriginalValue != entry.Entity.Status)
+            if (entry.State != EntityState.Modified)
             {
-                var job = entry.Entity;
-                var type = job.Status switch
-                {
-                    JobStatus.Completed => WebhookEventTypes.JobCompleted,
-                    JobStatus.Failed => WebhookEventTypes.JobFailed,
-                    JobStatus.Cancelled => WebhookEventTypes.JobCancelled,
-                    _ => null,
-                };
-                if (type is not null)
-                {
-                    yield return new Announcement(job.OwnerId, type, new
+                continue;
+            }
+
+            switch (entry.Entity)
+            {
+                case PipelineJob job when StatusChanged(entry, nameof(PipelineJob.Status)):
+                    var jobEvent = job.Status switch
                     {
-                        job_id = job.Id.Value,
-                        status = job.Status.ToString().ToLowerInvariant(),
-                        preset = EnumNames.Of(job.Preset),
-                        error = job.ErrorMessage,
-                        completed_at = job.CompletedAt,
-                    });
-                }
+                        JobStatus.Completed => WebhookEventTypes.JobCompleted,
+                        JobStatus.Failed => WebhookEventTypes.JobFailed,
+                        JobStatus.Cancelled => WebhookEventTypes.JobCancelled,
+                        _ => null,
+                    };
+                    if (jobEvent is not null)
+                    {
+                        announced.Add(new Announcement(job.OwnerId, jobEvent, new
+                        {
+                            job_id = job.Id.Value,
+                            status = job.Status.ToString().ToLowerInvariant(),
+                            preset = EnumNames.Of(job.Preset),
+                            error = job.ErrorMessage,
+                            completed_at = job.CompletedAt,
+                        }));
+                    }
+
+                    break;
+
+                case ExportJob export when StatusChanged(entry, nameof(ExportJob.Status)):
+                    var exportEvent = export.Status switch
+                    {
+                        ExportStatus.Succeeded => WebhookEventTypes.ExportSucceeded,
+                        ExportStatus.Failed => WebhookEventTypes.ExportFailed,
+                        _ => null,
+                    };
+                    if (exportEvent is not null)
+                    {
+                        announced.Add(new Announcement(export.OwnerId, exportEvent, new
+                        {
+                            export_id = export.Id.Value,
+                            status = export.Status.ToString().ToLowerInvariant(),
+                            size_bytes = export.SizeBytes,
+                            sha256 = export.Sha256,
+                            failure = export.Failure is { } failure ? EnumNames.Of(failure) : null,
+                            error = export.ErrorMessage,
+                        }));
+                    }
+
+                    break;
+
+                case ApiKey key when key.Status == ApiKeyStatus.Revoked && StatusChanged(entry, nameof(ApiKey.Status)):
+                    announced.Add(new Announcement(key.OwnerId, WebhookEventTypes.ApiKeyRevoked, new
+                    {
+                        key_id = key.Id.Value,
+                        name = key.Name,
+                        prefix = key.Prefix,
+                        reason = key.RevocationReason,
+                        revoked_at = key.RevokedAt,
+                    }));
+                    break;
             }
         }
 
-        foreach (var entry in tracker.Entries<ExportJob>())
-        {
-            if (entry.State == EntityState.Modified && entry.Property(e => e.Status).IsModified && entry.Property(e => e.Status).OriginalValue != entry.Entity.Status)
-            {
-                var export = entry.Entity;
-                var type = export.Status switch
-                {
-                    ExportStatus.Succeeded => WebhookEventTypes.ExportSucceeded,
-                    ExportStatus.Failed => WebhookEventTypes.ExportFailed,
-                    _ => null,
-                };
-                if (type is not null)
-                {
-                    yield return new Announcement(export.OwnerId, type, new
-                    {
-                        export_id = export.Id.Value,
-                        status = export.Status.ToString().ToLowerInvariant(),
-                        size_bytes = export.SizeBytes,
-                        sha256 = export.Sha256,
-                        failure = export.Failure is { } failure ? EnumNames.Of(failure) : null,
-                        error = export.ErrorMessage,
-                    });
-                }
-            }
-        }
+        return announced;
+    }
 
-        foreach (var entry in tracker.Entries<ApiKey>())
-        {
-            if (entry.State == EntityState.Modified && entry.Entity.Status == ApiKeyStatus.Revoked
-                && entry.Property(k => k.Status).IsModified && entry.Property(k => k.Status).OriginalValue != ApiKeyStatus.Revoked)
-            {
-                var key = entry.Entity;
-                yield return new Announcement(key.OwnerId, WebhookEventTypes.ApiKeyRevoked, new
-                {
-                    key_id = key.Id.Value,
-                    name = key.Name,
-                    prefix = key.Prefix,
-                    reason = key.RevocationReason,
-                    revoked_at = key.RevokedAt,
-                });
-            }
-        }
+    private static bool StatusChanged(EntityEntry entry, string status)
+    {
+        var property = entry.Property(status);
+        return property.IsModified && !Equals(property.OriginalValue, property.CurrentValue);
     }
 
     private sealed record Announcement(UserId OwnerId, string Type, object Data);

@@ -162,6 +162,58 @@ public sealed class WebhookDeliveryTests
     }
 
     [Fact]
+    public async Task ASecretKeyThatCannotDecrypt_IsNotCountedAgainstTheSubscription_AndTheDeliveryWaitsForTheRightKey()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var data = Directory.CreateTempSubdirectory("aiprod-webhook-wrong-key-").FullName;
+        var clock = WebhookTestKit.Clock();
+        var rightKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var wrongKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        Dictionary<string, string?> Settings(string key) => new() { ["DataFolder:Path"] = data, ["Webhooks:SecretKey"] = key, ["Webhooks:DisableAfterFailingFor"] = "00:01:00" };
+        string hook;
+        string secret;
+        await using (var first = WebhookTestKit.Host(clock, more: Settings(rightKey)))
+        {
+            var client = first.CreateClient();
+            var ann = await client.RegisterAndLoginAsync("ann@example.com");
+            (hook, secret) = await client.CreateWebhookAsync(ann, receiver.HookUrl, "job.completed");
+            await client.PingAsync(ann, hook);
+        }
+
+        // Restarted with another key, for longer than it takes a failing subscription to be disabled.
+        await using (var changed = WebhookTestKit.Host(clock, more: Settings(wrongKey)))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal(0, await changed.DispatchAsync());
+                clock.Advance(TimeSpan.FromSeconds(61));
+            }
+
+            var delivery = await changed.WithDbAsync(db => db.WebhookDeliveries.AsNoTracking().Include(d => d.Attempts).SingleAsync(Ct));
+            Assert.Equal(0, delivery.AttemptCount);
+            Assert.Empty(delivery.Attempts);
+            Assert.Equal(Aiprod.Domain.Webhooks.WebhookDeliveryStatus.Pending, delivery.Status);
+            var subscription = await changed.WithDbAsync(db => db.WebhookSubscriptions.AsNoTracking().SingleAsync(Ct));
+            Assert.True(subscription.Enabled);
+            Assert.Null(subscription.FailingSince);
+            Assert.Empty(await changed.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == AuditEventTypes.WebhookDisabled).ToListAsync(Ct)));
+        }
+
+        Assert.Empty(receiver.Requests);
+        await using (var mended = WebhookTestKit.Host(clock, more: Settings(rightKey)))
+        {
+            clock.Advance(TimeSpan.FromSeconds(61));
+            Assert.Equal(1, await mended.DispatchAsync());
+            var attempt = Assert.Single(await mended.WithDbAsync(db => db.WebhookAttempts.AsNoTracking().ToListAsync(Ct)));
+            Assert.Equal(200, attempt.StatusCode);
+        }
+
+        Assert.Single(receiver.Requests).Verify(secret);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(data, recursive: true);
+    }
+
+    [Fact]
     public async Task AFailingReceiver_IsRetriedAlongTheSchedule_OnTheFakeClock()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
@@ -232,10 +284,20 @@ public sealed class WebhookDeliveryTests
         }
 
         Assert.Equal(60, receiver.Requests.Count);
-        Assert.Equal(60, receiver.Requests.Select(r => r.Headers["webhook-id"]).Distinct().Count());
         Assert.All(receiver.Requests, r => r.Verify(secret));
-        var deliveries = await client.DeliveriesAsync(ann, hook);
-        Assert.All(deliveries, d => Assert.Equal(1, d!["attempt_count"]!.GetValue<int>()));
+
+        // Every one of the 60 deliveries, each sent exactly once: its message received once, one attempt, succeeded.
+        var deliveries = (await client.DeliveriesAsync(ann, hook, limit: 100)).Select(d => d!.AsObject()).ToList();
+        Assert.Equal(60, deliveries.Count);
+        Assert.All(deliveries, d =>
+        {
+            Assert.Equal("succeeded", d.Str("status"));
+            Assert.Equal(1, d["attempt_count"]!.GetValue<int>());
+            Assert.Single(d["attempts"]!.AsArray());
+        });
+        Assert.Equal(
+            deliveries.Select(d => d.Str("message_id")).Order(StringComparer.Ordinal),
+            receiver.Requests.Select(r => r.Headers["webhook-id"]).Order(StringComparer.Ordinal));
     }
 
     [Fact]

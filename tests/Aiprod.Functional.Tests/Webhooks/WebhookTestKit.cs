@@ -10,7 +10,8 @@ namespace Aiprod.Functional.Tests.Webhooks;
 public static class WebhookTestKit
 {
     /// <summary>A host whose dispatcher runs only when a test runs a round, on a clock the test moves.</summary>
-    public static AiprodApiFactory Host(FakeTimeProvider clock, bool allowLoopback = true, bool allowHttp = true, IReadOnlyDictionary<string, string?>? more = null)
+    public static AiprodApiFactory Host(
+        FakeTimeProvider clock, bool allowLoopback = true, bool allowHttp = true, IReadOnlyDictionary<string, string?>? more = null, Action<IServiceCollection>? replaceServices = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -23,7 +24,7 @@ public static class WebhookTestKit
             settings[key] = value;
         }
 
-        return new AiprodApiFactory(settings, clock);
+        return new AiprodApiFactory(settings, clock, replaceServices);
     }
 
     public static FakeTimeProvider Clock() => new(DateTimeOffset.UtcNow);
@@ -41,9 +42,9 @@ public static class WebhookTestKit
         return (json["webhook"]!["webhook_id"]!.GetValue<string>(), json.Str("secret"));
     }
 
-    public static async Task<JsonArray> DeliveriesAsync(this HttpClient client, string token, string webhookId)
+    public static async Task<JsonArray> DeliveriesAsync(this HttpClient client, string token, string webhookId, int? limit = null)
     {
-        var response = await client.GetWithTokenAsync($"/webhooks/{webhookId}/deliveries", token);
+        var response = await client.GetWithTokenAsync($"/webhooks/{webhookId}/deliveries{(limit is null ? "" : $"?limit={limit}")}", token);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.ReadJsonAsync())["items"]!.AsArray();
     }
