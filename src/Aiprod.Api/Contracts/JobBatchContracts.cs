@@ -61,7 +61,7 @@ public sealed record BatchItemProblem(string Type, string Title, int Status, str
 /// <param name="Index">The item's position in `jobs`, from 0.</param>
 /// <param name="Status">202 when queued, else the status of `problem`.</param>
 /// <param name="Job">The queued job (202 only), as `POST /pipeline/run` answers it.</param>
-/// <param name="Problem">Why the item was refused (4xx only).</param>
+/// <param name="Problem">Why the item was refused: 4xx, or 503 when the database refused its write or it was not attempted (`not_attempted`).</param>
 public sealed record RunJobBatchItem(int Index, int Status, JobSubmittedDto? Job, BatchItemProblem? Problem);
 
 /// <summary>The items of a submit batch, in request order.</summary>
@@ -73,8 +73,8 @@ public sealed record RunJobBatchResponse(IReadOnlyList<RunJobBatchItem> Items, i
 /// <summary>One item of a cancel batch, at its place in the request.</summary>
 /// <param name="Index">The item's position in `job_ids`, from 0.</param>
 /// <param name="JobId">The id as sent.</param>
-/// <param name="Status">204 when cancelled, else the status of `problem` (404 not the caller's job or none, 409 ended).</param>
-/// <param name="Problem">Why the job was not cancelled (4xx only).</param>
+/// <param name="Status">204 when cancelled, else the status of `problem` (404 not the caller's job or none, 409 ended, 503 not written).</param>
+/// <param name="Problem">Why the job was not cancelled: 4xx, or 503 when the database refused the write or it was not attempted (`not_attempted`).</param>
 public sealed record CancelJobBatchItem(int Index, JobId JobId, int Status, BatchItemProblem? Problem);
 
 /// <summary>The items of a cancel batch, in request order.</summary>

@@ -3,6 +3,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Aiprod.Functional.Tests.Infrastructure;
+using Aiprod.Infrastructure.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Aiprod.Functional.Tests.Jobs;
 
@@ -80,6 +83,47 @@ public sealed class JobBatchTests
         }
 
         Assert.Equal(3, await QueuedAsync(client, token));
+    }
+
+    /// <summary>
+    /// The WAL's fsync fails at the third item's commit: the two before are queued and say so, the third is the
+    /// single route's 503 write_not_durable (applied, not confirmed), the rest 503 not_attempted and not written; the
+    /// batch is 200, so a client retries only the items it must, never the committed ones.
+    /// </summary>
+    [Fact]
+    public async Task AWriteTheStoreRefuses_MidBatch_EndsTheBatchThere_TheEarlierItemsStayQueued_AndTheAnswerIs200()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var sync = new FailingSync();
+        await using var factory = new AiprodApiFactory(
+            new Dictionary<string, string?> { ["Audit:SealerEnabled"] = "false" },
+            replaceServices: s => s.AddSingleton<ISqliteWalSync>(sync));
+        var client = factory.CreateClient();
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+
+        sync.SucceedThenFail(2);
+        var response = await PostAsync(client, "/pipeline/batch", new
+        {
+            jobs = new object[]
+            {
+                new { content = "first" },
+                new { content = "second" },
+                new { content = "third" },
+                new { content = "fourth" },
+                new { content = "fifth" },
+            },
+        }, token);
+
+        var items = await ItemsAsync(response);
+        Assert.Equal([202, 202, 503, 503, 503], Statuses(items));
+        Assert.Equal([null, null, "write_not_durable", "not_attempted", "not_attempted"], items.Select(ProblemCode));
+        var body = await response.ReadJsonAsync();
+        Assert.Equal((2, 3), (body["accepted"]!.GetValue<int>(), body["refused"]!.GetValue<int>()));
+        // The third was applied (its fsync failed after the commit); the fourth and fifth were never written.
+        var stored = (await factory.WithDbAsync(db => db.PipelineJobs.ToListAsync(ct))).ToDictionary(j => j.Id.ToString(), j => j.Content);
+        Assert.Equal(["first", "second", "third"], stored.Values.Order());
+        Assert.Equal("first", stored[items[0]!["job"]!["job_id"]!.GetValue<string>()]);
+        Assert.Equal("second", stored[items[1]!["job"]!["job_id"]!.GetValue<string>()]);
     }
 
     [Fact]
@@ -245,5 +289,21 @@ public sealed class JobBatchTests
         Assert.NotNull(third.Headers.RetryAfter);
         Assert.Equal(HttpStatusCode.Accepted, single.StatusCode);
         Assert.Equal(6, await QueuedAsync(client, token));
+    }
+
+    private sealed class FailingSync : ISqliteWalSync
+    {
+        private int remaining = -1;
+
+        /// <summary>The next <paramref name="successes"/> syncs succeed, every later one fails (a disk going bad).</summary>
+        public void SucceedThenFail(int successes) => Volatile.Write(ref remaining, successes);
+
+        public void Sync(string walPath)
+        {
+            if (Volatile.Read(ref remaining) >= 0 && Interlocked.Decrement(ref remaining) < 0)
+            {
+                throw new IOException("Input/output error");
+            }
+        }
     }
 }
