@@ -8,12 +8,10 @@ using Aiprod.Application.Jobs.Commands.SubmitJob;
 using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Application.Jobs.Queries.GetJob;
 using Aiprod.Application.Jobs.Queries.ListJobs;
-using Aiprod.Application.Common;
 using Aiprod.Application.Jobs;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
-using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -57,7 +55,6 @@ public sealed class PipelineController : ApiControllerBase
     [ProducesResponseType<RunJobBatchResponse>(StatusCodes.Status200OK)]
     public async Task<IActionResult> RunBatch(RunJobBatchRequest request, CancellationToken cancellationToken)
     {
-        await ValidateAsync(request, cancellationToken);
         var owner = User.RequireUserId();
         var answers = await SendItemsAsync(request.Jobs, job => new SubmitJobCommand(owner, job.Content, job.Preset, job.Priority, job.Lang, job.DurationSec), cancellationToken);
         var items = answers.Select((answer, index) => answer.Result is { IsSuccess: true } submitted
@@ -86,7 +83,6 @@ public sealed class PipelineController : ApiControllerBase
     [ProducesResponseType<CancelJobBatchResponse>(StatusCodes.Status200OK)]
     public async Task<IActionResult> CancelBatch(CancelJobBatchRequest request, CancellationToken cancellationToken)
     {
-        await ValidateAsync(request, cancellationToken);
         var owner = User.RequireUserId();
         var answers = await SendItemsAsync(request.JobIds, jobId => new CancelJobCommand(owner, jobId), cancellationToken);
         var items = answers.Select((answer, index) => answer.Result is { IsSuccess: true }
@@ -141,17 +137,6 @@ public sealed class PipelineController : ApiControllerBase
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     public async Task<IActionResult> Cancel([FromRoute(Name = "job_id")] JobId jobId, CancellationToken cancellationToken) =>
         ToActionResult(await Sender.Send(new CancelJobCommand(User.RequireUserId(), jobId), cancellationToken), Ok);
-
-    private async Task ValidateAsync<TRequest>(TRequest request, CancellationToken cancellationToken)
-    {
-        var result = await HttpContext.RequestServices.GetRequiredService<IValidator<TRequest>>().ValidateAsync(request, cancellationToken);
-        if (!result.IsValid)
-        {
-            throw new ValidationFailedException(result.Errors
-                .GroupBy(f => f.PropertyName, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.Select(f => f.ErrorMessage).Distinct().ToArray(), StringComparer.Ordinal));
-        }
-    }
 
     /// <summary>
     /// Sends each item's command in request order, each in a scope of its own, so each item commits alone and nothing

@@ -142,7 +142,8 @@ public sealed class JobBatchTests
         var missingList = await PostAsync(client, "/pipeline/batch", new { }, token);
 
         Assert.NotNull((await none.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!["jobs"]);
-        Assert.NotNull((await tooMany.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!["jobs"]);
+        Assert.Equal("jobs lists at most 100 jobs; split a longer list into several batches.",
+            Assert.Single((await tooMany.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!["jobs"]!.AsArray())!.GetValue<string>());
         Assert.NotNull((await noIds.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!["job_ids"]);
         Assert.NotNull((await tooManyIds.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))["errors"]!["job_ids"]);
         await noBody.AssertProblemAsync(HttpStatusCode.BadRequest);

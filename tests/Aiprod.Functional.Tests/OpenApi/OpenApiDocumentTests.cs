@@ -108,6 +108,14 @@ public sealed partial class OpenApiDocumentTests
 
         // [Required] on a record's parameter is MVC's own check of a value type left out.
         Assert.Contains("progress", schemas["ProgressRequest"]!["required"]!.AsArray().Select(n => n!.GetValue<string>()));
+
+        // [Required, MinLength, MaxLength] on a batch's list: MVC's check of the item count, stated as minItems/maxItems.
+        foreach (var (schema, list) in new[] { ("RunJobBatchRequest", "jobs"), ("CancelJobBatchRequest", "job_ids") })
+        {
+            var items = schemas[schema]!["properties"]![list]!;
+            Assert.Equal((1, 100), (items["minItems"]!.GetValue<int>(), items["maxItems"]!.GetValue<int>()));
+            Assert.Equal([list], schemas[schema]!["required"]!.AsArray().Select(n => n!.GetValue<string>()));
+        }
     }
 
     [Fact]
