@@ -55,7 +55,8 @@ internal sealed class ValidatorSchemaFilter(IServiceScopeFactory scopes, IOption
         }
 
         using var scope = scopes.CreateScope();
-        var validators = scope.ServiceProvider.GetServices(typeof(IValidator<>).MakeGenericType(validatedAs.Message)).Cast<IValidator>().ToList();
+        var descriptors = scope.ServiceProvider.GetServices(typeof(IValidator<>).MakeGenericType(validatedAs.Message))
+            .Cast<IValidator>().Select(v => v.CreateDescriptor()).ToList();
         foreach (var property in context.Type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
             var wireName = property.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? WireName(property.Name);
@@ -64,9 +65,9 @@ internal sealed class ValidatorSchemaFilter(IServiceScopeFactory scopes, IOption
                 continue;
             }
 
-            foreach (var validator in validators)
+            foreach (var descriptor in descriptors)
             {
-                foreach (var rule in validator.CreateDescriptor().GetRulesForMember(property.Name))
+                foreach (var rule in descriptor.GetRulesForMember(property.Name))
                 {
                     foreach (var component in rule.Components)
                     {
