@@ -45,7 +45,6 @@ public sealed class PipelineController : ApiControllerBase
     /// `database_busy`, `writes_suspended`, `write_not_durable`) the later items are not sent: each is 503
     /// `not_attempted`, and the items before stay committed. The batch itself is refused (400) when `jobs` is
     /// missing, empty or longer than 100, or an item is not a job body at all (a wrong type, a missing `content`).
-    /// Rate limit: policy `pipeline-batch`, counted per request.
     /// </remarks>
     /// <response code="200">One result per job, in request order.</response>
     [HttpPost("batch")]
@@ -73,7 +72,7 @@ public sealed class PipelineController : ApiControllerBase
     /// `illegal_transition` for a job that has already ended. An id sent twice is cancelled once; its second item is
     /// the 409 of an ended job. The batch itself is refused (400) when `job_ids` is missing, empty, longer than 100, or
     /// holds something that is not a GUID. A write the database refuses (503) ends the batch as for submits: the later
-    /// ids are 503 `not_attempted`. Rate limit: policy `pipeline-batch`, counted per request.
+    /// ids are 503 `not_attempted`.
     /// </remarks>
     /// <response code="200">One result per job id, in request order.</response>
     [HttpPost("jobs/cancel")]

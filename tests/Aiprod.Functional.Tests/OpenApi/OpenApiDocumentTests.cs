@@ -48,6 +48,19 @@ public sealed partial class OpenApiDocumentTests
     }
 
     [Fact]
+    public void EveryOperation_StatesItsRateLimitOnce()
+    {
+        // The security filter appends the limit in force; a description written by hand must not say it again.
+        var document = OpenApiRepository.CheckedInDocument();
+        foreach (var (where, operation) in Operations(document))
+        {
+            var description = operation["description"]?.GetValue<string>() ?? string.Empty;
+            var mentions = Regex.Count(description, "rate limit:", RegexOptions.IgnoreCase);
+            Assert.True(mentions <= 1, $"{where} states its rate limit {mentions} times: {description}");
+        }
+    }
+
+    [Fact]
     public void AnonymousRoutes_SayNoSecurity_AndProtectedOnesNameTheirSchemes()
     {
         var document = OpenApiRepository.CheckedInDocument();
