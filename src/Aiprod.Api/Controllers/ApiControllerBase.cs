@@ -16,11 +16,17 @@ public abstract class ApiControllerBase : ControllerBase
 
     protected ISender Sender => sender ??= HttpContext.RequestServices.GetRequiredService<ISender>();
 
-    protected IActionResult Problem(Error error) =>
-        Problem(detail: error.Message, statusCode: StatusOf(error), type: ProblemTypes.For(error.Code));
+    protected IActionResult Problem(Error error)
+    {
+        var problem = ProblemFor(error);
+        return new ObjectResult(problem) { StatusCode = problem.Status };
+    }
 
-    /// <summary>The HTTP status an error answers with, on its own route or as an item of a batch.</summary>
-    protected static int StatusOf(Error error) => error.Kind switch
+    /// <summary>The problem an error answers, on its own route or as an item of a batch.</summary>
+    protected ProblemDetails ProblemFor(Error error) =>
+        ProblemDetailsFactory.CreateProblemDetails(HttpContext, StatusOf(error), type: ProblemTypes.For(error.Code), detail: error.Message);
+
+    private static int StatusOf(Error error) => error.Kind switch
     {
         ErrorKind.Validation => StatusCodes.Status400BadRequest,
         ErrorKind.Unauthorized => StatusCodes.Status401Unauthorized,

@@ -1,23 +1,20 @@
 using Aiprod.Api.Authentication;
 using Aiprod.Api.Contracts;
 using Aiprod.Api.Http;
+using Aiprod.Api.ExceptionHandling;
 using Aiprod.Api.Setup;
 using Aiprod.Application.Jobs.Commands.CancelJob;
 using Aiprod.Application.Jobs.Commands.SubmitJob;
 using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Application.Jobs.Queries.GetJob;
 using Aiprod.Application.Jobs.Queries.ListJobs;
-using Aiprod.Application.Abstractions;
-using Aiprod.Application.Common;
 using Aiprod.Application.Jobs;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
-using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.AspNetCore.WebUtilities;
 
 namespace Aiprod.Api.Controllers;
 
@@ -44,9 +41,10 @@ public sealed class PipelineController : ApiControllerBase
     /// Each item is sent as `POST /pipeline/run` would send it, in request order, and committed on its own: an invalid
     /// item, or one past the owner's queue cap (`Jobs:MaxQueuedPerUser`), is refused with the problem the single route
     /// would answer, and the items around it are still queued. `items` lists one result per job, in the order of `jobs`:
-    /// `status` 202 with `job`, or the refusal's status with `problem`. The batch itself is refused (400) when `jobs` is
+    /// `status` 202 with `job`, or the refusal's status with `problem`. When the database refuses an item's write (503
+    /// `database_busy`, `writes_suspended`, `write_not_durable`) the later items are not sent: each is 503
+    /// `not_attempted`, and the items before stay committed. The batch itself is refused (400) when `jobs` is
     /// missing, empty or longer than 100, or an item is not a job body at all (a wrong type, a missing `content`).
-    /// Rate limit: policy `pipeline-batch`, counted per request.
     /// </remarks>
     /// <response code="200">One result per job, in request order.</response>
     [HttpPost("batch")]
@@ -56,18 +54,11 @@ public sealed class PipelineController : ApiControllerBase
     [ProducesResponseType<RunJobBatchResponse>(StatusCodes.Status200OK)]
     public async Task<IActionResult> RunBatch(RunJobBatchRequest request, CancellationToken cancellationToken)
     {
-        await ValidateAsync(request, cancellationToken);
         var owner = User.RequireUserId();
-        var items = new List<RunJobBatchItem>(request.Jobs.Count);
-        for (var index = 0; index < request.Jobs.Count; index++)
-        {
-            var job = request.Jobs[index];
-            var command = new SubmitJobCommand(owner, job.Content, job.Preset, job.Priority, job.Lang, job.DurationSec);
-            var answer = await SendItemAsync(command, cancellationToken);
-            items.Add(answer.Result is { IsSuccess: true } submitted
-                ? new RunJobBatchItem(index, StatusCodes.Status202Accepted, submitted.Value, null)
-                : new RunJobBatchItem(index, answer.Problem!.Status, null, answer.Problem));
-        }
+        var answers = await SendItemsAsync(request.Jobs, job => new SubmitJobCommand(owner, job.Content, job.Preset, job.Priority, job.Lang, job.DurationSec), cancellationToken);
+        var items = answers.Select((answer, index) => answer.Result is { IsSuccess: true } submitted
+            ? new RunJobBatchItem(index, StatusCodes.Status202Accepted, submitted.Value, null)
+            : new RunJobBatchItem(index, answer.Problem!.Status, null, answer.Problem)).ToList();
 
         var accepted = items.Count(i => i.Job is not null);
         return Ok(new RunJobBatchResponse(items, accepted, items.Count - accepted));
@@ -80,7 +71,8 @@ public sealed class PipelineController : ApiControllerBase
     /// an id that is not one of the caller's jobs (another user's job is not told apart from a missing one), 409
     /// `illegal_transition` for a job that has already ended. An id sent twice is cancelled once; its second item is
     /// the 409 of an ended job. The batch itself is refused (400) when `job_ids` is missing, empty, longer than 100, or
-    /// holds something that is not a GUID. Rate limit: policy `pipeline-batch`, counted per request.
+    /// holds something that is not a GUID. A write the database refuses (503) ends the batch as for submits: the later
+    /// ids are 503 `not_attempted`.
     /// </remarks>
     /// <response code="200">One result per job id, in request order.</response>
     [HttpPost("jobs/cancel")]
@@ -90,17 +82,11 @@ public sealed class PipelineController : ApiControllerBase
     [ProducesResponseType<CancelJobBatchResponse>(StatusCodes.Status200OK)]
     public async Task<IActionResult> CancelBatch(CancelJobBatchRequest request, CancellationToken cancellationToken)
     {
-        await ValidateAsync(request, cancellationToken);
         var owner = User.RequireUserId();
-        var items = new List<CancelJobBatchItem>(request.JobIds.Count);
-        for (var index = 0; index < request.JobIds.Count; index++)
-        {
-            var jobId = request.JobIds[index];
-            var answer = await SendItemAsync(new CancelJobCommand(owner, jobId), cancellationToken);
-            items.Add(answer.Result is { IsSuccess: true }
-                ? new CancelJobBatchItem(index, jobId, StatusCodes.Status204NoContent, null)
-                : new CancelJobBatchItem(index, jobId, answer.Problem!.Status, answer.Problem));
-        }
+        var answers = await SendItemsAsync(request.JobIds, jobId => new CancelJobCommand(owner, jobId), cancellationToken);
+        var items = answers.Select((answer, index) => answer.Result is { IsSuccess: true }
+            ? new CancelJobBatchItem(index, request.JobIds[index], StatusCodes.Status204NoContent, null)
+            : new CancelJobBatchItem(index, request.JobIds[index], answer.Problem!.Status, answer.Problem)).ToList();
 
         var cancelled = items.Count(i => i.Problem is null);
         return Ok(new CancelJobBatchResponse(items, cancelled, items.Count - cancelled));
@@ -151,44 +137,56 @@ public sealed class PipelineController : ApiControllerBase
     public async Task<IActionResult> Cancel([FromRoute(Name = "job_id")] JobId jobId, CancellationToken cancellationToken) =>
         ToActionResult(await Sender.Send(new CancelJobCommand(User.RequireUserId(), jobId), cancellationToken), Ok);
 
-    private async Task ValidateAsync<TRequest>(TRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends each item's command in request order, each in a scope of its own, so each item commits alone and nothing
+    /// one item tracked (a job it read, a change its failed commit left) is seen by the next. An item's refusal, or an
+    /// exception its single route would answer as a problem, is kept as that item's problem; only what would be a 500
+    /// there (a bug) ends the batch. Once the store refuses a write (a 503: busy, writes suspended, a commit not made
+    /// durable) the later items are not sent: the answer says which ones were not attempted, so a client retries them
+    /// and not the items already committed.
+    /// </summary>
+    private async Task<List<(Result<T>? Result, BatchItemProblem? Problem)>> SendItemsAsync<TItem, T>(
+        IReadOnlyList<TItem> items, Func<TItem, ICommand<Result<T>>> commandFor, CancellationToken cancellationToken)
     {
-        var result = await HttpContext.RequestServices.GetRequiredService<IValidator<TRequest>>().ValidateAsync(request, cancellationToken);
-        if (!result.IsValid)
+        var answers = new List<(Result<T>? Result, BatchItemProblem? Problem)>(items.Count);
+        foreach (var item in items)
         {
-            throw new ValidationFailedException(result.Errors
-                .GroupBy(f => f.PropertyName, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.Select(f => f.ErrorMessage).Distinct().ToArray(), StringComparer.Ordinal));
+            if (answers.Count > 0 && answers[^1].Problem is { Status: StatusCodes.Status503ServiceUnavailable })
+            {
+                answers.Add((null, NotAttempted));
+                continue;
+            }
+
+            answers.Add(await SendItemAsync(commandFor(item), cancellationToken));
         }
+
+        return answers;
     }
 
-    /// <summary>
-    /// Sends one item's command in a scope of its own, so each item commits alone and nothing one item tracked (a job
-    /// it read, a change its failed commit left) is seen by the next. Its refusal is kept as the problem its single
-    /// route would answer; only what would be a 500 there (a bug, a database that does not answer) ends the batch.
-    /// </summary>
+    private static readonly BatchItemProblem NotAttempted = new(ProblemTypes.For("not_attempted"), "The item was not attempted.",
+        StatusCodes.Status503ServiceUnavailable, "An earlier item of this batch found the database refusing writes, so this one was not sent. Nothing was changed for it; retry it later.", null);
+
     private async Task<(Result<T>? Result, BatchItemProblem? Problem)> SendItemAsync<T>(ICommand<Result<T>> command, CancellationToken cancellationToken)
     {
         await using var scope = HttpContext.RequestServices.CreateAsyncScope();
         try
         {
             var result = await scope.ServiceProvider.GetRequiredService<ISender>().Send(command, cancellationToken);
-            return result.IsSuccess
-                ? (result, null)
-                : (result, new BatchItemProblem(ProblemTypes.For(result.Error.Code), ReasonPhrases.GetReasonPhrase(StatusOf(result.Error)), StatusOf(result.Error), result.Error.Message, null));
+            return result.IsSuccess ? (result, null) : (result, ItemProblem(ProblemFor(result.Error)));
         }
-        catch (ConcurrencyConflictException)
+        catch (Exception exception) when (exception is not OperationCanceledException
+            && GlobalExceptionHandler.ProblemFor(exception, HttpContext) is { } problem)
         {
-            // What the single route answers when a write keeps losing its race past the command's retries.
-            return (null, new BatchItemProblem(ProblemTypes.For("concurrent_update"), "The resource changed while this request was updating it.",
-                StatusCodes.Status409Conflict, "Retry the item.", null));
-        }
-        catch (ValidationFailedException invalid)
-        {
-            var errors = invalid.Errors.GroupBy(e => ProblemDetailsSetup.FieldName(e.Key), StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.SelectMany(e => e.Value).Distinct().ToArray(), StringComparer.Ordinal);
-            return (null, new BatchItemProblem(ProblemTypes.For("validation_failed"), "The request is invalid.", StatusCodes.Status400BadRequest,
-                "See errors for the fields that are invalid.", errors));
+            if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+            {
+                HttpContext.RequestServices.GetRequiredService<ILogger<PipelineController>>()
+                    .LogWarning("A batch item on {Path} was refused by the database ({Problem}); the later items are not attempted", HttpContext.Request.Path, problem.Type);
+            }
+
+            return (null, ItemProblem(problem));
         }
     }
+
+    private static BatchItemProblem ItemProblem(ProblemDetails problem) =>
+        new(problem.Type!, problem.Title!, problem.Status!.Value, problem.Detail!, (problem as ValidationProblemDetails)?.Errors.AsReadOnly());
 }

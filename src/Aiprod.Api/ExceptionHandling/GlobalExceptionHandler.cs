@@ -16,13 +16,46 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        var problem = ProblemFor(exception, httpContext);
+        if (problem is null)
+        {
+            logger.LogError(exception, "Unhandled exception on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Type = ProblemTypes.For("internal_error"),
+                Title = "An unexpected error occurred.",
+                Detail = "The error was logged. Quote the trace_id when you report it.",
+            };
+        }
+        else if (problem.Type == ProblemTypes.For("database_busy"))
+        {
+            logger.LogWarning("A write on {Method} {Path} gave up waiting for the database's write lock", httpContext.Request.Method, httpContext.Request.Path);
+            httpContext.Response.Headers.RetryAfter = "1";
+        }
+        else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            logger.LogWarning("A write on {Method} {Path} failed: the database cannot make writes durable ({Problem})", httpContext.Request.Method, httpContext.Request.Path, problem.Type);
+        }
+
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem });
+    }
+
+    /// <summary>
+    /// The problem an exception answers, or null for a bug (a 500, which the caller logs). Every 503 it makes is the
+    /// store refusing a write (busy, suspended, not durable). Shared with the batch routes, whose items answer what
+    /// their single route would.
+    /// </summary>
+    public static ProblemDetails? ProblemFor(Exception exception, HttpContext httpContext)
+    {
         // A write refused for a busy database may come wrapped by EF Core (a statement's failure inside SaveChanges).
         if (exception is not StoreBusyException && FindBusy(exception) is { } busy)
         {
             exception = busy;
         }
 
-        ProblemDetails problem = exception switch
+        return exception switch
         {
             ValidationFailedException validation => new ValidationProblemDetails(
                 // Two rules may name one field differently (a property, and a cross-field rule named as it is on the wire):
@@ -82,32 +115,8 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
                 Status = 499,
                 Title = "The client closed the request.",
             },
-            _ => new ProblemDetails
-            {
-                Status = StatusCodes.Status500InternalServerError,
-                Type = ProblemTypes.For("internal_error"),
-                Title = "An unexpected error occurred.",
-                Detail = "The error was logged. Quote the trace_id when you report it.",
-            },
+            _ => null,
         };
-
-        if (problem.Status == StatusCodes.Status500InternalServerError)
-        {
-            logger.LogError(exception, "Unhandled exception on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
-        }
-
-        if (exception is StoreBusyException)
-        {
-            logger.LogWarning("A write on {Method} {Path} gave up waiting for the database's write lock", httpContext.Request.Method, httpContext.Request.Path);
-            httpContext.Response.Headers.RetryAfter = "1";
-        }
-        else if (exception is WritesSuspendedException or CommitNotDurableException)
-        {
-            logger.LogWarning("A write on {Method} {Path} failed: the database cannot make writes durable ({Problem})", httpContext.Request.Method, httpContext.Request.Path, problem.Type);
-        }
-
-        httpContext.Response.StatusCode = problem.Status!.Value;
-        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem });
     }
 
     private static StoreBusyException? FindBusy(Exception exception)

@@ -32,7 +32,6 @@ internal sealed class OperationConventionsFilter : IOperationFilter
 
         if (operation.RequestBody is not null)
         {
-            operation.Responses ??= [];
             AddProblem(operation, context, StatusCodes.Status413PayloadTooLarge, "The body is larger than `Api:MaxRequestBodyBytes` (`body_too_large`).");
             AddProblem(operation, context, StatusCodes.Status415UnsupportedMediaType, "The body is not of a media type this operation reads.");
         }
@@ -41,9 +40,10 @@ internal sealed class OperationConventionsFilter : IOperationFilter
     /// <summary>A problem answer, unless the action declares that status itself.</summary>
     public static void AddProblem(OpenApiOperation operation, OperationFilterContext context, int status, string description)
     {
-        operation.Responses ??= [];
+        // Swashbuckle fills Responses from the action before any operation filter runs; this is only called from those.
+        var responses = operation.Responses!;
         var key = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (operation.Responses.TryGetValue(key, out var existing))
+        if (responses.TryGetValue(key, out var existing))
         {
             if (existing is OpenApiResponse response && (response.Content is null || response.Content.Count == 0))
             {
@@ -53,7 +53,7 @@ internal sealed class OperationConventionsFilter : IOperationFilter
             return;
         }
 
-        operation.Responses[key] = new OpenApiResponse { Description = description, Content = ProblemContent(context) };
+        responses[key] = new OpenApiResponse { Description = description, Content = ProblemContent(context) };
     }
 
     private static Dictionary<string, IOpenApiMediaType> ProblemContent(OperationFilterContext context) => new(StringComparer.Ordinal)

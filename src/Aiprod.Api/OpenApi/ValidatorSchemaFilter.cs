@@ -12,33 +12,51 @@ namespace Aiprod.Api.OpenApi;
 /// <summary>
 /// States in a request body's schema what the validators of its message (<see cref="ValidatedAsAttribute"/>) enforce,
 /// read from the validators registered in DI, so a rule added to a validator reaches the document with nothing else
-/// changed: <c>required</c> (an unconditional NotNull/NotEmpty), lengths and item counts, bounds, patterns, and the
-/// email format. A rule under a <c>When</c> is stated as it applies when the field is given; a rule the schema cannot
-/// express (<c>Must</c>, a comparison with another field) stays in the validator's message only.
+/// changed: <c>required</c> (an unconditional NotNull/NotEmpty), lengths, a list's NotEmpty, bounds, patterns, and
+/// the email format. A rule under a <c>When</c> is stated as it applies when the field is given; a rule the schema
+/// cannot express (<c>Must</c>, a comparison with another field) stays in the validator's message only. The data
+/// annotations MVC checks on a record's parameters are stated too: <c>[Required]</c>, and a list's
+/// <c>[MinLength]</c>/<c>[MaxLength]</c> as its item count.
 /// </summary>
 internal sealed class ValidatorSchemaFilter(IServiceScopeFactory scopes, IOptions<Microsoft.AspNetCore.Mvc.JsonOptions> json) : ISchemaFilter
 {
     public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
     {
-        if (schema is not OpenApiSchema target || target.Properties is null
-            || context.Type.GetCustomAttribute<ValidatedAsAttribute>() is not { } validatedAs)
+        if (schema is not OpenApiSchema target || target.Properties is null)
         {
             return;
         }
 
-        // A [Required] on a record's parameter is MVC's own check (a value type left out): required as well.
+        // Data annotations on a record's parameters are MVC's own checks of the bound body: a [Required] field left out,
+        // the item count of a list ([MinLength]/[MaxLength]).
         foreach (var parameter in context.Type.GetConstructors().SelectMany(c => c.GetParameters()))
         {
-            if (parameter.GetCustomAttribute<System.ComponentModel.DataAnnotations.RequiredAttribute>() is not null
-                && parameter.Name is { } name && target.Properties.ContainsKey(WireName(name)))
+            if (parameter.Name is not { } name || !target.Properties.TryGetValue(WireName(name), out var propertySchema))
+            {
+                continue;
+            }
+
+            if (parameter.GetCustomAttribute<System.ComponentModel.DataAnnotations.RequiredAttribute>() is not null)
             {
                 target.Required ??= new HashSet<string>(StringComparer.Ordinal);
                 target.Required.Add(WireName(name));
             }
+
+            if (propertySchema is OpenApiSchema { Type: { } type } list && type.HasFlag(JsonSchemaType.Array))
+            {
+                list.MinItems = parameter.GetCustomAttribute<System.ComponentModel.DataAnnotations.MinLengthAttribute>()?.Length ?? list.MinItems;
+                list.MaxItems = parameter.GetCustomAttribute<System.ComponentModel.DataAnnotations.MaxLengthAttribute>()?.Length ?? list.MaxItems;
+            }
+        }
+
+        if (context.Type.GetCustomAttribute<ValidatedAsAttribute>() is not { } validatedAs)
+        {
+            return;
         }
 
         using var scope = scopes.CreateScope();
-        var validators = scope.ServiceProvider.GetServices(typeof(IValidator<>).MakeGenericType(validatedAs.Message)).Cast<IValidator>().ToList();
+        var descriptors = scope.ServiceProvider.GetServices(typeof(IValidator<>).MakeGenericType(validatedAs.Message))
+            .Cast<IValidator>().Select(v => v.CreateDescriptor()).ToList();
         foreach (var property in context.Type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
             var wireName = property.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? WireName(property.Name);
@@ -47,9 +65,9 @@ internal sealed class ValidatorSchemaFilter(IServiceScopeFactory scopes, IOption
                 continue;
             }
 
-            foreach (var validator in validators)
+            foreach (var descriptor in descriptors)
             {
-                foreach (var rule in validator.CreateDescriptor().GetRulesForMember(property.Name))
+                foreach (var rule in descriptor.GetRulesForMember(property.Name))
                 {
                     foreach (var component in rule.Components)
                     {
@@ -85,18 +103,10 @@ internal sealed class ValidatorSchemaFilter(IServiceScopeFactory scopes, IOption
                 }
 
                 break;
+            // FluentValidation's length rules apply to strings only: a list's count is a data annotation (above).
             case ILengthValidator length when schema is not null:
-                if (isArray)
-                {
-                    schema.MinItems = length.Min > 0 ? length.Min : schema.MinItems;
-                    schema.MaxItems = length.Max > 0 ? length.Max : schema.MaxItems;
-                }
-                else
-                {
-                    schema.MinLength = length.Min > 0 ? Math.Max(schema.MinLength ?? 0, length.Min) : schema.MinLength;
-                    schema.MaxLength = length.Max > 0 ? length.Max : schema.MaxLength;
-                }
-
+                schema.MinLength = length.Min > 0 ? Math.Max(schema.MinLength ?? 0, length.Min) : schema.MinLength;
+                schema.MaxLength = length.Max > 0 ? length.Max : schema.MaxLength;
                 break;
             case IBetweenValidator between when schema is not null:
                 var exclusive = validator.Name.StartsWith("Exclusive", StringComparison.Ordinal);

@@ -1,4 +1,3 @@
-using Aiprod.Api.Contracts;
 using Aiprod.Api.WebSockets;
 using Aiprod.Application.Accounts;
 using Aiprod.Application.ApiKeys;
@@ -50,8 +49,6 @@ internal static class FeatureSetup
             .Validate(o => o.MaxRetries >= 0 && o.MaxLogLines >= 0 && o.DefaultLeaseSeconds >= 5 && o.MaxLeaseSeconds >= o.DefaultLeaseSeconds && o.MaxQueuedPerUser >= 1,
                 "Jobs: retries and log lines cannot be negative; leases are at least 5 s, the maximum at least the default; MaxQueuedPerUser at least 1.")
             .ValidateOnStart();
-        services.AddScoped<FluentValidation.IValidator<RunJobBatchRequest>, RunJobBatchRequestValidator>();
-        services.AddScoped<FluentValidation.IValidator<CancelJobBatchRequest>, CancelJobBatchRequestValidator>();
         services.AddOptions<JobSocketOptions>()
             .Bind(configuration.GetSection(JobSocketOptions.SectionName))
             .Validate(o => o.MaxSocketsPerUser >= 1 && o.SendTimeout > TimeSpan.Zero && o.ExportPollInterval > TimeSpan.Zero,

@@ -5,7 +5,9 @@ using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.Swagger;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace Aiprod.Api.Setup;
@@ -65,6 +67,9 @@ internal static class SwaggerSetup
             o.DocumentFilter<ServersDocumentFilter>();
             o.SupportNonNullableReferenceTypes();
         });
+        services.AddSingleton<CachedSwaggerProvider>();
+        services.Replace(ServiceDescriptor.Singleton<ISwaggerProvider>(s => s.GetRequiredService<CachedSwaggerProvider>()));
+        services.Replace(ServiceDescriptor.Singleton<IAsyncSwaggerProvider>(s => s.GetRequiredService<CachedSwaggerProvider>()));
         return services;
     }
 }

@@ -82,6 +82,13 @@ public static class ApiClientExtensions
         return client.SendAsync(request);
     }
 
+    public static Task<HttpResponseMessage> PostWithKeyAsync(this HttpClient client, string url, string key, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(body) };
+        request.Headers.Add("X-API-Key", key);
+        return client.SendAsync(request);
+    }
+
     public static async Task<string> RegisterAndLoginAsync(this HttpClient client, string email)
     {
         await client.RegisterAsync(email);

@@ -48,6 +48,19 @@ public sealed partial class OpenApiDocumentTests
     }
 
     [Fact]
+    public void EveryOperation_StatesItsRateLimitOnce()
+    {
+        // The security filter appends the limit in force; a description written by hand must not say it again.
+        var document = OpenApiRepository.CheckedInDocument();
+        foreach (var (where, operation) in Operations(document))
+        {
+            var description = operation["description"]?.GetValue<string>() ?? string.Empty;
+            var mentions = Regex.Count(description, "rate limit:", RegexOptions.IgnoreCase);
+            Assert.True(mentions <= 1, $"{where} states its rate limit {mentions} times: {description}");
+        }
+    }
+
+    [Fact]
     public void AnonymousRoutes_SayNoSecurity_AndProtectedOnesNameTheirSchemes()
     {
         var document = OpenApiRepository.CheckedInDocument();
@@ -108,6 +121,14 @@ public sealed partial class OpenApiDocumentTests
 
         // [Required] on a record's parameter is MVC's own check of a value type left out.
         Assert.Contains("progress", schemas["ProgressRequest"]!["required"]!.AsArray().Select(n => n!.GetValue<string>()));
+
+        // [Required, MinLength, MaxLength] on a batch's list: MVC's check of the item count, stated as minItems/maxItems.
+        foreach (var (schema, list) in new[] { ("RunJobBatchRequest", "jobs"), ("CancelJobBatchRequest", "job_ids") })
+        {
+            var items = schemas[schema]!["properties"]![list]!;
+            Assert.Equal((1, 100), (items["minItems"]!.GetValue<int>(), items["maxItems"]!.GetValue<int>()));
+            Assert.Equal([list], schemas[schema]!["required"]!.AsArray().Select(n => n!.GetValue<string>()));
+        }
     }
 
     [Fact]

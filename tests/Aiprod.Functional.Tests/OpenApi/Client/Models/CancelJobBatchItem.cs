@@ -25,7 +25,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 #else
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.BatchItemProblem Problem { get; set; }
 #endif
-        /// <summary>204 when cancelled, else the status of `problem` (404 not the caller&apos;s job or none, 409 ended).</summary>
+        /// <summary>204 when cancelled, else the status of `problem` (404 not the caller&apos;s job or none, 409 ended, 503 not written).</summary>
         public int? Status { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
