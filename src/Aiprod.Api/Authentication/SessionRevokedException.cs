@@ -19,4 +19,9 @@ internal sealed class SessionRevokedException : SecurityTokenValidationException
         : base(message, innerException)
     {
     }
+
+    /// <summary>The token's subject: the token passed full validation, so this is a user id we issued it to.</summary>
+    public string? Subject { get; init; }
+
+    public string? Session { get; init; }
 }

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
-using System.Text.Json;
-using Aiprod.Application.Abstractions;
+using Aiprod.Api.Auditing;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Users;
@@ -8,80 +6,22 @@ using Aiprod.Domain.Users;
 namespace Aiprod.Api.Csrf;
 
 /// <summary>
-/// Audits CSRF refusals (<c>csrf.refused</c>) without letting a flood become a flood of writes: per reason, client
-/// address and session, the first refusal of a minute is recorded and later ones only counted, their number carried
-/// by the next recorded one (<c>suppressed</c>). Records go through the bounded write-behind buffer that refused API
-/// keys use, written in batches off the request path.
+/// CSRF refusals (<c>csrf.refused</c>), counted per reason, client address and session by <see cref="RefusalAudit"/>:
+/// the first of a minute is written, later ones are carried by the next written one as <c>suppressed</c>.
 /// </summary>
-public sealed class CsrfRefusalAudit(IApiKeyFailureAudit buffer, TimeProvider clock)
+public sealed class CsrfRefusalAudit(RefusalAudit audit)
 {
-    private const int MaxTracked = 10_000;
-    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
-
-    private readonly ConcurrentDictionary<string, Tracked> tracked = new(StringComparer.Ordinal);
-
-    public void Refused(HttpContext context, string reason, SessionId? session, UserId? user)
-    {
-        var now = clock.GetUtcNow();
-        var address = context.Connection.RemoteIpAddress?.ToString();
-        var key = $"{reason}|{address}|{session}";
-        if (tracked.Count >= MaxTracked && !tracked.ContainsKey(key))
+    public void Refused(HttpContext context, string reason, SessionId? session, UserId? user) =>
+        audit.Refused(context, new Refusal(AuditEventTypes.CsrfRefused, reason)
         {
-            // Beyond the bound, refusals of one reason share one entry, so the dictionary cannot be grown without end.
-            key = reason + "|*";
-        }
-
-        long suppressed = 0;
-        var record = false;
-        tracked.AddOrUpdate(
-            key,
-            _ =>
-            {
-                record = true;
-                return new Tracked(now, 0);
-            },
-            (_, t) =>
-            {
-                if (now - t.WindowStart >= Window)
-                {
-                    record = true;
-                    suppressed = t.Suppressed;
-                    return new Tracked(now, 0);
-                }
-
-                record = false;
-                return t with { Suppressed = t.Suppressed + 1 };
-            });
-        if (!record)
-        {
-            return;
-        }
-
-        var details = JsonSerializer.Serialize(new Dictionary<string, object?>
-        {
-            ["reason"] = reason,
-            ["method"] = context.Request.Method,
-            ["path"] = context.Request.Path.Value,
-            ["sec_fetch_site"] = Header(context, "Sec-Fetch-Site"),
-            ["origin"] = Header(context, "Origin"),
-            ["suppressed"] = suppressed,
+            ActorKind = user is null ? ActorKind.Anonymous : ActorKind.User,
+            ActorId = user?.ToString(),
+            Target = session?.ToString(),
+            CountedPer = session?.ToString() ?? string.Empty,
+            Details =
+            [
+                new("sec_fetch_site", RefusalAudit.Cut(context.Request.Headers["Sec-Fetch-Site"].ToString())),
+                new("origin", RefusalAudit.Cut(context.Request.Headers.Origin.ToString())),
+            ],
         });
-        buffer.Record(AuditEvent.Record(
-            now,
-            AuditEventTypes.CsrfRefused,
-            user is null ? ActorKind.Anonymous : ActorKind.User,
-            user?.ToString(),
-            session?.ToString(),
-            AuditOutcome.Failure,
-            address,
-            context.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null,
-            context.TraceIdentifier,
-            details));
-    }
-
-    // Header values an attacker chose: kept short, so a refusal cannot be made to store kilobytes.
-    private static string? Header(HttpContext context, string name) =>
-        context.Request.Headers[name].ToString() is { Length: > 0 } value ? value[..Math.Min(value.Length, 200)] : null;
-
-    private readonly record struct Tracked(DateTimeOffset WindowStart, long Suppressed);
 }

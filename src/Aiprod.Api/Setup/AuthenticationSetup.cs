@@ -1,3 +1,4 @@
+using Aiprod.Api.Auditing;
 using Aiprod.Api.Authentication;
 using Aiprod.Application.Common;
 using Aiprod.Domain.ApiKeys;
@@ -5,6 +6,7 @@ using Aiprod.Domain.Users;
 using Aiprod.Infrastructure.Tokens;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 
 namespace Aiprod.Api.Setup;
@@ -59,6 +61,9 @@ internal static class AuthenticationSetup
                 };
             });
 
+        services.AddSingleton<RefusalAudit>();
+        // Replaces the default handler (which it wraps) whether AddAuthorization registered it before or after.
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ForbiddenAudit>();
         var authorization = services.AddAuthorizationBuilder()
             .AddPolicy(AdminPolicy, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser().RequireRole(RoleNames.Admin))
             .AddPolicy(UserPolicy, p => p.AddAuthenticationSchemes(JwtBearerDefaults.AuthenticationScheme).RequireAuthenticatedUser())

@@ -40,6 +40,19 @@ public static partial class AuditEventTypes
     /// </summary>
     public const string CsrfRefused = "csrf.refused";
 
+    /// <summary>
+    /// A bearer access token refused with a 401 (expired, a bad signature, malformed, its session ended…), counted
+    /// as <see cref="CsrfRefused"/> is; the reason is in the details, never the token. A request without a token is
+    /// not one.
+    /// </summary>
+    public const string AccessTokenRefused = "access_token.refused";
+
+    /// <summary>
+    /// An authenticated caller refused by an endpoint's authorization policy (a role, a key's scope) with a 403,
+    /// counted as <see cref="CsrfRefused"/> is.
+    /// </summary>
+    public const string AccessForbidden = "access.forbidden";
+
     public const string ApiKeyCreated = "api_key.created";
     public const string ApiKeyRotated = "api_key.rotated";
     public const string ApiKeyRevoked = "api_key.revoked";

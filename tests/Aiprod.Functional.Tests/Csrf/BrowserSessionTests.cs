@@ -381,6 +381,8 @@ public sealed class BrowserSessionTests(BrowserSessionFixture fixture) : IClassF
         Assert.Contains(rows, r => r.Details!.Contains("\"reason\":\"csrf_missing\"", StringComparison.Ordinal));
         Assert.Contains(rows, r => r.Details!.Contains("\"reason\":\"cross_site_request\"", StringComparison.Ordinal));
         Assert.DoesNotContain(rows, r => r.Details!.Contains(token, StringComparison.Ordinal));
+        // A CSRF 403 is the CSRF check's, not authorization's: counted once, as csrf.refused.
+        Assert.False(await fixture.Factory.WithDbAsync(db => db.AuditEvents.AnyAsync(e => e.EventType == AuditEventTypes.AccessForbidden)));
 
         // A minute later the next refusal is written with the count of those it stood for.
         fixture.Clock.Advance(TimeSpan.FromMinutes(1));
