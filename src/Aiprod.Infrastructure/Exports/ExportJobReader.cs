@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Runtime.CompilerServices;
 using Aiprod.Application.Abstractions;
 using Aiprod.Domain.Jobs;
@@ -20,6 +21,9 @@ internal sealed class ExportJobReader(AiprodDbContext db)
     /// <summary>Jobs per batch: the rows and their state changes (a handful per job), not their log lines.</summary>
     public const int BatchSize = 200;
 
+    /// <summary>Jobs per batch of the CSV export, whose rows carry no state changes.</summary>
+    public const int CsvBatchSize = 200;
+
     private long logLinesRead;
 
     /// <summary>Log lines this reader has handed out so far (a seam for tests that check they are not collected).</summary>
@@ -28,36 +32,15 @@ internal sealed class ExportJobReader(AiprodDbContext db)
     public Task<int> CountAsync(ExportSelection selection, CancellationToken cancellationToken) =>
         Selected(selection).CountAsync(cancellationToken);
 
-    public async IAsyncEnumerable<IReadOnlyList<PipelineJob>> JobBatchesAsync(
-        ExportSelection selection, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        DateTimeOffset? afterCreatedAt = null;
-        var afterId = default(JobId);
-        while (true)
-        {
-            var query = Selected(selection);
-            if (afterCreatedAt is { } at)
-            {
-                var id = afterId;
-                query = query.Where(j => j.CreatedAt > at || (j.CreatedAt == at && j.Id > id));
-            }
+    public IAsyncEnumerable<IReadOnlyList<PipelineJob>> JobBatchesAsync(ExportSelection selection, CancellationToken cancellationToken) =>
+        BatchesAsync(selection, j => j, j => (j.CreatedAt, j.Id), BatchSize, cancellationToken);
 
-            var batch = await query.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id).Take(BatchSize).ToListAsync(cancellationToken);
-            if (batch.Count == 0)
-            {
-                yield break;
-            }
-
-            yield return batch;
-            if (batch.Count < BatchSize)
-            {
-                yield break;
-            }
-
-            afterCreatedAt = batch[^1].CreatedAt;
-            afterId = batch[^1].Id;
-        }
-    }
+    /// <summary>
+    /// The selection as the CSV export reads it: the columns of its rows only (<see cref="CsvJob"/>), no entities, in
+    /// batches of <see cref="CsvBatchSize"/>.
+    /// </summary>
+    public IAsyncEnumerable<IReadOnlyList<CsvJob>> CsvBatchesAsync(ExportSelection selection, CancellationToken cancellationToken) =>
+        BatchesAsync(selection, CsvJob.Projection, j => (j.CreatedAt, j.Id), CsvBatchSize, cancellationToken);
 
     /// <summary>The batch's jobs with their state changes; progress reports and log lines are not read here.</summary>
     public async Task<IReadOnlyList<ExportedJob>> WithStateChangesAsync(IReadOnlyList<PipelineJob> jobs, CancellationToken cancellationToken)
@@ -87,6 +70,40 @@ internal sealed class ExportJobReader(AiprodDbContext db)
     /// <summary>The stored outputs of the selection, one at a time, for the CSV's first pass over its columns.</summary>
     public IAsyncEnumerable<string> OutputsAsync(ExportSelection selection) =>
         Selected(selection).Where(j => j.ResultOutput != null).Select(j => j.ResultOutput!).AsAsyncEnumerable();
+
+    private async IAsyncEnumerable<IReadOnlyList<T>> BatchesAsync<T>(
+        ExportSelection selection,
+        Expression<Func<PipelineJob, T>> projection,
+        Func<T, (DateTimeOffset CreatedAt, JobId Id)> keyOf,
+        int batchSize,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        DateTimeOffset? afterCreatedAt = null;
+        var afterId = default(JobId);
+        while (true)
+        {
+            var query = Selected(selection);
+            if (afterCreatedAt is { } at)
+            {
+                var id = afterId;
+                query = query.Where(j => j.CreatedAt > at || (j.CreatedAt == at && j.Id > id));
+            }
+
+            var batch = await query.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id).Take(batchSize).Select(projection).ToListAsync(cancellationToken);
+            if (batch.Count == 0)
+            {
+                yield break;
+            }
+
+            yield return batch;
+            if (batch.Count < batchSize)
+            {
+                yield break;
+            }
+
+            (afterCreatedAt, afterId) = keyOf(batch[^1]);
+        }
+    }
 
     private IQueryable<PipelineJob> Selected(ExportSelection selection)
     {

@@ -156,7 +156,7 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock, IO
         await csv.FlushAsync(cancellationToken);
         await run.Output.FlushAsync(cancellationToken);
         var written = 0;
-        await foreach (var batch in reader.JobBatchesAsync(run.Selection, cancellationToken))
+        await foreach (var batch in reader.CsvBatchesAsync(run.Selection, cancellationToken))
         {
             foreach (var job in batch)
             {
@@ -249,7 +249,7 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock, IO
             : await JobCsvLayout.DiscoverAsync(reader.OutputsAsync(run.Selection), cancellationToken);
         await using var csv = JobCsvWriter.Create(stream, run.Options.Bom);
         await csv.WriteRowAsync(layout.Header, cancellationToken);
-        await foreach (var batch in reader.JobBatchesAsync(run.Selection, cancellationToken))
+        await foreach (var batch in reader.CsvBatchesAsync(run.Selection, cancellationToken))
         {
             foreach (var job in batch)
             {
