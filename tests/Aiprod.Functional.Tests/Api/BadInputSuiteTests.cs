@@ -22,6 +22,8 @@ public sealed class BadInputSuiteTests(BadInputWorld world) : IClassFixture<BadI
         "audit:" + AuditEventTypes.UserLockedOut,
         "audit:" + AuditEventTypes.ApiKeyAuthenticationFailed,
         "audit:" + AuditEventTypes.PasswordChangeFailed,
+        "audit:" + AuditEventTypes.AccessTokenRefused,
+        "audit:" + AuditEventTypes.AccessForbidden,
     ];
 
     public static TheoryData<string> Cases => new(BadInputCases.All.Keys.Order(StringComparer.Ordinal));

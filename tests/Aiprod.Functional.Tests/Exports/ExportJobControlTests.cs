@@ -223,7 +223,10 @@ public sealed class ExportJobControlTests
     public async Task ARoundStartedWhileTheRunnerStops_ClaimsNothing_SoNoAttemptIsSpent()
     {
         var exporter = new ScriptedExporter();
-        await using var factory = new AiprodApiFactory(replaceServices: ExportTestKit.WithExporter(exporter));
+        // No background rounds after the first (at start, before any export exists): under load the one-second poll
+        // claimed an export between its creation and the runner's stop, which is not the round this test is about.
+        await using var factory = new AiprodApiFactory(
+            new Dictionary<string, string?> { ["Exports:PollInterval"] = "1.00:00:00" }, replaceServices: ExportTestKit.WithExporter(exporter));
         var client = factory.CreateClient();
         var ann = await client.RegisterAndLoginAsync("ann@example.com");
         var ids = new[] { await client.CreateExportAsync(ann), await client.CreateExportAsync(ann) };
