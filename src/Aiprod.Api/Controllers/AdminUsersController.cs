@@ -10,10 +10,15 @@ using Aiprod.Application.Admin.Commands.UnlockUser;
 using Aiprod.Application.Admin.Dtos;
 using Aiprod.Application.Admin.Queries.GetUser;
 using Aiprod.Application.Admin.Queries.ListUserApiKeys;
+using Aiprod.Application.Admin.Queries.ListUserExports;
 using Aiprod.Application.Admin.Queries.ListUserSessions;
+using Aiprod.Application.Admin.Queries.ListUserWebhooks;
 using Aiprod.Application.Admin.Queries.ListUsers;
 using Aiprod.Application.ApiKeys.Dtos;
+using Aiprod.Application.Exports.Dtos;
 using Aiprod.Application.Sessions.Dtos;
+using Aiprod.Application.Webhooks;
+using Aiprod.Domain.Exports;
 using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Users;
 using Microsoft.AspNetCore.Authorization;
@@ -23,7 +28,7 @@ using Microsoft.AspNetCore.RateLimiting;
 namespace Aiprod.Api.Controllers;
 
 /// <summary>
-/// Administration of accounts, their sessions and their keys (admin role, access tokens only: an API key, even an
+/// Administration of accounts, their sessions, keys, exports and webhook subscriptions (admin role, access tokens only: an API key, even an
 /// admin's, gets 401). Every change takes a reason and is audited with the admin as actor. 60 requests a minute per
 /// admin (policy `admin`).
 /// </summary>
@@ -169,4 +174,29 @@ public sealed class AdminUsersController : ApiControllerBase
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> ListUserApiKeys([FromRoute(Name = "user_id")] UserId userId, CancellationToken cancellationToken) =>
         ToActionResult(await Sender.Send(new ListUserApiKeysQuery(userId), cancellationToken), Ok);
+
+    /// <summary>An account's exports, newest first, as its owner's `GET /exports` lists them.</summary>
+    /// <param name="userId">The account.</param>
+    /// <param name="status">`queued`, `running`, `succeeded`, `failed`, `cancelled` or `expired`.</param>
+    /// <param name="limit">Page size, 1 to 100 (default 20).</param>
+    /// <param name="offset">Exports to skip (default 0).</param>
+    /// <param name="cancellationToken">Aborts the request.</param>
+    /// <response code="200">A page of exports.</response>
+    /// <response code="400">A filter is not valid.</response>
+    /// <response code="404">No account has this id.</response>
+    [HttpGet("{user_id:guid}/exports")]
+    [ProducesResponseType<ExportPageDto>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<IActionResult> ListUserExports(
+        [FromRoute(Name = "user_id")] UserId userId, [FromQuery] ExportStatus? status, [FromQuery] int? limit, [FromQuery] int? offset, CancellationToken cancellationToken) =>
+        ToActionResult(await Sender.Send(new ListUserExportsQuery(userId, status, limit, offset), cancellationToken), Ok);
+
+    /// <summary>An account's webhook subscriptions, oldest first, as its owner's `GET /webhooks` lists them.</summary>
+    /// <response code="200">The subscriptions, never their secrets.</response>
+    /// <response code="404">No account has this id.</response>
+    [HttpGet("{user_id:guid}/webhooks")]
+    [ProducesResponseType<WebhookListDto>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<IActionResult> ListUserWebhooks([FromRoute(Name = "user_id")] UserId userId, CancellationToken cancellationToken) =>
+        ToActionResult(await Sender.Send(new ListUserWebhooksQuery(userId), cancellationToken), Ok);
 }

@@ -14,6 +14,9 @@ public interface IWebhookRepository
     /// <summary>The owner's subscription; another owner's is "not found".</summary>
     Task<WebhookSubscription?> FindOwnedAsync(UserId ownerId, WebhookId id, CancellationToken cancellationToken);
 
+    /// <summary>Any owner's subscription, for an admin.</summary>
+    Task<WebhookSubscription?> FindAsync(WebhookId id, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<WebhookSubscription>> ListAsync(UserId ownerId, CancellationToken cancellationToken);
 
     Task<int> CountAsync(UserId ownerId, CancellationToken cancellationToken);

@@ -10,4 +10,8 @@ public static class AdminErrors
     public static readonly Error ApiKeyNotFound = Error.NotFound("api_key_not_found", "No API key has this id.");
 
     public static readonly Error JobNotFound = Error.NotFound("job_not_found", "No job has this id.");
+
+    public static readonly Error ExportNotFound = Error.NotFound("export_not_found", "No export has this id.");
+
+    public static readonly Error WebhookNotFound = Error.NotFound("webhook_not_found", "No webhook subscription has this id.");
 }

@@ -11,6 +11,8 @@ public static class WebhookErrors
     public static readonly Error Disabled = Error.Conflict(
         "webhook_disabled", "The subscription is disabled; enable it (PATCH with enabled: true) before sending to it.");
 
+    public static readonly Error AlreadyDisabled = Error.Conflict("webhook_already_disabled", "The subscription is already disabled.");
+
     public static readonly Error DeliveryPending = Error.Conflict(
         "webhook_delivery_pending", "The delivery is still being attempted; redeliver it once it has succeeded or failed.");
 

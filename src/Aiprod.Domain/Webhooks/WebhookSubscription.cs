@@ -90,6 +90,23 @@ public sealed class WebhookSubscription : AggregateRoot
         Touch(now);
     }
 
+    /// <summary>
+    /// An admin stops the subscription: the state failing too long leaves (not enabled, a reason and when), so the
+    /// dispatcher abandons its pending deliveries and the outbox writes it no new ones until its owner enables it again.
+    /// </summary>
+    public Result<Done> DisableByAdmin(string reason, DateTimeOffset now)
+    {
+        if (!Enabled)
+        {
+            return WebhookErrors.AlreadyDisabled;
+        }
+
+        var told = $"Disabled by an admin: {reason}";
+        Disable(told.Length > DisabledReasonMaxLength ? told[..DisabledReasonMaxLength] : told, now);
+        Touch(now);
+        return Done.Value;
+    }
+
     /// <summary>The current secret becomes the previous one, signing beside the new one until <paramref name="overlap"/> has passed.</summary>
     public void RotateSecret(string newSecretCiphertext, TimeSpan overlap, DateTimeOffset now)
     {

@@ -384,6 +384,10 @@ public sealed class AdminUsersTests(SqliteApiFixture fixture) : IClassFixture<Sq
             (HttpMethod.Get, "/admin/jobs", null),
             (HttpMethod.Post, $"/admin/jobs/{id}/cancel", new { reason = "x" }),
             (HttpMethod.Post, $"/admin/jobs/{id}/requeue", new { reason = "x" }),
+            (HttpMethod.Get, $"/admin/users/{ann}/exports", null),
+            (HttpMethod.Post, $"/admin/exports/{id}/cancel", new { reason = "x" }),
+            (HttpMethod.Get, $"/admin/users/{ann}/webhooks", null),
+            (HttpMethod.Post, $"/admin/webhooks/{id}/disable", new { reason = "x" }),
         ];
 
         foreach (var (method, path, body) in routes)

@@ -273,6 +273,17 @@ public static class BadInputRoutes
         new("GET", "/admin/users/{id}/api-keys", Caller.Admin, WrongCaller: Caller.Owner),
         new("POST", "/admin/api-keys/{id}/revoke", Caller.Admin, BodyKind.Json, 
             _ => new JsonObject { ["reason"] = "support ticket 4711" }, [new("reason", FieldKind.Text, true)], WrongCaller: Caller.Owner),
+        new("GET", "/admin/users/{id}/exports", Caller.Admin, Query:
+        [
+            new("status", [("nope", true), ("Queued", true), ("queued", false)]),
+            new("limit", BadLimits),
+            new("offset", [("-1", true), ("abc", true), ("0", false)]),
+        ], WrongCaller: Caller.Owner),
+        new("POST", "/admin/exports/{id}/cancel", Caller.Admin, BodyKind.Json,
+            _ => new JsonObject { ["reason"] = "support ticket 4711" }, [new("reason", FieldKind.Text, true)], WrongCaller: Caller.Owner),
+        new("GET", "/admin/users/{id}/webhooks", Caller.Admin, WrongCaller: Caller.Owner),
+        new("POST", "/admin/webhooks/{id}/disable", Caller.Admin, BodyKind.Json,
+            _ => new JsonObject { ["reason"] = "support ticket 4711" }, [new("reason", FieldKind.Text, true)], WrongCaller: Caller.Owner),
         new("GET", "/admin/jobs/overview", Caller.Admin, WrongCaller: Caller.Owner),
         new("GET", "/admin/jobs", Caller.Admin, Query:
         [

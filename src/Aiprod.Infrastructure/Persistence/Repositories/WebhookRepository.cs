@@ -16,6 +16,9 @@ internal sealed class WebhookRepository(AiprodDbContext db) : IWebhookRepository
     public Task<WebhookSubscription?> FindOwnedAsync(UserId ownerId, WebhookId id, CancellationToken cancellationToken) =>
         db.WebhookSubscriptions.FirstOrDefaultAsync(s => s.Id == id && s.OwnerId == ownerId, cancellationToken);
 
+    public Task<WebhookSubscription?> FindAsync(WebhookId id, CancellationToken cancellationToken) =>
+        db.WebhookSubscriptions.FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
+
     public async Task<IReadOnlyList<WebhookSubscription>> ListAsync(UserId ownerId, CancellationToken cancellationToken) =>
         await db.WebhookSubscriptions.AsNoTracking().Where(s => s.OwnerId == ownerId).OrderBy(s => s.CreatedAt).ThenBy(s => s.Id).ToListAsync(cancellationToken);
 

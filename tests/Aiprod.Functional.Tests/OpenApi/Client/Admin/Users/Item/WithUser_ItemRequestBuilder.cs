@@ -3,9 +3,11 @@
 using Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item.ApiKeys;
 using Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item.Disable;
 using Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item.Enable;
+using Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item.Exports;
 using Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item.Role;
 using Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item.Sessions;
 using Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item.Unlock;
+using Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item.Webhooks;
 using Aiprod.Functional.Tests.OpenApi.Client.Models;
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
@@ -38,6 +40,11 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item
         {
             get => new global::Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item.Enable.EnableRequestBuilder(PathParameters, RequestAdapter);
         }
+        /// <summary>The exports property</summary>
+        public global::Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item.Exports.ExportsRequestBuilder Exports
+        {
+            get => new global::Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item.Exports.ExportsRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The role property</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item.Role.RoleRequestBuilder Role
         {
@@ -52,6 +59,11 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item
         public global::Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item.Unlock.UnlockRequestBuilder Unlock
         {
             get => new global::Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item.Unlock.UnlockRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The webhooks property</summary>
+        public global::Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item.Webhooks.WebhooksRequestBuilder Webhooks
+        {
+            get => new global::Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item.Webhooks.WebhooksRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>
         /// Instantiates a new <see cref="global::Aiprod.Functional.Tests.OpenApi.Client.Admin.Users.Item.WithUser_ItemRequestBuilder"/> and sets the default values.
