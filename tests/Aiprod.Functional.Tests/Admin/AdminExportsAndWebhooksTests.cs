@@ -45,7 +45,9 @@ public sealed class AdminExportsAndWebhooksTests
     [Fact]
     public async Task CancelExport_CancelsAnyUsersExport_AuditedWithTheAdminAndReason_AsTheOwnersCancelWould()
     {
-        await using var factory = new AiprodApiFactory(replaceServices: ExportTestKit.WithExporter(new ScriptedExporter()));
+        // No background rounds (the one-second poll would start the exports this test expects to stay queued).
+        await using var factory = new AiprodApiFactory(
+            new Dictionary<string, string?> { ["Exports:PollInterval"] = "1.00:00:00" }, replaceServices: ExportTestKit.WithExporter(new ScriptedExporter()));
         var client = factory.CreateClient();
         var admin = await JobTestKit.RegisterAdminAsync(factory, client);
         var adminId = await client.IdOfAsync(admin);
