@@ -6,8 +6,10 @@ using Aiprod.Application.Accounts.Commands.DisableUser;
 using Aiprod.Application.Accounts.Commands.Login;
 using Aiprod.Application.Accounts.Commands.PromoteToAdmin;
 using Aiprod.Application.Accounts.Commands.RegisterUser;
+using Aiprod.Application.Admin.Commands.CancelUserExport;
 using Aiprod.Application.Admin.Commands.CancelUserJob;
 using Aiprod.Application.Admin.Commands.ChangeUserRole;
+using Aiprod.Application.Admin.Commands.DisableUserWebhook;
 using Aiprod.Application.Admin.Commands.EnableUser;
 using Aiprod.Application.Admin.Commands.RequeueJob;
 using Aiprod.Application.Admin.Commands.RevokeUserApiKey;
@@ -116,6 +118,8 @@ public sealed class ColumnLimitTests
         [(typeof(RevokeUserApiKeyCommand), "Reason")] = AdminReasonStored + "; the key's revocation reason keeps its first ApiKey.ReasonMaxLength characters",
         [(typeof(CancelUserJobCommand), "Reason")] = AdminReasonStored,
         [(typeof(RequeueJobCommand), "Reason")] = AdminReasonStored,
+        [(typeof(CancelUserExportCommand), "Reason")] = AdminReasonStored,
+        [(typeof(DisableUserWebhookCommand), "Reason")] = AdminReasonStored + "; the subscription's disabled reason keeps its first WebhookSubscription.DisabledReasonMaxLength characters",
     };
 
     public static TheoryData<Destination> AllDestinations() => [.. Destinations];
