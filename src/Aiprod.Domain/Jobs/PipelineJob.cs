@@ -55,6 +55,14 @@ public sealed class PipelineJob : AggregateRoot
 
     public DateTimeOffset? LeaseExpiresAt { get; private set; }
 
+    /// <summary>
+    /// The latest claim's identity, new on every claim and kept after it ends. The worker key alone does not tell two
+    /// runs apart: a job requeued (by an admin, or after its lease lapsed) may be claimed again by the same key, and
+    /// reports of the earlier run still in flight would land on the new one. A report carrying another claim's id is
+    /// refused (<c>claim_superseded</c>).
+    /// </summary>
+    public Guid? ClaimId { get; private set; }
+
     public bool? ResultSuccess { get; private set; }
 
     /// <summary>The worker's output, a JSON document.</summary>
@@ -115,6 +123,7 @@ public sealed class PipelineJob : AggregateRoot
         }
 
         WorkerKeyId = workerKeyId;
+        ClaimId = Guid.NewGuid();
         LeaseExpiresAt = now + leaseFor;
         StartedAt ??= now;
         ChangeState(JobStatus.Running, now, RetryCount == 0 ? "Claimed by a worker." : $"Claimed by a worker (attempt {RetryCount + 1}).");
