@@ -130,9 +130,9 @@ public sealed class PipelineJob : AggregateRoot
         return Done.Value;
     }
 
-    public Result<Done> ReportProgress(ApiKeyId workerKeyId, int progress, string? message, DateTimeOffset now, TimeSpan leaseFor)
+    public Result<Done> ReportProgress(ApiKeyId workerKeyId, int progress, string? message, DateTimeOffset now, TimeSpan leaseFor, Guid? claimId = null)
     {
-        var held = EnsureLease(workerKeyId, now);
+        var held = EnsureLease(workerKeyId, claimId, now);
         if (!held.IsSuccess)
         {
             return held;
@@ -150,7 +150,7 @@ public sealed class PipelineJob : AggregateRoot
     }
 
     /// <summary>Appends log lines; past the per-job cap they are counted, not kept.</summary>
-    public Result<Done> AppendLogs(ApiKeyId workerKeyId, IReadOnlyCollection<(JobLogLevel Level, string Message)> lines, DateTimeOffset now, JobPolicy policy)
+    public Result<Done> AppendLogs(ApiKeyId workerKeyId, IReadOnlyCollection<(JobLogLevel Level, string Message)> lines, DateTimeOffset now, JobPolicy policy, Guid? claimId = null)
     {
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(policy);
@@ -159,7 +159,7 @@ public sealed class PipelineJob : AggregateRoot
             throw new ArgumentOutOfRangeException(nameof(lines), "Every level must be a member of JobLogLevel.");
         }
 
-        var held = EnsureLease(workerKeyId, now);
+        var held = EnsureLease(workerKeyId, claimId, now);
         if (!held.IsSuccess)
         {
             return held;
@@ -181,9 +181,9 @@ public sealed class PipelineJob : AggregateRoot
         return Done.Value;
     }
 
-    public Result<Done> Complete(ApiKeyId workerKeyId, string outputJson, long? executionTimeMs, DateTimeOffset now)
+    public Result<Done> Complete(ApiKeyId workerKeyId, string outputJson, long? executionTimeMs, DateTimeOffset now, Guid? claimId = null)
     {
-        var held = EnsureLease(workerKeyId, now);
+        var held = EnsureLease(workerKeyId, claimId, now);
         if (!held.IsSuccess)
         {
             return held;
@@ -194,9 +194,9 @@ public sealed class PipelineJob : AggregateRoot
         return Finish(JobStatus.Completed, now, executionTimeMs, "Completed.");
     }
 
-    public Result<Done> Fail(ApiKeyId workerKeyId, string errorMessage, long? executionTimeMs, DateTimeOffset now)
+    public Result<Done> Fail(ApiKeyId workerKeyId, string errorMessage, long? executionTimeMs, DateTimeOffset now, Guid? claimId = null)
     {
-        var held = EnsureLease(workerKeyId, now);
+        var held = EnsureLease(workerKeyId, claimId, now);
         if (!held.IsSuccess)
         {
             return held;
@@ -267,7 +267,12 @@ public sealed class PipelineJob : AggregateRoot
         return true;
     }
 
-    private Result<Done> EnsureLease(ApiKeyId workerKeyId, DateTimeOffset now)
+    /// <summary>
+    /// The report's worker holds the job now. <paramref name="claimId"/> is the claim the report belongs to; a worker
+    /// that leaves it out is judged by its key alone (the protocol before claim ids), and so cannot be told from the
+    /// same key's later claim.
+    /// </summary>
+    private Result<Done> EnsureLease(ApiKeyId workerKeyId, Guid? claimId, DateTimeOffset now)
     {
         if (Status != JobStatus.Running)
         {
@@ -277,6 +282,11 @@ public sealed class PipelineJob : AggregateRoot
         if (WorkerKeyId != workerKeyId)
         {
             return Error.Conflict("lease_not_held", "Another worker holds this job.");
+        }
+
+        if (claimId is { } claim && claim != ClaimId)
+        {
+            return JobErrors.ClaimSuperseded;
         }
 
         if (LeaseExpiresAt is { } lease && lease <= now)
