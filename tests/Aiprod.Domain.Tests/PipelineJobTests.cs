@@ -264,7 +264,7 @@ public sealed class PipelineJobTests
         var job = Running();
 
         Assert.Equal("lease_not_held", job.ReportProgress(new ApiKeyId(Guid.NewGuid()), 50, null, clock.GetUtcNow(), Lease, job.ClaimId).Error?.Code);
-        Assert.Equal("lease_not_held", job.ReportProgress(new ApiKeyId(Guid.NewGuid()), 50, null, clock.GetUtcNow(), Lease, Guid.NewGuid()).Error?.Code);
+        Assert.Equal("lease_not_held", job.ReportProgress(new ApiKeyId(Guid.NewGuid()), 50, null, clock.GetUtcNow(), Lease, JobClaimId.New(clock.GetUtcNow())).Error?.Code);
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public sealed class PipelineJob : AggregateRoot
     /// reports of the earlier run still in flight would land on the new one. A report carrying another claim's id is
     /// refused (<c>claim_superseded</c>).
     /// </summary>
-    public Guid? ClaimId { get; private set; }
+    public JobClaimId? ClaimId { get; private set; }
 
     public bool? ResultSuccess { get; private set; }
 
@@ -123,14 +123,14 @@ public sealed class PipelineJob : AggregateRoot
         }
 
         WorkerKeyId = workerKeyId;
-        ClaimId = Guid.NewGuid();
+        ClaimId = JobClaimId.New(now);
         LeaseExpiresAt = now + leaseFor;
         StartedAt ??= now;
         ChangeState(JobStatus.Running, now, RetryCount == 0 ? "Claimed by a worker." : $"Claimed by a worker (attempt {RetryCount + 1}).");
         return Done.Value;
     }
 
-    public Result<Done> ReportProgress(ApiKeyId workerKeyId, int progress, string? message, DateTimeOffset now, TimeSpan leaseFor, Guid? claimId = null)
+    public Result<Done> ReportProgress(ApiKeyId workerKeyId, int progress, string? message, DateTimeOffset now, TimeSpan leaseFor, JobClaimId? claimId = null)
     {
         var held = EnsureLease(workerKeyId, claimId, now);
         if (!held.IsSuccess)
@@ -150,7 +150,7 @@ public sealed class PipelineJob : AggregateRoot
     }
 
     /// <summary>Appends log lines; past the per-job cap they are counted, not kept.</summary>
-    public Result<Done> AppendLogs(ApiKeyId workerKeyId, IReadOnlyCollection<(JobLogLevel Level, string Message)> lines, DateTimeOffset now, JobPolicy policy, Guid? claimId = null)
+    public Result<Done> AppendLogs(ApiKeyId workerKeyId, IReadOnlyCollection<(JobLogLevel Level, string Message)> lines, DateTimeOffset now, JobPolicy policy, JobClaimId? claimId = null)
     {
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(policy);
@@ -181,7 +181,7 @@ public sealed class PipelineJob : AggregateRoot
         return Done.Value;
     }
 
-    public Result<Done> Complete(ApiKeyId workerKeyId, string outputJson, long? executionTimeMs, DateTimeOffset now, Guid? claimId = null)
+    public Result<Done> Complete(ApiKeyId workerKeyId, string outputJson, long? executionTimeMs, DateTimeOffset now, JobClaimId? claimId = null)
     {
         var held = EnsureLease(workerKeyId, claimId, now);
         if (!held.IsSuccess)
@@ -194,7 +194,7 @@ public sealed class PipelineJob : AggregateRoot
         return Finish(JobStatus.Completed, now, executionTimeMs, "Completed.");
     }
 
-    public Result<Done> Fail(ApiKeyId workerKeyId, string errorMessage, long? executionTimeMs, DateTimeOffset now, Guid? claimId = null)
+    public Result<Done> Fail(ApiKeyId workerKeyId, string errorMessage, long? executionTimeMs, DateTimeOffset now, JobClaimId? claimId = null)
     {
         var held = EnsureLease(workerKeyId, claimId, now);
         if (!held.IsSuccess)
@@ -272,7 +272,7 @@ public sealed class PipelineJob : AggregateRoot
     /// that leaves it out is judged by its key alone (the protocol before claim ids), and so cannot be told from the
     /// same key's later claim.
     /// </summary>
-    private Result<Done> EnsureLease(ApiKeyId workerKeyId, Guid? claimId, DateTimeOffset now)
+    private Result<Done> EnsureLease(ApiKeyId workerKeyId, JobClaimId? claimId, DateTimeOffset now)
     {
         if (Status != JobStatus.Running)
         {

@@ -21,4 +21,4 @@ public sealed record ClaimedJobDto(
     int DurationSec,
     int RetryCount,
     DateTimeOffset LeaseExpiresAt,
-    Guid ClaimId);
+    JobClaimId ClaimId);

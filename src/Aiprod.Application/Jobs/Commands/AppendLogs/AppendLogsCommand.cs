@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.Jobs.Commands.AppendLogs;
 
-public sealed record AppendLogsCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, IReadOnlyList<(JobLogLevel Level, string Message)> Lines, Guid? ClaimId = null) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
+public sealed record AppendLogsCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, IReadOnlyList<(JobLogLevel Level, string Message)> Lines, JobClaimId? ClaimId = null) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class AppendLogsCommandValidator : AbstractValidator<AppendLogsCommand>
 {

@@ -10,7 +10,7 @@ using Mediator;
 
 namespace Aiprod.Application.Jobs.Commands.CompleteJob;
 
-public sealed record CompleteJobCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, JsonElement Output, long? ExecutionTimeMs, Guid? ClaimId = null) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
+public sealed record CompleteJobCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, JsonElement Output, long? ExecutionTimeMs, JobClaimId? ClaimId = null) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class CompleteJobCommandValidator : AbstractValidator<CompleteJobCommand>
 {

@@ -11,7 +11,7 @@ using Mediator;
 
 namespace Aiprod.Application.Jobs.Commands.FailJob;
 
-public sealed record FailJobCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, string ErrorMessage, long? ExecutionTimeMs, Guid? ClaimId = null) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
+public sealed record FailJobCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, string ErrorMessage, long? ExecutionTimeMs, JobClaimId? ClaimId = null) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class FailJobCommandValidator : AbstractValidator<FailJobCommand>
 {

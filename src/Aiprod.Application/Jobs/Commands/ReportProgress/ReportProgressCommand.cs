@@ -9,7 +9,7 @@ using Mediator;
 
 namespace Aiprod.Application.Jobs.Commands.ReportProgress;
 
-public sealed record ReportProgressCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, int Progress, string? Message, Guid? ClaimId = null) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
+public sealed record ReportProgressCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, int Progress, string? Message, JobClaimId? ClaimId = null) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class ReportProgressCommandValidator : AbstractValidator<ReportProgressCommand>
 {
