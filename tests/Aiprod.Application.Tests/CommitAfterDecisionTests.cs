@@ -1,7 +1,7 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
 using Aiprod.Application.Common.Behaviours;
-using Aiprod.Application.Sessions.Commands.EndSessionsOfDisabledUser;
+using Aiprod.Application.Sessions.Commands.EndRemainingSessions;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Users;
 using Mediator;
@@ -64,7 +64,7 @@ public sealed class CommitAfterDecisionTests
     {
         switch (message)
         {
-            case EndSessionsOfDisabledUserCommand:
+            case EndRemainingSessionsCommand:
                 secondLookToken = ct;
                 ct.ThrowIfCancellationRequested();
                 if (secondLookThrowsConflict)

@@ -22,7 +22,7 @@ using Aiprod.Application.Jobs.Commands.ExpireLeases;
 using Aiprod.Application.Jobs.Commands.FailJob;
 using Aiprod.Application.Jobs.Commands.ReportProgress;
 using Aiprod.Application.Sessions.Commands.EndSession;
-using Aiprod.Application.Sessions.Commands.EndSessionsOfDisabledUser;
+using Aiprod.Application.Sessions.Commands.EndRemainingSessions;
 using Aiprod.Application.Sessions.Commands.LogoutAll;
 using Aiprod.Application.Sessions.Commands.RevokeRefreshToken;
 using Aiprod.Application.Sessions.Commands.RevokeToken;
@@ -72,7 +72,7 @@ public sealed class RetryDeclarationTests
             (new RevokeApiKeyCommand(ann.Id, key.Id, null), 3),
             (new RevokeAllApiKeysCommand(ann.Id, true, null), 3),
             (new EndSessionCommand(ann.Id, session.Id), 3),
-            (new EndSessionsOfDisabledUserCommand(ann.Id), 10),
+            (new EndRemainingSessionsCommand(ann.Id, "user_disabled"), 10),
             (new LogoutAllCommand(ann.Id), 3),
             (new RevokeRefreshTokenCommand(ann.Id, "t"), 3),
             (new RevokeTokenCommand("t", null), 3),

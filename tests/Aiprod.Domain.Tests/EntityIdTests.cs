@@ -12,7 +12,7 @@ public sealed class EntityIdTests
 
     [Fact]
     public void TheDomain_DeclaresAnIdForEachAggregate() =>
-        Assert.Equal(["ApiKeyId", "ExportId", "JobId", "SessionId", "UserId", "WebhookDeliveryId", "WebhookId"], EntityIds.All.Select(t => t.Name).Order());
+        Assert.Equal(["ApiKeyId", "ExportId", "JobClaimId", "JobId", "SessionId", "UserId", "WebhookDeliveryId", "WebhookId"], EntityIds.All.Select(t => t.Name).Order());
 
     [Theory]
     [MemberData(nameof(Ids))]

@@ -205,6 +205,69 @@ public sealed class PipelineJobTests
         Assert.True(job.Version > version);
     }
     [Fact]
+    public void Claim_GivesEveryClaimANewId_KeptAfterTheRunEnds()
+    {
+        var job = Running();
+        var first = Assert.NotNull(job.ClaimId);
+        Assert.True(job.Fail(worker, "CUDA out of memory", null, clock.GetUtcNow()).IsSuccess);
+        Assert.Equal(first, job.ClaimId);
+
+        Assert.True(job.Requeue(clock.GetUtcNow()).IsSuccess);
+        Assert.True(job.Claim(worker, clock.GetUtcNow(), Lease).IsSuccess);
+
+        Assert.NotNull(job.ClaimId);
+        Assert.NotEqual(first, job.ClaimId);
+    }
+
+    /// <summary>The two ways a job is claimed again: an admin requeues it after it failed, or its lease lapsed.</summary>
+    public static TheoryData<bool> Requeues => new() { true, false };
+
+    [Theory]
+    [MemberData(nameof(Requeues))]
+    public void ReportsOfAnEarlierClaim_BySameKey_AreRefusedAsSuperseded_AndChangeNothing(bool byAdmin)
+    {
+        var job = Running();
+        var stale = job.ClaimId;
+        if (byAdmin)
+        {
+            Assert.True(job.Fail(worker, "CUDA out of memory", null, clock.GetUtcNow()).IsSuccess);
+            Assert.True(job.Requeue(clock.GetUtcNow()).IsSuccess);
+        }
+        else
+        {
+            clock.Advance(Lease * 2);
+            Assert.True(job.ExpireLease(clock.GetUtcNow(), Policy));
+        }
+
+        Assert.True(job.Claim(worker, clock.GetUtcNow(), Lease).IsSuccess);
+        var current = job.ClaimId;
+        var (version, events, lease) = (job.Version, job.Events.Count, job.LeaseExpiresAt);
+
+        Assert.Equal("claim_superseded", job.ReportProgress(worker, 90, "old run", clock.GetUtcNow(), Lease, stale).Error?.Code);
+        Assert.Equal("claim_superseded", job.AppendLogs(worker, [(JobLogLevel.Info, "old run")], clock.GetUtcNow(), Policy, stale).Error?.Code);
+        Assert.Equal("claim_superseded", job.Complete(worker, "{}", null, clock.GetUtcNow(), stale).Error?.Code);
+        Assert.Equal("claim_superseded", job.Fail(worker, "old run", null, clock.GetUtcNow(), stale).Error?.Code);
+        Assert.Equal(ErrorKind.Conflict, job.Fail(worker, "old run", null, clock.GetUtcNow(), stale).Error?.Kind);
+        Assert.Equal((JobStatus.Running, 0, version, events, lease), (job.Status, job.Progress, job.Version, job.Events.Count, job.LeaseExpiresAt));
+
+        Assert.True(job.ReportProgress(worker, 10, null, clock.GetUtcNow(), Lease, current).IsSuccess);
+        Assert.True(job.AppendLogs(worker, [(JobLogLevel.Info, "new run")], clock.GetUtcNow(), Policy, current).IsSuccess);
+        // Without a claim id a report is judged by the key alone, as before claim ids.
+        Assert.True(job.ReportProgress(worker, 20, null, clock.GetUtcNow(), Lease).IsSuccess);
+        Assert.True(job.Complete(worker, "{}", null, clock.GetUtcNow(), current).IsSuccess);
+        Assert.Equal(JobStatus.Completed, job.Status);
+    }
+
+    [Fact]
+    public void AnotherKeysReport_IsStillLeaseNotHeld_WhateverClaimIdItSends()
+    {
+        var job = Running();
+
+        Assert.Equal("lease_not_held", job.ReportProgress(new ApiKeyId(Guid.NewGuid()), 50, null, clock.GetUtcNow(), Lease, job.ClaimId).Error?.Code);
+        Assert.Equal("lease_not_held", job.ReportProgress(new ApiKeyId(Guid.NewGuid()), 50, null, clock.GetUtcNow(), Lease, JobClaimId.New(clock.GetUtcNow())).Error?.Code);
+    }
+
+    [Fact]
     public void Requeue_AFailedJob_QueuesItAfresh_WithItsRetriesAndResultReset()
     {
         var job = Running();

@@ -89,6 +89,20 @@ public sealed class UserAdministrationTests
     }
 
     [Fact]
+    public void ChangeRole_ADemotionOnly_AsksForTheSecondLookAtSessions()
+    {
+        var user = new UserBuilder().Build();
+        var admin = new UserId(Guid.NewGuid());
+
+        Assert.True(user.ChangeRole(UserRole.Admin, admin).IsSuccess);
+        Assert.Empty(user.TakeDomainEvents());
+        Assert.True(user.ChangeRole(UserRole.User, admin).IsSuccess);
+
+        var raised = Assert.IsType<UserDemoted>(Assert.Single(user.TakeDomainEvents()));
+        Assert.Equal((user.Id, "role_changed"), (raised.UserId, raised.SessionEndReason));
+    }
+
+    [Fact]
     public void ChangeRole_ToTheRoleItHas_IsRefused()
     {
         var user = new UserBuilder().Build();

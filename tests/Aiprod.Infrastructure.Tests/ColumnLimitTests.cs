@@ -95,6 +95,8 @@ public sealed class ColumnLimitTests
     private static readonly Dictionary<(Type, string), string> NotStored = new()
     {
         [(typeof(RegisterUserCommand), "Password")] = "stored as a hash",
+        [(typeof(Aiprod.Application.Sessions.Commands.EndRemainingSessions.EndRemainingSessionsCommand), "Reason")] =
+            "a fixed code of the domain event (user_disabled, role_changed), never a caller's text",
         [(typeof(LoginCommand), "Password")] = "compared with the stored hash",
         [(typeof(ChangePasswordCommand), "CurrentPassword")] = "compared with the stored hash",
         [(typeof(ChangePasswordCommand), "NewPassword")] = "stored as a hash",

@@ -42,14 +42,14 @@ public sealed class WorkerController : ApiControllerBase
 
     /// <summary>Reports progress and renews the lease.</summary>
     /// <response code="200">Acknowledged, with the new lease end.</response>
-    /// <response code="409">The job is not running any more (cancelled, ended) or the worker's lease lapsed: stop working on it.</response>
+    /// <response code="409">The job is not running any more (cancelled, ended), the worker's lease lapsed, or the report's `claim_id` is an earlier claim's (`claim_superseded`): stop working on it.</response>
     [HttpPost("jobs/{job_id:guid}/progress")]
     [Consumes("application/json")]
     [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> Progress([FromRoute(Name = "job_id")] JobId jobId, ProgressRequest request, CancellationToken cancellationToken) =>
-        ToActionResult(await Sender.Send(new ReportProgressCommand(WorkerKeyId, User.RequireUserId(), jobId, request.Progress!.Value, request.Message), cancellationToken), Ok);
+        ToActionResult(await Sender.Send(new ReportProgressCommand(WorkerKeyId, User.RequireUserId(), jobId, request.Progress!.Value, request.Message, request.ClaimId), cancellationToken), Ok);
 
     /// <summary>Appends log lines.</summary>
     [HttpPost("jobs/{job_id:guid}/logs")]
@@ -58,7 +58,7 @@ public sealed class WorkerController : ApiControllerBase
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> Logs([FromRoute(Name = "job_id")] JobId jobId, AppendLogsRequest request, CancellationToken cancellationToken) =>
-        ToActionResult(await Sender.Send(new AppendLogsCommand(WorkerKeyId, User.RequireUserId(), jobId, request.Lines.Select(l => (l.Level!.Value, l.Message)).ToList()), cancellationToken), Ok);
+        ToActionResult(await Sender.Send(new AppendLogsCommand(WorkerKeyId, User.RequireUserId(), jobId, request.Lines.Select(l => (l.Level!.Value, l.Message)).ToList(), request.ClaimId), cancellationToken), Ok);
 
     /// <summary>Completes the job with its output.</summary>
     [HttpPost("jobs/{job_id:guid}/complete")]
@@ -67,7 +67,7 @@ public sealed class WorkerController : ApiControllerBase
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> Complete([FromRoute(Name = "job_id")] JobId jobId, CompleteJobRequest request, CancellationToken cancellationToken) =>
-        ToActionResult(await Sender.Send(new CompleteJobCommand(WorkerKeyId, User.RequireUserId(), jobId, request.Output!.Value, request.ExecutionTimeMs), cancellationToken), Ok);
+        ToActionResult(await Sender.Send(new CompleteJobCommand(WorkerKeyId, User.RequireUserId(), jobId, request.Output!.Value, request.ExecutionTimeMs, request.ClaimId), cancellationToken), Ok);
 
     /// <summary>Fails the job with an error (audited).</summary>
     [HttpPost("jobs/{job_id:guid}/fail")]
@@ -76,5 +76,5 @@ public sealed class WorkerController : ApiControllerBase
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> Fail([FromRoute(Name = "job_id")] JobId jobId, FailJobRequest request, CancellationToken cancellationToken) =>
-        ToActionResult(await Sender.Send(new FailJobCommand(WorkerKeyId, User.RequireUserId(), jobId, request.ErrorMessage, request.ExecutionTimeMs), cancellationToken), Ok);
+        ToActionResult(await Sender.Send(new FailJobCommand(WorkerKeyId, User.RequireUserId(), jobId, request.ErrorMessage, request.ExecutionTimeMs, request.ClaimId), cancellationToken), Ok);
 }

@@ -1,6 +1,6 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Jobs.Dtos;
-using Aiprod.Application.Sessions.Commands.EndSessionsOfDisabledUser;
+using Aiprod.Application.Sessions.Commands.EndRemainingSessions;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Jobs;
@@ -16,10 +16,10 @@ namespace Aiprod.Application.Common;
 /// Tells the rest of the system what a committed change did, through the Application ports: job events to live
 /// subscribers, ended sessions and invalidated keys to every instance. What it announces is already committed, so
 /// a failed announcement is logged and never fails the request (the ports' backstops catch up: the revocation
-/// reload, the key cache's time to live, a socket's replay). A disabled account's follow-up is a change of its own,
-/// run in a fresh scope with its own retries; the disable is committed whatever it does, so its failure is logged as
-/// an error (the sessions it could not end live on until their access tokens expire) and never answered as the
-/// disable's.
+/// reload, the key cache's time to live, a socket's replay). The follow-up of a disabled or demoted account is a change
+/// of its own, run in a fresh scope with its own retries; the change is committed whatever it does, so its failure is
+/// logged as an error (the sessions it could not end live on until their access tokens expire) and never answered as
+/// the change's.
 /// </summary>
 public sealed partial class DomainEventPublisher(
     IJobEventBus jobEvents,
@@ -54,16 +54,17 @@ public sealed partial class DomainEventPublisher(
             await AnnounceAsync("key invalidations", () => apiKeyCache.InvalidateAsync(keys, cancellationToken));
         }
 
-        foreach (var disabled in raised.OfType<UserDisabled>())
+        foreach (var withdrawn in raised.OfType<IUserAccessWithdrawn>())
         {
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<ISender>().Send(new EndSessionsOfDisabledUserCommand(disabled.UserId), cancellationToken);
+                await scope.ServiceProvider.GetRequiredService<ISender>()
+                    .Send(new EndRemainingSessionsCommand(withdrawn.UserId, withdrawn.SessionEndReason), cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogSecondLookFailed(ex, disabled.UserId);
+                LogSecondLookFailed(ex, withdrawn.UserId, withdrawn.SessionEndReason);
             }
         }
     }
@@ -80,8 +81,8 @@ public sealed partial class DomainEventPublisher(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The second look after disabling {UserId} failed; sessions a racing login opened may live until their access tokens expire")]
-    private partial void LogSecondLookFailed(Exception ex, UserId userId);
+    [LoggerMessage(Level = LogLevel.Error, Message = "The second look after withdrawing access of {UserId} ({Reason}) failed; sessions a racing login opened may live until their access tokens expire")]
+    private partial void LogSecondLookFailed(Exception ex, UserId userId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {What} after a commit failed; the backstops will catch up")]
     private partial void LogAnnouncementFailed(Exception ex, string what);

@@ -55,6 +55,14 @@ public sealed class PipelineJob : AggregateRoot
 
     public DateTimeOffset? LeaseExpiresAt { get; private set; }
 
+    /// <summary>
+    /// The latest claim's identity, new on every claim and kept after it ends. The worker key alone does not tell two
+    /// runs apart: a job requeued (by an admin, or after its lease lapsed) may be claimed again by the same key, and
+    /// reports of the earlier run still in flight would land on the new one. A report carrying another claim's id is
+    /// refused (<c>claim_superseded</c>).
+    /// </summary>
+    public JobClaimId? ClaimId { get; private set; }
+
     public bool? ResultSuccess { get; private set; }
 
     /// <summary>The worker's output, a JSON document.</summary>
@@ -115,15 +123,16 @@ public sealed class PipelineJob : AggregateRoot
         }
 
         WorkerKeyId = workerKeyId;
+        ClaimId = JobClaimId.New(now);
         LeaseExpiresAt = now + leaseFor;
         StartedAt ??= now;
         ChangeState(JobStatus.Running, now, RetryCount == 0 ? "Claimed by a worker." : $"Claimed by a worker (attempt {RetryCount + 1}).");
         return Done.Value;
     }
 
-    public Result<Done> ReportProgress(ApiKeyId workerKeyId, int progress, string? message, DateTimeOffset now, TimeSpan leaseFor)
+    public Result<Done> ReportProgress(ApiKeyId workerKeyId, int progress, string? message, DateTimeOffset now, TimeSpan leaseFor, JobClaimId? claimId = null)
     {
-        var held = EnsureLease(workerKeyId, now);
+        var held = EnsureLease(workerKeyId, claimId, now);
         if (!held.IsSuccess)
         {
             return held;
@@ -141,7 +150,7 @@ public sealed class PipelineJob : AggregateRoot
     }
 
     /// <summary>Appends log lines; past the per-job cap they are counted, not kept.</summary>
-    public Result<Done> AppendLogs(ApiKeyId workerKeyId, IReadOnlyCollection<(JobLogLevel Level, string Message)> lines, DateTimeOffset now, JobPolicy policy)
+    public Result<Done> AppendLogs(ApiKeyId workerKeyId, IReadOnlyCollection<(JobLogLevel Level, string Message)> lines, DateTimeOffset now, JobPolicy policy, JobClaimId? claimId = null)
     {
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(policy);
@@ -150,7 +159,7 @@ public sealed class PipelineJob : AggregateRoot
             throw new ArgumentOutOfRangeException(nameof(lines), "Every level must be a member of JobLogLevel.");
         }
 
-        var held = EnsureLease(workerKeyId, now);
+        var held = EnsureLease(workerKeyId, claimId, now);
         if (!held.IsSuccess)
         {
             return held;
@@ -172,9 +181,9 @@ public sealed class PipelineJob : AggregateRoot
         return Done.Value;
     }
 
-    public Result<Done> Complete(ApiKeyId workerKeyId, string outputJson, long? executionTimeMs, DateTimeOffset now)
+    public Result<Done> Complete(ApiKeyId workerKeyId, string outputJson, long? executionTimeMs, DateTimeOffset now, JobClaimId? claimId = null)
     {
-        var held = EnsureLease(workerKeyId, now);
+        var held = EnsureLease(workerKeyId, claimId, now);
         if (!held.IsSuccess)
         {
             return held;
@@ -185,9 +194,9 @@ public sealed class PipelineJob : AggregateRoot
         return Finish(JobStatus.Completed, now, executionTimeMs, "Completed.");
     }
 
-    public Result<Done> Fail(ApiKeyId workerKeyId, string errorMessage, long? executionTimeMs, DateTimeOffset now)
+    public Result<Done> Fail(ApiKeyId workerKeyId, string errorMessage, long? executionTimeMs, DateTimeOffset now, JobClaimId? claimId = null)
     {
-        var held = EnsureLease(workerKeyId, now);
+        var held = EnsureLease(workerKeyId, claimId, now);
         if (!held.IsSuccess)
         {
             return held;
@@ -258,7 +267,12 @@ public sealed class PipelineJob : AggregateRoot
         return true;
     }
 
-    private Result<Done> EnsureLease(ApiKeyId workerKeyId, DateTimeOffset now)
+    /// <summary>
+    /// The report's worker holds the job now. <paramref name="claimId"/> is the claim the report belongs to; a worker
+    /// that leaves it out is judged by its key alone (the protocol before claim ids), and so cannot be told from the
+    /// same key's later claim.
+    /// </summary>
+    private Result<Done> EnsureLease(ApiKeyId workerKeyId, JobClaimId? claimId, DateTimeOffset now)
     {
         if (Status != JobStatus.Running)
         {
@@ -268,6 +282,11 @@ public sealed class PipelineJob : AggregateRoot
         if (WorkerKeyId != workerKeyId)
         {
             return Error.Conflict("lease_not_held", "Another worker holds this job.");
+        }
+
+        if (claimId is { } claim && claim != ClaimId)
+        {
+            return JobErrors.ClaimSuperseded;
         }
 
         if (LeaseExpiresAt is { } lease && lease <= now)

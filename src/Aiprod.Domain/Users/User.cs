@@ -194,7 +194,8 @@ public sealed class User : AggregateRoot
     /// <summary>
     /// An admin (<paramref name="actorId"/>) gives this account <paramref name="role"/>. An admin cannot demote
     /// themself; that the actor is still an admin when the change commits, and so that one admin always remains, is
-    /// the use case's to hold (it reads the actor's row and carries its version).
+    /// the use case's to hold (it reads the actor's row and carries its version). A demotion raises
+    /// <see cref="UserDemoted"/>: sessions opened while it ran still carry the admin role.
     /// </summary>
     public Result<Done> ChangeRole(UserRole role, UserId actorId)
     {
@@ -213,8 +214,14 @@ public sealed class User : AggregateRoot
             return Error.Conflict("cannot_demote_self", "An admin cannot demote themself; ask another admin.");
         }
 
+        var demoted = Role == UserRole.Admin;
         Role = role;
         Version++;
+        if (demoted)
+        {
+            Raise(new UserDemoted(Id));
+        }
+
         return Done.Value;
     }
 

@@ -1,7 +1,7 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Sessions;
 using Aiprod.Application.Sessions.Commands.EndSession;
-using Aiprod.Application.Sessions.Commands.EndSessionsOfDisabledUser;
+using Aiprod.Application.Sessions.Commands.EndRemainingSessions;
 using Aiprod.Application.Sessions.Commands.LogoutAll;
 using Aiprod.Application.Sessions.Commands.RevokeRefreshToken;
 using Aiprod.Domain.Audit;
@@ -118,14 +118,14 @@ public sealed class SessionEndingTests
     }
 
     [Fact]
-    public async Task EndSessionsOfDisabledUser_EndsWhatARacingLoginLeft_AndCountsOnlyWhatItEnded()
+    public async Task EndRemainingSessions_EndsWhatARacingLoginLeft_AndCountsOnlyWhatItEnded()
     {
         // The disable ended the laptop's session; a login that committed meanwhile left the phone's.
         _ = laptop.Revoke(clock.GetUtcNow(), "user_disabled");
         _ = laptop.TakeDomainEvents();
 
-        var ended = await new EndSessionsOfDisabledUserCommandHandler(tokens, Revoker(), clock)
-            .Handle(new EndSessionsOfDisabledUserCommand(ann.Id), TestContext.Current.CancellationToken);
+        var ended = await new EndRemainingSessionsCommandHandler(tokens, Revoker(), clock)
+            .Handle(new EndRemainingSessionsCommand(ann.Id, "user_disabled"), TestContext.Current.CancellationToken);
 
         Assert.Equal(1, ended);
         Assert.Equal("user_disabled", phone.RevocationReason);

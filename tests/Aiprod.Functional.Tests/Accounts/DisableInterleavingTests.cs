@@ -4,6 +4,7 @@ using Aiprod.Application.Abstractions;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Users;
+using Aiprod.Functional.Tests.Admin;
 using Aiprod.Functional.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -49,6 +50,29 @@ public sealed class DisableInterleavingTests : IAsyncDisposable
         Assert.Equal(HttpStatusCode.OK, login?.StatusCode);
         Assert.Equal(0, await factory.WithDbAsync(db => db.RefreshTokenFamilies.CountAsync(f => f.UserId == new UserId(Guid.Parse(userId)) && f.RevokedAt == null)));
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetWithTokenAsync("/auth/me", (await login!.ReadJsonAsync()).Str("access_token"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task ALoginThatCommitsWhileADemotionRuns_GetsNoWorkingAdminToken()
+    {
+        var client = factory.CreateClient();
+        var admin = await JobTestKit.RegisterAdminAsync(factory, client);
+        var eve = await JobTestKit.RegisterAdminAsync(factory, client, "eve@example.com");
+        var eveId = await client.IdOfAsync(eve);
+        HttpResponseMessage? login = null;
+        interleaving.ArmSessions(new UserId(Guid.Parse(eveId)), async () =>
+            login = await client.PostAsJsonAsync("/auth/login", new { email = "eve@example.com", password = ApiClientExtensions.DefaultPassword }));
+
+        var demotion = await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{eveId}/role", admin, new { role = "user", reason = "test: demote" });
+
+        Assert.Equal(HttpStatusCode.NoContent, demotion.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, login?.StatusCode);
+        var racing = (await login!.ReadJsonAsync()).Str("access_token");
+        Assert.Equal("admin", AdminTestKit.RoleClaimOf(racing)); // the login read the account before the demotion committed
+        Assert.Equal(0, await factory.WithDbAsync(db => db.RefreshTokenFamilies.CountAsync(f => f.UserId == new UserId(Guid.Parse(eveId)) && f.RevokedAt == null)));
+        await (await client.GetWithTokenAsync("/admin/users", racing)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await (await client.GetWithTokenAsync("/admin/users", eve)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal("user", AdminTestKit.RoleClaimOf(await client.LoginAsync("eve@example.com")));
     }
 
     [Fact]

@@ -25,6 +25,14 @@ internal static class AdminTestKit
         return details;
     }
 
+    /// <summary>The role claim an access token was minted with (read from its payload; the signature is the API's to check).</summary>
+    public static string? RoleClaimOf(string accessToken)
+    {
+        var payload = accessToken.Split('.')[1].Replace('-', '+').Replace('_', '/');
+        var json = JsonNode.Parse(Convert.FromBase64String(payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=')))!.AsObject();
+        return json["role"]?.GetValue<string>();
+    }
+
     public static async Task<string> IdOfAsync(this HttpClient client, string token) =>
         (await (await client.GetWithTokenAsync("/auth/me", token)).ReadJsonAsync()).Str("id");
 

@@ -324,6 +324,66 @@ public sealed class AdminUsersTests(SqliteApiFixture fixture) : IClassFixture<Sq
         Assert.Equal(HttpStatusCode.OK, (await client.GetWithTokenAsync("/admin/users", ops)).StatusCode);
     }
 
+    /// <summary>
+    /// Logins and refreshes of an admin race the admin's demotion, round after round: once the demotion answered, no
+    /// access token any of them got works on an admin route, the one the admin held before included. A token minted
+    /// before the demotion committed carries the admin role and must be refused (its session ended); one minted after
+    /// carries the role user. The interleaving this guards (a login committing between the demotion's read of the
+    /// sessions and its commit) is forced in <c>DisableInterleavingTests</c>; here it is left to the race.
+    /// </summary>
+    [Fact]
+    public async Task LoginsAndRefreshesRacingADemotion_LeaveNoWorkingAdminToken()
+    {
+        for (var round = 0; round < 10; round++)
+        {
+            var client = await fixture.CreateClientAsync();
+            var ops = await AdminTokenAsync(client);
+            var email = $"eve{round}@example.com";
+            var eve = await AdminTokenAsync(client, email);
+            var eveId = await client.IdOfAsync(eve);
+            var sessions = new List<JsonObject>();
+            for (var i = 0; i < 3; i++)
+            {
+                sessions.Add(await client.LoginForTokensAsync(email));
+            }
+
+            using var start = new SemaphoreSlim(0);
+            async Task<HttpResponseMessage> AtOnce(Func<Task<HttpResponseMessage>> send)
+            {
+                await start.WaitAsync(TestContext.Current.CancellationToken);
+                return await send();
+            }
+
+            var demotion = AtOnce(() => client.AdminPostAsync($"/admin/users/{eveId}/role", ops, body: new { role = "user", reason = $"round {round}" }));
+            var racers = Enumerable.Range(0, 4)
+                .Select(_ => AtOnce(() => client.PostAsJsonAsync("/auth/login", new { email, password = ApiClientExtensions.DefaultPassword })))
+                .Concat(sessions.Select(s => AtOnce(() => client.RefreshAsync(s.Str("refresh_token")))))
+                .ToList();
+            start.Release(racers.Count + 1);
+
+            Assert.Equal(HttpStatusCode.NoContent, (await demotion).StatusCode);
+            var tokens = new List<string> { eve };
+            tokens.AddRange(sessions.Select(s => s.Str("access_token")));
+            foreach (var answer in await Task.WhenAll(racers))
+            {
+                Assert.True(answer.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized,
+                    $"round {round}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
+                if (answer.StatusCode == HttpStatusCode.OK)
+                {
+                    tokens.Add((await answer.ReadJsonAsync()).Str("access_token"));
+                }
+            }
+
+            foreach (var token in tokens)
+            {
+                var status = (await client.GetWithTokenAsync("/admin/users", token)).StatusCode;
+                var role = AdminTestKit.RoleClaimOf(token);
+                Assert.True(status == HttpStatusCode.Unauthorized || (status == HttpStatusCode.Forbidden && role == "user"),
+                    $"round {round}: a token with role {role} got {(int)status} on an admin route after the demotion");
+            }
+        }
+    }
+
     [Fact]
     public async Task ChangeRole_WithoutARole_Is400NamingRole_AndDemotesNobody()
     {

@@ -314,6 +314,16 @@ public static class BadInputCases
                 yield return ("an empty array", "[]", false);
                 yield return ("non-ascii keys", "{" + Quote(NonAscii) + ":" + Quote(NonAscii) + "}", false);
                 break;
+            case FieldKind.Uuid:
+                yield return ("not a uuid", "\"nope\"", true);
+                yield return ("empty", "\"\"", true);
+                yield return ("a uuid cut short", "\"0f8d7c3a-5b2e-4e61-9a4d\"", true);
+                yield return ("a number", "42", true);
+                yield return ("an object", "{}", true);
+                yield return ("100 KB", Quote(Huge), true);
+                // A well-formed id that is not the job's claim: refused as claim_superseded (409), never a 500.
+                yield return ("another claim's", "\"0f8d7c3a-5b2e-4e61-9a4d-2c7b1e9f6a10\"", true);
+                break;
         }
     }
 

@@ -45,6 +45,9 @@ public enum FieldKind
     TextList,
     LogLines,
     AnyJson,
+
+    /// <summary>A GUID in its string form (a worker report's <c>claim_id</c>).</summary>
+    Uuid,
 }
 
 /// <summary>One field of a body. <paramref name="Bounded"/>: the field has an accepted range, so int.MaxValue and -1 are refused.</summary>
@@ -235,16 +238,16 @@ public static class BadInputRoutes
             [new("lease_seconds", FieldKind.WholeNumber, false)], WrongCaller: Caller.JobsKey),
         new("POST", "/pipeline/worker/jobs/{job}/progress", Caller.WorkerKey, BodyKind.Json,
             _ => new JsonObject { ["progress"] = 40, ["message"] = "Rendering scene 2 of 5" },
-            [new("progress", FieldKind.WholeNumber, true), new("message", FieldKind.Text, false)], WrongCaller: Caller.JobsKey),
+            [new("progress", FieldKind.WholeNumber, true), new("message", FieldKind.Text, false), new("claim_id", FieldKind.Uuid, false)], WrongCaller: Caller.JobsKey),
         new("POST", "/pipeline/worker/jobs/{job}/logs", Caller.WorkerKey, BodyKind.Json,
             _ => new JsonObject { ["lines"] = new JsonArray(new JsonObject { ["level"] = "info", ["message"] = "Loaded weights" }) },
-            [new("lines", FieldKind.LogLines, true)], WrongCaller: Caller.JobsKey),
+            [new("lines", FieldKind.LogLines, true), new("claim_id", FieldKind.Uuid, false)], WrongCaller: Caller.JobsKey),
         new("POST", "/pipeline/worker/jobs/{job}/complete", Caller.WorkerKey, BodyKind.Json,
             _ => new JsonObject { ["output"] = new JsonObject { ["video_url"] = "s3://bucket/job.mp4" }, ["execution_time_ms"] = 93500 },
-            [new("output", FieldKind.AnyJson, true), new("execution_time_ms", FieldKind.LongNumber, false, Bounded: false)], WrongCaller: Caller.JobsKey),
+            [new("output", FieldKind.AnyJson, true), new("execution_time_ms", FieldKind.LongNumber, false, Bounded: false), new("claim_id", FieldKind.Uuid, false)], WrongCaller: Caller.JobsKey),
         new("POST", "/pipeline/worker/jobs/{job}/fail", Caller.WorkerKey, BodyKind.Json,
             _ => new JsonObject { ["error_message"] = "CUDA out of memory", ["execution_time_ms"] = 1000 },
-            [new("error_message", FieldKind.Text, true), new("execution_time_ms", FieldKind.LongNumber, false, Bounded: false)], WrongCaller: Caller.JobsKey),
+            [new("error_message", FieldKind.Text, true), new("execution_time_ms", FieldKind.LongNumber, false, Bounded: false), new("claim_id", FieldKind.Uuid, false)], WrongCaller: Caller.JobsKey),
 
         // Administration, live updates, operations
         new("GET", "/admin/users", Caller.Admin, Query:

@@ -39,7 +39,7 @@ public sealed class DisableUserCommandHandler(
     /// <remarks>
     /// One transaction: the account, its sessions and its keys stop together. The account raises
     /// <see cref="UserDisabled"/>, on which, after the commit, a second look ends the sessions a racing login
-    /// committed meanwhile (<see cref="Sessions.Commands.EndSessionsOfDisabledUser.EndSessionsOfDisabledUserCommand"/>).
+    /// committed meanwhile (<see cref="Sessions.Commands.EndRemainingSessions.EndRemainingSessionsCommand"/>).
     /// <para>
     /// Disabling an admin takes an active admin out as a demotion does, so it keeps the rule of
     /// <see cref="Admin.Commands.ChangeUserRole.ChangeUserRoleCommandHandler"/>: the actor is re-read (its token may

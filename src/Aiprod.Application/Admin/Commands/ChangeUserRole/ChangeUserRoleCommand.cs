@@ -50,7 +50,10 @@ public sealed class ChangeUserRoleCommandHandler(
     /// for a disable, so no write lock is taken.
     /// <para>
     /// A demotion ends the demoted account's sessions (on every instance, as a disable does): its access tokens say
-    /// admin until they expire, and every admin route but this one trusts the token's role.
+    /// admin until they expire, and every admin route but this one trusts the token's role. Like a disable, the
+    /// account raises an <see cref="IUserAccessWithdrawn"/> event (<see cref="UserDemoted"/>), on which, after the
+    /// commit and before the answer, a second look ends the sessions a login racing the demotion committed meanwhile
+    /// with an access token that says admin.
     /// </para>
     /// </remarks>
     public async ValueTask<Result<Done>> Handle(ChangeUserRoleCommand command, CancellationToken cancellationToken)

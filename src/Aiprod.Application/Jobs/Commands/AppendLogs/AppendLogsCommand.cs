@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 
 namespace Aiprod.Application.Jobs.Commands.AppendLogs;
 
-public sealed record AppendLogsCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, IReadOnlyList<(JobLogLevel Level, string Message)> Lines) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
+public sealed record AppendLogsCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, IReadOnlyList<(JobLogLevel Level, string Message)> Lines, JobClaimId? ClaimId = null) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class AppendLogsCommandValidator : AbstractValidator<AppendLogsCommand>
 {
@@ -27,5 +27,5 @@ public sealed class AppendLogsCommandHandler(WorkerReports reports, IOptions<Job
 {
     public ValueTask<Result<WorkerAckDto>> Handle(AppendLogsCommand command, CancellationToken cancellationToken) =>
         reports.ApplyAsync(command.WorkerKeyId, command.WorkerOwnerId, command.JobId, (job, now, _) =>
-            job.AppendLogs(command.WorkerKeyId, command.Lines, now, options.Value.ToPolicy()), cancellationToken);
+            job.AppendLogs(command.WorkerKeyId, command.Lines, now, options.Value.ToPolicy(), command.ClaimId), cancellationToken);
 }

@@ -69,7 +69,7 @@ public sealed class ClaimJobCommandHandler(
         {
             throw new InvalidOperationException($"A job read as queued refused the claim: {claimed.Error.Message}");
         }
-        return new ClaimedJobDto(job.Id, job.Content, job.Preset, job.Priority, job.Lang, job.DurationSec, job.RetryCount, job.LeaseExpiresAt!.Value);
+        return new ClaimedJobDto(job.Id, job.Content, job.Preset, job.Priority, job.Lang, job.DurationSec, job.RetryCount, job.LeaseExpiresAt!.Value, job.ClaimId!.Value);
     }
 
     /// <summary>Whose jobs a worker key may take: every user's for an admin's key, otherwise only its owner's.</summary>

@@ -10,7 +10,7 @@ using Mediator;
 
 namespace Aiprod.Application.Jobs.Commands.CompleteJob;
 
-public sealed record CompleteJobCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, JsonElement Output, long? ExecutionTimeMs) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
+public sealed record CompleteJobCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, JsonElement Output, long? ExecutionTimeMs, JobClaimId? ClaimId = null) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class CompleteJobCommandValidator : AbstractValidator<CompleteJobCommand>
 {
@@ -29,5 +29,5 @@ public sealed class CompleteJobCommandHandler(WorkerReports reports) : ICommandH
 {
     public ValueTask<Result<WorkerAckDto>> Handle(CompleteJobCommand command, CancellationToken cancellationToken) =>
         reports.ApplyAsync(command.WorkerKeyId, command.WorkerOwnerId, command.JobId, (job, now, _) =>
-            job.Complete(command.WorkerKeyId, command.Output.GetRawText(), command.ExecutionTimeMs, now), cancellationToken);
+            job.Complete(command.WorkerKeyId, command.Output.GetRawText(), command.ExecutionTimeMs, now, command.ClaimId), cancellationToken);
 }

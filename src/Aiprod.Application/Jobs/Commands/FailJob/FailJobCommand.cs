@@ -11,7 +11,7 @@ using Mediator;
 
 namespace Aiprod.Application.Jobs.Commands.FailJob;
 
-public sealed record FailJobCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, string ErrorMessage, long? ExecutionTimeMs) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
+public sealed record FailJobCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, string ErrorMessage, long? ExecutionTimeMs, JobClaimId? ClaimId = null) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class FailJobCommandValidator : AbstractValidator<FailJobCommand>
 {
@@ -28,7 +28,7 @@ public sealed class FailJobCommandHandler(WorkerReports reports, IAuditLog audit
     public ValueTask<Result<WorkerAckDto>> Handle(FailJobCommand command, CancellationToken cancellationToken) =>
         reports.ApplyAsync(command.WorkerKeyId, command.WorkerOwnerId, command.JobId, (job, now, _) =>
         {
-            var failed = job.Fail(command.WorkerKeyId, command.ErrorMessage, command.ExecutionTimeMs, now);
+            var failed = job.Fail(command.WorkerKeyId, command.ErrorMessage, command.ExecutionTimeMs, now, command.ClaimId);
             if (failed.IsSuccess)
             {
                 audit.Record(new AuditEntry(AuditEventTypes.JobFailureReported, AuditOutcome.Failure, Target: job.Id.ToString(),

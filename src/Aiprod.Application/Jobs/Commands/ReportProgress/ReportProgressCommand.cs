@@ -9,7 +9,7 @@ using Mediator;
 
 namespace Aiprod.Application.Jobs.Commands.ReportProgress;
 
-public sealed record ReportProgressCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, int Progress, string? Message) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
+public sealed record ReportProgressCommand(ApiKeyId WorkerKeyId, UserId WorkerOwnerId, JobId JobId, int Progress, string? Message, JobClaimId? ClaimId = null) : ICommand<Result<WorkerAckDto>>, IRetryOnConflict;
 
 public sealed class ReportProgressCommandValidator : AbstractValidator<ReportProgressCommand>
 {
@@ -24,5 +24,5 @@ public sealed class ReportProgressCommandHandler(WorkerReports reports) : IComma
 {
     public ValueTask<Result<WorkerAckDto>> Handle(ReportProgressCommand command, CancellationToken cancellationToken) =>
         reports.ApplyAsync(command.WorkerKeyId, command.WorkerOwnerId, command.JobId, (job, now, ctx) =>
-            job.ReportProgress(command.WorkerKeyId, command.Progress, command.Message, now, ctx.Lease), cancellationToken);
+            job.ReportProgress(command.WorkerKeyId, command.Progress, command.Message, now, ctx.Lease, command.ClaimId), cancellationToken);
 }

@@ -13,7 +13,9 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class ClaimedJobDto : IParsable
     {
-        /// <summary>The content property</summary>
+        /// <summary>This claim&apos;s identity, new on every claim: send it as `claim_id` with every report of this run, so that a report of an earlier claim of the same job (requeued, then claimed again by the same key) is refused instead of landing on this one. &lt;example&gt;0f8d7c3a-5b2e-4e61-9a4d-2c7b1e9f6a10&lt;/example&gt;</summary>
+        public Guid? ClaimId { get; set; }
+        /// <summary>What to produce.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Content { get; set; }
@@ -21,11 +23,11 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 #else
         public string Content { get; set; }
 #endif
-        /// <summary>The duration_sec property</summary>
+        /// <summary>The length asked for, in seconds.</summary>
         public int? DurationSec { get; set; }
-        /// <summary>The job_id property</summary>
+        /// <summary>The job.</summary>
         public Guid? JobId { get; set; }
-        /// <summary>The lang property</summary>
+        /// <summary>The language of the content.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Lang { get; set; }
@@ -33,13 +35,13 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 #else
         public string Lang { get; set; }
 #endif
-        /// <summary>The lease_expires_at property</summary>
+        /// <summary>Until when the worker holds it; a progress report renews it.</summary>
         public DateTimeOffset? LeaseExpiresAt { get; set; }
         /// <summary>The preset property</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobPreset? Preset { get; set; }
         /// <summary>The priority property</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobPriority? Priority { get; set; }
-        /// <summary>The retry_count property</summary>
+        /// <summary>How many earlier attempts lapsed.</summary>
         public int? RetryCount { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
@@ -59,6 +61,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "claim_id", n => { ClaimId = n.GetGuidValue(); } },
                 { "content", n => { Content = n.GetStringValue(); } },
                 { "duration_sec", n => { DurationSec = n.GetIntValue(); } },
                 { "job_id", n => { JobId = n.GetGuidValue(); } },
@@ -76,6 +79,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteGuidValue("claim_id", ClaimId);
             writer.WriteStringValue("content", Content);
             writer.WriteIntValue("duration_sec", DurationSec);
             writer.WriteGuidValue("job_id", JobId);

@@ -13,6 +13,8 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class CompleteJobRequest : IParsable
     {
+        /// <summary>The `claim_id` of the claim answer this report belongs to. Send it: a job put back in the queue and claimed again by the same key is told apart from the earlier run only by it, and a report with an earlier claim&apos;s id gets 409 `claim_superseded` and changes nothing. Left out, the report is judged by the key alone. &lt;example&gt;0f8d7c3a-5b2e-4e61-9a4d-2c7b1e9f6a10&lt;/example&gt;</summary>
+        public Guid? ClaimId { get; set; }
         /// <summary>How long the work took; measured from the claim when left out. &lt;example&gt;93500&lt;/example&gt;</summary>
         public long? ExecutionTimeMs { get; set; }
         /// <summary>What was produced, as a JSON object, e.g. `{&quot;video_url&quot;: &quot;s3://bucket/job.mp4&quot;, &quot;frames&quot;: 720}`.</summary>
@@ -41,6 +43,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "claim_id", n => { ClaimId = n.GetGuidValue(); } },
                 { "execution_time_ms", n => { ExecutionTimeMs = n.GetLongValue(); } },
                 { "output", n => { Output = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
             };
@@ -52,6 +55,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteGuidValue("claim_id", ClaimId);
             writer.WriteLongValue("execution_time_ms", ExecutionTimeMs);
             writer.WriteObjectValue<UntypedNode>("output", Output);
         }

@@ -13,6 +13,8 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class ProgressRequest : IParsable
     {
+        /// <summary>The `claim_id` of the claim answer this report belongs to. Send it: a job put back in the queue and claimed again by the same key is told apart from the earlier run only by it, and a report with an earlier claim&apos;s id gets 409 `claim_superseded` and changes nothing. Left out, the report is judged by the key alone. &lt;example&gt;0f8d7c3a-5b2e-4e61-9a4d-2c7b1e9f6a10&lt;/example&gt;</summary>
+        public Guid? ClaimId { get; set; }
         /// <summary>What is happening now. &lt;example&gt;Rendering scene 2 of 5&lt;/example&gt;</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -41,6 +43,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "claim_id", n => { ClaimId = n.GetGuidValue(); } },
                 { "message", n => { Message = n.GetStringValue(); } },
                 { "progress", n => { Progress = n.GetIntValue(); } },
             };
@@ -52,6 +55,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteGuidValue("claim_id", ClaimId);
             writer.WriteStringValue("message", Message);
             writer.WriteIntValue("progress", Progress);
         }
