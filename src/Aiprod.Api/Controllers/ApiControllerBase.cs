@@ -1,4 +1,5 @@
 using Aiprod.Api.Http;
+using Aiprod.Application.Idempotency;
 using Aiprod.Domain.Common;
 using Mediator;
 using Microsoft.AspNetCore.Mvc;
@@ -40,6 +41,17 @@ public abstract class ApiControllerBase : ControllerBase
         ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         _ => StatusCodes.Status400BadRequest,
     };
+
+    /// <summary>Says <c>Idempotent-Replayed: true</c> when the answer is the replay of a key's first answer.</summary>
+    protected T MarkReplayed<T>(IdempotentAnswer<T> answer)
+    {
+        if (answer.Replayed)
+        {
+            Response.Headers["Idempotent-Replayed"] = "true";
+        }
+
+        return answer.Value;
+    }
 
     protected IActionResult ToActionResult<T>(Result<T> result, Func<T, IActionResult> onSuccess) =>
         result.IsSuccess ? onSuccess(result.Value) : Problem(result.Error);
