@@ -42,6 +42,13 @@ public abstract class ApiControllerBase : ControllerBase
         _ => StatusCodes.Status400BadRequest,
     };
 
+    /// <summary>
+    /// The <c>Idempotency-Key</c> a route bound, or "" when the header was sent empty (which binding reads as none), so
+    /// that the command's validation refuses it instead of running the request without a key.
+    /// </summary>
+    protected string? IdempotencyKeyOf(string? bound) =>
+        bound ?? (Request.Headers.ContainsKey("Idempotency-Key") ? "" : null);
+
     /// <summary>Says <c>Idempotent-Replayed: true</c> when the answer is the replay of a key's first answer.</summary>
     protected T MarkReplayed<T>(IdempotentAnswer<T> answer)
     {

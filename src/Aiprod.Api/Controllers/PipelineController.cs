@@ -38,7 +38,7 @@ public sealed class PipelineController : ApiControllerBase
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<IActionResult> Run(RunJobRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken) =>
         ToActionResult(
-            await Sender.Send(new SubmitJobCommand(User.RequireUserId(), request.Content, request.Preset, request.Priority, request.Lang, request.DurationSec, idempotencyKey), cancellationToken),
+            await Sender.Send(new SubmitJobCommand(User.RequireUserId(), request.Content, request.Preset, request.Priority, request.Lang, request.DurationSec, IdempotencyKeyOf(idempotencyKey)), cancellationToken),
             answer =>
             {
                 var submitted = MarkReplayed(answer);

@@ -49,7 +49,7 @@ public sealed class WebhooksController : ApiControllerBase
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
     public async Task<IActionResult> CreateWebhook(CreateWebhookRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken) =>
         ToActionResult(
-            await Sender.Send(new CreateWebhookCommand(User.RequireUserId(), request.Url, request.Events, request.Description, idempotencyKey), cancellationToken),
+            await Sender.Send(new CreateWebhookCommand(User.RequireUserId(), request.Url, request.Events, request.Description, IdempotencyKeyOf(idempotencyKey)), cancellationToken),
             answer =>
             {
                 var created = MarkReplayed(answer);
