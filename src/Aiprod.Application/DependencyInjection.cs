@@ -13,6 +13,7 @@ public static class DependencyInjection
         services.AddScoped<Sessions.SessionRevoker>();
         services.AddScoped<Common.ConflictAttempt>();
         services.AddScoped<Common.DomainEventPublisher>();
+        services.AddScoped<Idempotency.IdempotencyLedger>();
         services.AddScoped<Jobs.WorkerReports>();
         services.AddScoped<Common.IWriteLockPrecheck<Jobs.Commands.ClaimJob.ClaimJobCommand>, Jobs.Commands.ClaimJob.ClaimJobPrecheck>();
         // One instance per scope: the commit behaviour asks it, the claim's handler reads its answer.

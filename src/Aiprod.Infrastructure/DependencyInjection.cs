@@ -132,6 +132,9 @@ public static class DependencyInjection
         services.AddHostedService<LeaseExpiryService>();
 
         services.AddScoped<IExportJobRepository, ExportJobRepository>();
+        services.AddScoped<IIdempotencyRecordRepository, IdempotencyRecordRepository>();
+        services.AddSingleton<Idempotency.IdempotencySweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<Idempotency.IdempotencySweeper>());
         services.AddOptions<ExportStorageOptions>().Bind(configuration.GetSection(ExportStorageOptions.SectionName));
         services.AddSingleton<IExportStorage>(sp => ExportStorage(sp.GetRequiredService<IOptions<ExportStorageOptions>>().Value, sp.GetRequiredService<IOptions<DataFolderOptions>>().Value));
         services.AddSingleton<ExportRunner>();

@@ -35,6 +35,7 @@ using Aiprod.Application.Webhooks.Commands.UpdateWebhook;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Exports;
+using Aiprod.Domain.Idempotency;
 using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Users;
 using Aiprod.Domain.Webhooks;
@@ -77,6 +78,7 @@ public sealed class ColumnLimitTests
         new(typeof(RevokeAllApiKeysCommand), "Reason", typeof(ApiKey), nameof(ApiKey.RevocationReason), s => new RevokeAllApiKeysCommand(Owner, true, s), "leaked"),
         new(typeof(SubmitJobCommand), "Content", typeof(PipelineJob), nameof(PipelineJob.Content), s => new SubmitJobCommand(Owner, s, null, null, null, null), "A teaser"),
         new(typeof(SubmitJobCommand), "Lang", typeof(PipelineJob), nameof(PipelineJob.Lang), s => new SubmitJobCommand(Owner, "A teaser", null, null, s, null), "pt-BR"),
+        new(typeof(SubmitJobCommand), "IdempotencyKey", typeof(IdempotencyRecord), nameof(IdempotencyRecord.Key), s => new SubmitJobCommand(Owner, "A teaser", null, null, null, null, s), "key-1"),
         new(typeof(ReportProgressCommand), "Message", typeof(JobEvent), nameof(JobEvent.Message), s => new ReportProgressCommand(Key, Owner, Job, 10, s), "scene 2"),
         new(typeof(AppendLogsCommand), "Lines", typeof(JobEvent), nameof(JobEvent.Message), s => new AppendLogsCommand(Key, Owner, Job, [(JobLogLevel.Info, s)]), "weights loaded"),
         new(typeof(FailJobCommand), "ErrorMessage", typeof(PipelineJob), nameof(PipelineJob.ErrorMessage), s => new FailJobCommand(Key, Owner, Job, s, null), "CUDA out of memory"),
@@ -84,6 +86,7 @@ public sealed class ColumnLimitTests
         new(typeof(CreateExportCommand), "IdempotencyKey", typeof(ExportJob), nameof(ExportJob.IdempotencyKey), s => new CreateExportCommand(Owner, ExportFormat.Csv, null, null, null, null, null, null, null, s), "key-1"),
         new(typeof(CreateWebhookCommand), "Url", typeof(WebhookSubscription), nameof(WebhookSubscription.Url), s => new CreateWebhookCommand(Owner, s, ["job.completed"], null), "https://hooks.example.com/x", UrlOfLength),
         new(typeof(CreateWebhookCommand), "Description", typeof(WebhookSubscription), nameof(WebhookSubscription.Description), s => new CreateWebhookCommand(Owner, "https://hooks.example.com/x", ["job.completed"], s), "ci"),
+        new(typeof(CreateWebhookCommand), "IdempotencyKey", typeof(IdempotencyRecord), nameof(IdempotencyRecord.Key), s => new CreateWebhookCommand(Owner, "https://hooks.example.com/x", ["job.completed"], null, s), "key-1"),
         new(typeof(UpdateWebhookCommand), "Url", typeof(WebhookSubscription), nameof(WebhookSubscription.Url), s => new UpdateWebhookCommand(Owner, Webhook, s, null, null, null), "https://hooks.example.com/x", UrlOfLength),
         new(typeof(UpdateWebhookCommand), "Description", typeof(WebhookSubscription), nameof(WebhookSubscription.Description), s => new UpdateWebhookCommand(Owner, Webhook, null, null, s, null), "ci"),
         new(typeof(CompleteJobCommand), "Output", typeof(PipelineJob), nameof(PipelineJob.ResultOutput), s => new CompleteJobCommand(Key, Owner, Job, JsonDocument.Parse(s).RootElement, null), "{\"ok\":true}", JsonOfLength),

@@ -41,7 +41,7 @@ public sealed class EntityIdPersistenceTests : IDisposable
 
         Assert.Equal(
             [
-                "api_keys.Id", "api_keys.OwnerId", "api_keys.ParentKeyId", "export_jobs.Id", "export_jobs.OwnerId", "job_events.JobId", "pipeline_jobs.ClaimId", "pipeline_jobs.Id", "pipeline_jobs.OwnerId",
+                "api_keys.Id", "api_keys.OwnerId", "api_keys.ParentKeyId", "export_jobs.Id", "export_jobs.OwnerId", "idempotency_records.OwnerId", "job_events.JobId", "pipeline_jobs.ClaimId", "pipeline_jobs.Id", "pipeline_jobs.OwnerId",
                 "pipeline_jobs.WorkerKeyId", "refresh_token_families.Id", "refresh_token_families.UserId", "refresh_tokens.FamilyId", "users.Id",
                 "webhook_attempts.DeliveryId", "webhook_deliveries.Id", "webhook_deliveries.OwnerId", "webhook_deliveries.SubscriptionId",
                 "webhook_subscriptions.Id", "webhook_subscriptions.OwnerId",

@@ -1,4 +1,5 @@
 using Aiprod.Api.Http;
+using Aiprod.Application.Idempotency;
 using Aiprod.Domain.Common;
 using Mediator;
 using Microsoft.AspNetCore.Mvc;
@@ -40,6 +41,24 @@ public abstract class ApiControllerBase : ControllerBase
         ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         _ => StatusCodes.Status400BadRequest,
     };
+
+    /// <summary>
+    /// The <c>Idempotency-Key</c> a route bound, or "" when the header was sent empty (which binding reads as none), so
+    /// that the command's validation refuses it instead of running the request without a key.
+    /// </summary>
+    protected string? IdempotencyKeyOf(string? bound) =>
+        bound ?? (Request.Headers.ContainsKey("Idempotency-Key") ? "" : null);
+
+    /// <summary>Says <c>Idempotent-Replayed: true</c> when the answer is the replay of a key's first answer.</summary>
+    protected T MarkReplayed<T>(IdempotentAnswer<T> answer)
+    {
+        if (answer.Replayed)
+        {
+            Response.Headers["Idempotent-Replayed"] = "true";
+        }
+
+        return answer.Value;
+    }
 
     protected IActionResult ToActionResult<T>(Result<T> result, Func<T, IActionResult> onSuccess) =>
         result.IsSuccess ? onSuccess(result.Value) : Problem(result.Error);

@@ -23,18 +23,27 @@ namespace Aiprod.Api.Controllers;
 public sealed class PipelineController : ApiControllerBase
 {
     /// <summary>Submits a job. It waits in the queue until a worker claims it.</summary>
-    /// <response code="202">Queued; follow it at `/ws/job/{job_id}` or poll `GET /pipeline/job/{job_id}`.</response>
-    /// <response code="409">The caller already has `Jobs:MaxQueuedPerUser` jobs waiting (`too_many_queued_jobs`).</response>
+    /// <param name="request">The job.</param>
+    /// <param name="idempotencyKey">Makes a retry safe: the same key and body answer the first submission for 24 hours, the same key with another body is 422.</param>
+    /// <param name="cancellationToken">Aborts the request.</param>
+    /// <response code="202">Queued, or the job an earlier request with the same `Idempotency-Key` queued (then `Idempotent-Replayed: true`).</response>
+    /// <response code="409">The caller already has `Jobs:MaxQueuedPerUser` jobs waiting (`too_many_queued_jobs`), or another request with the same `Idempotency-Key` is being processed (`idempotency_key_in_flight`; send it again).</response>
+    /// <response code="422">The `Idempotency-Key` was used with another body (`idempotency_key_reused`).</response>
     [HttpPost("run")]
     [RequireScope(ApiKeyScope.JobsWrite)]
     [EnableRateLimiting(RateLimitPolicies.PipelineRun)]
     [Consumes("application/json")]
     [ProducesResponseType<JobSubmittedDto>(StatusCodes.Status202Accepted)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    public async Task<IActionResult> Run(RunJobRequest request, CancellationToken cancellationToken) =>
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    public async Task<IActionResult> Run(RunJobRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken) =>
         ToActionResult(
-            await Sender.Send(new SubmitJobCommand(User.RequireUserId(), request.Content, request.Preset, request.Priority, request.Lang, request.DurationSec), cancellationToken),
-            submitted => Accepted($"/pipeline/job/{submitted.JobId}", submitted));
+            await Sender.Send(new SubmitJobCommand(User.RequireUserId(), request.Content, request.Preset, request.Priority, request.Lang, request.DurationSec, IdempotencyKeyOf(idempotencyKey)), cancellationToken),
+            answer =>
+            {
+                var submitted = MarkReplayed(answer);
+                return Accepted($"/pipeline/job/{submitted.JobId}", submitted);
+            });
 
     /// <summary>Submits up to 100 jobs; each is accepted or refused on its own.</summary>
     /// <remarks>
@@ -57,7 +66,7 @@ public sealed class PipelineController : ApiControllerBase
         var owner = User.RequireUserId();
         var answers = await SendItemsAsync(request.Jobs, job => new SubmitJobCommand(owner, job.Content, job.Preset, job.Priority, job.Lang, job.DurationSec), cancellationToken);
         var items = answers.Select((answer, index) => answer.Result is { IsSuccess: true } submitted
-            ? new RunJobBatchItem(index, StatusCodes.Status202Accepted, submitted.Value, null)
+            ? new RunJobBatchItem(index, StatusCodes.Status202Accepted, submitted.Value!.Value, null)
             : new RunJobBatchItem(index, answer.Problem!.Status, null, answer.Problem)).ToList();
 
         var accepted = items.Count(i => i.Job is not null);

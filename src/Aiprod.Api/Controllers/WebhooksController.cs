@@ -32,19 +32,29 @@ public sealed class WebhooksController : ApiControllerBase
     /// <summary>Creates a subscription and answers its signing secret, shown this once.</summary>
     /// <remarks>
     /// The secret (`whsec_` and base64) is the HMAC key of every delivery's signature; it is stored encrypted and never
-    /// shown again (rotate it to get a new one). At most 20 subscriptions per user.
+    /// shown again (rotate it to get a new one), except to a retry with the same `Idempotency-Key` and body within 24
+    /// hours, which answers the first answer again, secret included. At most 20 subscriptions per user.
     /// </remarks>
-    /// <response code="201">Created; the body holds the secret.</response>
-    /// <response code="409">The caller has 20 subscriptions already.</response>
+    /// <param name="request">The subscription.</param>
+    /// <param name="idempotencyKey">Makes a retry safe: the same key and body answer the first subscription for 24 hours, the same key with another body is 422.</param>
+    /// <param name="cancellationToken">Aborts the request.</param>
+    /// <response code="201">Created, or the subscription an earlier request with the same `Idempotency-Key` created (then `Idempotent-Replayed: true`); the body holds the secret.</response>
+    /// <response code="409">The caller has 20 subscriptions already, or another request with the same `Idempotency-Key` is being processed (`idempotency_key_in_flight`; send it again).</response>
+    /// <response code="422">The `Idempotency-Key` was used with another body (`idempotency_key_reused`).</response>
     [HttpPost]
     [EnableRateLimiting(RateLimitPolicies.WebhooksChange)]
     [Consumes("application/json")]
     [ProducesResponseType<WebhookWithSecretDto>(StatusCodes.Status201Created)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
-    public async Task<IActionResult> CreateWebhook(CreateWebhookRequest request, CancellationToken cancellationToken) =>
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    public async Task<IActionResult> CreateWebhook(CreateWebhookRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken) =>
         ToActionResult(
-            await Sender.Send(new CreateWebhookCommand(User.RequireUserId(), request.Url, request.Events, request.Description), cancellationToken),
-            created => Created($"/webhooks/{created.Webhook.WebhookId}", created));
+            await Sender.Send(new CreateWebhookCommand(User.RequireUserId(), request.Url, request.Events, request.Description, IdempotencyKeyOf(idempotencyKey)), cancellationToken),
+            answer =>
+            {
+                var created = MarkReplayed(answer);
+                return Created($"/webhooks/{created.Webhook.WebhookId}", created);
+            });
 
     /// <summary>The caller's subscriptions, oldest first (never their secrets).</summary>
     /// <response code="200">The subscriptions.</response>

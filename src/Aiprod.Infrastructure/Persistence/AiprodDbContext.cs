@@ -2,6 +2,7 @@ using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
 using Aiprod.Domain.Exports;
+using Aiprod.Domain.Idempotency;
 using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Sessions;
 using Aiprod.Domain.Users;
@@ -39,6 +40,8 @@ public abstract class AiprodDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
 
     public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
+
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
 
     /// <summary>True when the provider reports that a unique index refused the write.</summary>
     public abstract bool IsUniqueConstraintViolation(DbUpdateException exception);

@@ -1,4 +1,5 @@
 using Aiprod.Application.Abstractions;
+using Aiprod.Application.Idempotency;
 using Aiprod.Application.Jobs;
 using Aiprod.Application.Jobs.Commands.SubmitJob;
 using Aiprod.Domain.Audit;
@@ -24,12 +25,12 @@ public sealed class SubmitJobCommandHandlerTests
         jobs.Add(Arg.Do<PipelineJob>(j => added = j));
     }
 
-    private SubmitJobCommandHandler Handler() => new(jobs, audit, Options.Create(new JobOptions()), clock);
+    private SubmitJobCommandHandler Handler() => new(jobs, audit, new IdempotencyLedger(Substitute.For<IIdempotencyRecordRepository>(), clock), Options.Create(new JobOptions()), clock);
 
     [Fact]
     public async Task Handle_WithOnlyContent_QueuesAJobWithTheDefaults_AndAuditsIt()
     {
-        var submitted = (await Handler().Handle(new SubmitJobCommand(ann.Id, "A spot for a bakery.", null, null, null, null), TestContext.Current.CancellationToken)).Value!;
+        var submitted = (await Handler().Handle(new SubmitJobCommand(ann.Id, "A spot for a bakery.", null, null, null, null), TestContext.Current.CancellationToken)).Value!.Value;
 
         Assert.NotNull(added);
         Assert.Equal(ann.Id, added.OwnerId);
@@ -47,7 +48,7 @@ public sealed class SubmitJobCommandHandlerTests
     public async Task Handle_KeepsWhatTheSubmitterChose_AndCapsTheFirstLookAt30Seconds()
     {
         var submitted = (await Handler().Handle(
-            new SubmitJobCommand(ann.Id, "A premium spot.", JobPreset.PremiumSpot, JobPriority.High, "pt-BR", 120), TestContext.Current.CancellationToken)).Value!;
+            new SubmitJobCommand(ann.Id, "A premium spot.", JobPreset.PremiumSpot, JobPriority.High, "pt-BR", 120), TestContext.Current.CancellationToken)).Value!.Value;
 
         Assert.NotNull(added);
         Assert.Equal((JobPreset.PremiumSpot, JobPriority.High, "pt-BR", 120), (added.Preset, added.Priority, added.Lang, added.DurationSec));
@@ -57,7 +58,7 @@ public sealed class SubmitJobCommandHandlerTests
     [Fact]
     public async Task Handle_AShortJob_IsWorthALookAfterItsOwnLength()
     {
-        var submitted = (await Handler().Handle(new SubmitJobCommand(ann.Id, "A teaser.", null, null, null, 10), TestContext.Current.CancellationToken)).Value!;
+        var submitted = (await Handler().Handle(new SubmitJobCommand(ann.Id, "A teaser.", null, null, null, 10), TestContext.Current.CancellationToken)).Value!.Value;
 
         Assert.Equal(clock.GetUtcNow().AddSeconds(10), submitted.CheckStatusAt);
     }

@@ -1,8 +1,10 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
+using Aiprod.Application.Idempotency;
 using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Idempotency;
 using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Users;
 using FluentValidation;
@@ -14,10 +16,14 @@ namespace Aiprod.Application.Jobs.Commands.SubmitJob;
 /// <summary>
 /// Queues a job, unless its owner already has <see cref="JobOptions.MaxQueuedPerUser"/> jobs waiting. The count is read
 /// under the write lock (<see cref="IDecidesUnderWriteLock"/>), so racing submits (single ones and the items of batches)
-/// cannot all see room for one more on SQLite.
+/// cannot all see room for one more on SQLite. With an <c>Idempotency-Key</c> the first answer is kept with the job
+/// (<see cref="IdempotencyLedger"/>) and replayed to the same key and body.
 /// </summary>
-public sealed record SubmitJobCommand(UserId OwnerId, string Content, JobPreset? Preset, JobPriority? Priority, string? Lang, int? DurationSec)
-    : ICommand<Result<JobSubmittedDto>>, IDecidesUnderWriteLock;
+public sealed record SubmitJobCommand(UserId OwnerId, string Content, JobPreset? Preset, JobPriority? Priority, string? Lang, int? DurationSec, string? IdempotencyKey = null)
+    : ICommand<Result<IdempotentAnswer<JobSubmittedDto>>>, IDecidesUnderWriteLock, IRefusedByUniqueIndex<Result<IdempotentAnswer<JobSubmittedDto>>>
+{
+    public Result<IdempotentAnswer<JobSubmittedDto>> WhenUniqueIndexRefuses() => IdempotencyErrors.KeyInFlight;
+}
 
 public sealed class SubmitJobCommandValidator : AbstractValidator<SubmitJobCommand>
 {
@@ -31,14 +37,30 @@ public sealed class SubmitJobCommandValidator : AbstractValidator<SubmitJobComma
             .WithMessage($"duration_sec must be between {PipelineJob.MinDurationSec} and {PipelineJob.MaxDurationSec}.");
         RuleFor(c => c.Preset).IsInEnum().WithMessage("preset must be quick_social, brand_campaign or premium_spot.");
         RuleFor(c => c.Priority).IsInEnum().WithMessage("priority must be low, normal or high.");
+        RuleFor(c => c.IdempotencyKey).MustBeIdempotencyKey();
     }
 }
 
-public sealed class SubmitJobCommandHandler(IJobRepository jobs, IAuditLog audit, IOptions<JobOptions> options, TimeProvider clock)
-    : ICommandHandler<SubmitJobCommand, Result<JobSubmittedDto>>
+public sealed class SubmitJobCommandHandler(IJobRepository jobs, IAuditLog audit, IdempotencyLedger ledger, IOptions<JobOptions> options, TimeProvider clock)
+    : ICommandHandler<SubmitJobCommand, Result<IdempotentAnswer<JobSubmittedDto>>>
 {
-    public async ValueTask<Result<JobSubmittedDto>> Handle(SubmitJobCommand command, CancellationToken cancellationToken)
+    public async ValueTask<Result<IdempotentAnswer<JobSubmittedDto>>> Handle(SubmitJobCommand command, CancellationToken cancellationToken)
     {
+        var requestHash = RequestHash(command);
+        if (command.IdempotencyKey is { } key)
+        {
+            var first = await ledger.LookUpAsync<JobSubmittedDto>(command.OwnerId, IdempotencyScopes.PipelineRun, key, requestHash, cancellationToken);
+            if (!first.IsSuccess)
+            {
+                return first.Error!;
+            }
+
+            if (first.Value is { } replay)
+            {
+                return new IdempotentAnswer<JobSubmittedDto>(replay, Replayed: true);
+            }
+        }
+
         var maxQueued = options.Value.MaxQueuedPerUser;
         if (await jobs.QueuedCountAsync(command.OwnerId, cancellationToken) >= maxQueued)
         {
@@ -57,6 +79,20 @@ public sealed class SubmitJobCommandHandler(IJobRepository jobs, IAuditLog audit
         jobs.Add(job);
         audit.Record(new AuditEntry(AuditEventTypes.JobSubmitted, AuditOutcome.Success, Target: job.Id.ToString(),
             Details: new Dictionary<string, object?> { ["preset"] = EnumNames.Of(job.Preset), ["priority"] = EnumNames.Of(job.Priority), ["duration_sec"] = job.DurationSec }));
-        return new JobSubmittedDto(job.Id, job.Status, "Queued. Follow it live at /ws/job/{job_id} or poll GET /pipeline/job/{job_id}.", now.AddSeconds(Math.Min(job.DurationSec, 30)));
+        var submitted = new JobSubmittedDto(job.Id, job.Status, "Queued. Follow it live at /ws/job/{job_id} or poll GET /pipeline/job/{job_id}.", now.AddSeconds(Math.Min(job.DurationSec, 30)));
+        if (command.IdempotencyKey is { } newKey)
+        {
+            ledger.Keep(command.OwnerId, IdempotencyScopes.PipelineRun, newKey, requestHash, submitted);
+        }
+
+        return new IdempotentAnswer<JobSubmittedDto>(submitted, Replayed: false);
     }
+
+    /// <summary>The job as it will be queued: defaults spelled out or left out hash the same.</summary>
+    internal static string RequestHash(SubmitJobCommand c) => IdempotencyLedger.Hash(
+        c.Content,
+        (c.Preset ?? JobDefaults.Preset).ToString(),
+        (c.Priority ?? JobDefaults.Priority).ToString(),
+        c.Lang ?? JobDefaults.Lang,
+        (c.DurationSec ?? JobDefaults.DurationSec).ToString(System.Globalization.CultureInfo.InvariantCulture));
 }

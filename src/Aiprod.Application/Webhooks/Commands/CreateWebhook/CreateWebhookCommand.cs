@@ -1,7 +1,9 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
+using Aiprod.Application.Idempotency;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Idempotency;
 using Aiprod.Domain.Users;
 using Aiprod.Domain.Webhooks;
 using FluentValidation;
@@ -12,10 +14,15 @@ namespace Aiprod.Application.Webhooks.Commands.CreateWebhook;
 
 /// <summary>
 /// Counts the owner's subscriptions and adds one: on SQLite the count is taken under the write lock
-/// (<see cref="IDecidesUnderWriteLock"/>), so creates at once cannot all see room under the cap.
+/// (<see cref="IDecidesUnderWriteLock"/>), so creates at once cannot all see room under the cap. With an
+/// <c>Idempotency-Key</c> the first answer is kept with the subscription (<see cref="IdempotencyLedger"/>), its secret
+/// as the subscription's own ciphertext, never in clear; a replay decrypts it and so shows the secret again.
 /// </summary>
-public sealed record CreateWebhookCommand(UserId OwnerId, string? Url, IReadOnlyList<string>? Events, string? Description)
-    : ICommand<Result<WebhookWithSecretDto>>, IDecidesUnderWriteLock;
+public sealed record CreateWebhookCommand(UserId OwnerId, string? Url, IReadOnlyList<string>? Events, string? Description, string? IdempotencyKey = null)
+    : ICommand<Result<IdempotentAnswer<WebhookWithSecretDto>>>, IDecidesUnderWriteLock, IRefusedByUniqueIndex<Result<IdempotentAnswer<WebhookWithSecretDto>>>
+{
+    public Result<IdempotentAnswer<WebhookWithSecretDto>> WhenUniqueIndexRefuses() => IdempotencyErrors.KeyInFlight;
+}
 
 public sealed class CreateWebhookCommandValidator : AbstractValidator<CreateWebhookCommand>
 {
@@ -28,14 +35,31 @@ public sealed class CreateWebhookCommandValidator : AbstractValidator<CreateWebh
         RuleFor(c => c.Events).MustBeWebhookEvents().When(c => c.Events is not null);
         RuleFor(c => c.Description).MaximumLength(WebhookSubscription.DescriptionMaxLength)
             .WithMessage($"description is at most {WebhookSubscription.DescriptionMaxLength} characters.");
+        RuleFor(c => c.IdempotencyKey).MustBeIdempotencyKey();
     }
 }
 
-public sealed class CreateWebhookCommandHandler(IWebhookRepository webhooks, IWebhookSecrets secrets, IAuditLog audit, TimeProvider clock)
-    : ICommandHandler<CreateWebhookCommand, Result<WebhookWithSecretDto>>
+public sealed class CreateWebhookCommandHandler(IWebhookRepository webhooks, IWebhookSecrets secrets, IAuditLog audit, IdempotencyLedger ledger, TimeProvider clock)
+    : ICommandHandler<CreateWebhookCommand, Result<IdempotentAnswer<WebhookWithSecretDto>>>
 {
-    public async ValueTask<Result<WebhookWithSecretDto>> Handle(CreateWebhookCommand command, CancellationToken cancellationToken)
+    public async ValueTask<Result<IdempotentAnswer<WebhookWithSecretDto>>> Handle(CreateWebhookCommand command, CancellationToken cancellationToken)
     {
+        var requestHash = IdempotencyLedger.Hash(
+            command.Url, string.Join('\u001e', command.Events!.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)), command.Description);
+        if (command.IdempotencyKey is { } key)
+        {
+            var first = await ledger.LookUpAsync<StoredAnswer>(command.OwnerId, IdempotencyScopes.WebhookCreate, key, requestHash, cancellationToken);
+            if (!first.IsSuccess)
+            {
+                return first.Error!;
+            }
+
+            if (first.Value is { } replay)
+            {
+                return new IdempotentAnswer<WebhookWithSecretDto>(new WebhookWithSecretDto(replay.Webhook, secrets.Decrypt(replay.SecretCiphertext)), Replayed: true);
+            }
+        }
+
         if (await webhooks.CountAsync(command.OwnerId, cancellationToken) >= WebhookSubscription.MaxPerOwner)
         {
             return WebhookErrors.TooMany;
@@ -46,6 +70,15 @@ public sealed class CreateWebhookCommandHandler(IWebhookRepository webhooks, IWe
         webhooks.Add(subscription);
         audit.Record(new AuditEntry(AuditEventTypes.WebhookCreated, AuditOutcome.Success, Target: subscription.Id.ToString(),
             Details: new Dictionary<string, object?> { ["url"] = WebhookRules.AuditedUrl(subscription.Url), ["events"] = subscription.Events }));
-        return new WebhookWithSecretDto(WebhookDto.Of(subscription), secret);
+        var created = new WebhookWithSecretDto(WebhookDto.Of(subscription), secret);
+        if (command.IdempotencyKey is { } newKey)
+        {
+            ledger.Keep(command.OwnerId, IdempotencyScopes.WebhookCreate, newKey, requestHash, new StoredAnswer(created.Webhook, ciphertext));
+        }
+
+        return new IdempotentAnswer<WebhookWithSecretDto>(created, Replayed: false);
     }
+
+    /// <summary>The first answer as kept: the secret as the ciphertext the subscription stores, under the same key.</summary>
+    internal sealed record StoredAnswer(WebhookDto Webhook, string SecretCiphertext);
 }

@@ -324,6 +324,42 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.SqlServer
                     b.ToTable("export_jobs", (string)null);
                 });
 
+            modelBuilder.Entity("Aiprod.Domain.Idempotency.IdempotencyRecord", b =>
+                {
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("Scope")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(255)
+                        .HasColumnType("nvarchar(255)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .IsConcurrencyToken()
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("RequestHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("Response")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.HasKey("OwnerId", "Scope", "Key");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("idempotency_records", (string)null);
+                });
+
             modelBuilder.Entity("Aiprod.Domain.Jobs.JobEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -780,6 +816,15 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.SqlServer
                 });
 
             modelBuilder.Entity("Aiprod.Domain.Exports.ExportJob", b =>
+                {
+                    b.HasOne("Aiprod.Domain.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Aiprod.Domain.Idempotency.IdempotencyRecord", b =>
                 {
                     b.HasOne("Aiprod.Domain.Users.User", null)
                         .WithMany()

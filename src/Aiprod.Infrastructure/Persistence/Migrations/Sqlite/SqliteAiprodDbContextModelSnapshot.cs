@@ -315,6 +315,42 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.Sqlite
                     b.ToTable("export_jobs", (string)null);
                 });
 
+            modelBuilder.Entity("Aiprod.Domain.Idempotency.IdempotencyRecord", b =>
+                {
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Scope")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RequestHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Response")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("OwnerId", "Scope", "Key");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("idempotency_records", (string)null);
+                });
+
             modelBuilder.Entity("Aiprod.Domain.Jobs.JobEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -767,6 +803,15 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Aiprod.Domain.Exports.ExportJob", b =>
+                {
+                    b.HasOne("Aiprod.Domain.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Aiprod.Domain.Idempotency.IdempotencyRecord", b =>
                 {
                     b.HasOne("Aiprod.Domain.Users.User", null)
                         .WithMany()

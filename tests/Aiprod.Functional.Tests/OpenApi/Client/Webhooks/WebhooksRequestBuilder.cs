@@ -78,7 +78,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Webhooks
             return await RequestAdapter.SendAsync<global::Aiprod.Functional.Tests.OpenApi.Client.Models.WebhookListDto>(requestInfo, global::Aiprod.Functional.Tests.OpenApi.Client.Models.WebhookListDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The secret (`whsec_` and base64) is the HMAC key of every delivery&apos;s signature; it is stored encrypted and nevershown again (rotate it to get a new one). At most 20 subscriptions per user.**Rate limit:** 20 requests per 60 s per caller (policy `webhooks-change`); beyond it 429 with `Retry-After`.
+        /// The secret (`whsec_` and base64) is the HMAC key of every delivery&apos;s signature; it is stored encrypted and nevershown again (rotate it to get a new one), except to a retry with the same `Idempotency-Key` and body within 24hours, which answers the first answer again, secret included. At most 20 subscriptions per user.**Rate limit:** 20 requests per 60 s per caller (policy `webhooks-change`); beyond it 429 with `Retry-After`.
         /// </summary>
         /// <returns>A <see cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.WebhookWithSecretDto"/></returns>
         /// <param name="body">A new webhook subscription.</param>
@@ -90,6 +90,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Webhooks
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 409 status code</exception>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 413 status code</exception>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 415 status code</exception>
+        /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 422 status code</exception>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 429 status code</exception>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 500 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -111,6 +112,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Webhooks
                 { "409", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "413", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "415", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "422", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
@@ -136,7 +138,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Webhooks
             return requestInfo;
         }
         /// <summary>
-        /// The secret (`whsec_` and base64) is the HMAC key of every delivery&apos;s signature; it is stored encrypted and nevershown again (rotate it to get a new one). At most 20 subscriptions per user.**Rate limit:** 20 requests per 60 s per caller (policy `webhooks-change`); beyond it 429 with `Retry-After`.
+        /// The secret (`whsec_` and base64) is the HMAC key of every delivery&apos;s signature; it is stored encrypted and nevershown again (rotate it to get a new one), except to a retry with the same `Idempotency-Key` and body within 24hours, which answers the first answer again, secret included. At most 20 subscriptions per user.**Rate limit:** 20 requests per 60 s per caller (policy `webhooks-change`); beyond it 429 with `Retry-After`.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">A new webhook subscription.</param>

@@ -46,6 +46,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Pipeline.Run
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 409 status code</exception>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 413 status code</exception>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 415 status code</exception>
+        /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 422 status code</exception>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 429 status code</exception>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 500 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -67,6 +68,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Pipeline.Run
                 { "409", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "413", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "415", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "422", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };

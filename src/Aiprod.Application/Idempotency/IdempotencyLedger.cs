@@ -1,0 +1,66 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Common;
+using Aiprod.Domain.Common;
+using Aiprod.Domain.Idempotency;
+using Aiprod.Domain.Users;
+
+namespace Aiprod.Application.Idempotency;
+
+/// <summary>
+/// Looks up and keeps the first answers of requests sent with an <c>Idempotency-Key</c>, for the handlers of the
+/// routes that take one. A handler looks up before it acts and keeps its answer beside its effect, in its own unit of
+/// work; it runs under the write lock (<see cref="IDecidesUnderWriteLock"/>), so on SQLite a duplicate waits for the
+/// first to commit and replays it. The primary key (owner, scope, key) is the backstop where the database does not
+/// serialise them: the later commit is refused and answered 409 <c>idempotency_key_in_flight</c>
+/// (<see cref="IRefusedByUniqueIndex{TResponse}"/>).
+/// </summary>
+public sealed class IdempotencyLedger(IIdempotencyRecordRepository records, TimeProvider clock)
+{
+    private static readonly JsonSerializerOptions Json = new() { Converters = { new EntityIdJsonConverter() } };
+
+    private IdempotencyRecord? expired;
+
+    /// <summary>
+    /// The stored answer when the key answered this request before (null when it did not, or has expired), or
+    /// <see cref="IdempotencyErrors.KeyReused"/> when it answered another request.
+    /// </summary>
+    public async Task<Result<T?>> LookUpAsync<T>(UserId ownerId, string scope, string key, string requestHash, CancellationToken cancellationToken)
+        where T : class
+    {
+        var record = await records.FindAsync(ownerId, scope, key, cancellationToken);
+        if (record is null)
+        {
+            return (T?)null;
+        }
+
+        if (!record.IsLiveAt(clock.GetUtcNow()))
+        {
+            // Not yet swept: the new answer takes its row in the same commit (Keep).
+            expired = record;
+            return (T?)null;
+        }
+
+        return record.Answers(requestHash) ? JsonSerializer.Deserialize<T>(record.Response, Json)! : IdempotencyErrors.KeyReused;
+    }
+
+    /// <summary>Keeps <paramref name="answer"/> as the key's first answer, committed with the effect it answers for.</summary>
+    public void Keep<T>(UserId ownerId, string scope, string key, string requestHash, T answer)
+    {
+        var response = JsonSerializer.Serialize(answer, Json);
+        if (expired is not null)
+        {
+            expired.Restart(requestHash, response, clock.GetUtcNow());
+            expired = null;
+            return;
+        }
+
+        records.Add(IdempotencyRecord.Keep(ownerId, scope, key, requestHash, response, clock.GetUtcNow()));
+    }
+
+    /// <summary>SHA-256 (hex) of a request's canonical text: the caller puts fields in a fixed order, defaults spelled out.</summary>
+    public static string Hash(params ReadOnlySpan<string?> fields) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u001f', fields.ToArray().Select(f => f ?? "\u0000")))));
+}
