@@ -179,6 +179,8 @@ public static class DependencyInjection
             .Validate(o => o.BatchSize is >= 1 and <= 1000, "Webhooks:BatchSize must be between 1 and 1000.")
             .Validate(o => o.SecretRotationOverlap >= TimeSpan.Zero && o.SecretRotationOverlap <= TimeSpan.FromDays(30), "Webhooks:SecretRotationOverlap must be between 0 and 30 days.")
             .Validate(o => o.DisableAfterFailingFor >= TimeSpan.FromMinutes(1), "Webhooks:DisableAfterFailingFor must be at least a minute.")
+            .Validate(o => o.ApiKeyExpiringLeadTime > TimeSpan.Zero && o.ApiKeyExpiringLeadTime <= TimeSpan.FromDays(365), "Webhooks:ApiKeyExpiringLeadTime must be more than 0 and at most 365 days.")
+            .Validate(o => o.ExpiryScanInterval >= TimeSpan.FromSeconds(1) && o.ExpiryScanInterval <= TimeSpan.FromHours(1), "Webhooks:ExpiryScanInterval must be between 1 s and an hour.")
             .ValidateOnStart();
         services.AddSingleton<WebhookSecretBox>();
         services.AddSingleton<IWebhookSecrets>(sp => sp.GetRequiredService<WebhookSecretBox>());
@@ -203,6 +205,8 @@ public static class DependencyInjection
                 pipeline.AddTimeout(context.ServiceProvider.GetRequiredService<IOptions<WebhookOptions>>().Value.Timeout));
         services.AddSingleton<WebhookDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
+        services.AddSingleton<ApiKeyExpiryNotifier>();
+        services.AddHostedService(sp => sp.GetRequiredService<ApiKeyExpiryNotifier>());
     }
 
     private static IExportStorage ExportStorage(ExportStorageOptions storage, DataFolderOptions dataFolder) => storage.Provider switch

@@ -36,4 +36,10 @@ public sealed class WebhookOptions
 
     /// <summary>Deliveries one dispatcher round claims and sends at once.</summary>
     public int BatchSize { get; set; } = 32;
+
+    /// <summary>How long before a key's expiry its <c>api_key.expiring</c> event is sent.</summary>
+    public TimeSpan ApiKeyExpiringLeadTime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often keys coming up to their expiry are looked for.</summary>
+    public TimeSpan ExpiryScanInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -59,6 +59,12 @@ public sealed class ApiKey : AggregateRoot
     public string? RevocationReason { get; private set; }
 
     /// <summary>
+    /// When the <c>api_key.expiring</c> webhook event was written for this key, if it was. Set by a guarded update in
+    /// the transaction that writes the event, so the notice is sent once however many instances look.
+    /// </summary>
+    public DateTimeOffset? ExpiryNoticeAt { get; private set; }
+
+    /// <summary>
     /// Optimistic concurrency: incremented by every change of status. An update carries the version it read, so of
     /// a revocation and a rotation racing on one key exactly one applies and the other decides again on what it did.
     /// Usage counts are not changes: they are added in SQL and never conflict.

@@ -20,9 +20,12 @@ namespace Aiprod.Infrastructure.Webhooks;
 /// </summary>
 public sealed class WebhookOutbox(TimeProvider clock)
 {
-    public async Task StageAsync(AiprodDbContext db, CancellationToken cancellationToken)
+    public Task StageAsync(AiprodDbContext db, CancellationToken cancellationToken) =>
+        StageAsync(db, Announced(db.ChangeTracker), cancellationToken);
+
+    /// <summary>Adds one delivery of each event per enabled subscription of its owner that wants it; the caller saves.</summary>
+    internal async Task StageAsync(AiprodDbContext db, IReadOnlyList<Announcement> events, CancellationToken cancellationToken)
     {
-        var events = Announced(db.ChangeTracker);
         if (events.Count == 0)
         {
             return;
@@ -128,5 +131,5 @@ public sealed class WebhookOutbox(TimeProvider clock)
         return property.IsModified && !Equals(property.OriginalValue, property.CurrentValue);
     }
 
-    private sealed record Announcement(UserId OwnerId, string Type, object Data);
+    internal sealed record Announcement(UserId OwnerId, string Type, object Data);
 }

@@ -12,6 +12,7 @@ public static partial class ApiKeyMapper
     [MapperIgnoreSource(nameof(ApiKey.OwnerId))]
     [MapperIgnoreSource(nameof(ApiKey.Status))]
     [MapperIgnoreSource(nameof(ApiKey.Version))]
+    [MapperIgnoreSource(nameof(ApiKey.ExpiryNoticeAt))]
     public static partial ApiKeyDto ToDto(this ApiKey key, ApiKeyStatus status);
 
     public static ApiKeyDto ToDtoAt(this ApiKey key, DateTimeOffset now) => key.ToDto(key.StatusAt(now));

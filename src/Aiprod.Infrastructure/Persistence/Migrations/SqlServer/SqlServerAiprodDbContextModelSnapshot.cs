@@ -33,6 +33,9 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.SqlServer
                     b.Property<DateTimeOffset>("ExpiresAt")
                         .HasColumnType("datetimeoffset");
 
+                    b.Property<DateTimeOffset?>("ExpiryNoticeAt")
+                        .HasColumnType("datetimeoffset");
+
                     b.Property<DateTimeOffset?>("GraceEndsAt")
                         .HasColumnType("datetimeoffset");
 

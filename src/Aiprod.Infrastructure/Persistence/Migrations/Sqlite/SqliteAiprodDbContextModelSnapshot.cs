@@ -28,6 +28,9 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.Sqlite
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ExpiryNoticeAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("GraceEndsAt")
                         .HasColumnType("INTEGER");
 
