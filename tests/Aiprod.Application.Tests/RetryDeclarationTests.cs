@@ -21,11 +21,13 @@ using Aiprod.Application.Jobs.Commands.CompleteJob;
 using Aiprod.Application.Jobs.Commands.ExpireLeases;
 using Aiprod.Application.Jobs.Commands.FailJob;
 using Aiprod.Application.Jobs.Commands.ReportProgress;
+using Aiprod.Application.Jobs.Commands.SubmitJob;
 using Aiprod.Application.Sessions.Commands.EndSession;
 using Aiprod.Application.Sessions.Commands.EndRemainingSessions;
 using Aiprod.Application.Sessions.Commands.LogoutAll;
 using Aiprod.Application.Sessions.Commands.RevokeRefreshToken;
 using Aiprod.Application.Sessions.Commands.RevokeToken;
+using Aiprod.Application.Webhooks.Commands.CreateWebhook;
 using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Users;
 
@@ -51,6 +53,8 @@ public sealed class RetryDeclarationTests
         (object Command, int MaxAttempts)[] declared =
         [
             (new ClaimJobCommand(key.Id, ann.Id, null), 8),
+            (new SubmitJobCommand(ann.Id, "c", null, null, null, null, "k"), 3),
+            (new CreateWebhookCommand(ann.Id, "https://example.com/hook", ["job.completed"], null, "k"), 3),
             (new ReportProgressCommand(key.Id, key.OwnerId, job.Id, 10, null), 3),
             (new AppendLogsCommand(key.Id, key.OwnerId, job.Id, [(JobLogLevel.Info, "x")]), 3),
             (new CompleteJobCommand(key.Id, key.OwnerId, job.Id, output.RootElement, null), 3),

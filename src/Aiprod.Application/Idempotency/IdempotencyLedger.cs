@@ -61,6 +61,16 @@ public sealed class IdempotencyLedger(IIdempotencyRecordRepository records, Time
     }
 
     /// <summary>SHA-256 (hex) of a request's canonical text: the caller puts fields in a fixed order, defaults spelled out.</summary>
-    public static string Hash(params ReadOnlySpan<string?> fields) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u001f', fields.ToArray().Select(f => f ?? "\u0000")))));
+    public static string Hash(params ReadOnlySpan<string?> fields)
+    {
+        // Each field prefixed with its length (null with a mark of its own), not joined by a separator: a field is
+        // caller text and may hold any separator, which would let two different requests read as one.
+        var canonical = new StringBuilder();
+        foreach (var field in fields)
+        {
+            _ = field is null ? canonical.Append("-;") : canonical.Append(field.Length).Append(':').Append(field).Append(';');
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())));
+    }
 }

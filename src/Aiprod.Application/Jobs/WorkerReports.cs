@@ -27,7 +27,9 @@ public sealed class WorkerReports(IJobRepository jobs, IUserRepository users, IO
         CancellationToken cancellationToken)
     {
         var job = await jobs.FindAsync(jobId, cancellationToken);
-        if (job is null || job.WorkerKeyId != workerKeyId)
+        // Another user's job is asked about even when the key holds it: the key's owner may have been demoted since
+        // the claim, and an admin's power over every queue must not outlive the admin role through a renewed lease.
+        if (job is null || job.WorkerKeyId != workerKeyId || job.OwnerId != workerOwnerId)
         {
             if (!await MayServeAsync(workerOwnerId, job, cancellationToken) || job is null)
             {
@@ -43,8 +45,8 @@ public sealed class WorkerReports(IJobRepository jobs, IUserRepository users, IO
         return new WorkerAckDto(job.Id, job.Status, job.LeaseExpiresAt);
     }
 
-    // Asked only when the key does not hold the job, so a holder's reports cost no extra query; and then always with
-    // the same read, whether the job is missing, queued, or another user's, so its cost tells a stranger nothing.
+    // Asked only when the key does not hold the job or the job is another user's, so an owner's own worker reports
+    // cost no extra query; and then always with the same read, whether the job is missing, queued, or another user's, so its cost tells a stranger nothing.
     private async ValueTask<bool> MayServeAsync(UserId workerOwnerId, PipelineJob? job, CancellationToken cancellationToken)
     {
         var isAdmin = (await users.FindByIdAsync(workerOwnerId, cancellationToken))?.Role == UserRole.Admin;

@@ -22,7 +22,7 @@ internal sealed partial class IdempotencySweeper(IServiceScopeFactory scopes, Ti
                 {
                     await SweepAsync(stoppingToken);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
                     LogSweepFailed(ex, Interval);
                 }

@@ -78,7 +78,7 @@ public sealed partial class ApiKeyExpiryNotifier(
         var horizon = now + options.Value.ApiKeyExpiringLeadTime;
         var due = await db.ApiKeys.AsNoTracking()
             .Where(k => k.Status == ApiKeyStatus.Active && k.ExpiryNoticeAt == null && k.ExpiresAt > now && k.ExpiresAt <= horizon)
-            .OrderBy(k => k.ExpiresAt)
+            .OrderBy(k => k.ExpiresAt).ThenBy(k => k.Id)
             .Take(BatchSize)
             .ToListAsync(cancellationToken);
         if (due.Count == 0)

@@ -211,6 +211,28 @@ public abstract class JobTests(IApiFixture fixture)
     }
 
     [DatabaseFact]
+    public async Task AnAdminsWorker_DemotedWhileHoldingAnotherUsersJob_CanNoLongerReportOnIt()
+    {
+        var (client, ann) = await SignedInAsync();
+        var ops = await JobTestKit.RegisterAdminAsync(fixture.Factory, client);
+        var lead = await JobTestKit.RegisterAdminAsync(fixture.Factory, client, "lead@example.com");
+        var opsId = (await (await client.GetWithTokenAsync("/auth/me", ops)).ReadJsonAsync()).Str("id");
+        var worker = await client.WorkerKeyAsync(ops);
+        var job = await client.SubmitAsync(ann);
+        Assert.Equal(job, (await client.ClaimAsync(worker))!.Str("job_id"));
+        Assert.Equal(HttpStatusCode.OK, (await client.WorkerPostAsync(worker, $"/pipeline/worker/jobs/{job}/progress", new { progress = 10 })).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.SendWithTokenAsync(HttpMethod.Post, $"/admin/users/{opsId}/role", lead, new { role = "user", reason = "left ops" })).StatusCode);
+
+        await (await client.WorkerPostAsync(worker, $"/pipeline/worker/jobs/{job}/progress", new { progress = 50 })).AssertProblemAsync(HttpStatusCode.NotFound, "job_not_found");
+        await (await client.WorkerPostAsync(worker, $"/pipeline/worker/jobs/{job}/complete", new { output = new { video_url = "https://evil.example/x.mp4" } }))
+            .AssertProblemAsync(HttpStatusCode.NotFound, "job_not_found");
+        var seen = await (await client.GetWithTokenAsync($"/pipeline/job/{job}", ann)).ReadJsonAsync();
+        Assert.Equal("running", seen.Str("status"));
+        Assert.Equal(10, seen["progress"]!.GetValue<int>());
+    }
+
+    [DatabaseFact]
     public async Task Worker_WithoutTheWorkerScope_IsRefused_AndOwnersKeysCannotReport()
     {
         var (client, token) = await SignedInAsync();

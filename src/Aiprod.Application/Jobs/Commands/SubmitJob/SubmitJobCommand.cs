@@ -20,7 +20,7 @@ namespace Aiprod.Application.Jobs.Commands.SubmitJob;
 /// (<see cref="IdempotencyLedger"/>) and replayed to the same key and body.
 /// </summary>
 public sealed record SubmitJobCommand(UserId OwnerId, string Content, JobPreset? Preset, JobPriority? Priority, string? Lang, int? DurationSec, string? IdempotencyKey = null)
-    : ICommand<Result<IdempotentAnswer<JobSubmittedDto>>>, IDecidesUnderWriteLock, IRefusedByUniqueIndex<Result<IdempotentAnswer<JobSubmittedDto>>>
+    : ICommand<Result<IdempotentAnswer<JobSubmittedDto>>>, IDecidesUnderWriteLock, IRetryOnConflict, IRefusedByUniqueIndex<Result<IdempotentAnswer<JobSubmittedDto>>>
 {
     public Result<IdempotentAnswer<JobSubmittedDto>> WhenUniqueIndexRefuses() => IdempotencyErrors.KeyInFlight;
 }

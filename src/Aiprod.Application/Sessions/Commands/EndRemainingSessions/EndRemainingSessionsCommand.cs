@@ -13,9 +13,11 @@ namespace Aiprod.Application.Sessions.Commands.EndRemainingSessions;
 /// from the old state (still enabled, still admin). None can commit from now on (the account version it read is
 /// gone), so this look finds every such session. A refresh needs no account version: its new access token belongs to
 /// a session that either existed when this look ran (and is ended by it) or was already ended. Keys need no second
-/// look: issuing one is a change of the account, which the disable would have conflicted with.
+/// look: issuing one is a change of the account, which the disable would have conflicted with. It reads the sessions
+/// under the write lock (<see cref="IDecidesUnderWriteLock"/>): on SQLite a refresh of a session it is ending cannot
+/// commit between its read and its commit, so a client refreshing in a loop cannot make it lose every attempt.
 /// </summary>
-public sealed record EndRemainingSessionsCommand(UserId UserId, string Reason) : ICommand<int>, IRetryOnConflict
+public sealed record EndRemainingSessionsCommand(UserId UserId, string Reason) : ICommand<int>, IRetryOnConflict, IDecidesUnderWriteLock
 {
     public int MaxAttempts => 10;
 }

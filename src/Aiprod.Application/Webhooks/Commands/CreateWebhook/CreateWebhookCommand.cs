@@ -19,7 +19,7 @@ namespace Aiprod.Application.Webhooks.Commands.CreateWebhook;
 /// as the subscription's own ciphertext, never in clear; a replay decrypts it and so shows the secret again.
 /// </summary>
 public sealed record CreateWebhookCommand(UserId OwnerId, string? Url, IReadOnlyList<string>? Events, string? Description, string? IdempotencyKey = null)
-    : ICommand<Result<IdempotentAnswer<WebhookWithSecretDto>>>, IDecidesUnderWriteLock, IRefusedByUniqueIndex<Result<IdempotentAnswer<WebhookWithSecretDto>>>
+    : ICommand<Result<IdempotentAnswer<WebhookWithSecretDto>>>, IDecidesUnderWriteLock, IRetryOnConflict, IRefusedByUniqueIndex<Result<IdempotentAnswer<WebhookWithSecretDto>>>
 {
     public Result<IdempotentAnswer<WebhookWithSecretDto>> WhenUniqueIndexRefuses() => IdempotencyErrors.KeyInFlight;
 }
