@@ -23,6 +23,8 @@ public sealed class IdempotencyLedger(IIdempotencyRecordRepository records, Time
 
     private IdempotencyRecord? expired;
 
+    private (UserId OwnerId, string Scope, string Key, string RequestHash)? looked;
+
     /// <summary>
     /// The stored answer when the key answered this request before (null when it did not, or has expired), or
     /// <see cref="IdempotencyErrors.KeyReused"/> when it answered another request.
@@ -30,6 +32,7 @@ public sealed class IdempotencyLedger(IIdempotencyRecordRepository records, Time
     public async Task<Result<T?>> LookUpAsync<T>(UserId ownerId, string scope, string key, string requestHash, CancellationToken cancellationToken)
         where T : class
     {
+        looked = (ownerId, scope, key, requestHash);
         var record = await records.FindAsync(ownerId, scope, key, cancellationToken);
         if (record is null)
         {
@@ -46,18 +49,26 @@ public sealed class IdempotencyLedger(IIdempotencyRecordRepository records, Time
         return record.Answers(requestHash) ? JsonSerializer.Deserialize<T>(record.Response, Json)! : IdempotencyErrors.KeyReused;
     }
 
-    /// <summary>Keeps <paramref name="answer"/> as the key's first answer, committed with the effect it answers for.</summary>
-    public void Keep<T>(UserId ownerId, string scope, string key, string requestHash, T answer)
+    /// <summary>
+    /// Keeps <paramref name="answer"/> as the first answer of the key <see cref="LookUpAsync{T}"/> was asked about,
+    /// committed with the effect it answers for; nothing when the request carried no key (no look-up was made).
+    /// </summary>
+    public void Keep<T>(T answer)
     {
+        if (looked is not { } first)
+        {
+            return;
+        }
+
         var response = JsonSerializer.Serialize(answer, Json);
         if (expired is not null)
         {
-            expired.Restart(requestHash, response, clock.GetUtcNow());
+            expired.Restart(first.RequestHash, response, clock.GetUtcNow());
             expired = null;
             return;
         }
 
-        records.Add(IdempotencyRecord.Keep(ownerId, scope, key, requestHash, response, clock.GetUtcNow()));
+        records.Add(IdempotencyRecord.Keep(first.OwnerId, first.Scope, first.Key, first.RequestHash, response, clock.GetUtcNow()));
     }
 
     /// <summary>SHA-256 (hex) of a request's canonical text: the caller puts fields in a fixed order, defaults spelled out.</summary>

@@ -46,10 +46,9 @@ public sealed class SubmitJobCommandHandler(IJobRepository jobs, IAuditLog audit
 {
     public async ValueTask<Result<IdempotentAnswer<JobSubmittedDto>>> Handle(SubmitJobCommand command, CancellationToken cancellationToken)
     {
-        var requestHash = RequestHash(command);
         if (command.IdempotencyKey is { } key)
         {
-            var first = await ledger.LookUpAsync<JobSubmittedDto>(command.OwnerId, IdempotencyScopes.PipelineRun, key, requestHash, cancellationToken);
+            var first = await ledger.LookUpAsync<JobSubmittedDto>(command.OwnerId, IdempotencyScopes.PipelineRun, key, RequestHash(command), cancellationToken);
             if (!first.IsSuccess)
             {
                 return first.Error!;
@@ -80,11 +79,7 @@ public sealed class SubmitJobCommandHandler(IJobRepository jobs, IAuditLog audit
         audit.Record(new AuditEntry(AuditEventTypes.JobSubmitted, AuditOutcome.Success, Target: job.Id.ToString(),
             Details: new Dictionary<string, object?> { ["preset"] = EnumNames.Of(job.Preset), ["priority"] = EnumNames.Of(job.Priority), ["duration_sec"] = job.DurationSec }));
         var submitted = new JobSubmittedDto(job.Id, job.Status, "Queued. Follow it live at /ws/job/{job_id} or poll GET /pipeline/job/{job_id}.", now.AddSeconds(Math.Min(job.DurationSec, 30)));
-        if (command.IdempotencyKey is { } newKey)
-        {
-            ledger.Keep(command.OwnerId, IdempotencyScopes.PipelineRun, newKey, requestHash, submitted);
-        }
-
+        ledger.Keep(submitted);
         return new IdempotentAnswer<JobSubmittedDto>(submitted, Replayed: false);
     }
 

@@ -44,10 +44,10 @@ public sealed class CreateWebhookCommandHandler(IWebhookRepository webhooks, IWe
 {
     public async ValueTask<Result<IdempotentAnswer<WebhookWithSecretDto>>> Handle(CreateWebhookCommand command, CancellationToken cancellationToken)
     {
-        var requestHash = IdempotencyLedger.Hash(
-            command.Url, string.Join('\u001e', command.Events!.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)), command.Description);
         if (command.IdempotencyKey is { } key)
         {
+            var requestHash = IdempotencyLedger.Hash(
+                command.Url, string.Join('\u001e', command.Events!.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)), command.Description);
             var first = await ledger.LookUpAsync<StoredAnswer>(command.OwnerId, IdempotencyScopes.WebhookCreate, key, requestHash, cancellationToken);
             if (!first.IsSuccess)
             {
@@ -71,11 +71,7 @@ public sealed class CreateWebhookCommandHandler(IWebhookRepository webhooks, IWe
         audit.Record(new AuditEntry(AuditEventTypes.WebhookCreated, AuditOutcome.Success, Target: subscription.Id.ToString(),
             Details: new Dictionary<string, object?> { ["url"] = WebhookRules.AuditedUrl(subscription.Url), ["events"] = subscription.Events }));
         var created = new WebhookWithSecretDto(WebhookDto.Of(subscription), secret);
-        if (command.IdempotencyKey is { } newKey)
-        {
-            ledger.Keep(command.OwnerId, IdempotencyScopes.WebhookCreate, newKey, requestHash, new StoredAnswer(created.Webhook, ciphertext));
-        }
-
+        ledger.Keep(new StoredAnswer(created.Webhook, ciphertext));
         return new IdempotentAnswer<WebhookWithSecretDto>(created, Replayed: false);
     }
 
