@@ -10,6 +10,7 @@ namespace Aiprod.Infrastructure.Tests;
 /// <summary>
 /// A claim reads the head of the queue in the index's own order: SQLite's plan for the query the repository runs
 /// searches the claim index and never sorts, so a claim costs the same with 10 or 50,000 queued jobs.
+/// A submit's count of its owner's queued jobs is answered from an index too.
 /// </summary>
 public sealed class ClaimQueryPlanTests : IDisposable
 {
@@ -34,6 +35,28 @@ public sealed class ClaimQueryPlanTests : IDisposable
         var plan = await ExplainAsync(claim, ct);
         Assert.Contains("IX_pipeline_jobs_Status_Priority_CreatedAt", plan, StringComparison.Ordinal);
         Assert.DoesNotContain("TEMP B-TREE", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task QueuedCount_ReadsOnlyTheOwnersQueuedEntries_OfACoveringIndex()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var recorder = new CommandRecorder();
+        var options = new DbContextOptionsBuilder<SqliteAiprodDbContext>()
+            .UseSqlite($"Data Source={Path.Combine(folder, "aiprod.db")};Pooling=False")
+            .AddInterceptors(recorder)
+            .Options;
+        await using var db = new SqliteAiprodDbContext(options);
+        await db.Database.MigrateAsync(ct);
+        recorder.Commands.Clear();
+
+        await new JobRepository(db).QueuedCountAsync(Domain.Users.UserId.New(DateTimeOffset.UtcNow), ct);
+
+        var count = Assert.Single(recorder.Commands);
+        var plan = await ExplainAsync(count, ct);
+        // Both columns searched in the index, no row read: the submit's queue-cap check costs the owner's queued
+        // jobs, not every queued job of every owner nor every job the owner ever had.
+        Assert.Contains("USING COVERING INDEX IX_pipeline_jobs_OwnerId_Status (OwnerId=? AND Status=?)", plan, StringComparison.Ordinal);
     }
 
     private async Task<string> ExplainAsync(RecordedCommand command, CancellationToken ct)

@@ -33,6 +33,9 @@ internal sealed class PipelineJobConfiguration : IEntityTypeConfiguration<Pipeli
         // priority on each claim.
         builder.HasIndex(j => new { j.Status, j.Priority, j.CreatedAt }).IsDescending(false, true, false);
         builder.HasIndex(j => new { j.OwnerId, j.CreatedAt });
+        // A submit counts its owner's queued jobs under the write lock: with only the indexes above that count walks
+        // every queued job of every owner (or every job the owner ever had); this one covers it.
+        builder.HasIndex(j => new { j.OwnerId, j.Status });
         builder.HasIndex(j => new { j.Status, j.LeaseExpiresAt });
     }
 }

@@ -503,6 +503,8 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.SqlServer
 
                     b.HasIndex("OwnerId", "CreatedAt");
 
+                    b.HasIndex("OwnerId", "Status");
+
                     b.HasIndex("Status", "LeaseExpiresAt");
 
                     b.HasIndex("Status", "Priority", "CreatedAt")

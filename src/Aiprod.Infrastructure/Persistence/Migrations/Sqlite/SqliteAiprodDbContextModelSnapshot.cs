@@ -492,6 +492,8 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.Sqlite
 
                     b.HasIndex("OwnerId", "CreatedAt");
 
+                    b.HasIndex("OwnerId", "Status");
+
                     b.HasIndex("Status", "LeaseExpiresAt");
 
                     b.HasIndex("Status", "Priority", "CreatedAt")
