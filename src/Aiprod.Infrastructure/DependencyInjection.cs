@@ -135,7 +135,10 @@ public static class DependencyInjection
         services.AddScoped<IIdempotencyRecordRepository, IdempotencyRecordRepository>();
         services.AddSingleton<Idempotency.IdempotencySweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<Idempotency.IdempotencySweeper>());
-        services.AddOptions<ExportStorageOptions>().Bind(configuration.GetSection(ExportStorageOptions.SectionName));
+        services.AddOptions<ExportStorageOptions>().Bind(configuration.GetSection(ExportStorageOptions.SectionName))
+            .Validate(o => o.AzureNetworkTimeout > TimeSpan.Zero && o.AzureMaxRetries is >= 0 and <= 10,
+                $"{ExportStorageOptions.SectionName}: AzureNetworkTimeout must be positive and AzureMaxRetries between 0 and 10.")
+            .ValidateOnStart();
         services.AddSingleton<IExportStorage>(sp => ExportStorage(sp.GetRequiredService<IOptions<ExportStorageOptions>>().Value, sp.GetRequiredService<IOptions<DataFolderOptions>>().Value));
         services.AddSingleton<ExportRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<ExportRunner>());
@@ -213,7 +216,8 @@ public static class DependencyInjection
     {
         ExportStorageProvider.AzureBlob when string.IsNullOrWhiteSpace(storage.AzureConnectionString) =>
             throw new InvalidOperationException($"{ExportStorageOptions.SectionName}:Provider is AzureBlob but {ExportStorageOptions.SectionName}:AzureConnectionString is empty."),
-        ExportStorageProvider.AzureBlob => new AzureBlobExportStorage(new Azure.Storage.Blobs.BlobContainerClient(storage.AzureConnectionString, storage.AzureContainer)),
+        ExportStorageProvider.AzureBlob => new AzureBlobExportStorage(new Azure.Storage.Blobs.BlobContainerClient(
+            storage.AzureConnectionString, storage.AzureContainer, AzureBlobExportStorage.ClientOptions(storage))),
         _ => new LocalExportStorage(string.IsNullOrWhiteSpace(storage.Path)
             ? Path.Combine(dataFolder.Path, "exports")
             : Path.GetFullPath(storage.Path, dataFolder.Path)),

@@ -88,9 +88,11 @@ public sealed class ExportsController : ApiControllerBase
     /// <summary>Deletes an export and its file; a running one stops.</summary>
     /// <response code="204">Deleted.</response>
     /// <response code="404">The caller has no export with this id.</response>
+    /// <response code="503">The export storage did not answer in time (`storage_unavailable`); the export is kept. Send the delete again: its file may already be gone.</response>
     [HttpDelete("{export_id:guid}")]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
     public async Task<IActionResult> Delete([FromRoute(Name = "export_id")] ExportId exportId, CancellationToken cancellationToken) =>
         ToActionResult(await Sender.Send(new DeleteExportCommand(User.RequireUserId(), exportId), cancellationToken), _ => NoContent());
 
@@ -104,6 +106,7 @@ public sealed class ExportsController : ApiControllerBase
     /// <response code="409">The export has not succeeded (queued, running, failed or cancelled).</response>
     /// <response code="410">The file was deleted after its retention; the export's metadata stays.</response>
     /// <response code="416">The range lies outside the file.</response>
+    /// <response code="503">The export storage did not answer in time (`storage_unavailable`, with `Retry-After`).</response>
     [HttpGet("{export_id:guid}/download")]
     [HttpHead("{export_id:guid}/download")]
     [ProducesResponseType<FileStreamResult>(StatusCodes.Status200OK, "application/octet-stream")]
@@ -112,6 +115,7 @@ public sealed class ExportsController : ApiControllerBase
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status410Gone, "application/problem+json")]
     [ProducesResponseType(StatusCodes.Status416RangeNotSatisfiable)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
     public async Task<IActionResult> Download([FromRoute(Name = "export_id")] ExportId exportId, CancellationToken cancellationToken)
     {
         var isGet = HttpMethods.IsGet(Request.Method);

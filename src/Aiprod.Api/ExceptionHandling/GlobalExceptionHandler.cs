@@ -33,6 +33,11 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
             logger.LogWarning("A write on {Method} {Path} gave up waiting for the database's write lock", httpContext.Request.Method, httpContext.Request.Path);
             httpContext.Response.Headers.RetryAfter = "1";
         }
+        else if (problem.Type == ProblemTypes.For("storage_unavailable"))
+        {
+            logger.LogWarning(exception, "The export storage did not answer on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+            httpContext.Response.Headers.RetryAfter = "5";
+        }
         else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
         {
             logger.LogWarning("A write on {Method} {Path} failed: the database cannot make writes durable ({Problem})", httpContext.Request.Method, httpContext.Request.Path, problem.Type);
@@ -44,7 +49,7 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
 
     /// <summary>
     /// The problem an exception answers, or null for a bug (a 500, which the caller logs). Every 503 it makes is the
-    /// store refusing a write (busy, suspended, not durable). Shared with the batch routes, whose items answer what
+    /// store refusing a write (busy, suspended, not durable) or the export storage not answering. Shared with the batch routes, whose items answer what
     /// their single route would.
     /// </summary>
     public static ProblemDetails? ProblemFor(Exception exception, HttpContext httpContext)
@@ -108,6 +113,16 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
                 Type = ProblemTypes.For("write_not_durable"),
                 Title = "The change could not be confirmed on disk.",
                 Detail = "The change may have been applied. Check its result before retrying.",
+            },
+            StorageUnavailableException => new ProblemDetails
+            {
+                // The export storage (a blob service) refused, stalled past its timeout, or failed. The export's
+                // record is unchanged; a delete the storage received but did not answer may still remove the file,
+                // which the delete sent again finishes (a download of it then answers 410).
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Type = ProblemTypes.For("storage_unavailable"),
+                Title = "The export storage is unavailable.",
+                Detail = "The export storage did not answer in time. Retry the request later.",
             },
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => new ProblemDetails
             {

@@ -14,23 +14,96 @@ namespace Aiprod.Infrastructure.Exports;
 /// Export files as block blobs. An upload stages blocks and commits the block list at the end: until then the blob
 /// does not exist for readers (or keeps its previous content), and uncommitted blocks are discarded by the service.
 /// The SDK's own write stream is not used on purpose: disposing it commits whatever was staged, so a failed export
-/// would leave a half-written blob behind.
+/// would leave a half-written blob behind. A service that does not answer (refused, timed out after the SDK's
+/// retries, a server error) surfaces as <see cref="StorageUnavailableException"/>, never as the SDK's own exceptions.
 /// </summary>
 internal sealed class AzureBlobExportStorage(BlobContainerClient container) : IExportStorage
 {
     private const int BlockBytes = 8 * 1024 * 1024;
 
-    private readonly Lazy<Task> created = new(() => container.CreateIfNotExistsAsync());
+    // Set once the container is known to exist. Not a cached task: a first call made while the service was down
+    // would otherwise keep failing every later call until the process restarts.
+    private volatile bool containerReady;
 
-    public async Task<IExportUpload> BeginUploadAsync(string fileKey, CancellationToken cancellationToken)
+    public static BlobClientOptions ClientOptions(ExportStorageOptions storage)
     {
-        await created.Value.WaitAsync(cancellationToken);
-        return new BlockUpload(container.GetBlockBlobClient(fileKey));
+        var options = new BlobClientOptions();
+        options.Retry.NetworkTimeout = storage.AzureNetworkTimeout;
+        options.Retry.MaxRetries = storage.AzureMaxRetries;
+        options.Retry.Mode = Azure.Core.RetryMode.Exponential;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(500);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(5);
+        return options;
     }
 
-    public async Task<StoredExportFile?> OpenReadAsync(string fileKey, CancellationToken cancellationToken)
+    public Task<IExportUpload> BeginUploadAsync(string fileKey, CancellationToken cancellationToken) =>
+        Guarded<IExportUpload>(async () =>
+        {
+            await EnsureContainerAsync(cancellationToken);
+            return new BlockUpload(container.GetBlockBlobClient(fileKey));
+        }, cancellationToken);
+
+    public Task<StoredExportFile?> OpenReadAsync(string fileKey, CancellationToken cancellationToken) =>
+        Guarded(() => OpenAsync(fileKey, cancellationToken), cancellationToken);
+
+    public Task DeleteAsync(string fileKey, CancellationToken cancellationToken) =>
+        Guarded(async () =>
+        {
+            await EnsureContainerAsync(cancellationToken);
+            return await container.GetBlobClient(fileKey).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        }, cancellationToken);
+
+    public Task DeleteAllOfAsync(ExportId exportId, CancellationToken cancellationToken) =>
+        Guarded(async () =>
+        {
+            await EnsureContainerAsync(cancellationToken);
+            await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = exportId + "-" }, cancellationToken))
+            {
+                await container.GetBlobClient(blob.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+            }
+
+            return true;
+        }, cancellationToken);
+
+    public long? AvailableFreeBytes() => null;
+
+    private static async Task<T> Guarded<T>(Func<Task<T>> operation, CancellationToken cancellationToken)
     {
-        await created.Value.WaitAsync(cancellationToken);
+        try
+        {
+            return await operation();
+        }
+        catch (Exception ex) when (IsUnavailable(ex, cancellationToken))
+        {
+            throw new StorageUnavailableException("The export storage did not answer.", ex);
+        }
+    }
+
+    // Connection refused or reset (status 0), a server error, a network timeout (a cancellation nobody asked for),
+    // or the SDK giving up after its retries on any of those. A 4xx other than these is a bug, not an outage.
+    private static bool IsUnavailable(Exception ex, CancellationToken cancellationToken) => ex switch
+    {
+        RequestFailedException failed => failed.Status is 0 or 408 or 429 or >= 500,
+        OperationCanceledException => !cancellationToken.IsCancellationRequested,
+        AggregateException all => all.InnerExceptions.Count > 0 && all.InnerExceptions.All(e => IsUnavailable(e, cancellationToken)),
+        HttpRequestException or IOException or TimeoutException => true,
+        _ => false,
+    };
+
+    private async Task EnsureContainerAsync(CancellationToken cancellationToken)
+    {
+        if (containerReady)
+        {
+            return;
+        }
+
+        await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        containerReady = true;
+    }
+
+    private async Task<StoredExportFile?> OpenAsync(string fileKey, CancellationToken cancellationToken)
+    {
+        await EnsureContainerAsync(cancellationToken);
         var blob = container.GetBlobClient(fileKey);
         try
         {
@@ -51,34 +124,18 @@ internal sealed class AzureBlobExportStorage(BlobContainerClient container) : IE
         }
     }
 
-    public async Task DeleteAsync(string fileKey, CancellationToken cancellationToken)
-    {
-        await created.Value.WaitAsync(cancellationToken);
-        await container.GetBlobClient(fileKey).DeleteIfExistsAsync(cancellationToken: cancellationToken);
-    }
-
-    public async Task DeleteAllOfAsync(ExportId exportId, CancellationToken cancellationToken)
-    {
-        await created.Value.WaitAsync(cancellationToken);
-        await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = exportId + "-" }, cancellationToken))
-        {
-            await container.GetBlobClient(blob.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken);
-        }
-    }
-
-    public long? AvailableFreeBytes() => null;
-
     private sealed class BlockUpload(BlockBlobClient blob) : IExportUpload
     {
         private readonly BlockStream stream = new(blob);
 
         public Stream Content => stream;
 
-        public async Task CommitAsync(CancellationToken cancellationToken)
-        {
-            await stream.StagePendingAsync(cancellationToken);
-            await blob.CommitBlockListAsync(stream.BlockIds, new CommitBlockListOptions(), cancellationToken);
-        }
+        public Task CommitAsync(CancellationToken cancellationToken) =>
+            Guarded(async () =>
+            {
+                await stream.StagePendingAsync(cancellationToken);
+                return await blob.CommitBlockListAsync(stream.BlockIds, new CommitBlockListOptions(), cancellationToken);
+            }, cancellationToken);
 
         public ValueTask DisposeAsync()
         {
@@ -150,7 +207,7 @@ internal sealed class AzureBlobExportStorage(BlobContainerClient container) : IE
             var id = Convert.ToBase64String(Encoding.ASCII.GetBytes(prefix + blockIds.Count.ToString("D8", CultureInfo.InvariantCulture)));
             using (var block = new MemoryStream(buffer!, 0, buffered, writable: false))
             {
-                await blob.StageBlockAsync(id, block, new BlockBlobStageBlockOptions(), cancellationToken);
+                await Guarded(async () => await blob.StageBlockAsync(id, block, new BlockBlobStageBlockOptions(), cancellationToken), cancellationToken);
             }
 
             blockIds.Add(id);

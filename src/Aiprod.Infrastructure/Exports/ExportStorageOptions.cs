@@ -14,6 +14,15 @@ public sealed class ExportStorageOptions
     public string? AzureConnectionString { get; set; }
 
     public string AzureContainer { get; set; } = "exports";
+
+    /// <summary>
+    /// How long one request to the blob service may take before it is given up (the SDK's network timeout; its
+    /// default is 100 s, which let a stalled service hold a download request for minutes).
+    /// </summary>
+    public TimeSpan AzureNetworkTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Retries of a failed or timed-out request to the blob service, with exponential backoff.</summary>
+    public int AzureMaxRetries { get; set; } = 2;
 }
 
 public enum ExportStorageProvider

@@ -72,6 +72,12 @@ public sealed class AzuriteServer : IAsyncLifetime
         UnavailableReason = $"azurite-blob did not start on port {Port}.";
     }
 
+    /// <summary>A stalled storage: the emulator is stopped (SIGSTOP), so connections open and nothing answers.</summary>
+    public void Stall() => Signal("-STOP");
+
+    /// <summary>Lets a stalled emulator go on (SIGCONT).</summary>
+    public void Resume() => Signal("-CONT");
+
     /// <summary>A dead storage: the emulator is killed by its PID.</summary>
     public void Kill()
     {
@@ -84,6 +90,12 @@ public sealed class AzuriteServer : IAsyncLifetime
 
     public ValueTask DisposeAsync()
     {
+        if (process is { HasExited: false })
+        {
+            // A stopped process takes SIGKILL too, but its node children would keep the port until they go on.
+            Resume();
+        }
+
         Kill();
         process?.Dispose();
         if (folder is not null)
@@ -99,5 +111,20 @@ public sealed class AzuriteServer : IAsyncLifetime
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    private void Signal(string signal)
+    {
+        if (process is not { HasExited: false })
+        {
+            throw new InvalidOperationException("azurite-blob is not running.");
+        }
+
+        using var kill = Process.Start("kill", [signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill {signal} {process.Id} exited with {kill.ExitCode}.");
+        }
     }
 }
