@@ -3,6 +3,8 @@ using Aiprod.Application.Accounts.Commands.RegisterUser;
 using Aiprod.Application.Accounts.Dtos;
 using Aiprod.Application.Common;
 using Aiprod.Application.Common.Behaviours;
+using Aiprod.Application.Jobs.Commands.SubmitJob;
+using Aiprod.Domain.Users;
 using Aiprod.Domain.Common;
 
 namespace Aiprod.Application.Tests;
@@ -35,6 +37,20 @@ public sealed class ValidationTests
 
         Assert.Contains(result.Errors, e => e.PropertyName == "Email");
         Assert.Contains(result.Errors, e => e.PropertyName == "DisplayName");
+    }
+
+    [Theory]
+    [InlineData("en\n", false)]
+    [InlineData("pt-BR\n", false)]
+    [InlineData("en\r\n", false)]
+    [InlineData("EN", false)]
+    [InlineData("en", true)]
+    [InlineData("pt-BR", true)]
+    public void SubmitJobValidator_TakesALanguageTag_AndNothingAfterIt(string lang, bool valid)
+    {
+        var result = new SubmitJobCommandValidator().Validate(new SubmitJobCommand(UserId.New(DateTimeOffset.UnixEpoch), "A launch video", null, null, lang, null));
+
+        Assert.Equal(valid, !result.Errors.Any(e => e.PropertyName == "Lang"));
     }
 
     [Fact]

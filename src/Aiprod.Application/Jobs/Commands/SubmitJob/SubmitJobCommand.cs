@@ -31,7 +31,11 @@ public sealed class SubmitJobCommandValidator : AbstractValidator<SubmitJobComma
     {
         RuleFor(c => c.Content).NotEmpty().WithMessage("Describe the video to produce in content.")
             .MaximumLength(PipelineJob.ContentMaxLength).WithMessage($"content must be at most {PipelineJob.ContentMaxLength} characters long.");
+        // .NET's `$` also matches before a final newline, which the pattern as published (ECMAScript, in the OpenAPI
+        // document) does not: the second rule keeps "en\n" out, so the validator and the document agree.
         RuleFor(c => c.Lang).Matches("^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$").When(c => c.Lang is not null)
+            .WithMessage("lang must be a language tag such as en, fr or pt-BR.")
+            .Must(lang => !lang!.EndsWith('\n')).When(c => c.Lang is not null)
             .WithMessage("lang must be a language tag such as en, fr or pt-BR.");
         RuleFor(c => c.DurationSec).InclusiveBetween(PipelineJob.MinDurationSec, PipelineJob.MaxDurationSec).When(c => c.DurationSec is not null)
             .WithMessage($"duration_sec must be between {PipelineJob.MinDurationSec} and {PipelineJob.MaxDurationSec}.");
