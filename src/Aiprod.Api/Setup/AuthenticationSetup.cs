@@ -62,6 +62,7 @@ internal static class AuthenticationSetup
             });
 
         services.AddSingleton<RefusalAudit>();
+        services.AddHostedService<RefusalAuditFlusher>();
         // Replaces the default handler (which it wraps) whether AddAuthorization registered it before or after.
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ForbiddenAudit>();
         var authorization = services.AddAuthorizationBuilder()

@@ -375,7 +375,9 @@ public sealed class BrowserSessionTests(BrowserSessionFixture fixture) : IClassF
         Assert.Equal(HttpStatusCode.Forbidden, (await browser.RefreshAsync(token, fetchSite: "cross-site")).StatusCode);
         await fixture.Factory.Services.GetRequiredService<ApiKeyUsageFlusher>().FlushAsync(CancellationToken.None);
 
-        var rows = await fixture.Factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == AuditEventTypes.CsrfRefused).ToListAsync());
+        // Not the summary rows of counts other tests of this class held back on the shared host (written whenever
+        // its clock passes their window): refusals only.
+        var rows = await fixture.Factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == AuditEventTypes.CsrfRefused && !e.Details!.Contains("\"summary\":true")).ToListAsync());
         Assert.Equal(2, rows.Count);
         Assert.All(rows, r => Assert.Equal(AuditOutcome.Failure, r.Outcome));
         Assert.Contains(rows, r => r.Details!.Contains("\"reason\":\"csrf_missing\"", StringComparison.Ordinal));
@@ -388,7 +390,7 @@ public sealed class BrowserSessionTests(BrowserSessionFixture fixture) : IClassF
         fixture.Clock.Advance(TimeSpan.FromMinutes(1));
         Assert.Equal(HttpStatusCode.Forbidden, (await browser.RefreshAsync(csrf: null)).StatusCode);
         await fixture.Factory.Services.GetRequiredService<ApiKeyUsageFlusher>().FlushAsync(CancellationToken.None);
-        var later = await fixture.Factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == AuditEventTypes.CsrfRefused).OrderBy(e => e.Id).ToListAsync());
+        var later = await fixture.Factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == AuditEventTypes.CsrfRefused && !e.Details!.Contains("\"summary\":true")).OrderBy(e => e.Id).ToListAsync());
         Assert.Equal(3, later.Count);
         Assert.Contains("\"suppressed\":49", later[^1].Details!, StringComparison.Ordinal);
     }

@@ -76,6 +76,87 @@ public sealed class RefusalAuditTests : IAsyncLifetime
         await AssertNowhereAsync(token);
     }
 
+    /// <summary>
+    /// A flood that stops: no later refusal carries its count, so the host's flusher writes it as a row of its own once
+    /// a whole window has passed after the flood's (before that, a refusal may still come and carry it), and only once.
+    /// </summary>
+    [Fact]
+    public async Task AFloodThatStops_IsStillCountedWhole_ByASummaryRow_WrittenOnce()
+    {
+        var token = "garbage-" + Guid.NewGuid().ToString("N");
+        var audit = factory.Services.GetRequiredService<RefusalAudit>();
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetWithTokenAsync("/auth/me", token)).StatusCode);
+        }
+
+        Assert.Single(await RowsAsync(AuditEventTypes.AccessTokenRefused));
+        clock.Advance(RefusalAudit.Window);
+        Assert.Equal(0, audit.FlushHeldCounts());
+
+        // The host's flusher ticks once a window, on the host's clock.
+        clock.Advance(RefusalAudit.Window);
+        var rows = await RowsAsync(AuditEventTypes.AccessTokenRefused, atLeast: 2);
+        Assert.Equal(2, rows.Count);
+        var summary = Details(rows[^1]);
+        Assert.Equal(29, summary.GetProperty("suppressed").GetInt64());
+        Assert.True(summary.GetProperty("summary").GetBoolean());
+        Assert.Equal("malformed", summary.GetProperty("reason").GetString());
+        Assert.Equal("/auth/me", summary.GetProperty("path").GetString());
+        Assert.Null(rows[^1].TraceId);
+
+        // Nothing is held back any more: not written again, not carried again by the next refusal.
+        Assert.Equal(0, audit.FlushHeldCounts(all: true));
+        clock.Advance(RefusalAudit.Window);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetWithTokenAsync("/auth/me", token)).StatusCode);
+        rows = await RowsAsync(AuditEventTypes.AccessTokenRefused);
+        Assert.Equal(3, rows.Count);
+        // Every refusal counted once: the rows written for a refusal, and the counts (the summary row is none).
+        Assert.Equal(31, rows.Count(r => !Details(r).TryGetProperty("summary", out _)) + rows.Sum(r => Details(r).GetProperty("suppressed").GetInt64()));
+        await AssertNowhereAsync(token);
+    }
+
+    /// <summary>
+    /// Flushes racing refusals of one key, across window ends: every refusal is counted exactly once, by its own row
+    /// or in the <c>suppressed</c> of exactly one row (a refusal's or a summary's).
+    /// </summary>
+    [Fact]
+    public async Task FlushesRacingRefusals_CountEveryRefusalExactlyOnce()
+    {
+        var audit = new RefusalAudit(factory.Services.GetRequiredService<IApiKeyFailureAudit>(), clock);
+        var refused = 0;
+        using var done = new CancellationTokenSource();
+        var flushing = Task.Run(async () =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                audit.FlushHeldCounts(all: true);
+                await Task.Yield();
+            }
+        }, Ct);
+
+        for (var round = 0; round < 5; round++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+            {
+                for (var i = 0; i < 100; i++)
+                {
+                    audit.Refused(Request(1), new Refusal(AuditEventTypes.AccessTokenRefused, "malformed"));
+                    Interlocked.Increment(ref refused);
+                }
+            }, Ct)));
+            clock.Advance(RefusalAudit.Window);
+        }
+
+        await done.CancelAsync();
+        await flushing;
+        audit.FlushHeldCounts(all: true);
+
+        var rows = await RowsAsync(AuditEventTypes.AccessTokenRefused);
+        Assert.Contains(rows, r => Details(r).TryGetProperty("summary", out _));
+        Assert.Equal(refused, rows.Count(r => !Details(r).TryGetProperty("summary", out _)) + rows.Sum(r => Details(r).GetProperty("suppressed").GetInt64()));
+    }
+
     [Fact]
     public async Task ExpiredTokens_AreRefusedAsExpired_AndTheirUnverifiedSubjectGoesNowhere()
     {
@@ -301,10 +382,20 @@ public sealed class RefusalAuditTests : IAsyncLifetime
         return Details((await RowsAsync(type))[^1]).GetProperty("suppressed").GetInt64();
     }
 
-    private async Task<List<AuditEvent>> RowsAsync(string type)
+    /// <summary>The rows of a type; with <paramref name="atLeast"/>, waits (bounded) for a background writer to get there.</summary>
+    private async Task<List<AuditEvent>> RowsAsync(string type, int atLeast = 0)
     {
-        await factory.Services.GetRequiredService<ApiKeyUsageFlusher>().FlushAsync(Ct);
-        return await factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == type).OrderBy(e => e.Id).ToListAsync(Ct));
+        for (var i = 0; ; i++)
+        {
+            await factory.Services.GetRequiredService<ApiKeyUsageFlusher>().FlushAsync(Ct);
+            var rows = await factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == type).OrderBy(e => e.Id).ToListAsync(Ct));
+            if (rows.Count >= atLeast || i == 400)
+            {
+                return rows;
+            }
+
+            await Task.Delay(25, Ct);
+        }
     }
 
     /// <summary>The secret is in no field of any audit row.</summary>
