@@ -56,7 +56,6 @@ public sealed class PipelineController : ApiControllerBase
     /// `database_busy`, `writes_suspended`, `write_not_durable`) the later items are not sent: each is 503
     /// `not_attempted`, and the items before stay committed. The batch itself is refused (400) when `jobs` is
     /// missing, empty or longer than 100, or an item is not a job body at all (a wrong type, a missing `content`).
-    ///
     /// With an `Idempotency-Key`, a retry with the same key and body answers the jobs the first batch queued again
     /// (`Idempotent-Replayed: true`) and sends again only the items that were not queued (refused, not attempted, or
     /// cut short by a crash): no item is ever queued twice. The same key with another body is 422.
