@@ -1,6 +1,8 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
 using Aiprod.Application.Common.Behaviours;
+using Aiprod.Application.Idempotency;
+using Aiprod.Application.Jobs.Commands.SubmitJob;
 using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
@@ -116,6 +118,27 @@ public sealed class CommitBehaviourTests
         var result = await Behaviour().Handle(new Command(), (_, _) => ValueTask.FromResult<Result<Done>>(Done.Value), TestContext.Current.CancellationToken);
 
         Assert.Equal("taken", result.Error?.Code);
+    }
+
+    /// <summary>
+    /// A submit without an Idempotency-Key keeps no idempotency record, so no refusal of its commit is a key in flight:
+    /// answering 409 idempotency_key_in_flight there would name a key the client never sent.
+    /// </summary>
+    [Fact]
+    public async Task AUniqueIndexRefusingASubmitWithoutAKey_IsNotAnsweredAsAKeyInFlight()
+    {
+        unitOfWork.SaveChangesAsync(Arg.Any<CancellationToken>()).ThrowsAsync(new UniqueConstraintViolationException());
+        var behaviour = new CommitBehaviour<SubmitJobCommand, Result<IdempotentAnswer<JobSubmittedDto>>>(
+            unitOfWork,
+            new DomainEventPublisher(jobEvents, revocations, keyCache, new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(), NullLogger<DomainEventPublisher>.Instance),
+            []);
+        var owner = new UserId(Guid.NewGuid());
+        var answer = ValueTask.FromResult<Result<IdempotentAnswer<JobSubmittedDto>>>(new IdempotentAnswer<JobSubmittedDto>(null!, Replayed: false));
+
+        var keyed = await behaviour.Handle(new SubmitJobCommand(owner, "content", null, null, null, null, "key-1"), (_, _) => answer, TestContext.Current.CancellationToken);
+        Assert.Equal("idempotency_key_in_flight", keyed.Error?.Code);
+        await Assert.ThrowsAsync<UniqueConstraintViolationException>(async () =>
+            await behaviour.Handle(new SubmitJobCommand(owner, "content", null, null, null, null), (_, _) => answer, TestContext.Current.CancellationToken));
     }
 
     private static JobEvent AnEvent() =>

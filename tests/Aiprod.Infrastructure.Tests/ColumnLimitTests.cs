@@ -16,6 +16,7 @@ using Aiprod.Application.Admin.Commands.RevokeUserApiKey;
 using Aiprod.Application.Admin.Commands.RevokeUserSession;
 using Aiprod.Application.Admin.Commands.UnlockUser;
 using Aiprod.Application.ApiKeys.Commands.CreateApiKey;
+using Aiprod.Application.Jobs.Commands.StartJobBatch;
 using Aiprod.Application.ApiKeys.Commands.RevokeAllApiKeys;
 using Aiprod.Application.ApiKeys.Commands.RevokeApiKey;
 using Aiprod.Application.Exports.Commands.CompleteExport;
@@ -79,6 +80,7 @@ public sealed class ColumnLimitTests
         new(typeof(SubmitJobCommand), "Content", typeof(PipelineJob), nameof(PipelineJob.Content), s => new SubmitJobCommand(Owner, s, null, null, null, null), "A teaser"),
         new(typeof(SubmitJobCommand), "Lang", typeof(PipelineJob), nameof(PipelineJob.Lang), s => new SubmitJobCommand(Owner, "A teaser", null, null, s, null), "pt-BR"),
         new(typeof(SubmitJobCommand), "IdempotencyKey", typeof(IdempotencyRecord), nameof(IdempotencyRecord.Key), s => new SubmitJobCommand(Owner, "A teaser", null, null, null, null, s), "key-1"),
+        new(typeof(StartJobBatchCommand), "IdempotencyKey", typeof(IdempotencyRecord), nameof(IdempotencyRecord.Key), s => new StartJobBatchCommand(Owner, s, []), "key-1"),
         new(typeof(ReportProgressCommand), "Message", typeof(JobEvent), nameof(JobEvent.Message), s => new ReportProgressCommand(Key, Owner, Job, 10, s), "scene 2"),
         new(typeof(AppendLogsCommand), "Lines", typeof(JobEvent), nameof(JobEvent.Message), s => new AppendLogsCommand(Key, Owner, Job, [(JobLogLevel.Info, s)]), "weights loaded"),
         new(typeof(FailJobCommand), "ErrorMessage", typeof(PipelineJob), nameof(PipelineJob.ErrorMessage), s => new FailJobCommand(Key, Owner, Job, s, null), "CUDA out of memory"),
@@ -109,6 +111,7 @@ public sealed class ColumnLimitTests
         [(typeof(LogoutCommand), "RefreshToken")] = "looked up by its SHA-256",
         [(typeof(RevokeTokenCommand), "Token")] = "looked up by its SHA-256, or read as a JWT",
         [(typeof(RevokeTokenCommand), "TokenTypeHint")] = "only orders the look-ups",
+        [(typeof(SubmitJobCommand), "IdempotencyScope")] = "one of the fixed IdempotencyScopes, set by the API, never a caller's text; each fits IdempotencyRecord.ScopeMaxLength",
         [(typeof(CreateExportCommand), "Columns")] = "stored as one JSON array in an unbounded column; each name is capped by the validator",
         [(typeof(FailExportCommand), "Message")] = "sent by the runner, not a caller; the aggregate cuts it to the column's length",
         [(typeof(CompleteExportCommand), "FileKey")] = "made by the runner from the export's id, attempt and extension",

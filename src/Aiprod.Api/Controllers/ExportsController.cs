@@ -28,7 +28,7 @@ public sealed class ExportsController : ApiControllerBase
 {
     /// <summary>Queues an export of the caller's jobs; a background runner writes it to a file.</summary>
     /// <param name="request">The format and which jobs.</param>
-    /// <param name="idempotencyKey">Makes a retry safe: the same key and body answer the first export, the same key with another body is 422.</param>
+    /// <param name="idempotencyKey">Makes a retry safe: the same key and body answer the first export, the same key with another body is 422. One key, sent once (a repeated header or a comma list is 400).</param>
     /// <param name="cancellationToken">Aborts the request.</param>
     /// <response code="202">Queued, or the export an earlier request with the same `Idempotency-Key` created (then `Idempotent-Replayed: true`).</response>
     /// <response code="409">Another request with the same `Idempotency-Key` is being processed; send it again.</response>

@@ -4,6 +4,7 @@ using Aiprod.Api.Http;
 using Aiprod.Api.ExceptionHandling;
 using Aiprod.Api.Setup;
 using Aiprod.Application.Jobs.Commands.CancelJob;
+using Aiprod.Application.Jobs.Commands.StartJobBatch;
 using Aiprod.Application.Jobs.Commands.SubmitJob;
 using Aiprod.Application.Jobs.Dtos;
 using Aiprod.Application.Jobs.Queries.GetJob;
@@ -11,6 +12,7 @@ using Aiprod.Application.Jobs.Queries.ListJobs;
 using Aiprod.Application.Jobs;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Common;
+using Aiprod.Domain.Idempotency;
 using Aiprod.Domain.Jobs;
 using Mediator;
 using Microsoft.AspNetCore.Mvc;
@@ -24,7 +26,7 @@ public sealed class PipelineController : ApiControllerBase
 {
     /// <summary>Submits a job. It waits in the queue until a worker claims it.</summary>
     /// <param name="request">The job.</param>
-    /// <param name="idempotencyKey">Makes a retry safe: the same key and body answer the first submission for 24 hours, the same key with another body is 422.</param>
+    /// <param name="idempotencyKey">Makes a retry safe: the same key and body answer the first submission for 24 hours, the same key with another body is 422. One key, sent once (a repeated header or a comma list is 400).</param>
     /// <param name="cancellationToken">Aborts the request.</param>
     /// <response code="202">Queued, or the job an earlier request with the same `Idempotency-Key` queued (then `Idempotent-Replayed: true`).</response>
     /// <response code="409">The caller already has `Jobs:MaxQueuedPerUser` jobs waiting (`too_many_queued_jobs`), or another request with the same `Idempotency-Key` is being processed (`idempotency_key_in_flight`; send it again).</response>
@@ -54,22 +56,52 @@ public sealed class PipelineController : ApiControllerBase
     /// `database_busy`, `writes_suspended`, `write_not_durable`) the later items are not sent: each is 503
     /// `not_attempted`, and the items before stay committed. The batch itself is refused (400) when `jobs` is
     /// missing, empty or longer than 100, or an item is not a job body at all (a wrong type, a missing `content`).
+    /// With an `Idempotency-Key`, a retry with the same key and body answers the jobs the first batch queued again
+    /// (`Idempotent-Replayed: true`) and sends again only the items that were not queued (refused, not attempted, or
+    /// cut short by a crash): no item is ever queued twice. The same key with another body is 422.
     /// </remarks>
-    /// <response code="200">One result per job, in request order.</response>
+    /// <param name="request">The jobs.</param>
+    /// <param name="idempotencyKey">Makes a retry safe: with the same key and body the jobs already queued are answered again and only the rest are sent; the same key with another body is 422. One key, sent once (a repeated header or a comma list is 400).</param>
+    /// <param name="cancellationToken">Aborts the request.</param>
+    /// <response code="200">One result per job, in request order; `Idempotent-Replayed: true` when an earlier batch with the same `Idempotency-Key` and body came first.</response>
+    /// <response code="409">Another batch with the same `Idempotency-Key` is being started (`idempotency_key_in_flight`; send it again).</response>
+    /// <response code="422">The `Idempotency-Key` was used with another batch (`idempotency_key_reused`).</response>
     [HttpPost("batch")]
     [RequireScope(ApiKeyScope.JobsWrite)]
     [EnableRateLimiting(RateLimitPolicies.PipelineBatch)]
     [Consumes("application/json")]
     [ProducesResponseType<RunJobBatchResponse>(StatusCodes.Status200OK)]
-    public async Task<IActionResult> RunBatch(RunJobBatchRequest request, CancellationToken cancellationToken)
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status422UnprocessableEntity, "application/problem+json")]
+    public async Task<IActionResult> RunBatch(RunJobBatchRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken)
     {
         var owner = User.RequireUserId();
-        var answers = await SendItemsAsync(request.Jobs, job => new SubmitJobCommand(owner, job.Content, job.Preset, job.Priority, job.Lang, job.DurationSec), cancellationToken);
+        var jobs = request.Jobs.Select(job => new SubmitJobCommand(owner, job.Content, job.Preset, job.Priority, job.Lang, job.DurationSec)).ToList();
+        var replayed = false;
+        if (IdempotencyKeyOf(idempotencyKey) is { } key)
+        {
+            // Committed before the first item, in a commit of its own: from here on a retry finds the batch.
+            var started = await SendInOwnScopeAsync(new StartJobBatchCommand(owner, key, jobs), cancellationToken);
+            if (!started.IsSuccess)
+            {
+                return Problem(started.Error);
+            }
+
+            jobs = jobs.Select((job, index) => started.Value.Item(job, index)).ToList();
+            replayed = started.Value.Replayed;
+        }
+
+        var answers = await SendItemsAsync(jobs, job => job, cancellationToken);
         var items = answers.Select((answer, index) => answer.Result is { IsSuccess: true } submitted
             ? new RunJobBatchItem(index, StatusCodes.Status202Accepted, submitted.Value!.Value, null)
             : new RunJobBatchItem(index, answer.Problem!.Status, null, answer.Problem)).ToList();
 
         var accepted = items.Count(i => i.Job is not null);
+        if (replayed)
+        {
+            Response.Headers["Idempotent-Replayed"] = "true";
+        }
+
         return Ok(new RunJobBatchResponse(items, accepted, items.Count - accepted));
     }
 
@@ -177,10 +209,9 @@ public sealed class PipelineController : ApiControllerBase
 
     private async Task<(Result<T>? Result, BatchItemProblem? Problem)> SendItemAsync<T>(ICommand<Result<T>> command, CancellationToken cancellationToken)
     {
-        await using var scope = HttpContext.RequestServices.CreateAsyncScope();
         try
         {
-            var result = await scope.ServiceProvider.GetRequiredService<ISender>().Send(command, cancellationToken);
+            var result = await SendInOwnScopeAsync(command, cancellationToken);
             return result.IsSuccess ? (result, null) : (result, ItemProblem(ProblemFor(result.Error)));
         }
         catch (Exception exception) when (exception is not OperationCanceledException
@@ -193,6 +224,25 @@ public sealed class PipelineController : ApiControllerBase
             }
 
             return (null, ItemProblem(problem));
+        }
+    }
+
+    /// <summary>
+    /// Sends a command in a DI scope of its own. Where the database does not serialise writers (SQL Server), a keyed
+    /// command whose commit lost to an identical one's is answered <c>idempotency_key_in_flight</c>: the winner has
+    /// committed by then, so it is sent once more, in a fresh scope, and replays the winner's answer. Identical batches
+    /// at once then all list the same jobs instead of some items telling their client to send again.
+    /// </summary>
+    private async Task<Result<T>> SendInOwnScopeAsync<T>(ICommand<Result<T>> command, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var scope = HttpContext.RequestServices.CreateAsyncScope();
+            var result = await scope.ServiceProvider.GetRequiredService<ISender>().Send(command, cancellationToken);
+            if (result.IsSuccess || attempt == 2 || result.Error.Code != IdempotencyErrors.KeyInFlight.Code)
+            {
+                return result;
+            }
         }
     }
 

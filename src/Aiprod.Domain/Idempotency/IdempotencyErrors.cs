@@ -10,4 +10,7 @@ public static class IdempotencyErrors
 
     public static readonly Error KeyInFlight = Error.Conflict(
         "idempotency_key_in_flight", "Another request with this Idempotency-Key is being processed; send it again to get its answer.");
+
+    /// <summary>The first answer is kept but cannot be shown again (what it holds can no longer be read).</summary>
+    public static Error ReplayUnavailable(string detail) => Error.Conflict("idempotency_replay_unavailable", detail);
 }

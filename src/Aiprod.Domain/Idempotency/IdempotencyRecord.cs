@@ -85,5 +85,8 @@ public static class IdempotencyScopes
 {
     public const string PipelineRun = "pipeline.run";
     public const string PipelineBatch = "pipeline.batch";
+
+    /// <summary>An item of a batch sent with a key, under a key derived from the batch's (see <c>StartJobBatchCommand</c>).</summary>
+    public const string PipelineBatchItem = "pipeline.batch.item";
     public const string WebhookCreate = "webhooks.create";
 }

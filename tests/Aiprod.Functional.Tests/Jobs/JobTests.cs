@@ -34,6 +34,35 @@ public abstract class JobTests(IApiFixture fixture)
         Assert.Equal("queued", job["state_history"]![0]!["to"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// Keys compare byte for byte on every provider: on SQL Server the key columns carry a binary collation, without
+    /// which its default (case-insensitive) collation made "Key-A" and "key-a" one key, and the second request got the
+    /// first's job (or a 422 for the export).
+    /// </summary>
+    [DatabaseFact]
+    public async Task IdempotencyKeys_ThatDifferOnlyInCase_AreTwoKeys()
+    {
+        var (client, token) = await SignedInAsync();
+
+        async Task<HttpResponseMessage> RunAsync(string content, string key)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/pipeline/run") { Content = System.Net.Http.Json.JsonContent.Create(new { content }) }.WithBearer(token);
+            request.Headers.Add("Idempotency-Key", key);
+            return await client.SendAsync(request);
+        }
+
+        var upper = await RunAsync("upper", "Key-A");
+        var lower = await RunAsync("lower", "key-a");
+        var upperExport = await client.PostExportAsync(token, new { format = "json" }, "Key-A");
+        var lowerExport = await client.PostExportAsync(token, new { format = "csv" }, "key-a");
+
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted), (upper.StatusCode, lower.StatusCode));
+        Assert.False(lower.Headers.Contains("Idempotent-Replayed"));
+        Assert.NotEqual((await upper.ReadJsonAsync()).Str("job_id"), (await lower.ReadJsonAsync()).Str("job_id"));
+        Assert.True(lowerExport.StatusCode == HttpStatusCode.Accepted, await lowerExport.Content.ReadAsStringAsync());
+        Assert.NotEqual((await upperExport.ReadJsonAsync()).Str("export_id"), (await lowerExport.ReadJsonAsync()).Str("export_id"));
+    }
+
     [DatabaseFact]
     public async Task Run_WithBadFields_Is400NamingEach()
     {

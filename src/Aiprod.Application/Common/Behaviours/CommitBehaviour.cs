@@ -35,7 +35,7 @@ public sealed class CommitBehaviour<TMessage, TResponse>(
             // disconnect must not drop the audit of a counted failed login, nor stop a disable's second look halfway.
             raised = await unitOfWork.SaveChangesAsync(CancellationToken.None);
         }
-        catch (UniqueConstraintViolationException) when (message is IRefusedByUniqueIndex<TResponse> refused)
+        catch (UniqueConstraintViolationException) when (message is IRefusedByUniqueIndex<TResponse> { ExpectsUniqueIndexRefusal: true } refused)
         {
             return refused.WhenUniqueIndexRefuses();
         }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
+using Aiprod.Application.Idempotency;
 using Aiprod.Application.Exports.Dtos;
 using Aiprod.Domain.Audit;
 using Aiprod.Domain.Common;
@@ -54,11 +55,8 @@ public sealed class CreateExportCommandValidator : AbstractValidator<CreateExpor
             .WithName("columns").WithMessage($"columns lists 1 to {ExportJob.MaxColumns} column names.");
         RuleForEach(c => c.Columns).Must(c => !string.IsNullOrWhiteSpace(c) && c.Length <= ExportJob.ColumnMaxLength && !c.Any(char.IsControl))
             .WithName("columns").WithMessage($"Each column is a name of 1 to {ExportJob.ColumnMaxLength} characters without control characters.");
-        RuleFor(c => c.IdempotencyKey)
-            .Must(k => k!.Length is >= 1 and <= ExportJob.IdempotencyKeyMaxLength && k.All(ch => ch is >= '!' and <= '~'))
-            .When(c => c.IdempotencyKey is not null)
-            .WithName("Idempotency-Key")
-            .WithMessage($"The Idempotency-Key header is 1 to {ExportJob.IdempotencyKeyMaxLength} visible ASCII characters (a UUID is a good key).");
+        // The same rule as the other routes' keys (ExportJob.IdempotencyKeyMaxLength is IdempotencyRecord.KeyMaxLength).
+        RuleFor(c => c.IdempotencyKey).MustBeIdempotencyKey();
     }
 }
 

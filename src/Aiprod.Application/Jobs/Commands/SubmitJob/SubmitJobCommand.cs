@@ -17,12 +17,18 @@ namespace Aiprod.Application.Jobs.Commands.SubmitJob;
 /// Queues a job, unless its owner already has <see cref="JobOptions.MaxQueuedPerUser"/> jobs waiting. The count is read
 /// under the write lock (<see cref="IDecidesUnderWriteLock"/>), so racing submits (single ones and the items of batches)
 /// cannot all see room for one more on SQLite. With an <c>Idempotency-Key</c> the first answer is kept with the job
-/// (<see cref="IdempotencyLedger"/>) and replayed to the same key and body.
+/// (<see cref="IdempotencyLedger"/>) and replayed to the same key and body; a batch's items use a scope of their own
+/// (<see cref="IdempotencyScopes.PipelineBatchItem"/>), so a derived item key never meets a key sent to the single route.
 /// </summary>
-public sealed record SubmitJobCommand(UserId OwnerId, string Content, JobPreset? Preset, JobPriority? Priority, string? Lang, int? DurationSec, string? IdempotencyKey = null)
+public sealed record SubmitJobCommand(
+    UserId OwnerId, string Content, JobPreset? Preset, JobPriority? Priority, string? Lang, int? DurationSec, string? IdempotencyKey = null,
+    string IdempotencyScope = IdempotencyScopes.PipelineRun)
     : ICommand<Result<IdempotentAnswer<JobSubmittedDto>>>, IDecidesUnderWriteLock, IRetryOnConflict, IRefusedByUniqueIndex<Result<IdempotentAnswer<JobSubmittedDto>>>
 {
     public Result<IdempotentAnswer<JobSubmittedDto>> WhenUniqueIndexRefuses() => IdempotencyErrors.KeyInFlight;
+
+    /// <summary>Only the idempotency record's primary key can refuse it, and only a request with a key adds one.</summary>
+    public bool ExpectsUniqueIndexRefusal => IdempotencyKey is not null;
 }
 
 public sealed class SubmitJobCommandValidator : AbstractValidator<SubmitJobCommand>
@@ -52,7 +58,7 @@ public sealed class SubmitJobCommandHandler(IJobRepository jobs, IAuditLog audit
     {
         if (command.IdempotencyKey is { } key)
         {
-            var first = await ledger.LookUpAsync<JobSubmittedDto>(command.OwnerId, IdempotencyScopes.PipelineRun, key, RequestHash(command), cancellationToken);
+            var first = await ledger.LookUpAsync<JobSubmittedDto>(command.OwnerId, command.IdempotencyScope, key, RequestHash(command), cancellationToken);
             if (!first.IsSuccess)
             {
                 return first.Error!;

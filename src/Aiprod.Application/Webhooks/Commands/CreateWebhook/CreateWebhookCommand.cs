@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
 using Aiprod.Application.Idempotency;
@@ -22,6 +23,9 @@ public sealed record CreateWebhookCommand(UserId OwnerId, string? Url, IReadOnly
     : ICommand<Result<IdempotentAnswer<WebhookWithSecretDto>>>, IDecidesUnderWriteLock, IRetryOnConflict, IRefusedByUniqueIndex<Result<IdempotentAnswer<WebhookWithSecretDto>>>
 {
     public Result<IdempotentAnswer<WebhookWithSecretDto>> WhenUniqueIndexRefuses() => IdempotencyErrors.KeyInFlight;
+
+    /// <summary>Only the idempotency record's primary key can refuse it, and only a request with a key adds one.</summary>
+    public bool ExpectsUniqueIndexRefusal => IdempotencyKey is not null;
 }
 
 public sealed class CreateWebhookCommandValidator : AbstractValidator<CreateWebhookCommand>
@@ -56,7 +60,7 @@ public sealed class CreateWebhookCommandHandler(IWebhookRepository webhooks, IWe
 
             if (first.Value is { } replay)
             {
-                return new IdempotentAnswer<WebhookWithSecretDto>(new WebhookWithSecretDto(replay.Webhook, secrets.Decrypt(replay.SecretCiphertext)), Replayed: true);
+                return Replay(replay);
             }
         }
 
@@ -73,6 +77,25 @@ public sealed class CreateWebhookCommandHandler(IWebhookRepository webhooks, IWe
         var created = new WebhookWithSecretDto(WebhookDto.Of(subscription), secret);
         ledger.Keep(new StoredAnswer(created.Webhook, ciphertext));
         return new IdempotentAnswer<WebhookWithSecretDto>(created, Replayed: false);
+    }
+
+    /// <summary>
+    /// The first answer again, its secret decrypted. A secret kept under a <c>Webhooks:SecretKey</c> the operator has
+    /// replaced since cannot be: the first answer is refused (409), not run again (that would make a second
+    /// subscription) nor replayed without its secret (a 201 that hides the one thing it exists to show).
+    /// </summary>
+    private Result<IdempotentAnswer<WebhookWithSecretDto>> Replay(StoredAnswer replay)
+    {
+        try
+        {
+            return new IdempotentAnswer<WebhookWithSecretDto>(new WebhookWithSecretDto(replay.Webhook, secrets.Decrypt(replay.SecretCiphertext)), Replayed: true);
+        }
+        catch (CryptographicException)
+        {
+            return IdempotencyErrors.ReplayUnavailable(
+                $"The first answer to this Idempotency-Key created webhook {replay.Webhook.WebhookId}, but its secret can no longer be shown (the server's webhook secret key changed since). "
+                + $"The subscription exists: get a new secret with POST /webhooks/{replay.Webhook.WebhookId}/rotate-secret.");
+        }
     }
 
     /// <summary>The first answer as kept: the secret as the ciphertext the subscription stores, under the same key.</summary>

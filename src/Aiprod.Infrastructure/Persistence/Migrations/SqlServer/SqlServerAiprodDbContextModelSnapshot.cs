@@ -261,7 +261,8 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.SqlServer
 
                     b.Property<string>("IdempotencyKey")
                         .HasMaxLength(255)
-                        .HasColumnType("nvarchar(255)");
+                        .HasColumnType("nvarchar(255)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.Property<string>("JobIds")
                         .HasColumnType("nvarchar(max)");
@@ -338,7 +339,8 @@ namespace Aiprod.Infrastructure.Persistence.Migrations.SqlServer
 
                     b.Property<string>("Key")
                         .HasMaxLength(255)
-                        .HasColumnType("nvarchar(255)");
+                        .HasColumnType("nvarchar(255)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .IsConcurrencyToken()
