@@ -16,7 +16,7 @@ using Mediator;
 using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
-var maxBodyBytes = builder.Configuration.GetValue("Api:MaxRequestBodyBytes", 1L * 1024 * 1024);
+var maxBodyBytes = RequestBodyLimitMiddleware.MaxBytes(builder.Configuration);
 
 // Every console line goes through the redacting formatter: a token in a WebSocket URL never reaches a log.
 builder.Logging.AddConsole(o => o.FormatterName = RedactingConsoleFormatter.Name)

@@ -78,7 +78,7 @@ internal static class AccessTokenEvents
             SessionRevokedException => ("session_revoked", "The session of this access token has ended; log in again."),
             not null => ("invalid_token", "The access token is invalid."),
             null when AcceptsApiKeys(context.HttpContext) => ("unauthenticated", "This endpoint needs an access token (Authorization: Bearer) or an API key (X-API-Key)."),
-            null => ("unauthenticated", "This endpoint needs an access token: send 'Authorization: Bearer <token>'."),
+            null => (PipelineProblems.Unauthenticated.Code, PipelineProblems.Unauthenticated.Detail),
         };
         context.Response.Headers.WWWAuthenticate = context.AuthenticateFailure is null
             ? "Bearer"

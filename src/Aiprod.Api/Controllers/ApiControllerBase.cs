@@ -27,7 +27,8 @@ public abstract class ApiControllerBase : ControllerBase
     protected ProblemDetails ProblemFor(Error error) =>
         ProblemDetailsFactory.CreateProblemDetails(HttpContext, StatusOf(error), type: ProblemTypes.For(error.Code), detail: error.Message);
 
-    private static int StatusOf(Error error) => error.Kind switch
+    /// <summary>The status an error answers (also the status its example is filed under in the OpenAPI document).</summary>
+    internal static int StatusOf(Error error) => error.Kind switch
     {
         ErrorKind.Validation => StatusCodes.Status400BadRequest,
         ErrorKind.Unauthorized => StatusCodes.Status401Unauthorized,

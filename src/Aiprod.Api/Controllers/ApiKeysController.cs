@@ -12,6 +12,8 @@ using Aiprod.Application.ApiKeys.Queries.GetApiKeyHealth;
 using Aiprod.Application.ApiKeys.Queries.GetApiKeyStats;
 using Aiprod.Application.ApiKeys.Queries.ListApiKeys;
 using Aiprod.Application.Common;
+using Aiprod.Api.OpenApi;
+using Aiprod.Application.ApiKeys;
 using Aiprod.Domain.ApiKeys;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -62,6 +64,7 @@ public sealed class ApiKeysController : ApiControllerBase
     /// <response code="404">The caller has no key with this id.</response>
     /// <response code="409">The key is not active (already rotated, revoked or expired).</response>
     [HttpPost("{key_id:guid}/rotate")]
+    [Answers(typeof(ApiKeyErrors), nameof(ApiKeyErrors.NotFound))]
     [NoStore]
     [Authorize(Policy = AuthenticationSetup.UserPolicy)]
 
@@ -81,6 +84,7 @@ public sealed class ApiKeysController : ApiControllerBase
     /// <response code="404">The caller has no key with this id.</response>
     /// <response code="409">The key is already revoked.</response>
     [HttpPost("{key_id:guid}/revoke")]
+    [Answers(typeof(ApiKeyErrors), nameof(ApiKeyErrors.NotFound))]
     [Authorize(Policy = AuthenticationSetup.UserPolicy)]
 
     [EnableRateLimiting(RateLimitPolicies.ApiKeysChange)]

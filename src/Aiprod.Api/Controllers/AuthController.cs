@@ -2,12 +2,14 @@ using Aiprod.Api.Contracts;
 using Aiprod.Api.Csrf;
 using Aiprod.Api.Filters;
 using Aiprod.Api.Http;
+using Aiprod.Api.OpenApi;
 using Aiprod.Api.Setup;
 using Aiprod.Application.Accounts.Commands.ChangePassword;
 using Aiprod.Application.Accounts.Commands.Login;
 using Aiprod.Application.Accounts.Commands.RegisterUser;
 using Aiprod.Application.Accounts.Dtos;
 using Aiprod.Application.Accounts.Queries.GetCurrentUser;
+using Aiprod.Application.Sessions;
 using Aiprod.Application.Sessions.Commands.EndSession;
 using Aiprod.Application.Sessions.Commands.Logout;
 using Aiprod.Application.Sessions.Commands.LogoutAll;
@@ -59,6 +61,7 @@ public sealed class AuthController : ApiControllerBase
     /// <response code="401">The credentials were not accepted.</response>
     /// <response code="403">A browser-mode login from another site (`cross_site_request`).</response>
     [HttpPost("login")]
+    [Answers(typeof(LoginCommandHandler), nameof(LoginCommandHandler.InvalidCredentials))]
     [NoStore]
     [AllowAnonymous]
     [Consumes("application/json")]
@@ -91,6 +94,8 @@ public sealed class AuthController : ApiControllerBase
     /// <response code="401">The refresh token is unknown, expired, revoked, or was reused.</response>
     /// <response code="403">A cookie-authenticated refresh failed a CSRF check (`csrf_missing`, `csrf_invalid`, `csrf_expired`, `csrf_session_ended`, `csrf_session_mismatch`, `csrf_superseded`, `cross_site_request`).</response>
     [HttpPost("refresh")]
+    [Answers(typeof(RefreshErrors), nameof(RefreshErrors.InvalidRefreshToken))]
+    [Answers(typeof(RefreshErrors), nameof(RefreshErrors.TokenReused))]
     [NoStore]
     [AllowAnonymous]
     [Consumes("application/json")]
@@ -172,6 +177,7 @@ public sealed class AuthController : ApiControllerBase
     /// <response code="204">The session is ended (or already was).</response>
     /// <response code="404">No refresh token of the caller matches.</response>
     [HttpPost("revoke")]
+    [Answers(typeof(RefreshErrors), nameof(RefreshErrors.NotFound))]
     [Authorize]
     [Consumes("application/json")]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
@@ -186,6 +192,7 @@ public sealed class AuthController : ApiControllerBase
     /// <response code="200">What the token is and whether it still works.</response>
     /// <response code="404">No refresh token of the caller matches.</response>
     [HttpGet("token-info")]
+    [Answers(typeof(RefreshErrors), nameof(RefreshErrors.NotFound))]
     [Authorize]
     [ProducesResponseType<TokenInfoDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
@@ -209,6 +216,7 @@ public sealed class AuthController : ApiControllerBase
     /// <response code="204">The session is ended (or already was).</response>
     /// <response code="404">The caller has no session with this id.</response>
     [HttpDelete("sessions/{session_id:guid}")]
+    [Answers(typeof(RefreshErrors), nameof(RefreshErrors.SessionNotFound))]
     [Authorize]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]

@@ -1,7 +1,9 @@
 using Aiprod.Api.Authentication;
 using Aiprod.Api.Contracts;
 using Aiprod.Api.Http;
+using Aiprod.Api.OpenApi;
 using Aiprod.Api.Setup;
+using Aiprod.Application.Exports;
 using Aiprod.Application.Exports.Commands.CancelExport;
 using Aiprod.Application.Exports.Commands.CreateExport;
 using Aiprod.Application.Exports.Commands.DeleteExport;
@@ -34,6 +36,9 @@ public sealed class ExportsController : ApiControllerBase
     /// <response code="409">Another request with the same `Idempotency-Key` is being processed; send it again.</response>
     /// <response code="422">The `Idempotency-Key` was used with another body.</response>
     [HttpPost]
+    [Answers(typeof(ExportJobErrors), nameof(ExportJobErrors.IdempotencyKeyReused))]
+    [Answers(typeof(ExportJobErrors), nameof(ExportJobErrors.IdempotencyKeyInFlight))]
+    [Answers(typeof(ExportErrors), nameof(ExportErrors.TooManyQueuedExports), 20)]
     [EnableRateLimiting(RateLimitPolicies.ExportJobsCreate)]
     [Consumes("application/json")]
     [ProducesResponseType<ExportDto>(StatusCodes.Status202Accepted)]
@@ -59,6 +64,7 @@ public sealed class ExportsController : ApiControllerBase
     /// <response code="200">The export.</response>
     /// <response code="404">The caller has no export with this id.</response>
     [HttpGet("{export_id:guid}")]
+    [Answers(typeof(ExportJobErrors), nameof(ExportJobErrors.NotFound))]
     [ProducesResponseType<ExportDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> Get([FromRoute(Name = "export_id")] ExportId exportId, CancellationToken cancellationToken) =>
@@ -79,6 +85,8 @@ public sealed class ExportsController : ApiControllerBase
     /// <response code="404">The caller has no export with this id.</response>
     /// <response code="409">The export has already ended.</response>
     [HttpPost("{export_id:guid}/cancel")]
+    [Answers(typeof(ExportJobErrors), nameof(ExportJobErrors.NotFound))]
+    [Answers(typeof(ExportJobErrors), nameof(ExportJobErrors.IllegalTransition), ExportStatus.Succeeded, ExportStatus.Cancelled)]
     [ProducesResponseType<ExportDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
@@ -90,6 +98,7 @@ public sealed class ExportsController : ApiControllerBase
     /// <response code="404">The caller has no export with this id.</response>
     /// <response code="503">The export storage did not answer in time (`storage_unavailable`); the export is kept. Send the delete again: its file may already be gone.</response>
     [HttpDelete("{export_id:guid}")]
+    [Answers(typeof(ExportJobErrors), nameof(ExportJobErrors.NotFound))]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
@@ -109,6 +118,9 @@ public sealed class ExportsController : ApiControllerBase
     /// <response code="503">The export storage did not answer in time (`storage_unavailable`, with `Retry-After`).</response>
     [HttpGet("{export_id:guid}/download")]
     [HttpHead("{export_id:guid}/download")]
+    [Answers(typeof(ExportJobErrors), nameof(ExportJobErrors.NotFound))]
+    [Answers(typeof(ExportJobErrors), nameof(ExportJobErrors.NotReady), ExportStatus.Running)]
+    [Answers(typeof(ExportJobErrors), nameof(ExportJobErrors.Expired))]
     [ProducesResponseType<FileStreamResult>(StatusCodes.Status200OK, "application/octet-stream")]
     [ProducesResponseType(StatusCodes.Status206PartialContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]

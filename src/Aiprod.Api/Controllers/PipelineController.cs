@@ -1,6 +1,8 @@
 using Aiprod.Api.Authentication;
 using Aiprod.Api.Contracts;
 using Aiprod.Api.Http;
+using Aiprod.Api.OpenApi;
+using Aiprod.Domain.Idempotency;
 using Aiprod.Api.ExceptionHandling;
 using Aiprod.Api.Setup;
 using Aiprod.Application.Jobs.Commands.CancelJob;
@@ -32,6 +34,9 @@ public sealed class PipelineController : ApiControllerBase
     /// <response code="409">The caller already has `Jobs:MaxQueuedPerUser` jobs waiting (`too_many_queued_jobs`), or another request with the same `Idempotency-Key` is being processed (`idempotency_key_in_flight`; send it again).</response>
     /// <response code="422">The `Idempotency-Key` was used with another body (`idempotency_key_reused`).</response>
     [HttpPost("run")]
+    [Answers(typeof(JobErrors), nameof(JobErrors.TooManyQueued), 100)]
+    [Answers(typeof(IdempotencyErrors), nameof(IdempotencyErrors.KeyInFlight))]
+    [Answers(typeof(IdempotencyErrors), nameof(IdempotencyErrors.KeyReused))]
     [RequireScope(ApiKeyScope.JobsWrite)]
     [EnableRateLimiting(RateLimitPolicies.PipelineRun)]
     [Consumes("application/json")]
@@ -137,6 +142,7 @@ public sealed class PipelineController : ApiControllerBase
     /// <response code="200">The job.</response>
     /// <response code="404">The caller has no job with this id.</response>
     [HttpGet("job/{job_id:guid}")]
+    [Answers(typeof(JobErrors), nameof(JobErrors.NotFound))]
     [RequireScope(ApiKeyScope.JobsRead)]
     [ProducesResponseType<JobDetailsDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
@@ -171,6 +177,8 @@ public sealed class PipelineController : ApiControllerBase
     /// <response code="404">The caller has no job with this id.</response>
     /// <response code="409">The job has already ended.</response>
     [HttpPost("job/{job_id:guid}/cancel")]
+    [Answers(typeof(JobErrors), nameof(JobErrors.NotFound))]
+    [Answers(typeof(JobErrors), nameof(JobErrors.IllegalTransition), JobStatus.Completed, JobStatus.Cancelled)]
     [RequireScope(ApiKeyScope.JobsWrite)]
     [ProducesResponseType<JobSummaryDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]

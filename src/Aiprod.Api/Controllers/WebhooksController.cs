@@ -1,5 +1,6 @@
 using Aiprod.Api.Contracts;
 using Aiprod.Api.Http;
+using Aiprod.Api.OpenApi;
 using Aiprod.Api.Setup;
 using Aiprod.Application.Webhooks;
 using Aiprod.Application.Webhooks.Commands.CreateWebhook;
@@ -11,6 +12,7 @@ using Aiprod.Application.Webhooks.Commands.UpdateWebhook;
 using Aiprod.Application.Webhooks.Queries.GetWebhook;
 using Aiprod.Application.Webhooks.Queries.ListWebhookDeliveries;
 using Aiprod.Application.Webhooks.Queries.ListWebhooks;
+using Aiprod.Domain.Idempotency;
 using Aiprod.Domain.Webhooks;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -42,6 +44,9 @@ public sealed class WebhooksController : ApiControllerBase
     /// <response code="409">The caller has 20 subscriptions already, or another request with the same `Idempotency-Key` is being processed (`idempotency_key_in_flight`; send it again), or the first answer to this `Idempotency-Key` can no longer be replayed because the server's webhook secret key changed since (`idempotency_replay_unavailable`; the detail names the subscription, rotate its secret).</response>
     /// <response code="422">The `Idempotency-Key` was used with another body (`idempotency_key_reused`).</response>
     [HttpPost]
+    [Answers(typeof(IdempotencyErrors), nameof(IdempotencyErrors.KeyReused))]
+    [Answers(typeof(IdempotencyErrors), nameof(IdempotencyErrors.KeyInFlight))]
+    [Answers(typeof(WebhookErrors), nameof(WebhookErrors.TooMany))]
     [EnableRateLimiting(RateLimitPolicies.WebhooksChange)]
     [Consumes("application/json")]
     [ProducesResponseType<WebhookWithSecretDto>(StatusCodes.Status201Created)]
@@ -67,6 +72,7 @@ public sealed class WebhooksController : ApiControllerBase
     /// <response code="200">The subscription.</response>
     /// <response code="404">The caller has no subscription with this id.</response>
     [HttpGet("{webhook_id:guid}")]
+    [Answers(typeof(WebhookErrors), nameof(WebhookErrors.NotFound))]
     [ProducesResponseType<WebhookDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> GetWebhook([FromRoute(Name = "webhook_id")] WebhookId webhookId, CancellationToken cancellationToken) =>
@@ -76,6 +82,7 @@ public sealed class WebhooksController : ApiControllerBase
     /// <response code="200">The subscription as changed.</response>
     /// <response code="404">The caller has no subscription with this id.</response>
     [HttpPatch("{webhook_id:guid}")]
+    [Answers(typeof(WebhookErrors), nameof(WebhookErrors.NotFound))]
     [EnableRateLimiting(RateLimitPolicies.WebhooksChange)]
     [Consumes("application/json")]
     [ProducesResponseType<WebhookDto>(StatusCodes.Status200OK)]
@@ -89,6 +96,7 @@ public sealed class WebhooksController : ApiControllerBase
     /// <response code="204">Deleted.</response>
     /// <response code="404">The caller has no subscription with this id.</response>
     [HttpDelete("{webhook_id:guid}")]
+    [Answers(typeof(WebhookErrors), nameof(WebhookErrors.NotFound))]
     [EnableRateLimiting(RateLimitPolicies.WebhooksChange)]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
@@ -114,6 +122,8 @@ public sealed class WebhooksController : ApiControllerBase
     /// <response code="404">The caller has no subscription with this id.</response>
     /// <response code="409">The subscription is disabled.</response>
     [HttpPost("{webhook_id:guid}/test")]
+    [Answers(typeof(WebhookErrors), nameof(WebhookErrors.NotFound))]
+    [Answers(typeof(WebhookErrors), nameof(WebhookErrors.Disabled))]
     [EnableRateLimiting(RateLimitPolicies.WebhooksChange)]
     [ProducesResponseType<WebhookDeliveryDto>(StatusCodes.Status202Accepted)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
@@ -131,6 +141,7 @@ public sealed class WebhooksController : ApiControllerBase
     /// <response code="200">The deliveries.</response>
     /// <response code="404">The caller has no subscription with this id.</response>
     [HttpGet("{webhook_id:guid}/deliveries")]
+    [Answers(typeof(WebhookErrors), nameof(WebhookErrors.NotFound))]
     [ProducesResponseType<WebhookDeliveryListDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> ListDeliveries(
@@ -142,6 +153,10 @@ public sealed class WebhooksController : ApiControllerBase
     /// <response code="404">The caller has no such subscription or delivery.</response>
     /// <response code="409">The delivery is still being attempted, or the subscription is disabled.</response>
     [HttpPost("{webhook_id:guid}/deliveries/{delivery_id:guid}/redeliver")]
+    [Answers(typeof(WebhookErrors), nameof(WebhookErrors.NotFound))]
+    [Answers(typeof(WebhookErrors), nameof(WebhookErrors.DeliveryNotFound))]
+    [Answers(typeof(WebhookErrors), nameof(WebhookErrors.Disabled))]
+    [Answers(typeof(WebhookErrors), nameof(WebhookErrors.DeliveryPending))]
     [EnableRateLimiting(RateLimitPolicies.WebhooksChange)]
     [ProducesResponseType<WebhookDeliveryDto>(StatusCodes.Status202Accepted)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]

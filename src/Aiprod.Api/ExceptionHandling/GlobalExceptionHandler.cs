@@ -22,10 +22,10 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
             logger.LogError(exception, "Unhandled exception on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
             problem = new ProblemDetails
             {
-                Status = StatusCodes.Status500InternalServerError,
-                Type = ProblemTypes.For("internal_error"),
-                Title = "An unexpected error occurred.",
-                Detail = "The error was logged. Quote the trace_id when you report it.",
+                Status = PipelineProblems.InternalError.Status,
+                Type = ProblemTypes.For(PipelineProblems.InternalError.Code),
+                Title = PipelineProblems.InternalError.Title,
+                Detail = PipelineProblems.InternalError.Detail,
             };
         }
         else if (problem.Type == ProblemTypes.For("database_busy"))
@@ -68,10 +68,10 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
                 validation.Errors.GroupBy(e => ProblemDetailsSetup.FieldName(e.Key), StringComparer.Ordinal)
                     .ToDictionary(g => g.Key, g => g.SelectMany(e => e.Value).Distinct().ToArray(), StringComparer.Ordinal))
             {
-                Status = StatusCodes.Status400BadRequest,
-                Type = ProblemTypes.For("validation_failed"),
-                Title = "The request is invalid.",
-                Detail = "See errors for the fields that are invalid.",
+                Status = PipelineProblems.ValidationFailed.Status,
+                Type = ProblemTypes.For(PipelineProblems.ValidationFailed.Code),
+                Title = PipelineProblems.ValidationFailed.Title,
+                Detail = PipelineProblems.ValidationFailed.Detail,
             },
             BadHttpRequestException bad => new ProblemDetails
             {

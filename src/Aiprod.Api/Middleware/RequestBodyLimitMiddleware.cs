@@ -9,12 +9,14 @@ namespace Aiprod.Api.Middleware;
 /// </summary>
 internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, long maxBytes)
 {
+    /// <summary><c>Api:MaxRequestBodyBytes</c>, 1 MiB unless configured.</summary>
+    public static long MaxBytes(IConfiguration configuration) => configuration.GetValue("Api:MaxRequestBodyBytes", 1L * 1024 * 1024);
+
     public async Task InvokeAsync(HttpContext context)
     {
         if (context.Request.ContentLength > maxBytes)
         {
-            await context.WriteProblemAsync(StatusCodes.Status413PayloadTooLarge, "body_too_large", "The request body is too large.",
-                $"Request bodies are limited to {maxBytes} bytes.");
+            await context.WriteProblemAsync(PipelineProblems.BodyTooLarge(maxBytes));
             return;
         }
 

@@ -89,7 +89,6 @@ internal static class RateLimitingSetup
         var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        await http.WriteProblemAsync(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many requests.",
-            $"The rate limit of this endpoint was reached; retry after {seconds} seconds.");
+        await http.WriteProblemAsync(PipelineProblems.RateLimited(seconds));
     }
 }

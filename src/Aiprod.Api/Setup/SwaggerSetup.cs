@@ -63,7 +63,11 @@ internal static class SwaggerSetup
             o.OperationFilter<SecurityAndRateLimitOperationFilter>();
             o.OperationFilter<SecurityPolicySchemaFilter>();
             o.OperationFilter<RequestExampleFilter>();
+            // After the filters that add problem answers: it files its examples under the answers the operation gives.
+            o.OperationFilter<ProblemExampleFilter>();
+            o.OperationFilter<ResponseExampleFilter>();
             o.SchemaFilter<ValidatorSchemaFilter>();
+            o.SchemaFilter<EnumDescriptionSchemaFilter>();
             o.DocumentFilter<ServersDocumentFilter>();
             o.SupportNonNullableReferenceTypes();
         });

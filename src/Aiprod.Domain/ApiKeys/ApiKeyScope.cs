@@ -8,15 +8,19 @@ namespace Aiprod.Domain.ApiKeys;
 /// </summary>
 public enum ApiKeyScope
 {
+    /// <summary>Read and download the owner's exports.</summary>
     [WireName("exports:read")]
     ExportsRead,
 
+    /// <summary>Read and list the owner's jobs.</summary>
     [WireName("jobs:read")]
     JobsRead,
 
+    /// <summary>Submit and cancel the owner's jobs.</summary>
     [WireName("jobs:write")]
     JobsWrite,
 
+    /// <summary>A GPU worker: claim queued jobs and report their progress, logs and result.</summary>
     [WireName("pipeline:worker")]
     PipelineWorker,
 }

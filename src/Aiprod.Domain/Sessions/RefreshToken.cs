@@ -2,9 +2,13 @@ namespace Aiprod.Domain.Sessions;
 
 public enum RefreshTokenStatus
 {
+    /// <summary>Not used yet: redeeming it issues its successor.</summary>
     Active,
+    /// <summary>Used once and replaced by its successor; presented again, it counts as reuse.</summary>
     Redeemed,
+    /// <summary>Past its lifetime: refused.</summary>
     Expired,
+    /// <summary>Its session was ended (logout, reuse detected, password change, an admin): refused.</summary>
     Revoked,
 }
 

@@ -45,7 +45,9 @@ public sealed record AuditCheckpointCheck(long Seq, string Kid, DateTimeOffset A
 
 public enum CheckpointSignatureStatus
 {
+    /// <summary>The checkpoint's signature verifies with the key it names.</summary>
     Valid,
+    /// <summary>The signature does not verify: the checkpoint was changed or forged.</summary>
     Invalid,
 
     /// <summary>Signed by a key this instance does not hold (a rotated key): checked off the machine with that key.</summary>

@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
+    /// <summary>- `anonymous`: No one signed in: a login, a registration or a refusal before any credential was accepted.- `user`: A user acting with their access token.- `api_key`: A script or worker acting with an API key.- `system`: The service itself: a sweeper, a lease expiry, a lockout, a promotion from the command line.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum ActorKind
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "anonymous")]
         #pragma warning disable CS1591

@@ -39,9 +39,9 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
         public DateTimeOffset? LastLoginAt { get; set; }
         /// <summary>The end of its current or last lockout.</summary>
         public DateTimeOffset? LockoutEndsAt { get; set; }
-        /// <summary>The role property</summary>
+        /// <summary>- `user`: Works with their own jobs, keys, exports and webhooks.- `admin`: Also reads and manages every user&apos;s, under /admin.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.UserRole? Role { get; set; }
-        /// <summary>An account as an admin sees it: disabled wins over locked, which wins over active.</summary>
+        /// <summary>An account as an admin sees it: disabled wins over locked, which wins over active.- `active`: May log in.- `disabled`: Disabled by an admin: cannot log in, and its sessions and keys are refused.- `locked`: Locked out for a while after repeated wrong passwords.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.AdminUserStatus? Status { get; set; }
         /// <summary>Its id.</summary>
         public Guid? UserId { get; set; }

@@ -3,7 +3,7 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
-    /// <summary>An account as an admin sees it: disabled wins over locked, which wins over active.</summary>
+    /// <summary>An account as an admin sees it: disabled wins over locked, which wins over active.- `active`: May log in.- `disabled`: Disabled by an admin: cannot log in, and its sessions and keys are refused.- `locked`: Locked out for a while after repeated wrong passwords.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public enum AdminUserStatus
     {

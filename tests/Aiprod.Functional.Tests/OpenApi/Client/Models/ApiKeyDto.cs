@@ -61,7 +61,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 #else
         public List<global::Aiprod.Functional.Tests.OpenApi.Client.Models.ApiKeyScope?> Scopes { get; set; }
 #endif
-        /// <summary>The status property</summary>
+        /// <summary>- `active`: Accepted.- `rotated`: Replaced by a rotation: still accepted until its grace period ends.- `revoked`: Revoked by its owner or an admin: refused.- `expired`: Past its expiry: refused.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.ApiKeyStatus? Status { get; set; }
         /// <summary>How many requests it authenticated.</summary>
         public long? UsageCount { get; set; }

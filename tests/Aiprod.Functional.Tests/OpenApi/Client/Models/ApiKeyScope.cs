@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
+    /// <summary>Something a key may do. A user&apos;s access token may do all of it; a key only what it was given. Declared in the ordinal order of the names, the order in which a key lists its scopes.- `exports:read`: Read and download the owner&apos;s exports.- `jobs:read`: Read and list the owner&apos;s jobs.- `jobs:write`: Submit and cancel the owner&apos;s jobs.- `pipeline:worker`: A GPU worker: claim queued jobs and report their progress, logs and result.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum ApiKeyScope
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "exports:read")]
         #pragma warning disable CS1591

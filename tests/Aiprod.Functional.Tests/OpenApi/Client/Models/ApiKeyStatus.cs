@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
+    /// <summary>- `active`: Accepted.- `rotated`: Replaced by a rotation: still accepted until its grace period ends.- `revoked`: Revoked by its owner or an admin: refused.- `expired`: Past its expiry: refused.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum ApiKeyStatus
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "active")]
         #pragma warning disable CS1591

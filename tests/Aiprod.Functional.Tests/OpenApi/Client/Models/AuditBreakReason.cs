@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
+    /// <summary>- `hash_mismatch`: The stored hash is not the hash of the stored event and the previous stored hash: a field was changed.- `sequence_gap`: The sequence number is not the one after the previous event&apos;s: events were deleted or inserted.- `unreadable`: A stored field cannot be read as its type (or the hash is not 64 hex digits).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum AuditBreakReason
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "hash_mismatch")]
         #pragma warning disable CS1591

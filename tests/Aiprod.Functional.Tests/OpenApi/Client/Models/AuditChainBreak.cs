@@ -15,7 +15,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
     {
         /// <summary>The event_id property</summary>
         public long? EventId { get; set; }
-        /// <summary>The reason property</summary>
+        /// <summary>- `hash_mismatch`: The stored hash is not the hash of the stored event and the previous stored hash: a field was changed.- `sequence_gap`: The sequence number is not the one after the previous event&apos;s: events were deleted or inserted.- `unreadable`: A stored field cannot be read as its type (or the hash is not 64 hex digits).</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.AuditBreakReason? Reason { get; set; }
         /// <summary>The seq property</summary>
         public long? Seq { get; set; }

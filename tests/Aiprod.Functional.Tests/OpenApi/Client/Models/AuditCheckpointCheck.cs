@@ -15,7 +15,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
     {
         /// <summary>The at property</summary>
         public DateTimeOffset? At { get; set; }
-        /// <summary>The chain property</summary>
+        /// <summary>- `matches`: The event at the checkpoint&apos;s sequence number has the hash the checkpoint signed.- `hash_mismatch`: The event is there with another hash, or the count does not match.- `beyond_chain`: The chain ends before the checkpoint: events it covered were deleted.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.CheckpointChainStatus? Chain { get; set; }
         /// <summary>The kid property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -27,7 +27,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 #endif
         /// <summary>The seq property</summary>
         public long? Seq { get; set; }
-        /// <summary>The signature property</summary>
+        /// <summary>- `valid`: The checkpoint&apos;s signature verifies with the key it names.- `invalid`: The signature does not verify: the checkpoint was changed or forged.- `unknown_key`: Signed by a key this instance does not hold (a rotated key): checked off the machine with that key.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.CheckpointSignatureStatus? Signature { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

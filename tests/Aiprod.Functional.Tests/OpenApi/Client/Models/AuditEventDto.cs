@@ -21,7 +21,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 #else
         public string ActorId { get; set; }
 #endif
-        /// <summary>The actor_kind property</summary>
+        /// <summary>- `anonymous`: No one signed in: a login, a registration or a refusal before any credential was accepted.- `user`: A user acting with their access token.- `api_key`: A script or worker acting with an API key.- `system`: The service itself: a sweeper, a lease expiry, a lockout, a promotion from the command line.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.ActorKind? ActorKind { get; set; }
         /// <summary>The client_address property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -59,7 +59,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 #endif
         /// <summary>The occurred_at property</summary>
         public DateTimeOffset? OccurredAt { get; set; }
-        /// <summary>The outcome property</summary>
+        /// <summary>- `success`: The action was done.- `failure`: The action was refused or failed.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.AuditOutcome? Outcome { get; set; }
         /// <summary>The seq property</summary>
         public long? Seq { get; set; }

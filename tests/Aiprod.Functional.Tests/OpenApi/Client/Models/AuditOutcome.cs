@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
+    /// <summary>- `success`: The action was done.- `failure`: The action was refused or failed.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum AuditOutcome
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "success")]
         #pragma warning disable CS1591

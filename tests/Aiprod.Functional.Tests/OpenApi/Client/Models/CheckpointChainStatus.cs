@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
+    /// <summary>- `matches`: The event at the checkpoint&apos;s sequence number has the hash the checkpoint signed.- `hash_mismatch`: The event is there with another hash, or the count does not match.- `beyond_chain`: The chain ends before the checkpoint: events it covered were deleted.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum CheckpointChainStatus
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "matches")]
         #pragma warning disable CS1591

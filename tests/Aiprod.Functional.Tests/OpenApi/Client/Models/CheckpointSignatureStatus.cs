@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
+    /// <summary>- `valid`: The checkpoint&apos;s signature verifies with the key it names.- `invalid`: The signature does not verify: the checkpoint was changed or forged.- `unknown_key`: Signed by a key this instance does not hold (a rotated key): checked off the machine with that key.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum CheckpointSignatureStatus
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "valid")]
         #pragma warning disable CS1591

@@ -37,9 +37,9 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 #endif
         /// <summary>Until when the worker holds it; a progress report renews it.</summary>
         public DateTimeOffset? LeaseExpiresAt { get; set; }
-        /// <summary>The preset property</summary>
+        /// <summary>- `quick_social`: A short cut for social feeds (the default); the worker renders it with the profile of this name.- `brand_campaign`: A brand campaign; the worker renders it with the profile of this name.- `premium_spot`: A premium spot; the worker renders it with the profile of this name.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobPreset? Preset { get; set; }
-        /// <summary>The priority property</summary>
+        /// <summary>- `low`: Claimed after every queued job of higher priority.- `normal`: The default.- `high`: Claimed first; among jobs of one priority the oldest goes first.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobPriority? Priority { get; set; }
         /// <summary>How many earlier attempts lapsed.</summary>
         public int? RetryCount { get; set; }

@@ -37,7 +37,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 #else
         public string DownloadUrl { get; set; }
 #endif
-        /// <summary>The error_code property</summary>
+        /// <summary>Why an export failed; its snake_case name is the `error_code` clients branch on.- `size_limit_exceeded`: The file grew past `Exports:MaxBytes`; the partial file was removed.- `insufficient_storage`: The storage had less free space than the configured floor, before or while writing.- `attempts_exhausted`: The export was interrupted (its runner died) more often than the configured attempts allow.- `write_failed`: Anything else broke while writing; the details are in the server&apos;s log, not in the answer.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.ExportFailure? ErrorCode { get; set; }
         /// <summary>The error_message property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -55,11 +55,11 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
         public DateTimeOffset? FilterCreatedFrom { get; set; }
         /// <summary>The filter_created_to property</summary>
         public DateTimeOffset? FilterCreatedTo { get; set; }
-        /// <summary>The filter_preset property</summary>
+        /// <summary>- `quick_social`: A short cut for social feeds (the default); the worker renders it with the profile of this name.- `brand_campaign`: A brand campaign; the worker renders it with the profile of this name.- `premium_spot`: A premium spot; the worker renders it with the profile of this name.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobPreset? FilterPreset { get; set; }
-        /// <summary>The filter_status property</summary>
+        /// <summary>- `queued`: Waiting for a worker to claim it.- `running`: Claimed by a worker that holds its lease.- `completed`: The worker reported its result.- `failed`: The worker reported a failure; an admin may requeue it.- `cancelled`: Cancelled by its owner or an admin.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobStatus? FilterStatus { get; set; }
-        /// <summary>The format property</summary>
+        /// <summary>The file formats a job export can be written in.- `json`: One JSON document: a job, or an array of jobs, with the export&apos;s metadata.- `jsonl`: JSON Lines: one job per line, for sets too large to read as one document.- `csv`: One row per job, nested objects flattened to dotted columns.- `zip`: A ZIP archive of the job&apos;s metadata, result, logs and CSV row, with a manifest of hashes.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.ExportFormat? Format { get; set; }
         /// <summary>The job_ids property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -89,7 +89,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
         public long? SizeBytes { get; set; }
         /// <summary>The started_at property</summary>
         public DateTimeOffset? StartedAt { get; set; }
-        /// <summary>The status property</summary>
+        /// <summary>Where an export is: queued → running → succeeded | failed | cancelled; succeeded → expired once its file is deleted.- `queued`: Waiting for a runner.- `running`: Being written.- `succeeded`: Written: the file can be downloaded until its retention ends.- `failed`: Stopped with an error (see its error code).- `cancelled`: Cancelled by its owner or an admin before it was written.- `expired`: Succeeded, and its file was deleted after its retention.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.ExportStatus? Status { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
+    /// <summary>Why an export failed; its snake_case name is the `error_code` clients branch on.- `size_limit_exceeded`: The file grew past `Exports:MaxBytes`; the partial file was removed.- `insufficient_storage`: The storage had less free space than the configured floor, before or while writing.- `attempts_exhausted`: The export was interrupted (its runner died) more often than the configured attempts allow.- `write_failed`: Anything else broke while writing; the details are in the server&apos;s log, not in the answer.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum ExportFailure
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "size_limit_exceeded")]
         #pragma warning disable CS1591

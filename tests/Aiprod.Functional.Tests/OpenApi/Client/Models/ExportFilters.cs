@@ -17,9 +17,9 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
         public DateTimeOffset? CreatedFrom { get; set; }
         /// <summary>Created at or before (ISO 8601).</summary>
         public DateTimeOffset? CreatedTo { get; set; }
-        /// <summary>The preset property</summary>
+        /// <summary>- `quick_social`: A short cut for social feeds (the default); the worker renders it with the profile of this name.- `brand_campaign`: A brand campaign; the worker renders it with the profile of this name.- `premium_spot`: A premium spot; the worker renders it with the profile of this name.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobPreset? Preset { get; set; }
-        /// <summary>The status property</summary>
+        /// <summary>- `queued`: Waiting for a worker to claim it.- `running`: Claimed by a worker that holds its lease.- `completed`: The worker reported its result.- `failed`: The worker reported a failure; an admin may requeue it.- `cancelled`: Cancelled by its owner or an admin.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobStatus? Status { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
+    /// <summary>The file formats a job export can be written in.- `json`: One JSON document: a job, or an array of jobs, with the export&apos;s metadata.- `jsonl`: JSON Lines: one job per line, for sets too large to read as one document.- `csv`: One row per job, nested objects flattened to dotted columns.- `zip`: A ZIP archive of the job&apos;s metadata, result, logs and CSV row, with a manifest of hashes.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum ExportFormat
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "json")]
         #pragma warning disable CS1591

@@ -29,7 +29,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 #else
         public string Extension { get; set; }
 #endif
-        /// <summary>The format property</summary>
+        /// <summary>The file formats a job export can be written in.- `json`: One JSON document: a job, or an array of jobs, with the export&apos;s metadata.- `jsonl`: JSON Lines: one job per line, for sets too large to read as one document.- `csv`: One row per job, nested objects flattened to dotted columns.- `zip`: A ZIP archive of the job&apos;s metadata, result, logs and CSV row, with a manifest of hashes.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.ExportFormat? Format { get; set; }
         /// <summary>The size limit of one export, in bytes.</summary>
         public long? MaxBytes { get; set; }

@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
+    /// <summary>Where an export is: queued → running → succeeded | failed | cancelled; succeeded → expired once its file is deleted.- `queued`: Waiting for a runner.- `running`: Being written.- `succeeded`: Written: the file can be downloaded until its retention ends.- `failed`: Stopped with an error (see its error code).- `cancelled`: Cancelled by its owner or an admin before it was written.- `expired`: Succeeded, and its file was deleted after its retention.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum ExportStatus
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "queued")]
         #pragma warning disable CS1591

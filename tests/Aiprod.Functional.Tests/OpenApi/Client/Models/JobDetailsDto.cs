@@ -49,9 +49,9 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 #else
         public List<global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobLogDto> Logs { get; set; }
 #endif
-        /// <summary>The preset property</summary>
+        /// <summary>- `quick_social`: A short cut for social feeds (the default); the worker renders it with the profile of this name.- `brand_campaign`: A brand campaign; the worker renders it with the profile of this name.- `premium_spot`: A premium spot; the worker renders it with the profile of this name.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobPreset? Preset { get; set; }
-        /// <summary>The priority property</summary>
+        /// <summary>- `low`: Claimed after every queued job of higher priority.- `normal`: The default.- `high`: Claimed first; among jobs of one priority the oldest goes first.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobPriority? Priority { get; set; }
         /// <summary>The progress property</summary>
         public int? Progress { get; set; }
@@ -75,7 +75,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 #else
         public List<global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobStateChangeDto> StateHistory { get; set; }
 #endif
-        /// <summary>The status property</summary>
+        /// <summary>- `queued`: Waiting for a worker to claim it.- `running`: Claimed by a worker that holds its lease.- `completed`: The worker reported its result.- `failed`: The worker reported a failure; an admin may requeue it.- `cancelled`: Cancelled by its owner or an admin.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobStatus? Status { get; set; }
         /// <summary>The updated_at property</summary>
         public DateTimeOffset? UpdatedAt { get; set; }

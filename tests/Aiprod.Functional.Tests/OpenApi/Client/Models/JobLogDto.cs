@@ -17,7 +17,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
         public DateTimeOffset? At { get; set; }
         /// <summary>The event_id property</summary>
         public long? EventId { get; set; }
-        /// <summary>The level property</summary>
+        /// <summary>How much a worker&apos;s log line matters.- `debug`: Detail for whoever debugs the worker.- `info`: A step of the work.- `warning`: Something went wrong that the worker worked around.- `error`: Something went wrong that the worker could not work around.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobLogLevel? Level { get; set; }
         /// <summary>The message property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER

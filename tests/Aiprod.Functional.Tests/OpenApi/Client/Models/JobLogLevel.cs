@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
+    /// <summary>How much a worker&apos;s log line matters.- `debug`: Detail for whoever debugs the worker.- `info`: A step of the work.- `warning`: Something went wrong that the worker worked around.- `error`: Something went wrong that the worker could not work around.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum JobLogLevel
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "debug")]
         #pragma warning disable CS1591

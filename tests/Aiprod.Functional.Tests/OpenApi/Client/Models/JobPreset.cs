@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
+    /// <summary>- `quick_social`: A short cut for social feeds (the default); the worker renders it with the profile of this name.- `brand_campaign`: A brand campaign; the worker renders it with the profile of this name.- `premium_spot`: A premium spot; the worker renders it with the profile of this name.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum JobPreset
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "quick_social")]
         #pragma warning disable CS1591

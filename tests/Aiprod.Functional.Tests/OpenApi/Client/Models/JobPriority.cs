@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
+    /// <summary>- `low`: Claimed after every queued job of higher priority.- `normal`: The default.- `high`: Claimed first; among jobs of one priority the oldest goes first.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum JobPriority
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "low")]
         #pragma warning disable CS1591

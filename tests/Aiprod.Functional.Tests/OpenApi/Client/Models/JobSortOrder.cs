@@ -3,7 +3,7 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
-    /// <summary>The order of a job listing: a field, ascending, or descending with a leading `-`.</summary>
+    /// <summary>The order of a job listing: a field, ascending, or descending with a leading `-`.- `-created_at`: Newest first (the default).- `created_at`: Oldest first.- `priority`: Lowest priority first.- `-priority`: Highest priority first.- `updated_at`: Least recently changed first.- `-updated_at`: Most recently changed first.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public enum JobSortOrder
     {

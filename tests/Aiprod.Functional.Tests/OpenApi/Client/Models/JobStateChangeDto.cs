@@ -17,7 +17,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
         public DateTimeOffset? At { get; set; }
         /// <summary>The event_id property</summary>
         public long? EventId { get; set; }
-        /// <summary>The from property</summary>
+        /// <summary>- `queued`: Waiting for a worker to claim it.- `running`: Claimed by a worker that holds its lease.- `completed`: The worker reported its result.- `failed`: The worker reported a failure; an admin may requeue it.- `cancelled`: Cancelled by its owner or an admin.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobStatus? From { get; set; }
         /// <summary>The message property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -27,7 +27,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 #else
         public string Message { get; set; }
 #endif
-        /// <summary>The to property</summary>
+        /// <summary>- `queued`: Waiting for a worker to claim it.- `running`: Claimed by a worker that holds its lease.- `completed`: The worker reported its result.- `failed`: The worker reported a failure; an admin may requeue it.- `cancelled`: Cancelled by its owner or an admin.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobStatus? To { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
+    /// <summary>- `queued`: Waiting for a worker to claim it.- `running`: Claimed by a worker that holds its lease.- `completed`: The worker reported its result.- `failed`: The worker reported a failure; an admin may requeue it.- `cancelled`: Cancelled by its owner or an admin.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum JobStatus
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "queued")]
         #pragma warning disable CS1591

@@ -25,7 +25,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 #else
         public string Message { get; set; }
 #endif
-        /// <summary>The status property</summary>
+        /// <summary>- `queued`: Waiting for a worker to claim it.- `running`: Claimed by a worker that holds its lease.- `completed`: The worker reported its result.- `failed`: The worker reported a failure; an admin may requeue it.- `cancelled`: Cancelled by its owner or an admin.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobStatus? Status { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

@@ -13,7 +13,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class LogLine : IParsable
     {
-        /// <summary>The level property</summary>
+        /// <summary>How much a worker&apos;s log line matters.- `debug`: Detail for whoever debugs the worker.- `info`: A step of the work.- `warning`: Something went wrong that the worker worked around.- `error`: Something went wrong that the worker could not work around.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobLogLevel? Level { get; set; }
         /// <summary>The line. &lt;example&gt;Loaded model weights in 4.2 s&lt;/example&gt;</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER

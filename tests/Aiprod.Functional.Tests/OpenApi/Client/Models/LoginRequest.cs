@@ -29,7 +29,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 #else
         public string Password { get; set; }
 #endif
-        /// <summary>Where a login or refresh puts the new refresh token.</summary>
+        /// <summary>Where a login or refresh puts the new refresh token.- `body`: In the JSON body, for clients that keep it themselves.- `cookie`: Browser mode: in the `__Host-aiprod-refresh` cookie (HttpOnly, Secure, SameSite=Strict, Path=/), never in the body, so the page&apos;s script (and an XSS in it) cannot read it.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.RefreshTokenDelivery? RefreshTokenDelivery { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

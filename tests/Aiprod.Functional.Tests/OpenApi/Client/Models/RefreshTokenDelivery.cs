@@ -3,7 +3,7 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
-    /// <summary>Where a login or refresh puts the new refresh token.</summary>
+    /// <summary>Where a login or refresh puts the new refresh token.- `body`: In the JSON body, for clients that keep it themselves.- `cookie`: Browser mode: in the `__Host-aiprod-refresh` cookie (HttpOnly, Secure, SameSite=Strict, Path=/), never in the body, so the page&apos;s script (and an XSS in it) cannot read it.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public enum RefreshTokenDelivery
     {

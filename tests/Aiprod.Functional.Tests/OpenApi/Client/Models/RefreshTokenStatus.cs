@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
+    /// <summary>- `active`: Not used yet: redeeming it issues its successor.- `redeemed`: Used once and replaced by its successor; presented again, it counts as reuse.- `expired`: Past its lifetime: refused.- `revoked`: Its session was ended (logout, reuse detected, password change, an admin): refused.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum RefreshTokenStatus
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "active")]
         #pragma warning disable CS1591

@@ -31,9 +31,9 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 #else
         public string Lang { get; set; }
 #endif
-        /// <summary>The preset property</summary>
+        /// <summary>- `quick_social`: A short cut for social feeds (the default); the worker renders it with the profile of this name.- `brand_campaign`: A brand campaign; the worker renders it with the profile of this name.- `premium_spot`: A premium spot; the worker renders it with the profile of this name.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobPreset? Preset { get; set; }
-        /// <summary>The priority property</summary>
+        /// <summary>- `low`: Claimed after every queued job of higher priority.- `normal`: The default.- `high`: Claimed first; among jobs of one priority the oldest goes first.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobPriority? Priority { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

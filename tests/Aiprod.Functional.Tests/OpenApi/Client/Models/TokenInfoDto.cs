@@ -25,7 +25,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
         public DateTimeOffset? LastUsedAt { get; set; }
         /// <summary>The family (session) the token belongs to.</summary>
         public Guid? SessionId { get; set; }
-        /// <summary>The status property</summary>
+        /// <summary>- `active`: Not used yet: redeeming it issues its successor.- `redeemed`: Used once and replaced by its successor; presented again, it counts as reuse.- `expired`: Past its lifetime: refused.- `revoked`: Its session was ended (logout, reuse detected, password change, an admin): refused.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.RefreshTokenStatus? Status { get; set; }
         /// <summary>The owner.</summary>
         public Guid? UserId { get; set; }

@@ -35,7 +35,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
         public Guid? Id { get; set; }
         /// <summary>The last successful login (UTC), if any.</summary>
         public DateTimeOffset? LastLoginAt { get; set; }
-        /// <summary>The role property</summary>
+        /// <summary>- `user`: Works with their own jobs, keys, exports and webhooks.- `admin`: Also reads and manages every user&apos;s, under /admin.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.UserRole? Role { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

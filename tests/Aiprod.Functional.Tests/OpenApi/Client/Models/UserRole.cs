@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
+    /// <summary>- `user`: Works with their own jobs, keys, exports and webhooks.- `admin`: Also reads and manages every user&apos;s, under /admin.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum UserRole
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "user")]
         #pragma warning disable CS1591

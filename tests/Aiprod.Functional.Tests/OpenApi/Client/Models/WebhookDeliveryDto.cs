@@ -47,7 +47,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 #endif
         /// <summary>When the next attempt is due, while pending.</summary>
         public DateTimeOffset? NextAttemptAt { get; set; }
-        /// <summary>The status property</summary>
+        /// <summary>- `pending`: Waiting for its next attempt (the first, or a retry).- `succeeded`: The receiver answered 2xx.- `failed`: Every attempt of the schedule failed, or the subscription was disabled or deleted.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.WebhookDeliveryStatus? Status { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

@@ -3,10 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace Aiprod.Functional.Tests.OpenApi.Client.Models
 {
+    /// <summary>- `pending`: Waiting for its next attempt (the first, or a retry).- `succeeded`: The receiver answered 2xx.- `failed`: Every attempt of the schedule failed, or the subscription was disabled or deleted.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public enum WebhookDeliveryStatus
-    #pragma warning restore CS1591
     {
         [EnumMember(Value = "pending")]
         #pragma warning disable CS1591

@@ -17,7 +17,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Models
         public Guid? JobId { get; set; }
         /// <summary>Until when the worker holds it; report again before then.</summary>
         public DateTimeOffset? LeaseExpiresAt { get; set; }
-        /// <summary>The status property</summary>
+        /// <summary>- `queued`: Waiting for a worker to claim it.- `running`: Claimed by a worker that holds its lease.- `completed`: The worker reported its result.- `failed`: The worker reported a failure; an admin may requeue it.- `cancelled`: Cancelled by its owner or an admin.</summary>
         public global::Aiprod.Functional.Tests.OpenApi.Client.Models.JobStatus? Status { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

@@ -1,0 +1,99 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Aiprod.Api.Controllers;
+using Aiprod.Api.Http;
+using Aiprod.Api.Setup;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Infrastructure;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace Aiprod.Api.OpenApi;
+
+/// <summary>
+/// Names, for each problem answer of an operation, the problems it can be, as <c>examples</c> of its
+/// <c>application/problem+json</c> keyed by their code: the action's <see cref="AnswersAttribute"/>s, and the problems
+/// the pipeline answers on every route (400 <c>validation_failed</c>, 401, 403, 413, 415, 429, 500). Each body is
+/// made by the API's own <see cref="ProblemDetailsFactory"/> (the customisation every answer gets included) and
+/// written with its JSON options; only <c>trace_id</c> is fixed, so the document stays the same from run to run.
+/// </summary>
+internal sealed class ProblemExampleFilter(IServiceProvider services, IOptions<JsonOptions> json) : IOperationFilter
+{
+    public const string ExampleTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        var instance = "/" + context.ApiDescription.RelativePath;
+        foreach (var answer in context.MethodInfo.GetCustomAttributes<AnswersAttribute>())
+        {
+            var error = answer.Error;
+            var status = ApiControllerBase.StatusOf(error);
+            OperationConventionsFilter.AddProblem(operation, context, status, $"`{error.Code}`: {error.Message}");
+            AddExample(operation, status, error.Code, Body(instance, status, null, ProblemTypes.For(error.Code), error.Message));
+        }
+
+        var validation = PipelineProblems.ValidationFailed;
+        AddExample(operation, validation.Status, validation.Code, ValidationBody(instance, validation));
+        if (operation.Security is { Count: > 0 })
+        {
+            AddPipelineExample(PipelineProblems.Unauthenticated);
+        }
+
+        // The framework's own refusals: the body is what the factory makes of the bare status.
+        AddExample(operation, StatusCodes.Status403Forbidden, "forbidden", Body(instance, StatusCodes.Status403Forbidden, null, null, null));
+        AddExample(operation, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", Body(instance, StatusCodes.Status415UnsupportedMediaType, null, null, null));
+        AddPipelineExample(PipelineProblems.BodyTooLarge(Middleware.RequestBodyLimitMiddleware.MaxBytes(services.GetRequiredService<IConfiguration>())));
+        AddPipelineExample(PipelineProblems.RateLimited(60));
+        AddPipelineExample(PipelineProblems.InternalError);
+
+        void AddPipelineExample(PipelineProblem problem) =>
+            AddExample(operation, problem.Status, problem.Code, Body(instance, problem.Status, problem.Title, ProblemTypes.For(problem.Code), problem.Detail));
+    }
+
+    /// <summary>Files an example under a problem answer the operation already states; an answer it does not give gets none.</summary>
+    private static void AddExample(OpenApiOperation operation, int status, string code, JsonNode body)
+    {
+        var key = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (operation.Responses is null || !operation.Responses.TryGetValue(key, out var response)
+            || response is not OpenApiResponse { Content: { } content }
+            || !content.TryGetValue("application/problem+json", out var found) || found is not OpenApiMediaType media)
+        {
+            return;
+        }
+
+        media.Examples ??= new Dictionary<string, IOpenApiExample>(StringComparer.Ordinal);
+        media.Examples.TryAdd(code, new OpenApiExample { Summary = code, Value = body });
+    }
+
+    private JsonNode Body(string instance, int status, string? title, string? type, string? detail)
+    {
+        var http = Context(instance);
+        var problem = http.RequestServices.GetRequiredService<ProblemDetailsFactory>().CreateProblemDetails(http, status, title, type, detail);
+        return Serialise(problem);
+    }
+
+    private JsonNode ValidationBody(string instance, PipelineProblem validation)
+    {
+        var http = Context(instance);
+        var problem = http.RequestServices.GetRequiredService<ProblemDetailsFactory>().CreateValidationProblemDetails(
+            http, new ModelStateDictionary(), validation.Status, validation.Title, ProblemTypes.For(validation.Code), validation.Detail);
+        problem.Errors["field"] = ["The field is required."];
+        return Serialise(problem);
+    }
+
+    private DefaultHttpContext Context(string instance)
+    {
+        var http = new DefaultHttpContext { RequestServices = services };
+        http.Request.Path = instance;
+        return http;
+    }
+
+    private JsonNode Serialise(ProblemDetails problem)
+    {
+        problem.Extensions[ProblemDetailsSetup.TraceIdKey] = ExampleTraceId;
+        return JsonSerializer.SerializeToNode(problem, problem.GetType(), json.Value.JsonSerializerOptions)!;
+    }
+}
