@@ -2,7 +2,6 @@ using Aiprod.Api.Authentication;
 using Aiprod.Api.Contracts;
 using Aiprod.Api.Http;
 using Aiprod.Api.OpenApi;
-using Aiprod.Domain.Idempotency;
 using Aiprod.Api.ExceptionHandling;
 using Aiprod.Api.Setup;
 using Aiprod.Application.Jobs.Commands.CancelJob;
