@@ -180,6 +180,8 @@ public static class DependencyInjection
             .Validate(o => o.Lease > o.Timeout + TimeSpan.FromSeconds(5), "Webhooks:Lease must be more than Webhooks:Timeout plus 5 s, so an attempt ends before another instance may take it.")
             .Validate(o => o.PollInterval >= TimeSpan.FromMilliseconds(10) && o.PollInterval <= TimeSpan.FromMinutes(1), "Webhooks:PollInterval must be between 10 ms and a minute.")
             .Validate(o => o.BatchSize is >= 1 and <= 1000, "Webhooks:BatchSize must be between 1 and 1000.")
+            .Validate(o => o.MaxInFlightPerSubscription is >= 1 and <= 1000, "Webhooks:MaxInFlightPerSubscription must be between 1 and 1000.")
+            .Validate(o => o.DeliveryRetention >= TimeSpan.FromHours(1) && o.DeliveryRetention <= TimeSpan.FromDays(3650), "Webhooks:DeliveryRetention must be between an hour and 3650 days.")
             .Validate(o => o.SecretRotationOverlap >= TimeSpan.Zero && o.SecretRotationOverlap <= TimeSpan.FromDays(30), "Webhooks:SecretRotationOverlap must be between 0 and 30 days.")
             .Validate(o => o.DisableAfterFailingFor >= TimeSpan.FromMinutes(1), "Webhooks:DisableAfterFailingFor must be at least a minute.")
             .Validate(o => o.ApiKeyExpiringLeadTime > TimeSpan.Zero && o.ApiKeyExpiringLeadTime <= TimeSpan.FromDays(365), "Webhooks:ApiKeyExpiringLeadTime must be more than 0 and at most 365 days.")
@@ -210,6 +212,8 @@ public static class DependencyInjection
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         services.AddSingleton<ApiKeyExpiryNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<ApiKeyExpiryNotifier>());
+        services.AddSingleton<WebhookDeliverySweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookDeliverySweeper>());
     }
 
     private static IExportStorage ExportStorage(ExportStorageOptions storage, DataFolderOptions dataFolder) => storage.Provider switch

@@ -1,5 +1,6 @@
 using Aiprod.Api.OpenApi;
 using Aiprod.Application.Webhooks.Commands.CreateWebhook;
+using Aiprod.Application.Webhooks.Commands.RotateWebhookSecret;
 using Aiprod.Application.Webhooks.Commands.UpdateWebhook;
 
 namespace Aiprod.Api.Contracts;
@@ -23,4 +24,12 @@ public sealed record CreateWebhookRequest(string? Url, IReadOnlyList<string>? Ev
 public sealed record UpdateWebhookRequest(string? Url, IReadOnlyList<string>? Events, string? Description, bool? Enabled) : IRequestExample<UpdateWebhookRequest>
 {
     public static UpdateWebhookRequest Example => new(null, ["job.completed", "job.failed", "job.cancelled"], null, true);
+}
+
+/// <summary>A secret rotation; the body is optional.</summary>
+/// <param name="RevokePrevious">`true` (the old secret leaked): the old secret stops signing at once, instead of signing beside the new one for 24 hours. Default `false`.</param>
+[ValidatedAs(typeof(RotateWebhookSecretCommand))]
+public sealed record RotateWebhookSecretRequest(bool? RevokePrevious) : IRequestExample<RotateWebhookSecretRequest>
+{
+    public static RotateWebhookSecretRequest Example => new(true);
 }

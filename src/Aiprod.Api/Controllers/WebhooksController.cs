@@ -106,7 +106,9 @@ public sealed class WebhooksController : ApiControllerBase
     /// <summary>Gives the subscription a new signing secret, shown this once.</summary>
     /// <remarks>
     /// The secret it replaces keeps signing beside the new one for 24 hours (`Webhooks:SecretRotationOverlap`): each
-    /// delivery carries both signatures in `webhook-signature`, so the receiver can switch without losing one.
+    /// delivery carries both signatures in `webhook-signature`, so the receiver can switch without losing one. With
+    /// `{"revoke_previous": true}` (the old secret leaked) the old secret stops signing at once: every attempt sent
+    /// from then on carries the new secret's signature alone. The body is optional.
     /// </remarks>
     /// <response code="200">The subscription and its new secret.</response>
     /// <response code="404">The caller has no subscription with this id.</response>
@@ -114,8 +116,9 @@ public sealed class WebhooksController : ApiControllerBase
     [EnableRateLimiting(RateLimitPolicies.WebhooksChange)]
     [ProducesResponseType<WebhookWithSecretDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    public async Task<IActionResult> RotateWebhookSecret([FromRoute(Name = "webhook_id")] WebhookId webhookId, CancellationToken cancellationToken) =>
-        ToActionResult(await Sender.Send(new RotateWebhookSecretCommand(User.RequireUserId(), webhookId), cancellationToken), Ok);
+    public async Task<IActionResult> RotateWebhookSecret(
+        [FromRoute(Name = "webhook_id")] WebhookId webhookId, [FromBody] RotateWebhookSecretRequest? request, CancellationToken cancellationToken) =>
+        ToActionResult(await Sender.Send(new RotateWebhookSecretCommand(User.RequireUserId(), webhookId, request?.RevokePrevious ?? false), cancellationToken), Ok);
 
     /// <summary>Queues a `webhook.ping` to the subscription, signed, delivered and retried like any event.</summary>
     /// <response code="202">Queued; follow it in the deliveries.</response>

@@ -34,8 +34,17 @@ public sealed class WebhookOptions
     /// <summary>How long a claimed delivery is held before another dispatcher may take it back (longer than <see cref="Timeout"/>).</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Deliveries one dispatcher round claims and sends at once.</summary>
+    /// <summary>Sends one dispatcher keeps in flight at once; it claims more as they end.</summary>
     public int BatchSize { get; set; } = 32;
+
+    /// <summary>
+    /// The most of those in-flight sends one subscription may hold, so a slow or dead receiver (each send up to
+    /// <see cref="Timeout"/>) leaves the other slots to the other subscriptions.
+    /// </summary>
+    public int MaxInFlightPerSubscription { get; set; } = 8;
+
+    /// <summary>How long an ended delivery (succeeded or failed) and its attempts are kept before the sweep deletes them.</summary>
+    public TimeSpan DeliveryRetention { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>How long before a key's expiry its <c>api_key.expiring</c> event is sent.</summary>
     public TimeSpan ApiKeyExpiringLeadTime { get; set; } = TimeSpan.FromDays(7);

@@ -107,11 +107,15 @@ public sealed class WebhookSubscription : AggregateRoot
         return Done.Value;
     }
 
-    /// <summary>The current secret becomes the previous one, signing beside the new one until <paramref name="overlap"/> has passed.</summary>
-    public void RotateSecret(string newSecretCiphertext, TimeSpan overlap, DateTimeOffset now)
+    /// <summary>
+    /// The current secret becomes the previous one, signing beside the new one until <paramref name="overlap"/> has
+    /// passed; with <paramref name="revokePrevious"/> (the old secret leaked) no secret but the new one signs from now
+    /// on, the one an earlier rotation kept included.
+    /// </summary>
+    public void RotateSecret(string newSecretCiphertext, TimeSpan overlap, DateTimeOffset now, bool revokePrevious = false)
     {
-        PreviousSecretCiphertext = SecretCiphertext;
-        PreviousSecretExpiresAt = now + overlap;
+        PreviousSecretCiphertext = revokePrevious ? null : SecretCiphertext;
+        PreviousSecretExpiresAt = revokePrevious ? null : now + overlap;
         SecretCiphertext = newSecretCiphertext;
         Touch(now);
     }

@@ -17,9 +17,11 @@ using Polly.Timeout;
 namespace Aiprod.Infrastructure.Webhooks;
 
 /// <summary>
-/// Sends due webhook deliveries. Each round claims up to <see cref="WebhookOptions.BatchSize"/> due deliveries, one
-/// row at a time under a lease (the row's version decides between instances claiming the same row, so each attempt
-/// is made by one of them), sends them at once, and records each attempt where it still holds the lease: a 2xx ends
+/// Sends due webhook deliveries. The dispatcher keeps up to <see cref="WebhookOptions.BatchSize"/> sends in flight and
+/// claims more as sends end, so a slow receiver holds only its own slots, and at most
+/// <see cref="WebhookOptions.MaxInFlightPerSubscription"/> of them per subscription, so a slow or dead receiver cannot
+/// hold them all. Each delivery is claimed under a lease (the row's version decides between instances claiming the
+/// same row, so each attempt is made by one of them), sent, and recorded where the lease is still held: a 2xx ends
 /// the delivery, anything else (another status, a redirect, a refused address, a timeout) schedules the next attempt
 /// along <see cref="WebhookRetrySchedule"/>. A dispatcher that dies mid-send leaves a lease that lapses, and the
 /// delivery is sent again: at least once, never lost. A subscription failing for longer than
@@ -39,17 +41,24 @@ public sealed partial class WebhookDispatcher(
 
     private const int MaxRecordTransientTries = 12;
 
-    /// <summary>Claims what is due, sends it and records the attempts.</summary>
+    private readonly Lock gate = new();
+
+    // The sends of this instance in flight, in all and per subscription; guarded by gate.
+    private readonly Dictionary<WebhookId, int> inFlightBySubscription = [];
+
+    private int inFlight;
+
+    // Set when a send ends (a slot is free); replaced before each fill, so an end during a fill is not missed.
+    private TaskCompletionSource slotFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Claims what is due into the free slots, sends it and waits for those sends to be recorded. For tests and the
+    /// bench, which step the clock; the hosted loop does not wait for a round but claims again as each send ends.
+    /// </summary>
     /// <returns>How many attempts this round made.</returns>
     public async Task<int> RunRoundAsync(CancellationToken cancellationToken)
     {
-        var claimed = await ClaimAsync(cancellationToken);
-        if (claimed.Count == 0)
-        {
-            return 0;
-        }
-
-        var made = await Task.WhenAll(claimed.Select(c => SendAndRecordAsync(c, cancellationToken)));
+        var made = await Task.WhenAll(await FillAsync(cancellationToken));
         return made.Count(m => m);
     }
 
@@ -63,14 +72,26 @@ public sealed partial class WebhookDispatcher(
         using var timer = new PeriodicTimer(options.Value.PollInterval, clock);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+            var freed = NewSlotSignal();
+            while (true)
             {
+                // A send that ends frees a slot: claim at once rather than at the next tick.
+                await Task.WhenAny(tick, freed);
+                if (tick.IsCompleted)
+                {
+                    if (!await tick)
+                    {
+                        break;
+                    }
+
+                    tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                }
+
+                freed = NewSlotSignal();
                 try
                 {
-                    // A full round may mean more is waiting: go on without waiting for the next tick.
-                    while (await RunRoundAsync(stoppingToken) >= options.Value.BatchSize)
-                    {
-                    }
+                    await FillAsync(stoppingToken);
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
@@ -81,11 +102,113 @@ public sealed partial class WebhookDispatcher(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down; what this round claimed is sent again once its lease lapses.
+            // Shutting down; what is in flight is cancelled, and sent again once its lease lapses.
+        }
+        finally
+        {
+            await AllSendsEndedAsync();
         }
     }
 
-    private async Task<List<Claimed>> ClaimAsync(CancellationToken cancellationToken)
+    private Task NewSlotSignal()
+    {
+        lock (gate)
+        {
+            slotFreed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return slotFreed.Task;
+        }
+    }
+
+    private async Task AllSendsEndedAsync()
+    {
+        while (true)
+        {
+            Task freed;
+            lock (gate)
+            {
+                if (inFlight == 0)
+                {
+                    return;
+                }
+
+                slotFreed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                freed = slotFreed.Task;
+            }
+
+            await freed;
+        }
+    }
+
+    /// <summary>
+    /// Claims due deliveries into the free slots, keeping each subscription within its share, and starts their sends.
+    /// A pass that skipped a subscription at its share looks again without it, so the deliveries behind a slow
+    /// subscription's backlog are reached in the same fill.
+    /// </summary>
+    /// <returns>The sends started, each answering whether an attempt was made.</returns>
+    private async Task<List<Task<bool>>> FillAsync(CancellationToken cancellationToken)
+    {
+        var started = new List<Task<bool>>();
+        while (true)
+        {
+            int free;
+            List<WebhookId> full;
+            lock (gate)
+            {
+                free = options.Value.BatchSize - inFlight;
+                full = [.. inFlightBySubscription.Where(s => s.Value >= options.Value.MaxInFlightPerSubscription).Select(s => s.Key)];
+            }
+
+            if (free <= 0)
+            {
+                return started;
+            }
+
+            if (!await ClaimAsync(free, full, started, cancellationToken))
+            {
+                return started;
+            }
+        }
+    }
+
+    private async Task<bool> SendInSlotAsync(Claimed claimed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SendAndRecordAsync(claimed, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down mid-send: the lease lapses and the attempt is made again.
+            return false;
+        }
+        catch (Exception ex)
+        {
+            LogRecordFailed(ex, claimed.DeliveryId);
+            return true;
+        }
+        finally
+        {
+            lock (gate)
+            {
+                inFlight--;
+                var id = claimed.Subscription.Id;
+                if (--inFlightBySubscription[id] == 0)
+                {
+                    inFlightBySubscription.Remove(id);
+                }
+
+                slotFreed.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Claims up to <paramref name="free"/> due deliveries, none of the subscriptions in <paramref name="full"/> and
+    /// none past a subscription's share, each under its lease, and starts each one's send in a slot as soon as it is
+    /// claimed (a claim never holds a slot without its send, even when a later claim of the pass throws).
+    /// </summary>
+    /// <returns>Whether more may be due now (a delivery was skipped for its share or taken by another instance).</returns>
+    private async Task<bool> ClaimAsync(int free, List<WebhookId> full, List<Task<bool>> started, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         await using var scope = scopes.CreateAsyncScope();
@@ -93,12 +216,13 @@ public sealed partial class WebhookDispatcher(
         var now = clock.GetUtcNow();
         var due = await db.WebhookDeliveries
             .Where(d => d.Status == WebhookDeliveryStatus.Pending && d.NextAttemptAt <= now && (d.LeaseExpiresAt == null || d.LeaseExpiresAt <= now))
+            .Where(d => !full.Contains(d.SubscriptionId))
             .OrderBy(d => d.NextAttemptAt)
-            .Take(settings.BatchSize)
+            .Take(free)
             .ToListAsync(cancellationToken);
         if (due.Count == 0)
         {
-            return [];
+            return false;
         }
 
         var subscriptionIds = due.Select(d => d.SubscriptionId).Distinct().ToList();
@@ -106,13 +230,27 @@ public sealed partial class WebhookDispatcher(
             .Where(s => subscriptionIds.Contains(s.Id))
             .ToDictionaryAsync(s => s.Id, cancellationToken);
 
-        var claimed = new List<Claimed>();
+        var skipped = false;
         foreach (var delivery in due)
         {
             var subscription = subscriptions.GetValueOrDefault(delivery.SubscriptionId);
             Guid? token = null;
             if (subscription is { Enabled: true })
             {
+                bool atShare;
+                lock (gate)
+                {
+                    atShare = inFlightBySubscription.GetValueOrDefault(delivery.SubscriptionId) >= settings.MaxInFlightPerSubscription;
+                }
+
+                if (atShare)
+                {
+                    // Its subscription holds its share of the slots: it waits, and the rest of the due deliveries go on.
+                    db.Entry(delivery).State = EntityState.Detached;
+                    skipped = true;
+                    continue;
+                }
+
                 token = delivery.Claim(now, settings.Lease);
             }
             else
@@ -129,16 +267,24 @@ public sealed partial class WebhookDispatcher(
             {
                 // Another dispatcher claimed it first. Only this row is let go: the rest stay tracked, so their claims are written.
                 db.Entry(delivery).State = EntityState.Detached;
+                skipped = true;
                 continue;
             }
 
             if (token is { } held)
             {
-                claimed.Add(new Claimed(delivery.Id, held, delivery.LeaseExpiresAt!.Value, delivery.MessageId, delivery.Payload, subscription!));
+                lock (gate)
+                {
+                    inFlight++;
+                    inFlightBySubscription[delivery.SubscriptionId] = inFlightBySubscription.GetValueOrDefault(delivery.SubscriptionId) + 1;
+                }
+
+                var claimed = new Claimed(delivery.Id, held, delivery.LeaseExpiresAt!.Value, delivery.MessageId, delivery.Payload, subscription!);
+                started.Add(Task.Run(() => SendInSlotAsync(claimed, cancellationToken), CancellationToken.None));
             }
         }
 
-        return claimed;
+        return skipped && due.Count == free;
     }
 
     /// <returns>Whether an attempt was made (false when it could not be signed).</returns>

@@ -223,7 +223,9 @@ public static class BadInputRoutes
             [new("url", FieldKind.Text, false), new("events", FieldKind.TextList, false), new("description", FieldKind.Text, false), new("enabled", FieldKind.Bool, false)],
             WrongCaller: Caller.JobsKey),
         new("DELETE", "/webhooks/{id}", Caller.Owner, WrongCaller: Caller.JobsKey),
-        new("POST", "/webhooks/{id}/rotate-secret", Caller.Owner, WrongCaller: Caller.JobsKey),
+        new("POST", "/webhooks/{id}/rotate-secret", Caller.Owner, BodyKind.OptionalJson,
+            _ => new JsonObject { ["revoke_previous"] = false },
+            [new("revoke_previous", FieldKind.Bool, false)], WrongCaller: Caller.JobsKey),
         new("POST", "/webhooks/{id}/test", Caller.Owner, WrongCaller: Caller.JobsKey),
         new("GET", "/webhooks/{id}/deliveries", Caller.Owner, Query:
         [

@@ -306,7 +306,9 @@ public sealed class WebhookDeliveryTests
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.Status = 500;
         var clock = WebhookTestKit.Clock();
-        await using var factory = WebhookTestKit.Host(clock);
+
+        // All thirty in flight at once: the subscription's share of the slots is raised to the whole batch.
+        await using var factory = WebhookTestKit.Host(clock, more: new Dictionary<string, string?> { ["Webhooks:MaxInFlightPerSubscription"] = "32" });
         var client = factory.CreateClient();
         var ann = await client.RegisterAndLoginAsync("ann@example.com");
         var (hook, _) = await client.CreateWebhookAsync(ann, receiver.HookUrl, "job.completed");
@@ -441,6 +443,55 @@ public sealed class WebhookDeliveryTests
         after.Verify(newSecret);
         Assert.Throws<StandardWebhooks.Diagnostics.WebhookVerificationException>(() => after.Verify(oldSecret));
         Assert.Single(await factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == AuditEventTypes.WebhookSecretRotated).ToListAsync(Ct)));
+    }
+
+    [Fact]
+    public async Task RotateSecret_WithRevokePrevious_StopsTheOldSecretsSigningAtOnce_RetriesIncluded()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var clock = WebhookTestKit.Clock();
+        await using var factory = WebhookTestKit.Host(clock);
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var (hook, first) = await client.CreateWebhookAsync(ann, receiver.HookUrl, "job.completed");
+
+        // An ordinary rotation first: the first secret signs beside the second for the overlap.
+        var rotated = await client.SendWithTokenAsync(HttpMethod.Post, $"/webhooks/{hook}/rotate-secret", ann, new { revoke_previous = false });
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+        var second = (await rotated.ReadJsonAsync()).Str("secret");
+
+        // A delivery whose first attempt fails while both sign; it is retried after the revoking rotation.
+        receiver.Status = 500;
+        await client.PingAsync(ann, hook);
+        Assert.Equal(1, await factory.DispatchAsync());
+        var before = Assert.Single(receiver.Requests);
+        Assert.Equal(2, before.Headers["webhook-signature"].Split(' ').Length);
+        before.WithSignature(before.Headers["webhook-signature"].Split(' ')[1]).Verify(first);
+
+        // The second secret leaked: it and the first stop signing at once, well inside the 24 h overlap.
+        var revoked = await client.SendWithTokenAsync(HttpMethod.Post, $"/webhooks/{hook}/rotate-secret", ann, new { revoke_previous = true });
+        Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+        var answer = await revoked.ReadJsonAsync();
+        var third = answer.Str("secret");
+        Assert.Null(answer["webhook"]!["previous_secret_expires_at"]);
+
+        receiver.Status = 200;
+        await client.PingAsync(ann, hook);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(2, await factory.DispatchAsync());
+        var after = receiver.Requests.Skip(1).ToList();
+        Assert.Equal(2, after.Count);
+        Assert.All(after, r =>
+        {
+            Assert.Single(r.Headers["webhook-signature"].Split(' '));
+            r.Verify(third);
+            Assert.Throws<StandardWebhooks.Diagnostics.WebhookVerificationException>(() => r.Verify(second));
+            Assert.Throws<StandardWebhooks.Diagnostics.WebhookVerificationException>(() => r.Verify(first));
+        });
+
+        var audited = await factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == AuditEventTypes.WebhookSecretRotated).Select(e => e.Details).ToListAsync(Ct));
+        Assert.Equal(2, audited.Count);
+        Assert.Single(audited, d => d != null && d.Contains("\"revoke_previous\":true", StringComparison.Ordinal));
     }
 
     private static string Hmac(string secret, WebhookReceiver.Received received) =>

@@ -34,55 +34,64 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Webhooks.Item.RotateSecret
         {
         }
         /// <summary>
-        /// The secret it replaces keeps signing beside the new one for 24 hours (`Webhooks:SecretRotationOverlap`): eachdelivery carries both signatures in `webhook-signature`, so the receiver can switch without losing one.**Rate limit:** 20 requests per 60 s per caller (policy `webhooks-change`); beyond it 429 with `Retry-After`.
+        /// The secret it replaces keeps signing beside the new one for 24 hours (`Webhooks:SecretRotationOverlap`): eachdelivery carries both signatures in `webhook-signature`, so the receiver can switch without losing one. With`{&quot;revoke_previous&quot;: true}` (the old secret leaked) the old secret stops signing at once: every attempt sentfrom then on carries the new secret&apos;s signature alone. The body is optional.**Rate limit:** 20 requests per 60 s per caller (policy `webhooks-change`); beyond it 429 with `Retry-After`.
         /// </summary>
         /// <returns>A <see cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.WebhookWithSecretDto"/></returns>
+        /// <param name="body">A secret rotation; the body is optional.</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 400 status code</exception>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 404 status code</exception>
+        /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 413 status code</exception>
+        /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 415 status code</exception>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 429 status code</exception>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 500 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<global::Aiprod.Functional.Tests.OpenApi.Client.Models.WebhookWithSecretDto?> PostAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::Aiprod.Functional.Tests.OpenApi.Client.Models.WebhookWithSecretDto?> PostAsync(global::Aiprod.Functional.Tests.OpenApi.Client.Models.RotateWebhookSecretRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<global::Aiprod.Functional.Tests.OpenApi.Client.Models.WebhookWithSecretDto> PostAsync(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::Aiprod.Functional.Tests.OpenApi.Client.Models.WebhookWithSecretDto> PostAsync(global::Aiprod.Functional.Tests.OpenApi.Client.Models.RotateWebhookSecretRequest body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
-            var requestInfo = ToPostRequestInformation(requestConfiguration);
+            if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
+            var requestInfo = ToPostRequestInformation(body, requestConfiguration);
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
                 { "400", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "401", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "413", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "415", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendAsync<global::Aiprod.Functional.Tests.OpenApi.Client.Models.WebhookWithSecretDto>(requestInfo, global::Aiprod.Functional.Tests.OpenApi.Client.Models.WebhookWithSecretDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The secret it replaces keeps signing beside the new one for 24 hours (`Webhooks:SecretRotationOverlap`): eachdelivery carries both signatures in `webhook-signature`, so the receiver can switch without losing one.**Rate limit:** 20 requests per 60 s per caller (policy `webhooks-change`); beyond it 429 with `Retry-After`.
+        /// The secret it replaces keeps signing beside the new one for 24 hours (`Webhooks:SecretRotationOverlap`): eachdelivery carries both signatures in `webhook-signature`, so the receiver can switch without losing one. With`{&quot;revoke_previous&quot;: true}` (the old secret leaked) the old secret stops signing at once: every attempt sentfrom then on carries the new secret&apos;s signature alone. The body is optional.**Rate limit:** 20 requests per 60 s per caller (policy `webhooks-change`); beyond it 429 with `Retry-After`.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
+        /// <param name="body">A secret rotation; the body is optional.</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public RequestInformation ToPostRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
+        public RequestInformation ToPostRequestInformation(global::Aiprod.Functional.Tests.OpenApi.Client.Models.RotateWebhookSecretRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
         {
 #nullable restore
 #else
-        public RequestInformation ToPostRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
+        public RequestInformation ToPostRequestInformation(global::Aiprod.Functional.Tests.OpenApi.Client.Models.RotateWebhookSecretRequest body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
         {
 #endif
+            if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
             var requestInfo = new RequestInformation(Method.POST, UrlTemplate, PathParameters);
             requestInfo.Configure(requestConfiguration);
             requestInfo.Headers.TryAdd("Accept", "application/json");
+            requestInfo.SetContentFromParsable(RequestAdapter, "application/json", body);
             return requestInfo;
         }
         /// <summary>
