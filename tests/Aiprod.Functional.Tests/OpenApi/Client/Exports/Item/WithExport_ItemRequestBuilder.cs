@@ -56,6 +56,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Exports.Item
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 404 status code</exception>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 429 status code</exception>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 500 status code</exception>
+        /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task DeleteAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -74,6 +75,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Exports.Item
                 { "404", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "503", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             await RequestAdapter.SendNoContentAsync(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }

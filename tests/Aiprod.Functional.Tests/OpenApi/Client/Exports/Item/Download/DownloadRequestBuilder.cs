@@ -48,6 +48,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Exports.Item.Download
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 416 status code</exception>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 429 status code</exception>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 500 status code</exception>
+        /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task<Stream?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -69,6 +70,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Exports.Item.Download
                 { "416", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "503", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             return await RequestAdapter.SendPrimitiveAsync<Stream>(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
@@ -86,6 +88,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Exports.Item.Download
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 416 status code</exception>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 429 status code</exception>
         /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 500 status code</exception>
+        /// <exception cref="global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public async Task HeadAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
@@ -107,6 +110,7 @@ namespace Aiprod.Functional.Tests.OpenApi.Client.Exports.Item.Download
                 { "416", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "503", global::Aiprod.Functional.Tests.OpenApi.Client.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
             await RequestAdapter.SendNoContentAsync(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
