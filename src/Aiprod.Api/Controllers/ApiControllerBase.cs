@@ -40,6 +40,7 @@ public abstract class ApiControllerBase : ControllerBase
         ErrorKind.Gone => StatusCodes.Status410Gone,
         ErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
         ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status400BadRequest,
     };
 

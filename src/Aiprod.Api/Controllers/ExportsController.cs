@@ -102,6 +102,7 @@ public sealed class ExportsController : ApiControllerBase
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
+    [Answers(typeof(ExportJobErrors), nameof(ExportJobErrors.StorageUnavailable))]
     public async Task<IActionResult> Delete([FromRoute(Name = "export_id")] ExportId exportId, CancellationToken cancellationToken) =>
         ToActionResult(await Sender.Send(new DeleteExportCommand(User.RequireUserId(), exportId), cancellationToken), _ => NoContent());
 
@@ -128,6 +129,7 @@ public sealed class ExportsController : ApiControllerBase
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status410Gone, "application/problem+json")]
     [ProducesResponseType(StatusCodes.Status416RangeNotSatisfiable)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
+    [Answers(typeof(ExportJobErrors), nameof(ExportJobErrors.StorageUnavailable))]
     public async Task<IActionResult> Download([FromRoute(Name = "export_id")] ExportId exportId, CancellationToken cancellationToken)
     {
         var isGet = HttpMethods.IsGet(Request.Method);

@@ -71,6 +71,8 @@ public sealed class PipelineController : ApiControllerBase
     /// <response code="409">Another batch with the same `Idempotency-Key` is being started (`idempotency_key_in_flight`; send it again).</response>
     /// <response code="422">The `Idempotency-Key` was used with another batch (`idempotency_key_reused`).</response>
     [HttpPost("batch")]
+    [Answers(typeof(IdempotencyErrors), nameof(IdempotencyErrors.KeyInFlight))]
+    [Answers(typeof(IdempotencyErrors), nameof(IdempotencyErrors.KeyReused))]
     [RequireScope(ApiKeyScope.JobsWrite)]
     [EnableRateLimiting(RateLimitPolicies.PipelineBatch)]
     [Consumes("application/json")]

@@ -2,6 +2,7 @@ using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
+using Aiprod.Domain.Exports;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -33,7 +34,7 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
             logger.LogWarning("A write on {Method} {Path} gave up waiting for the database's write lock", httpContext.Request.Method, httpContext.Request.Path);
             httpContext.Response.Headers.RetryAfter = "1";
         }
-        else if (problem.Type == ProblemTypes.For("storage_unavailable"))
+        else if (problem.Type == ProblemTypes.For(ExportJobErrors.StorageUnavailable.Code))
         {
             logger.LogWarning(exception, "The export storage did not answer on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
             httpContext.Response.Headers.RetryAfter = "5";
@@ -120,9 +121,8 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
                 // record is unchanged; a delete the storage received but did not answer may still remove the file,
                 // which the delete sent again finishes (a download of it then answers 410).
                 Status = StatusCodes.Status503ServiceUnavailable,
-                Type = ProblemTypes.For("storage_unavailable"),
-                Title = "The export storage is unavailable.",
-                Detail = "The export storage did not answer in time. Retry the request later.",
+                Type = ProblemTypes.For(ExportJobErrors.StorageUnavailable.Code),
+                Detail = ExportJobErrors.StorageUnavailable.Message,
             },
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => new ProblemDetails
             {

@@ -18,6 +18,9 @@ public enum ErrorKind
     Unprocessable,
     /// <summary>The request asks for more than one answer may carry; the problem says where to ask instead.</summary>
     TooLarge,
+
+    /// <summary>A part the request needs (the export storage) did not answer; the caller retries later.</summary>
+    Unavailable,
 }
 
 /// <summary>An expected failure: a stable machine code (used as the problem <c>type</c> suffix) and a message for humans.</summary>
@@ -32,4 +35,6 @@ public sealed record Error(ErrorKind Kind, string Code, string Message)
     public static Error Gone(string code, string message) => new(ErrorKind.Gone, code, message);
     public static Error Unprocessable(string code, string message) => new(ErrorKind.Unprocessable, code, message);
     public static Error TooLarge(string code, string message) => new(ErrorKind.TooLarge, code, message);
+
+    public static Error Unavailable(string code, string message) => new(ErrorKind.Unavailable, code, message);
 }

@@ -6,6 +6,9 @@ public static class ExportJobErrors
 {
     public static readonly Error NotFound = Error.NotFound("export_not_found", "You have no export with this id.");
 
+    /// <summary>The export storage did not answer in time (refused, stalled past its timeout, a server error).</summary>
+    public static readonly Error StorageUnavailable = Error.Unavailable("storage_unavailable", "The export storage did not answer in time. Retry the request later.");
+
     public static readonly Error Expired = Error.Gone("export_expired", "The export's file was deleted after its retention; its metadata stays. Create a new export.");
 
     public static readonly Error IdempotencyKeyReused = Error.Unprocessable(
