@@ -4,13 +4,16 @@ using Aiprod.Infrastructure.Persistence.Repositories;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Aiprod.Infrastructure.Tests;
 
 /// <summary>
 /// A claim reads the head of the queue in the index's own order: SQLite's plan for the query the repository runs
 /// searches the claim index and never sorts, so a claim costs the same with 10 or 50,000 queued jobs.
-/// A submit's count of its owner's queued jobs is answered from an index too.
+/// A submit's count of its owner's queued jobs, and the webhook delivery sweep's read, are answered from indexes too.
 /// </summary>
 public sealed class ClaimQueryPlanTests : IDisposable
 {
@@ -57,6 +60,35 @@ public sealed class ClaimQueryPlanTests : IDisposable
         // Both columns searched in the index, no row read: the submit's queue-cap check costs the owner's queued
         // jobs, not every queued job of every owner nor every job the owner ever had.
         Assert.Contains("USING COVERING INDEX IX_pipeline_jobs_OwnerId_Status (OwnerId=? AND Status=?)", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DeliverySweep_RangesOverTheEndedAtIndex_WithoutASort()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var recorder = new CommandRecorder();
+        var services = new ServiceCollection()
+            .AddDbContext<AiprodDbContext, SqliteAiprodDbContext>(o => o
+                .UseSqlite($"Data Source={Path.Combine(folder, "aiprod.db")};Pooling=False")
+                .AddInterceptors(recorder))
+            .BuildServiceProvider();
+        await using (var scope = services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<AiprodDbContext>().Database.MigrateAsync(ct);
+        }
+
+        recorder.Commands.Clear();
+        var sweeper = new Webhooks.WebhookDeliverySweeper(
+            services.GetRequiredService<IServiceScopeFactory>(),
+            Options.Create(new Application.Webhooks.WebhookOptions()),
+            TimeProvider.System,
+            NullLogger<Webhooks.WebhookDeliverySweeper>.Instance);
+        await sweeper.SweepAsync(ct);
+
+        var read = Assert.Single(recorder.Commands);
+        var plan = await ExplainAsync(read, ct);
+        Assert.Contains("USING INDEX IX_webhook_deliveries_EndedAt (EndedAt>? AND EndedAt<?)", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("TEMP B-TREE", plan, StringComparison.Ordinal);
     }
 
     private async Task<string> ExplainAsync(RecordedCommand command, CancellationToken ct)

@@ -59,7 +59,8 @@ public sealed partial class WebhookDeliverySweeper(
             // Bounded batches keep each write short (SQLite has one writer); the attempts go with their delivery (cascade).
             var ids = await db.WebhookDeliveries
                 .Where(d => d.Status != WebhookDeliveryStatus.Pending && d.EndedAt != null && d.EndedAt < cutoff)
-                .OrderBy(d => d.Id)
+                // In the index's order: ordered by id, SQLite sorted every expired row to take the first batch.
+                .OrderBy(d => d.EndedAt)
                 .Select(d => d.Id)
                 .Take(Batch)
                 .ToListAsync(cancellationToken);

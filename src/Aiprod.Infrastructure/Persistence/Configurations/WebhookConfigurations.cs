@@ -42,6 +42,8 @@ internal sealed class WebhookDeliveryConfiguration : IEntityTypeConfiguration<We
         // The dispatcher's look-up: due pending deliveries in the order they fell due.
         builder.HasIndex(d => new { d.Status, d.NextAttemptAt });
         builder.HasIndex(d => new { d.SubscriptionId, d.CreatedAt });
+        // The retention sweep's range: ended deliveries older than the cutoff (a pending one has none).
+        builder.HasIndex(d => d.EndedAt);
     }
 }
 
