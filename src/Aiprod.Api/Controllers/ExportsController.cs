@@ -48,7 +48,7 @@ public sealed class ExportsController : ApiControllerBase
     {
         var filters = request.Filters;
         var result = await Sender.Send(new CreateExportCommand(User.RequireUserId(), request.Format, request.JobIds, filters?.Status, filters?.Preset,
-            filters?.CreatedFrom, filters?.CreatedTo, request.Bom, request.Columns, idempotencyKey), cancellationToken);
+            filters?.CreatedFrom, filters?.CreatedTo, request.Bom, request.Columns, IdempotencyKeyOf(idempotencyKey)), cancellationToken);
         return ToActionResult(result, accepted =>
         {
             if (accepted.Replayed)

@@ -61,15 +61,27 @@ public sealed class IdempotencyLedger(IIdempotencyRecordRepository records, Time
         }
 
         var response = JsonSerializer.Serialize(answer, Json);
+        var lifetime = LifetimeOf(first.Scope);
         if (expired is not null)
         {
-            expired.Restart(first.RequestHash, response, clock.GetUtcNow());
+            expired.Restart(first.RequestHash, response, clock.GetUtcNow(), lifetime);
             expired = null;
             return;
         }
 
-        records.Add(IdempotencyRecord.Keep(first.OwnerId, first.Scope, first.Key, first.RequestHash, response, clock.GetUtcNow()));
+        records.Add(IdempotencyRecord.Keep(first.OwnerId, first.Scope, first.Key, first.RequestHash, response, clock.GetUtcNow(), lifetime));
     }
+
+    /// <summary>
+    /// A batch item's answer outlives its batch's key by <see cref="BatchItemGrace"/>: a retry that finds the batch's
+    /// key live a moment before it expires still reaches its items minutes later, and must find them answered, not
+    /// queue them again. The items' keys come from a prefix of that batch alone, so the longer life answers no one else.
+    /// </summary>
+    private static TimeSpan LifetimeOf(string scope) =>
+        scope == IdempotencyScopes.PipelineBatchItem ? IdempotencyRecord.Lifetime + BatchItemGrace : IdempotencyRecord.Lifetime;
+
+    /// <summary>Longer than any batch of 100 items takes (each item's write waits at most the busy timeout).</summary>
+    public static readonly TimeSpan BatchItemGrace = TimeSpan.FromHours(1);
 
     /// <summary>SHA-256 (hex) of a request's canonical text: the caller puts fields in a fixed order, defaults spelled out.</summary>
     public static string Hash(params ReadOnlySpan<string?> fields)

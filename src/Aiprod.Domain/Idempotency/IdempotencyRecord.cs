@@ -38,7 +38,7 @@ public sealed class IdempotencyRecord
 
     public DateTimeOffset ExpiresAt { get; private set; }
 
-    public static IdempotencyRecord Keep(UserId ownerId, string scope, string key, string requestHash, string response, DateTimeOffset now)
+    public static IdempotencyRecord Keep(UserId ownerId, string scope, string key, string requestHash, string response, DateTimeOffset now, TimeSpan? lifetime = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(scope);
         ArgumentException.ThrowIfNullOrEmpty(key);
@@ -55,12 +55,12 @@ public sealed class IdempotencyRecord
             RequestHash = requestHash,
             Response = response,
             CreatedAt = now,
-            ExpiresAt = now + Lifetime,
+            ExpiresAt = now + (lifetime ?? Lifetime),
         };
     }
 
     /// <summary>Reuses an expired key's row for the request that now uses the key afresh.</summary>
-    public void Restart(string requestHash, string response, DateTimeOffset now)
+    public void Restart(string requestHash, string response, DateTimeOffset now, TimeSpan? lifetime = null)
     {
         if (IsLiveAt(now))
         {
@@ -70,7 +70,7 @@ public sealed class IdempotencyRecord
         RequestHash = requestHash;
         Response = response;
         CreatedAt = now;
-        ExpiresAt = now + Lifetime;
+        ExpiresAt = now + (lifetime ?? Lifetime);
     }
 
     /// <summary>Whether the key still answers at <paramref name="now"/>; an expired record is as good as gone.</summary>

@@ -290,6 +290,14 @@ public sealed partial class WebhookDispatcher(
     /// <returns>Whether an attempt was made (false when it could not be signed).</returns>
     private async Task<bool> SendAndRecordAsync(Claimed claimed, CancellationToken cancellationToken)
     {
+        // The secrets as they are now, not as the claim pass read them: a rotation with revoke_previous that committed
+        // in between (the claim may wait for the write lock) must not have its revoked secret sign this attempt.
+        if (await CurrentSubscriptionAsync(claimed, cancellationToken) is not { } current)
+        {
+            return false;
+        }
+
+        claimed = claimed with { Subscription = current };
         if (Sign(claimed) is not { } signed)
         {
             return false;
@@ -331,6 +339,23 @@ public sealed partial class WebhookDispatcher(
     /// changed <c>Webhooks:SecretKey</c>, a damaged ciphertext), not the receiver's, so it is neither an attempt nor
     /// counted against the subscription. The delivery keeps its lease and is tried again once the lease lapses.
     /// </summary>
+    /// <summary>The claimed delivery's subscription read afresh; null (nothing sent, the lease lapses) when it cannot be read.</summary>
+    private async Task<WebhookSubscription?> CurrentSubscriptionAsync(Claimed claimed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+            return await db.WebhookSubscriptions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == claimed.Subscription.Id, cancellationToken)
+                ?? claimed.Subscription;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogSubscriptionReadFailed(ex, claimed.DeliveryId, options.Value.Lease);
+            return null;
+        }
+    }
+
     private Signed? Sign(Claimed claimed)
     {
         var now = clock.GetUtcNow();
@@ -487,6 +512,9 @@ public sealed partial class WebhookDispatcher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Webhook delivery {DeliveryId} of subscription {WebhookId} could not be signed (is Webhooks:SecretKey the key its secret was encrypted with?); nothing was sent, it is tried again in {Lease}")]
     private partial void LogSigningFailed(Exception ex, WebhookDeliveryId deliveryId, WebhookId webhookId, TimeSpan lease);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook delivery {DeliveryId}: its subscription's secrets could not be read before sending; nothing was sent, it is tried again in {Lease}")]
+    private partial void LogSubscriptionReadFailed(Exception ex, WebhookDeliveryId deliveryId, TimeSpan lease);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A webhook to {Host} was refused: it resolves to {Address} ({Why})")]
     private partial void LogAddressRefused(string host, string address, string why);

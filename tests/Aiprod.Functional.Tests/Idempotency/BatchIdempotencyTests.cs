@@ -1,11 +1,16 @@
+using System.Data.Common;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Aiprod.Domain.Idempotency;
 using Aiprod.Functional.Tests.Infrastructure;
 using Aiprod.Functional.Tests.Webhooks;
 using Aiprod.Infrastructure.Persistence;
+using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Aiprod.Functional.Tests.Idempotency;
 
@@ -203,6 +208,99 @@ public sealed class BatchIdempotencyTests
             await db.PipelineJobs.CountAsync(Ct) + await db.WebhookSubscriptions.CountAsync(Ct) + await db.ExportJobs.CountAsync(Ct) + await db.IdempotencyRecords.CountAsync(Ct)));
         var once = await PostAsync(client, url, ann, body, "k1");
         Assert.True((int)once.StatusCode is 200 or 201 or 202, await once.Content.ReadAsStringAsync(Ct));
+    }
+
+    /// <summary>
+    /// A retry that finds the batch's key live a second before it expires, and reaches its items two seconds later:
+    /// the items' answers outlive their batch's key, so no item is queued twice. The records are aged by hand (as if
+    /// 24 hours less a second had passed), since stepping the host's clock by a day runs every background timer.
+    /// </summary>
+    [Fact]
+    public async Task ABatchRetryStraddlingItsKeysExpiry_QueuesNoItemTwice()
+    {
+        var clock = WebhookTestKit.Clock();
+        var jump = new ClockJumpOnSecondIdempotencyRead(clock, TimeSpan.FromSeconds(2));
+        await using var factory = new AiprodApiFactory(null, clock, s =>
+            s.ConfigureDbContext<SqliteAiprodDbContext>((_, o) => o.AddInterceptors(jump)));
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var batch = Batch(new { content = "one" }, new { content = "two" });
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(client, "/pipeline/batch", ann, batch, "straddle")).StatusCode);
+        Assert.Equal(2, await factory.WithDbAsync(db => db.PipelineJobs.CountAsync(Ct)));
+
+        var age = IdempotencyRecord.Lifetime - TimeSpan.FromSeconds(1);
+        await factory.WithDbAsync(async db =>
+        {
+            foreach (var record in await db.IdempotencyRecords.ToListAsync(Ct))
+            {
+                db.Entry(record).Property(r => r.CreatedAt).CurrentValue = record.CreatedAt - age;
+                db.Entry(record).Property(r => r.ExpiresAt).CurrentValue = record.ExpiresAt - age;
+            }
+
+            return await db.SaveChangesAsync(Ct);
+        });
+
+        jump.Armed = true;
+        var retry = await PostAsync(client, "/pipeline/batch", ann, batch, "straddle");
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        Assert.True(IsReplay(retry));
+        Assert.Equal(2, await factory.WithDbAsync(db => db.PipelineJobs.CountAsync(Ct)));
+    }
+
+    /// <summary>Steps the clock when the second idempotency record is read (the first item's, after the batch's).</summary>
+    private sealed class ClockJumpOnSecondIdempotencyRead(FakeTimeProvider clock, TimeSpan by) : DbCommandInterceptor
+    {
+        private int seen;
+
+        public volatile bool Armed;
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            if (Armed && command.CommandText.TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase)
+                && command.CommandText.Contains("idempotency_records", StringComparison.Ordinal)
+                && Interlocked.Increment(ref seen) == 2)
+            {
+                clock.Advance(by);
+            }
+
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    /// <summary>An empty key is a 400 on every route that takes one, not a request run without a key.</summary>
+    [Theory]
+    [InlineData("/pipeline/run")]
+    [InlineData("/pipeline/batch")]
+    [InlineData("/webhooks")]
+    [InlineData("/exports")]
+    public async Task AnEmptyKeyHeader_Is400_AndChangesNothing(string url)
+    {
+        await using var factory = WebhookTestKit.Host(WebhookTestKit.Clock());
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        object body = url switch
+        {
+            "/pipeline/run" => new { content = "A spot." },
+            "/pipeline/batch" => Batch(new { content = "A spot." }),
+            "/webhooks" => new { url = "https://hooks.example.com/x", events = new[] { "job.completed" } },
+            _ => new { format = "json" },
+        };
+
+        // HttpClient drops a header without a value, so the request is made on the test server directly.
+        var sent = await factory.Server.SendAsync(context =>
+        {
+            context.Request.Method = "POST";
+            context.Request.Path = url;
+            context.Request.Headers.Authorization = $"Bearer {ann}";
+            context.Request.Headers["Idempotency-Key"] = "";
+            context.Request.ContentType = "application/json";
+            context.Request.Body = new MemoryStream(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body));
+        }, Ct);
+        Assert.Equal(StatusCodes.Status400BadRequest, sent.Response.StatusCode);
+        Assert.StartsWith("application/problem+json", sent.Response.ContentType, StringComparison.Ordinal);
+        Assert.Equal(0, await factory.WithDbAsync(async db =>
+            await db.PipelineJobs.CountAsync(Ct) + await db.WebhookSubscriptions.CountAsync(Ct) + await db.ExportJobs.CountAsync(Ct) + await db.IdempotencyRecords.CountAsync(Ct)));
     }
 
     /// <summary>
