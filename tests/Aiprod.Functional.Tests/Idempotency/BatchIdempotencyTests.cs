@@ -333,6 +333,34 @@ public sealed class BatchIdempotencyTests
         Assert.Equal(1, await after.WithDbAsync(db => db.WebhookSubscriptions.CountAsync(Ct)));
     }
 
+    /// <summary>
+    /// A replay shows the first secret only while it still signs: after a plain rotation (its 24 h overlap) it does,
+    /// after a rotation with revoke_previous (a leak) the replay is 409 and the revoked secret is not shown again.
+    /// </summary>
+    [Fact]
+    public async Task AWebhookReplay_AfterARevokingRotation_Is409_AndNeverShowsTheRevokedSecret()
+    {
+        var hook = new { url = "https://hooks.example.com/x", events = new[] { "job.completed" } };
+        await using var factory = WebhookTestKit.Host(WebhookTestKit.Clock());
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var created = await (await PostAsync(client, "/webhooks", ann, hook, "hook-key")).ReadJsonAsync();
+        var webhookId = created["webhook"]!["webhook_id"]!.GetValue<string>();
+        var first = created.Str("secret");
+
+        Assert.Equal(HttpStatusCode.OK, (await client.SendWithTokenAsync(HttpMethod.Post, $"/webhooks/{webhookId}/rotate-secret", ann)).StatusCode);
+        var duringOverlap = await PostAsync(client, "/webhooks", ann, hook, "hook-key");
+        Assert.Equal(HttpStatusCode.Created, duringOverlap.StatusCode);
+        Assert.Equal(first, (await duringOverlap.ReadJsonAsync()).Str("secret"));
+
+        Assert.Equal(HttpStatusCode.OK, (await client.SendWithTokenAsync(HttpMethod.Post, $"/webhooks/{webhookId}/rotate-secret", ann, new { revoke_previous = true })).StatusCode);
+        var replay = await PostAsync(client, "/webhooks", ann, hook, "hook-key");
+        var body = await replay.Content.ReadAsStringAsync(Ct);
+        await replay.AssertProblemAsync(HttpStatusCode.Conflict, "idempotency_replay_unavailable");
+        Assert.DoesNotContain(first, body, StringComparison.Ordinal);
+        Assert.Equal(1, await factory.WithDbAsync(db => db.WebhookSubscriptions.CountAsync(Ct)));
+    }
+
     private sealed class FailingSync : ISqliteWalSync
     {
         private int remaining = -1;

@@ -60,7 +60,7 @@ public sealed class CreateWebhookCommandHandler(IWebhookRepository webhooks, IWe
 
             if (first.Value is { } replay)
             {
-                return Replay(replay);
+                return await ReplayAsync(command.OwnerId, replay, cancellationToken);
             }
         }
 
@@ -80,12 +80,22 @@ public sealed class CreateWebhookCommandHandler(IWebhookRepository webhooks, IWe
     }
 
     /// <summary>
-    /// The first answer again, its secret decrypted. A secret kept under a <c>Webhooks:SecretKey</c> the operator has
-    /// replaced since cannot be: the first answer is refused (409), not run again (that would make a second
-    /// subscription) nor replayed without its secret (a 201 that hides the one thing it exists to show).
+    /// The first answer again, its secret decrypted, while that secret still signs the subscription's deliveries (it is
+    /// the current one, or the previous one within its overlap). A secret rotated out since (a rotation with
+    /// <c>revoke_previous</c> after a leak, or the overlap over) is not shown again, nor is one kept under a
+    /// <c>Webhooks:SecretKey</c> the operator has replaced since: the first answer is refused (409), not run again (that
+    /// would make a second subscription) nor replayed without its secret (a 201 that hides the one thing it exists to show).
     /// </summary>
-    private Result<IdempotentAnswer<WebhookWithSecretDto>> Replay(StoredAnswer replay)
+    private async Task<Result<IdempotentAnswer<WebhookWithSecretDto>>> ReplayAsync(UserId ownerId, StoredAnswer replay, CancellationToken cancellationToken)
     {
+        if (await webhooks.FindOwnedAsync(ownerId, new WebhookId(replay.Webhook.WebhookId), cancellationToken) is { } current
+            && !current.SigningSecretsAt(clock.GetUtcNow()).Contains(replay.SecretCiphertext, StringComparer.Ordinal))
+        {
+            return IdempotencyErrors.ReplayUnavailable(
+                $"The first answer to this Idempotency-Key created webhook {replay.Webhook.WebhookId}, but its secret was rotated out since and is not shown again. "
+                + $"The subscription exists: use its current secret, or get a new one with POST /webhooks/{replay.Webhook.WebhookId}/rotate-secret.");
+        }
+
         try
         {
             return new IdempotentAnswer<WebhookWithSecretDto>(new WebhookWithSecretDto(replay.Webhook, secrets.Decrypt(replay.SecretCiphertext)), Replayed: true);
