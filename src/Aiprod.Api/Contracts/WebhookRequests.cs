@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Aiprod.Api.OpenApi;
 using Aiprod.Application.Webhooks.Commands.CreateWebhook;
 using Aiprod.Application.Webhooks.Commands.RotateWebhookSecret;
@@ -29,6 +30,9 @@ public sealed record UpdateWebhookRequest(string? Url, IReadOnlyList<string>? Ev
 /// <summary>A secret rotation; the body is optional.</summary>
 /// <param name="RevokePrevious">`true` (the old secret leaked): the old secret stops signing at once, instead of signing beside the new one for 24 hours. Default `false`.</param>
 [ValidatedAs(typeof(RotateWebhookSecretCommand))]
+// A misspelt member ("revokePrevious") must not pass as "no revocation": after a leak the old secret would go on
+// signing for 24 hours while the caller believes it stopped. An unknown member is a 400.
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record RotateWebhookSecretRequest(bool? RevokePrevious) : IRequestExample<RotateWebhookSecretRequest>
 {
     public static RotateWebhookSecretRequest Example => new(true);

@@ -47,6 +47,8 @@ public sealed class WebhooksController : ApiControllerBase
     [Answers(typeof(IdempotencyErrors), nameof(IdempotencyErrors.KeyReused))]
     [Answers(typeof(IdempotencyErrors), nameof(IdempotencyErrors.KeyInFlight))]
     [Answers(typeof(WebhookErrors), nameof(WebhookErrors.TooMany))]
+    [Answers(typeof(IdempotencyErrors), nameof(IdempotencyErrors.ReplayUnavailable),
+        "The first answer to this Idempotency-Key created webhook 01a22bf2-5b1e-7c3d-9a41-2f0c8e6d4b17, but its secret was rotated out since and is not shown again. The subscription exists: use its current secret, or get a new one with POST /webhooks/01a22bf2-5b1e-7c3d-9a41-2f0c8e6d4b17/rotate-secret.")]
     [EnableRateLimiting(RateLimitPolicies.WebhooksChange)]
     [Consumes("application/json")]
     [ProducesResponseType<WebhookWithSecretDto>(StatusCodes.Status201Created)]

@@ -39,7 +39,8 @@ internal sealed class AzureBlobExportStorage(BlobContainerClient container) : IE
     public Task<IExportUpload> BeginUploadAsync(string fileKey, CancellationToken cancellationToken) =>
         Guarded<IExportUpload>(async () =>
         {
-            await EnsureContainerAsync(cancellationToken);
+            // Every time, not only once: a container deleted from outside is made again instead of failing every export.
+            await EnsureContainerAsync(cancellationToken, always: true);
             return new BlockUpload(container.GetBlockBlobClient(fileKey));
         }, cancellationToken);
 
@@ -56,7 +57,8 @@ internal sealed class AzureBlobExportStorage(BlobContainerClient container) : IE
     public Task DeleteAllOfAsync(ExportId exportId, CancellationToken cancellationToken) =>
         Guarded(async () =>
         {
-            await EnsureContainerAsync(cancellationToken);
+            // A runner's first call for an export: as for an upload, a container deleted from outside is made again.
+            await EnsureContainerAsync(cancellationToken, always: true);
             await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = exportId + "-" }, cancellationToken))
             {
                 await container.GetBlobClient(blob.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken);
@@ -90,9 +92,9 @@ internal sealed class AzureBlobExportStorage(BlobContainerClient container) : IE
         _ => false,
     };
 
-    private async Task EnsureContainerAsync(CancellationToken cancellationToken)
+    private async Task EnsureContainerAsync(CancellationToken cancellationToken, bool always = false)
     {
-        if (containerReady)
+        if (containerReady && !always)
         {
             return;
         }

@@ -19,10 +19,10 @@ public sealed class ExportStorageOptions
     /// How long one request to the blob service may take before it is given up (the SDK's network timeout; its
     /// default is 100 s, which let a stalled service hold a download request for minutes).
     /// </summary>
-    public TimeSpan AzureNetworkTimeout { get; set; } = TimeSpan.FromSeconds(20);
+    public TimeSpan AzureNetworkTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Retries of a failed or timed-out request to the blob service, with exponential backoff.</summary>
-    public int AzureMaxRetries { get; set; } = 2;
+    public int AzureMaxRetries { get; set; } = 1;
 }
 
 public enum ExportStorageProvider

@@ -69,6 +69,30 @@ public sealed class AzureBlobFaultTests
     }
 
     [Fact]
+    public async Task AContainerDeletedFromOutside_IsMadeAgainByTheNextExport()
+    {
+        await using var azurite = await StartAsync();
+        var exporter = new ScriptedExporter { Chunks = 2, ChunkBytes = 1000 };
+        var container = "exports-" + Guid.NewGuid().ToString("N")[..12];
+        await using var factory = Host(azurite, exporter, container);
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var first = await client.CreateExportAsync(ann, new { format = "csv" });
+        await factory.RunExportRoundAsync();
+        Assert.Equal("succeeded", (await client.WaitForExportAsync(ann, first, "succeeded", "failed")).Str("status"));
+
+        await new Azure.Storage.Blobs.BlobContainerClient(azurite.ConnectionString, container).DeleteAsync(cancellationToken: Ct);
+        // Azurite, like the service, refuses to make a container again at once while it is being deleted: wait it out.
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+
+        Assert.Equal(HttpStatusCode.Gone, (await client.GetWithTokenAsync($"/exports/{first}/download", ann)).StatusCode);
+        var second = await client.CreateExportAsync(ann, new { format = "csv" });
+        await factory.RunExportRoundAsync();
+        Assert.Equal("succeeded", (await client.WaitForExportAsync(ann, second, "succeeded", "failed")).Str("status"));
+        Assert.Equal(exporter.Expected(), await (await client.GetWithTokenAsync($"/exports/{second}/download", ann)).Content.ReadAsByteArrayAsync(Ct));
+    }
+
+    [Fact]
     public async Task AnExportWhoseStoreDiesMidWrite_FailsCleanly_AndNothingIsServed()
     {
         await using var azurite = await StartAsync();
@@ -108,11 +132,11 @@ public sealed class AzureBlobFaultTests
         return azurite;
     }
 
-    private static AiprodApiFactory Host(AzuriteServer azurite, ScriptedExporter exporter) => new(new Dictionary<string, string?>
+    private static AiprodApiFactory Host(AzuriteServer azurite, ScriptedExporter exporter, string? container = null) => new(new Dictionary<string, string?>
     {
         ["Exports:Storage:Provider"] = "AzureBlob",
         ["Exports:Storage:AzureConnectionString"] = azurite.ConnectionString,
-        ["Exports:Storage:AzureContainer"] = "exports-" + Guid.NewGuid().ToString("N")[..12],
+        ["Exports:Storage:AzureContainer"] = container ?? "exports-" + Guid.NewGuid().ToString("N")[..12],
         // A stalled request is given up after a second, tried once more: the test waits seconds, not minutes.
         ["Exports:Storage:AzureNetworkTimeout"] = "00:00:01",
         ["Exports:Storage:AzureMaxRetries"] = "1",

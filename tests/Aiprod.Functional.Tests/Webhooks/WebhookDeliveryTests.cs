@@ -445,6 +445,21 @@ public sealed class WebhookDeliveryTests
         Assert.Single(await factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == AuditEventTypes.WebhookSecretRotated).ToListAsync(Ct)));
     }
 
+    /// <summary>A misspelt member of the rotation's body is a 400, never a rotation that quietly keeps the old secret.</summary>
+    [Fact]
+    public async Task RotateSecret_WithAnUnknownMember_Is400_AndRotatesNothing()
+    {
+        await using var factory = WebhookTestKit.Host(WebhookTestKit.Clock());
+        var client = factory.CreateClient();
+        var ann = await client.RegisterAndLoginAsync("ann@example.com");
+        var (hook, _) = await client.CreateWebhookAsync(ann, "https://hooks.example.com/x", "job.completed");
+
+        var refused = await client.SendWithTokenAsync(HttpMethod.Post, $"/webhooks/{hook}/rotate-secret", ann, new { revokePrevious = true });
+        var problem = await refused.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Single(problem["errors"]!.AsObject());
+        Assert.Empty(await factory.WithDbAsync(db => db.AuditEvents.Where(e => e.EventType == AuditEventTypes.WebhookSecretRotated).ToListAsync(Ct)));
+    }
+
     [Fact]
     public async Task RotateSecret_WithRevokePrevious_StopsTheOldSecretsSigningAtOnce_RetriesIncluded()
     {
