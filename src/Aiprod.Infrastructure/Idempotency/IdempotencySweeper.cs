@@ -1,38 +1,20 @@
 using Aiprod.Application.Idempotency.Commands.SweepIdempotencyRecords;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Aiprod.Infrastructure.Idempotency;
 
 /// <summary>Deletes expired idempotency records every <see cref="Interval"/>, on the host's clock.</summary>
-internal sealed partial class IdempotencySweeper(IServiceScopeFactory scopes, TimeProvider clock, ILogger<IdempotencySweeper> logger) : BackgroundService
+internal sealed partial class IdempotencySweeper(IServiceScopeFactory scopes, TimeProvider clock, ILogger<IdempotencySweeper> logger) : PeriodicWorkService(clock)
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(10);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await SweepAsync(stoppingToken);
-                }
-                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-                {
-                    LogSweepFailed(ex, Interval);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
-        }
-    }
+    protected override TimeSpan Period => Interval;
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => SweepAsync(cancellationToken);
+
+    protected override void LogRunFailed(Exception exception, TimeSpan period) => LogSweepFailed(exception, period);
 
     /// <summary>Sweeps until no expired record is left; how many it deleted. Public for tests that step the clock.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)

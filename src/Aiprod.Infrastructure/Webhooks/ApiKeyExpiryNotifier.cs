@@ -4,7 +4,6 @@ using Aiprod.Domain.Webhooks;
 using Aiprod.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -22,7 +21,7 @@ public sealed partial class ApiKeyExpiryNotifier(
     WebhookOutbox outbox,
     IOptions<WebhookOptions> options,
     TimeProvider clock,
-    ILogger<ApiKeyExpiryNotifier> logger) : BackgroundService
+    ILogger<ApiKeyExpiryNotifier> logger) : PeriodicWorkService(clock)
 {
     private const int BatchSize = 100;
 
@@ -42,39 +41,19 @@ public sealed partial class ApiKeyExpiryNotifier(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.DispatcherEnabled)
-        {
-            return;
-        }
+    protected override bool Enabled => options.Value.DispatcherEnabled;
 
-        using var timer = new PeriodicTimer(options.Value.ExpiryScanInterval, clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await ScanAsync(stoppingToken);
-                }
-                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-                {
-                    LogScanFailed(ex, options.Value.ExpiryScanInterval);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down; what was not marked is found by the next scan of any instance.
-        }
-    }
+    protected override TimeSpan Period => options.Value.ExpiryScanInterval;
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => ScanAsync(cancellationToken);
+
+    protected override void LogRunFailed(Exception exception, TimeSpan period) => LogScanFailed(exception, period);
 
     private async Task<(int Found, int Marked)> ScanBatchAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         var horizon = now + options.Value.ApiKeyExpiringLeadTime;
         var due = await db.ApiKeys.AsNoTracking()
             .Where(k => k.Status == ApiKeyStatus.Active && k.ExpiryNoticeAt == null && k.ExpiresAt > now && k.ExpiresAt <= horizon)

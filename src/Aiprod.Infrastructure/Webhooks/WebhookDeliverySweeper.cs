@@ -3,7 +3,6 @@ using Aiprod.Domain.Webhooks;
 using Aiprod.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -11,44 +10,26 @@ namespace Aiprod.Infrastructure.Webhooks;
 
 /// <summary>
 /// Deletes ended deliveries (succeeded or failed) older than <see cref="WebhookOptions.DeliveryRetention"/>, with their
-/// attempts, every <see cref="Interval"/> on the host's clock. A pending delivery (waiting for a retry, or leased and in
+/// attempts, every <see cref="Interval"/> on the host's Clock. A pending delivery (waiting for a retry, or leased and in
 /// flight) is never deleted: only a row whose status is ended is, and the status never goes back to pending.
 /// </summary>
 public sealed partial class WebhookDeliverySweeper(
-    IServiceScopeFactory scopes, IOptions<WebhookOptions> options, TimeProvider clock, ILogger<WebhookDeliverySweeper> logger) : BackgroundService
+    IServiceScopeFactory scopes, IOptions<WebhookOptions> options, TimeProvider clock, ILogger<WebhookDeliverySweeper> logger) : PeriodicWorkService(clock)
 {
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
     public const int Batch = 500;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await SweepAsync(stoppingToken);
-                }
-                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-                {
-                    // Also a provider's own timeout: the loop must outlive it and sweep again next time.
-                    LogSweepFailed(ex, Interval);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
-        }
-    }
+    protected override TimeSpan Period => Interval;
 
-    /// <summary>Sweeps until no delivery past its retention is left; how many it deleted. Public for tests that step the clock.</summary>
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => SweepAsync(cancellationToken);
+
+    protected override void LogRunFailed(Exception exception, TimeSpan period) => LogSweepFailed(exception, period);
+
+    /// <summary>Sweeps until no delivery past its retention is left; how many it deleted. Public for tests that step the Clock.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
-        var cutoff = clock.GetUtcNow() - options.Value.DeliveryRetention;
+        var cutoff = Clock.GetUtcNow() - options.Value.DeliveryRetention;
         var total = 0;
         int deleted;
         do
