@@ -21,10 +21,6 @@ internal sealed class AzureBlobExportStorage(BlobContainerClient container) : IE
 {
     private const int BlockBytes = 8 * 1024 * 1024;
 
-    // Set once the container is known to exist. Not a cached task: a first call made while the service was down
-    // would otherwise keep failing every later call until the process restarts.
-    private volatile bool containerReady;
-
     public static BlobClientOptions ClientOptions(ExportStorageOptions storage)
     {
         var options = new BlobClientOptions();
@@ -39,8 +35,7 @@ internal sealed class AzureBlobExportStorage(BlobContainerClient container) : IE
     public Task<IExportUpload> BeginUploadAsync(string fileKey, CancellationToken cancellationToken) =>
         Guarded<IExportUpload>(async () =>
         {
-            // Every time, not only once: a container deleted from outside is made again instead of failing every export.
-            await EnsureContainerAsync(cancellationToken, always: true);
+            await EnsureContainerAsync(cancellationToken);
             return new BlockUpload(container.GetBlockBlobClient(fileKey));
         }, cancellationToken);
 
@@ -57,8 +52,7 @@ internal sealed class AzureBlobExportStorage(BlobContainerClient container) : IE
     public Task DeleteAllOfAsync(ExportId exportId, CancellationToken cancellationToken) =>
         Guarded(async () =>
         {
-            // A runner's first call for an export: as for an upload, a container deleted from outside is made again.
-            await EnsureContainerAsync(cancellationToken, always: true);
+            await EnsureContainerAsync(cancellationToken);
             await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = exportId + "-" }, cancellationToken))
             {
                 await container.GetBlobClient(blob.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken);
@@ -92,20 +86,16 @@ internal sealed class AzureBlobExportStorage(BlobContainerClient container) : IE
         _ => false,
     };
 
-    private async Task EnsureContainerAsync(CancellationToken cancellationToken, bool always = false)
-    {
-        if (containerReady && !always)
-        {
-            return;
-        }
-
+    /// <summary>
+    /// Made before each write (an upload, a run's clean-up, a delete: one call each), never remembered: a service that
+    /// was down at the first call, or a container deleted from outside, costs one failed export, not every one until a
+    /// restart. Reads need none: a missing container reads as a missing file.
+    /// </summary>
+    private async Task EnsureContainerAsync(CancellationToken cancellationToken) =>
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        containerReady = true;
-    }
 
     private async Task<StoredExportFile?> OpenAsync(string fileKey, CancellationToken cancellationToken)
     {
-        await EnsureContainerAsync(cancellationToken);
         var blob = container.GetBlobClient(fileKey);
         try
         {
