@@ -41,7 +41,7 @@ public sealed class WebhooksController : ApiControllerBase
     /// <param name="idempotencyKey">Makes a retry safe: the same key and body answer the first subscription for 24 hours, the same key with another body is 422. One key, sent once (a repeated header or a comma list is 400).</param>
     /// <param name="cancellationToken">Aborts the request.</param>
     /// <response code="201">Created, or the subscription an earlier request with the same `Idempotency-Key` created (then `Idempotent-Replayed: true`); the body holds the secret.</response>
-    /// <response code="409">The caller has 20 subscriptions already, or another request with the same `Idempotency-Key` is being processed (`idempotency_key_in_flight`; send it again), or the first answer to this `Idempotency-Key` can no longer be replayed because the server's webhook secret key changed since (`idempotency_replay_unavailable`; the detail names the subscription, rotate its secret).</response>
+    /// <response code="409">The caller has 20 subscriptions already, or another request with the same `Idempotency-Key` is being processed (`idempotency_key_in_flight`; send it again), or the first answer to this `Idempotency-Key` can no longer be replayed because its secret was rotated out or the server's webhook secret key changed since (`idempotency_replay_unavailable`; the detail names the subscription).</response>
     /// <response code="422">The `Idempotency-Key` was used with another body (`idempotency_key_reused`).</response>
     [HttpPost]
     [Answers(typeof(IdempotencyErrors), nameof(IdempotencyErrors.KeyReused))]
