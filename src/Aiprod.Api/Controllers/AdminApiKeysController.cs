@@ -6,6 +6,8 @@ using Aiprod.Domain.ApiKeys;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
+using Aiprod.Api.OpenApi;
+using Aiprod.Application.Admin;
 
 namespace Aiprod.Api.Controllers;
 
@@ -23,6 +25,8 @@ public sealed class AdminApiKeysController : ApiControllerBase
     /// <response code="404">No key has this id.</response>
     /// <response code="409">The key is already revoked.</response>
     [HttpPost("{key_id:guid}/revoke")]
+    [Answers(typeof(AdminErrors), nameof(AdminErrors.ApiKeyNotFound))]
+    [Answers(typeof(ApiKeyErrors), nameof(ApiKeyErrors.AlreadyRevoked))]
     [Consumes("application/json")]
     [ProducesResponseType<ApiKeyDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]

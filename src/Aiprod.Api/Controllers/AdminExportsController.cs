@@ -6,6 +6,8 @@ using Aiprod.Domain.Exports;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
+using Aiprod.Api.OpenApi;
+using Aiprod.Application.Admin;
 
 namespace Aiprod.Api.Controllers;
 
@@ -24,6 +26,8 @@ public sealed class AdminExportsController : ApiControllerBase
     /// <response code="404">No export has this id.</response>
     /// <response code="409">The export has already ended (`illegal_transition`).</response>
     [HttpPost("{export_id:guid}/cancel")]
+    [Answers(typeof(AdminErrors), nameof(AdminErrors.ExportNotFound))]
+    [Answers(typeof(ExportJobErrors), nameof(ExportJobErrors.IllegalTransition), ExportStatus.Succeeded, ExportStatus.Cancelled)]
     [Consumes("application/json")]
     [ProducesResponseType<ExportDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]

@@ -12,6 +12,8 @@ using Aiprod.Domain.Users;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
+using Aiprod.Api.OpenApi;
+using Aiprod.Application.Admin;
 
 namespace Aiprod.Api.Controllers;
 
@@ -69,6 +71,8 @@ public sealed class AdminJobsController : ApiControllerBase
     /// <response code="404">No job has this id.</response>
     /// <response code="409">The job has already ended (`illegal_transition`).</response>
     [HttpPost("{job_id:guid}/cancel")]
+    [Answers(typeof(AdminErrors), nameof(AdminErrors.JobNotFound))]
+    [Answers(typeof(JobErrors), nameof(JobErrors.IllegalTransition), JobStatus.Completed, JobStatus.Cancelled)]
     [Consumes("application/json")]
     [ProducesResponseType<JobSummaryDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
@@ -83,6 +87,8 @@ public sealed class AdminJobsController : ApiControllerBase
     /// <response code="404">No job has this id.</response>
     /// <response code="409">The job is not failed (`job_not_failed`).</response>
     [HttpPost("{job_id:guid}/requeue")]
+    [Answers(typeof(AdminErrors), nameof(AdminErrors.JobNotFound))]
+    [Answers(typeof(JobErrors), nameof(JobErrors.NotFailed), JobStatus.Running)]
     [Consumes("application/json")]
     [ProducesResponseType<JobSummaryDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]

@@ -24,6 +24,7 @@ using Aiprod.Domain.Users;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
+using Aiprod.Api.OpenApi;
 
 namespace Aiprod.Api.Controllers;
 
@@ -68,6 +69,7 @@ public sealed class AdminUsersController : ApiControllerBase
     /// <response code="200">The account.</response>
     /// <response code="404">No account has this id.</response>
     [HttpGet("{user_id:guid}")]
+    [Answers(typeof(UserErrors), nameof(UserErrors.NotFound))]
     [ProducesResponseType<AdminUserDetailDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> GetUser([FromRoute(Name = "user_id")] UserId userId, CancellationToken cancellationToken) =>
@@ -84,6 +86,10 @@ public sealed class AdminUsersController : ApiControllerBase
     /// <response code="404">No account has this id.</response>
     /// <response code="409">The account is already disabled (`already_disabled`), or the caller tried to disable themself (`cannot_disable_self`).</response>
     [HttpPost("{user_id:guid}/disable")]
+    [Answers(typeof(UserErrors), nameof(UserErrors.NotFound))]
+    [Answers(typeof(UserErrors), nameof(UserErrors.AlreadyDisabled))]
+    [Answers(typeof(AdminErrors), nameof(AdminErrors.CannotDisableSelf))]
+    [Answers(typeof(AdminErrors), nameof(AdminErrors.NotAnAdmin))]
     [Consumes("application/json")]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
@@ -97,6 +103,8 @@ public sealed class AdminUsersController : ApiControllerBase
     /// <response code="404">No account has this id.</response>
     /// <response code="409">The account is not disabled.</response>
     [HttpPost("{user_id:guid}/enable")]
+    [Answers(typeof(UserErrors), nameof(UserErrors.NotFound))]
+    [Answers(typeof(UserErrors), nameof(UserErrors.NotDisabled))]
     [Consumes("application/json")]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
@@ -110,6 +118,8 @@ public sealed class AdminUsersController : ApiControllerBase
     /// <response code="404">No account has this id.</response>
     /// <response code="409">The account is not locked out and has no failed logins to clear.</response>
     [HttpPost("{user_id:guid}/unlock")]
+    [Answers(typeof(UserErrors), nameof(UserErrors.NotFound))]
+    [Answers(typeof(UserErrors), nameof(UserErrors.NotLocked))]
     [Consumes("application/json")]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
@@ -128,6 +138,10 @@ public sealed class AdminUsersController : ApiControllerBase
     /// <response code="404">No account has this id.</response>
     /// <response code="409">The account already has this role, or the caller tried to demote themself.</response>
     [HttpPost("{user_id:guid}/role")]
+    [Answers(typeof(UserErrors), nameof(UserErrors.NotFound))]
+    [Answers(typeof(UserErrors), nameof(UserErrors.RoleUnchanged), UserRole.Admin)]
+    [Answers(typeof(UserErrors), nameof(UserErrors.CannotDemoteSelf))]
+    [Answers(typeof(AdminErrors), nameof(AdminErrors.NotAnAdmin))]
     [Consumes("application/json")]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
@@ -139,6 +153,7 @@ public sealed class AdminUsersController : ApiControllerBase
     /// <response code="200">The sessions (`current` is always false: none is the admin's).</response>
     /// <response code="404">No account has this id.</response>
     [HttpGet("{user_id:guid}/sessions")]
+    [Answers(typeof(UserErrors), nameof(UserErrors.NotFound))]
     [ProducesResponseType<IReadOnlyList<SessionDto>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> ListUserSessions([FromRoute(Name = "user_id")] UserId userId, CancellationToken cancellationToken) =>
@@ -157,6 +172,8 @@ public sealed class AdminUsersController : ApiControllerBase
     /// <response code="400">The reason is missing or longer than 500 characters.</response>
     /// <response code="404">No account has this id, or it has no live session with this id.</response>
     [HttpDelete("{user_id:guid}/sessions/{session_id:guid}")]
+    [Answers(typeof(UserErrors), nameof(UserErrors.NotFound))]
+    [Answers(typeof(AdminErrors), nameof(AdminErrors.SessionNotFound))]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> RevokeUserSession(
@@ -170,6 +187,7 @@ public sealed class AdminUsersController : ApiControllerBase
     /// <response code="200">The keys, never their secrets.</response>
     /// <response code="404">No account has this id.</response>
     [HttpGet("{user_id:guid}/api-keys")]
+    [Answers(typeof(UserErrors), nameof(UserErrors.NotFound))]
     [ProducesResponseType<IReadOnlyList<ApiKeyDto>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> ListUserApiKeys([FromRoute(Name = "user_id")] UserId userId, CancellationToken cancellationToken) =>
@@ -185,6 +203,7 @@ public sealed class AdminUsersController : ApiControllerBase
     /// <response code="400">A filter is not valid.</response>
     /// <response code="404">No account has this id.</response>
     [HttpGet("{user_id:guid}/exports")]
+    [Answers(typeof(UserErrors), nameof(UserErrors.NotFound))]
     [ProducesResponseType<ExportPageDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> ListUserExports(
@@ -195,6 +214,7 @@ public sealed class AdminUsersController : ApiControllerBase
     /// <response code="200">The subscriptions, never their secrets.</response>
     /// <response code="404">No account has this id.</response>
     [HttpGet("{user_id:guid}/webhooks")]
+    [Answers(typeof(UserErrors), nameof(UserErrors.NotFound))]
     [ProducesResponseType<WebhookListDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public async Task<IActionResult> ListUserWebhooks([FromRoute(Name = "user_id")] UserId userId, CancellationToken cancellationToken) =>

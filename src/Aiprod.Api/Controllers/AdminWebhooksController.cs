@@ -6,6 +6,8 @@ using Aiprod.Domain.Webhooks;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
+using Aiprod.Api.OpenApi;
+using Aiprod.Application.Admin;
 
 namespace Aiprod.Api.Controllers;
 
@@ -28,6 +30,8 @@ public sealed class AdminWebhooksController : ApiControllerBase
     /// <response code="404">No subscription has this id.</response>
     /// <response code="409">The subscription is already disabled (`webhook_already_disabled`).</response>
     [HttpPost("{webhook_id:guid}/disable")]
+    [Answers(typeof(AdminErrors), nameof(AdminErrors.WebhookNotFound))]
+    [Answers(typeof(WebhookErrors), nameof(WebhookErrors.AlreadyDisabled))]
     [Consumes("application/json")]
     [ProducesResponseType<WebhookDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]

@@ -13,11 +13,11 @@ using Aiprod.Application.ApiKeys.Queries.GetApiKeyStats;
 using Aiprod.Application.ApiKeys.Queries.ListApiKeys;
 using Aiprod.Application.Common;
 using Aiprod.Api.OpenApi;
-using Aiprod.Application.ApiKeys;
 using Aiprod.Domain.ApiKeys;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
+using Aiprod.Domain.Users;
 
 namespace Aiprod.Api.Controllers;
 
@@ -33,6 +33,8 @@ public sealed class ApiKeysController : ApiControllerBase
     /// <response code="403">The caller's account is disabled (`account_disabled`).</response>
     /// <response code="409">The caller already has the most active keys allowed (`ApiKeys:MaxActiveKeysPerUser`).</response>
     [HttpPost("create")]
+    [Answers(typeof(UserErrors), nameof(UserErrors.Disabled))]
+    [Answers(typeof(ApiKeyErrors), nameof(ApiKeyErrors.LimitReached), 25)]
     [NoStore]
     [Authorize(Policy = AuthenticationSetup.UserPolicy)]
 
@@ -64,6 +66,8 @@ public sealed class ApiKeysController : ApiControllerBase
     /// <response code="404">The caller has no key with this id.</response>
     /// <response code="409">The key is not active (already rotated, revoked or expired).</response>
     [HttpPost("{key_id:guid}/rotate")]
+    [Answers(typeof(UserErrors), nameof(UserErrors.Disabled))]
+    [Answers(typeof(ApiKeyErrors), nameof(ApiKeyErrors.NotActive), ApiKeyStatus.Revoked)]
     [Answers(typeof(ApiKeyErrors), nameof(ApiKeyErrors.NotFound))]
     [NoStore]
     [Authorize(Policy = AuthenticationSetup.UserPolicy)]
@@ -84,6 +88,7 @@ public sealed class ApiKeysController : ApiControllerBase
     /// <response code="404">The caller has no key with this id.</response>
     /// <response code="409">The key is already revoked.</response>
     [HttpPost("{key_id:guid}/revoke")]
+    [Answers(typeof(ApiKeyErrors), nameof(ApiKeyErrors.AlreadyRevoked))]
     [Answers(typeof(ApiKeyErrors), nameof(ApiKeyErrors.NotFound))]
     [Authorize(Policy = AuthenticationSetup.UserPolicy)]
 

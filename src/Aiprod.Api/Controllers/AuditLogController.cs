@@ -9,6 +9,8 @@ using Aiprod.Domain.Users;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
+using Aiprod.Api.OpenApi;
+using Aiprod.Application.Audit;
 
 namespace Aiprod.Api.Controllers;
 
@@ -38,6 +40,7 @@ public sealed class AuditLogController : ApiControllerBase
     /// <response code="401">No valid access token.</response>
     /// <response code="403">A user asked for another actor's events.</response>
     [HttpGet]
+    [Answers(typeof(AuditErrors), nameof(AuditErrors.AdminOnlyFilter))]
     [Authorize(Policy = AuthenticationSetup.UserPolicy)]
     [ProducesResponseType<AuditEventPageDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]

@@ -25,6 +25,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.RateLimiting;
+using Aiprod.Domain.Users;
 
 namespace Aiprod.Api.Controllers;
 
@@ -38,6 +39,7 @@ public sealed class AuthController : ApiControllerBase
     /// <response code="400">A field is missing or invalid (see `errors`).</response>
     /// <response code="409">An account with this email already exists.</response>
     [HttpPost("register")]
+    [Answers(typeof(UserErrors), nameof(UserErrors.EmailTaken))]
     [AllowAnonymous]
     [Consumes("application/json")]
     [ProducesResponseType<UserDto>(StatusCodes.Status201Created)]
@@ -239,6 +241,10 @@ public sealed class AuthController : ApiControllerBase
     /// <response code="400">The current password is wrong, or the new one breaks the policy.</response>
     /// <response code="423">The account is locked after repeated wrong passwords; try again later.</response>
     [HttpPost("change-password")]
+    [Answers(typeof(UserErrors), nameof(UserErrors.UnknownSubject))]
+    [Answers(typeof(UserErrors), nameof(UserErrors.WrongCurrentPassword))]
+    [Answers(typeof(UserErrors), nameof(UserErrors.PasswordContainsEmail))]
+    [Answers(typeof(UserErrors), nameof(UserErrors.Locked))]
     [Authorize]
     [Consumes("application/json")]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
@@ -253,6 +259,7 @@ public sealed class AuthController : ApiControllerBase
     /// <response code="200">The account the access token was issued to.</response>
     /// <response code="401">No valid access token.</response>
     [HttpGet("me")]
+    [Answers(typeof(UserErrors), nameof(UserErrors.UnknownSubject))]
     [Authorize]
     [ProducesResponseType<UserDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]

@@ -1,7 +1,7 @@
 using Aiprod.Api.Contracts;
 using Aiprod.Api.Csrf;
 using Aiprod.Api.Filters;
-using Aiprod.Api.Http;
+using Aiprod.Api.OpenApi;
 using Aiprod.Api.Setup;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -19,7 +19,7 @@ namespace Aiprod.Api.Controllers;
 [AllowAnonymous]
 public sealed class CsrfController(CsrfGuard guard) : ApiControllerBase
 {
-    private const int MaxTokenLength = 512;
+    internal const int MaxTokenLength = 512;
 
     /// <summary>Issues a CSRF token for the caller's session.</summary>
     /// <remarks>
@@ -30,6 +30,7 @@ public sealed class CsrfController(CsrfGuard guard) : ApiControllerBase
     /// <response code="200">The token, bound to the session.</response>
     /// <response code="401">No live session: neither a refresh cookie of one nor a bearer access token.</response>
     [HttpGet("csrf-token")]
+    [Answers(typeof(CsrfErrors), nameof(CsrfErrors.SessionRequired))]
     [EnableRateLimiting(RateLimitPolicies.Csrf)]
     [ProducesResponseType<CsrfTokenResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
@@ -51,6 +52,8 @@ public sealed class CsrfController(CsrfGuard guard) : ApiControllerBase
     /// <response code="200">Whether the token is good, and if not, why.</response>
     /// <response code="401">No live session to check against.</response>
     [HttpPost("csrf-verify")]
+    [Answers(typeof(CsrfErrors), nameof(CsrfErrors.SessionRequired))]
+    [Answers(typeof(CsrfErrors), nameof(CsrfErrors.TokenTooLong), MaxTokenLength)]
     [EnableRateLimiting(RateLimitPolicies.Csrf)]
     [Consumes("application/json")]
     [ProducesResponseType<CsrfVerifyResponse>(StatusCodes.Status200OK)]
@@ -65,8 +68,7 @@ public sealed class CsrfController(CsrfGuard guard) : ApiControllerBase
 
         if (request?.CsrfToken is { Length: > MaxTokenLength })
         {
-            // A token is about 110 characters; anything this long is not one, and is refused as input, not checked.
-            return Problem(Domain.Common.Error.Validation("csrf_token_too_long", $"csrf_token must be at most {MaxTokenLength} characters long."));
+            return Problem(CsrfErrors.TokenTooLong(MaxTokenLength));
         }
 
         var presented = request?.CsrfToken ?? Request.Headers[BrowserCookies.CsrfHeader].ToString();
@@ -83,6 +85,7 @@ public sealed class CsrfController(CsrfGuard guard) : ApiControllerBase
     /// <response code="401">No live session.</response>
     /// <response code="403">A cookie-authenticated call failed a CSRF check; the problem type says which.</response>
     [HttpPost("csrf-refresh")]
+    [Answers(typeof(CsrfErrors), nameof(CsrfErrors.SessionRequired))]
     [EnableRateLimiting(RateLimitPolicies.CsrfRefresh)]
     [ProducesResponseType<CsrfTokenResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
@@ -108,8 +111,5 @@ public sealed class CsrfController(CsrfGuard guard) : ApiControllerBase
         return new CsrfTokenResponse(issued.Token, BrowserCookies.CsrfHeader, issued.ExpiresAt, (int)guard.MaxAge.TotalSeconds, session.SessionId);
     }
 
-    private ObjectResult NoSession() => Problem(
-        detail: "No live session: send the browser-mode refresh cookie or a bearer access token. API-key callers need no CSRF token.",
-        statusCode: StatusCodes.Status401Unauthorized,
-        type: ProblemTypes.For("session_required"));
+    private IActionResult NoSession() => Problem(CsrfErrors.SessionRequired);
 }

@@ -14,6 +14,7 @@ using Aiprod.Domain.Users;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
+using Aiprod.Api.OpenApi;
 
 namespace Aiprod.Api.Controllers;
 
@@ -46,6 +47,8 @@ public sealed class JobExportController : ApiControllerBase
     /// <response code="404">The caller has no job with this id.</response>
     /// <response code="429">The caller already has `Exports:MaxConcurrentDirectPerUser` direct exports running (`too_many_direct_exports`); retry after `Retry-After`.</response>
     [HttpGet("pipeline/{job_id:guid}/export")]
+    [Answers(typeof(JobErrors), nameof(JobErrors.NotFound))]
+    [Answers(typeof(ExportErrors), nameof(ExportErrors.TooManyDirectExports), 2)]
     [RequireScope(ApiKeyScope.ExportsRead)]
     [EnableRateLimiting(RateLimitPolicies.DirectExport)]
     [ProducesResponseType(typeof(FileStreamResult), StatusCodes.Status200OK, ExportMediaTypes, "application/jsonl", "text/csv", "application/zip")]
@@ -69,6 +72,9 @@ public sealed class JobExportController : ApiControllerBase
     /// <response code="413">More jobs than `Exports:MaxDirectJobs`, or for `zip` than `Exports:MaxZipJobs`: narrow the filters, or create an export job with `POST /exports`.</response>
     /// <response code="429">The caller already has `Exports:MaxConcurrentDirectPerUser` direct exports running (`too_many_direct_exports`); retry after `Retry-After`.</response>
     [HttpGet("jobs/export")]
+    [Answers(typeof(ExportErrors), nameof(ExportErrors.TooManyJobsForDirectExport), 12_000, 10_000)]
+    [Answers(typeof(ExportErrors), nameof(ExportErrors.TooManyJobsForZip), 12_000, 10_000)]
+    [Answers(typeof(ExportErrors), nameof(ExportErrors.TooManyDirectExports), 2)]
     [RequireScope(ApiKeyScope.ExportsRead)]
     [EnableRateLimiting(RateLimitPolicies.DirectExport)]
     [ProducesResponseType(typeof(FileStreamResult), StatusCodes.Status200OK, ExportMediaTypes, "application/jsonl", "text/csv", "application/zip")]

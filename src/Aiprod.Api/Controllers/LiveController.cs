@@ -1,5 +1,6 @@
 using Aiprod.Api.Authentication;
 using Aiprod.Api.Http;
+using Aiprod.Api.OpenApi;
 using Aiprod.Api.Setup;
 using Aiprod.Api.WebSockets;
 using Aiprod.Application.Abstractions;
@@ -54,6 +55,11 @@ public sealed class LiveController(
     /// <response code="503">This instance holds the most sockets it allows (`server_busy`); retry after `Retry-After`.</response>
     /// <response code="409">The caller already holds the most sockets allowed on this instance (`socket_limit_reached`); close one first.</response>
     [HttpGet("/ws/job/{job_id:guid}")]
+    [Answers(typeof(SocketErrors), nameof(SocketErrors.WebSocketRequired))]
+    [Answers(typeof(SocketErrors), nameof(SocketErrors.OriginNotAllowed), "https://elsewhere.example")]
+    [Answers(typeof(SocketErrors), nameof(SocketErrors.SocketLimitReached), 100)]
+    [Answers(typeof(SocketErrors), nameof(SocketErrors.ServerBusy))]
+    [Answers(typeof(JobErrors), nameof(JobErrors.NotFound))]
     [RequireScope(ApiKeyScope.JobsRead)]
     [EnableRateLimiting(RateLimitPolicies.WsConnect)]
     [ProducesResponseType(StatusCodes.Status101SwitchingProtocols)]
@@ -89,6 +95,11 @@ public sealed class LiveController(
     /// <response code="503">This instance holds the most sockets it allows (`server_busy`); retry after `Retry-After`.</response>
     /// <response code="409">The caller already holds the most sockets allowed on this instance (`socket_limit_reached`); close one first.</response>
     [HttpGet("/ws/export/{export_id:guid}")]
+    [Answers(typeof(SocketErrors), nameof(SocketErrors.WebSocketRequired))]
+    [Answers(typeof(SocketErrors), nameof(SocketErrors.OriginNotAllowed), "https://elsewhere.example")]
+    [Answers(typeof(SocketErrors), nameof(SocketErrors.SocketLimitReached), 100)]
+    [Answers(typeof(SocketErrors), nameof(SocketErrors.ServerBusy))]
+    [Answers(typeof(ExportJobErrors), nameof(ExportJobErrors.NotFound))]
     [RequireScope(ApiKeyScope.ExportsRead)]
     [EnableRateLimiting(RateLimitPolicies.WsConnect)]
     [ProducesResponseType(StatusCodes.Status101SwitchingProtocols)]
@@ -114,13 +125,13 @@ public sealed class LiveController(
     {
         if (!HttpContext.WebSockets.IsWebSocketRequest)
         {
-            return Problem(Domain.Common.Error.Validation("websocket_required", "Open this URL with a WebSocket client (ws:// or wss://)."));
+            return Problem(SocketErrors.WebSocketRequired);
         }
 
         var origin = Request.Headers.Origin.ToString();
         if (origin.Length > 0 && !options.Value.AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase))
         {
-            return Problem(Domain.Common.Error.Forbidden("origin_not_allowed", $"The origin {origin} may not open sockets (WebSockets:AllowedOrigins)."));
+            return Problem(SocketErrors.OriginNotAllowed(origin));
         }
 
         var owner = User.RequireUserId();
@@ -129,21 +140,13 @@ public sealed class LiveController(
         using var slot = openSockets.TryOpen(owner, cap, options.Value.MaxConnections, out var instanceFull);
         if (instanceFull)
         {
-            // Counted here, before the upgrade, rather than by Kestrel's MaxConcurrentUpgradedConnections, which
-            // refuses only inside the upgrade, with an exception (a 500) instead of an answer.
             Response.Headers.RetryAfter = "30";
-            return Problem(
-                detail: "This server holds the most sockets it allows (WebSockets:MaxConnections); try again later.",
-                statusCode: StatusCodes.Status503ServiceUnavailable,
-                type: Http.ProblemTypes.For("server_busy"));
+            return Problem(SocketErrors.ServerBusy);
         }
 
         if (slot is null)
         {
-            // 409, not 429: waiting does not help, closing one of the caller's sockets does; and 429 stays the
-            // handshake rate limit's, so a client can tell the two apart.
-            return Problem(Domain.Common.Error.Conflict("socket_limit_reached",
-                $"You already have {cap} sockets open on this server, the most allowed (WebSockets:MaxSocketsPerUser). Close one first."));
+            return Problem(SocketErrors.SocketLimitReached(cap));
         }
 
         var found = await find(owner);

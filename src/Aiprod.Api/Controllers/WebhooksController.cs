@@ -115,6 +115,7 @@ public sealed class WebhooksController : ApiControllerBase
     /// <response code="200">The subscription and its new secret.</response>
     /// <response code="404">The caller has no subscription with this id.</response>
     [HttpPost("{webhook_id:guid}/rotate-secret")]
+    [Answers(typeof(WebhookErrors), nameof(WebhookErrors.NotFound))]
     [EnableRateLimiting(RateLimitPolicies.WebhooksChange)]
     [ProducesResponseType<WebhookWithSecretDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]

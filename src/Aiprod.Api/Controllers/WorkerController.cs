@@ -11,6 +11,7 @@ using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Jobs;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Aiprod.Api.OpenApi;
 
 namespace Aiprod.Api.Controllers;
 
@@ -31,6 +32,7 @@ public sealed class WorkerController : ApiControllerBase
     /// <response code="204">No job is waiting; ask again later.</response>
     /// <response code="409">Other workers took every job this one reached for, more often than the server retries (`concurrent_update`): nothing is held; ask again.</response>
     [HttpPost("claim")]
+    [Answers(typeof(PipelineProblems), nameof(PipelineProblems.ConcurrentUpdate))]
     [ProducesResponseType<ClaimedJobDto>(StatusCodes.Status200OK)]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
@@ -44,6 +46,11 @@ public sealed class WorkerController : ApiControllerBase
     /// <response code="200">Acknowledged, with the new lease end.</response>
     /// <response code="409">The job is not running any more (cancelled, ended), the worker's lease lapsed, or the report's `claim_id` is an earlier claim's (`claim_superseded`): stop working on it.</response>
     [HttpPost("jobs/{job_id:guid}/progress")]
+    [Answers(typeof(JobErrors), nameof(JobErrors.NotHeld))]
+    [Answers(typeof(JobErrors), nameof(JobErrors.NotRunning), JobStatus.Cancelled)]
+    [Answers(typeof(JobErrors), nameof(JobErrors.LeaseNotHeld))]
+    [Answers(typeof(JobErrors), nameof(JobErrors.ClaimSuperseded))]
+    [Answers(typeof(JobErrors), nameof(JobErrors.LeaseExpired))]
     [Consumes("application/json")]
     [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
@@ -53,6 +60,11 @@ public sealed class WorkerController : ApiControllerBase
 
     /// <summary>Appends log lines.</summary>
     [HttpPost("jobs/{job_id:guid}/logs")]
+    [Answers(typeof(JobErrors), nameof(JobErrors.NotHeld))]
+    [Answers(typeof(JobErrors), nameof(JobErrors.NotRunning), JobStatus.Cancelled)]
+    [Answers(typeof(JobErrors), nameof(JobErrors.LeaseNotHeld))]
+    [Answers(typeof(JobErrors), nameof(JobErrors.ClaimSuperseded))]
+    [Answers(typeof(JobErrors), nameof(JobErrors.LeaseExpired))]
     [Consumes("application/json")]
     [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
@@ -62,6 +74,11 @@ public sealed class WorkerController : ApiControllerBase
 
     /// <summary>Completes the job with its output.</summary>
     [HttpPost("jobs/{job_id:guid}/complete")]
+    [Answers(typeof(JobErrors), nameof(JobErrors.NotHeld))]
+    [Answers(typeof(JobErrors), nameof(JobErrors.NotRunning), JobStatus.Cancelled)]
+    [Answers(typeof(JobErrors), nameof(JobErrors.LeaseNotHeld))]
+    [Answers(typeof(JobErrors), nameof(JobErrors.ClaimSuperseded))]
+    [Answers(typeof(JobErrors), nameof(JobErrors.LeaseExpired))]
     [Consumes("application/json")]
     [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
@@ -71,6 +88,11 @@ public sealed class WorkerController : ApiControllerBase
 
     /// <summary>Fails the job with an error (audited).</summary>
     [HttpPost("jobs/{job_id:guid}/fail")]
+    [Answers(typeof(JobErrors), nameof(JobErrors.NotHeld))]
+    [Answers(typeof(JobErrors), nameof(JobErrors.NotRunning), JobStatus.Cancelled)]
+    [Answers(typeof(JobErrors), nameof(JobErrors.LeaseNotHeld))]
+    [Answers(typeof(JobErrors), nameof(JobErrors.ClaimSuperseded))]
+    [Answers(typeof(JobErrors), nameof(JobErrors.LeaseExpired))]
     [Consumes("application/json")]
     [ProducesResponseType<WorkerAckDto>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]

@@ -82,11 +82,10 @@ internal sealed class GlobalExceptionHandler(IProblemDetailsService problems, IL
             },
             ConcurrencyConflictException => new ProblemDetails
             {
-                // A write lost a race more often than its handler retries: the state is consistent, the caller retries.
-                Status = StatusCodes.Status409Conflict,
-                Type = ProblemTypes.For("concurrent_update"),
-                Title = "The resource changed while this request was updating it.",
-                Detail = "Retry the request.",
+                Status = PipelineProblems.ConcurrentUpdate.Status,
+                Type = ProblemTypes.For(PipelineProblems.ConcurrentUpdate.Code),
+                Title = PipelineProblems.ConcurrentUpdate.Title,
+                Detail = PipelineProblems.ConcurrentUpdate.Detail,
             },
             StoreBusyException => new ProblemDetails
             {

@@ -18,6 +18,13 @@ internal static class PipelineProblems
     public static readonly PipelineProblem ValidationFailed = new(
         StatusCodes.Status400BadRequest, "validation_failed", "The request is invalid.", "See errors for the fields that are invalid.");
 
+    /// <summary>
+    /// A write lost its optimistic-concurrency race more often than its handler retries (<c>IRetryOnConflict</c>): the
+    /// state is consistent and nothing of this request was written; the caller retries.
+    /// </summary>
+    public static readonly PipelineProblem ConcurrentUpdate = new(
+        StatusCodes.Status409Conflict, "concurrent_update", "The resource changed while this request was updating it.", "Retry the request.");
+
     public static PipelineProblem RateLimited(int retryAfterSeconds) => new(
         StatusCodes.Status429TooManyRequests, "rate_limited", "Too many requests.", $"The rate limit of this endpoint was reached; retry after {retryAfterSeconds} seconds.");
 

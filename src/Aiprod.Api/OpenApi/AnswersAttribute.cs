@@ -1,4 +1,5 @@
 using System.Reflection;
+using Aiprod.Api.Http;
 using Aiprod.Domain.Common;
 
 namespace Aiprod.Api.OpenApi;
@@ -7,7 +8,9 @@ namespace Aiprod.Api.OpenApi;
 /// An <see cref="Error"/> an action answers, named by the definition itself (<c>[Answers(typeof(JobErrors),
 /// nameof(JobErrors.NotFound))]</c>; a factory method gets the <paramref name="arguments"/> its example is made with),
 /// so the document's example is the problem the API writes for it: status from the error's kind, <c>type</c> from its
-/// code, <c>detail</c> from its message.
+/// code, <c>detail</c> from its message. A problem the pipeline writes outside any handler is named the same way,
+/// from <see cref="PipelineProblems"/> (<c>[Answers(typeof(PipelineProblems), nameof(PipelineProblems.ConcurrentUpdate))]</c>),
+/// for the action that answers it where others do not.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
 public sealed class AnswersAttribute(Type definitions, string name, params object[] arguments) : Attribute
@@ -18,8 +21,11 @@ public sealed class AnswersAttribute(Type definitions, string name, params objec
 
     public IReadOnlyList<object> Arguments { get; } = arguments;
 
-    /// <summary>The error, read from its definition: a static field or property, or a static factory method.</summary>
-    public Error Error
+    /// <summary>
+    /// The definition, read: an <see cref="Error"/> or a <see cref="PipelineProblem"/>, from a static field or property,
+    /// or a static factory method.
+    /// </summary>
+    internal object Definition
     {
         get
         {
@@ -27,8 +33,9 @@ public sealed class AnswersAttribute(Type definitions, string name, params objec
             var value = Definitions.GetField(Name, Static)?.GetValue(null)
                 ?? Definitions.GetProperty(Name, Static)?.GetValue(null)
                 ?? Definitions.GetMethods(Static).FirstOrDefault(m => m.Name == Name && m.GetParameters().Length == Arguments.Count)?.Invoke(null, [.. Arguments]);
-            return value as Error
-                ?? throw new InvalidOperationException($"{Definitions.Name}.{Name} with {Arguments.Count} argument(s) is not an Error definition.");
+            return value is Error or PipelineProblem
+                ? value
+                : throw new InvalidOperationException($"{Definitions.Name}.{Name} with {Arguments.Count} argument(s) is not an Error or a PipelineProblem definition.");
         }
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Aiprod.Api.Controllers;
 using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
+using Aiprod.Domain.Common;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Infrastructure;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
@@ -29,10 +30,14 @@ internal sealed class ProblemExampleFilter(IServiceProvider services, IOptions<J
         var instance = "/" + context.ApiDescription.RelativePath;
         foreach (var answer in context.MethodInfo.GetCustomAttributes<AnswersAttribute>())
         {
-            var error = answer.Error;
-            var status = ApiControllerBase.StatusOf(error);
-            OperationConventionsFilter.AddProblem(operation, context, status, $"`{error.Code}`: {error.Message}");
-            AddExample(operation, status, error.Code, Body(instance, status, null, ProblemTypes.For(error.Code), error.Message));
+            var (status, code, title, detail) = answer.Definition switch
+            {
+                Error error => (ApiControllerBase.StatusOf(error), error.Code, (string?)null, error.Message),
+                PipelineProblem problem => (problem.Status, problem.Code, problem.Title, problem.Detail),
+                var other => throw new InvalidOperationException($"{other} is not a problem definition."),
+            };
+            OperationConventionsFilter.AddProblem(operation, context, status, $"`{code}`: {detail}");
+            AddExample(operation, status, code, Body(instance, status, title, ProblemTypes.For(code), detail));
         }
 
         var validation = PipelineProblems.ValidationFailed;

@@ -1,5 +1,10 @@
 using Aiprod.Api.Contracts;
 using Aiprod.Api.Http;
+using Aiprod.Api.Security;
+using Aiprod.Application.Admin;
+using Aiprod.Application.Admin.Dtos;
+using Aiprod.Application.Audit.Dtos;
+using Aiprod.Domain.Audit;
 using Aiprod.Application.Accounts.Dtos;
 using Aiprod.Application.Exports.Queries.ListExportFormats;
 using Aiprod.Application.Sessions.Dtos;
@@ -130,6 +135,120 @@ public static class ResponseExamples
             new CancelJobBatchItem(1, new JobId(Guid.Parse("7c9e6679-7425-40de-944b-e07fc1f90ae7")), StatusCodes.Status404NotFound, Refusal(JobErrors.NotFound)),
         ],
         1, 1);
+
+    public static Controllers.OperationsController.ServiceInfo Service => new("Aiprod API", "1.0.0", new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["docs"] = "/swagger",
+        ["openapi"] = "/swagger/v1/swagger.json",
+        ["health"] = "/health",
+        ["ready"] = "/health/ready",
+        ["jwks"] = "/.well-known/jwks.json",
+    });
+
+    /// <summary>The readiness answer (<c>GET /health</c>, liveness, gives the same status with no checks).</summary>
+    public static Controllers.OperationsController.HealthReportDto Health => new(
+        "healthy", new Dictionary<string, string>(StringComparer.Ordinal) { ["database"] = "healthy", ["durability"] = "healthy", ["redis"] = "healthy" });
+
+    public static Controllers.OperationsController.JwksDocument Jwks => new(
+        [new("EC", "P-256", "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0", "k1", "sig", "ES256")]);
+
+    public static Controllers.LiveController.WebSocketStatsDto WebSocketStats => new(12, 9, 3, 1_840, 96_512, 4, 7);
+
+    public static AdminJobPageDto AdminJobPage => new(
+        [new AdminJobDto(Job, User, JobStatus.Running, JobPreset.QuickSocial, JobPriority.Normal, "en", 30, 40, 0, Created, Created.AddMinutes(2), null)], 1, 20, 0);
+
+    public static JobsOverviewDto JobsOverview => new(
+        JobCounts, Created, 42,
+        [new RunningJobDto(Job, User, Key, Created.AddMinutes(6), 40, 0, Created.AddMinutes(1))],
+        2, 1, 0);
+
+    public static AdminUserDto AdminUser => new(User, "ann@example.com", "Ann", UserRole.User, AdminUserStatus.Active, Created, Created.AddDays(1), null, null, 0);
+
+    public static AdminUserPageDto AdminUserPage => new([AdminUser], "0192f1e2-7c3a-7d4b-9a61-3f2c5b8e1d03");
+
+    public static AdminUserDetailDto AdminUserDetail => new(AdminUser, 1, [SessionEntry with { Current = false }], new ApiKeyCountsDto(2, 1, 1, 0), JobCounts);
+
+    private static JobCountsDto JobCounts => new(3, 1, 120, 4, 2);
+
+    public static AuditEventPageDto AuditEventPage => new(
+        [
+            new AuditEventDto(
+                1_204, 1_204, "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef", Created, AuditEventTypes.ApiKeyCreated, ActorKind.User,
+                User.Value.ToString(), Key.Value.ToString(), AuditOutcome.Success, "203.0.113.7", "curl/8.5.0", "4bf92f3577b34da6a3ce929d0e0e4736",
+                System.Text.Json.JsonDocument.Parse("""{"name":"render script","prefix":"aip_3kTq9Zb1"}""").RootElement.Clone()),
+        ],
+        "1204");
+
+    public static AuditCheckpointPageDto AuditCheckpointPage => new(
+        new AuditPublicKeyDto("EC", "P-256", "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0", "audit-k1", "ES256"),
+        [
+            new AuditCheckpointDto(
+                1_000, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", 1_000, Created, "audit-k1",
+                "MEUCIQDt7w0m0d3L6nYp8Y9xw2kH6q1bV7N3Q2c5R8tS4u1vWgIgJ5m2Zq9Xo7Lr3Ff6Hh8Kk1Nn4Pp7Ss0Vv3Yy6Bb9Ee2",
+                """{"count":1000,"head_hash":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","seq":1000}"""),
+        ],
+        null);
+
+    public static AuditVerificationReport AuditVerification => new(
+        true, 1, 1_204, 1_204, 1_204, 0, null, [], 2, 1, 1, 0,
+        [new AuditCheckpointCheck(1_000, "audit-k1", Created, CheckpointSignatureStatus.Valid, CheckpointChainStatus.Matches)],
+        Created.AddDays(1));
+
+    public static SecurityHeadersReportDto SecurityHeaders => new(
+        "https",
+        "100 plus the modifiers (bonuses only when the score without them is at least 90), at least 0; graded as the MDN HTTP Observatory grades",
+        new SurfaceHeadersReportDto(
+            "every path outside /swagger",
+            new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'",
+                ["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains",
+                ["X-Content-Type-Options"] = "nosniff",
+            },
+            [new HeaderCheckDto("content-security-policy", "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'", "a policy without 'unsafe-inline' or 'unsafe-eval'", true, 10, "default-src 'none' blocks every resource the answer does not need.")],
+            110,
+            "A+"),
+        new SurfaceHeadersReportDto(
+            "/swagger and below",
+            new Dictionary<string, string>(StringComparer.Ordinal) { ["Content-Security-Policy"] = "default-src 'self'; frame-ancestors 'none'", ["X-Content-Type-Options"] = "nosniff" },
+            [new HeaderCheckDto("x-content-type-options", "X-Content-Type-Options", "nosniff", "nosniff", true, 0, "Browsers do not guess the media type.")],
+            100,
+            "A+"),
+        [new CookieCheckDto("__Host-aiprod-refresh", "the refresh token of a browser-mode session", "HttpOnly; Secure; SameSite=Strict; Path=/", true, 0, "HttpOnly, Secure and SameSite=Strict, with the __Host- prefix.")]);
+
+    /// <summary>
+    /// <c>GET /security/policy</c>, one property per section with the defaults of <c>appsettings.json</c> (the schema,
+    /// built from the sections registered, requires each: a new section needs its entry here).
+    /// </summary>
+    public static IReadOnlyDictionary<string, object> SecurityPolicy => new Dictionary<string, object>(StringComparer.Ordinal)
+    {
+        ["access_tokens"] = new AccessTokenPolicyDto("ES256", 900, 30, "aiprod", "aiprod", "generated", "/.well-known/jwks.json"),
+        ["refresh_tokens"] = new RefreshTokenPolicyDto(
+            2_592_000, 7_776_000, 30, "every refresh issues a new token and redeems the old one",
+            "a redeemed token presented after the leeway revokes its whole family (session)", 256, "SHA-256", 30, false),
+        ["passwords"] = new PasswordPolicyDto(
+            12, 128, ["at least 12 characters", "at most 128 characters", "must not be or contain the email address"],
+            new PasswordHashingDto("PBKDF2-HMAC-SHA512 (ASP.NET Core Identity v3 format)", 210_000, 100_000, 128, "a hash with fewer iterations than configured is replaced at the next successful login")),
+        ["lockout"] = new LockoutPolicyDto(5, 900, "consecutive failed logins and wrong current passwords, each counted atomically"),
+        ["api_keys"] = new ApiKeyPolicyDto(
+            new ApiKeyFormatDto("aip_", 52, "base62 (0-9, A-Z, a-z)", 256, "CRC32 of the rest, 6 base62 characters", 12),
+            "SHA-256", 90, 365, 25, 86_400, 20, 60),
+        ["rate_limits"] = new RateLimitPolicyDto(
+            true, 60,
+            "the authenticated user on endpoints that require authentication, else the client address (X-Forwarded-For only from a trusted proxy); shared by all instances when Redis is configured",
+            [new RateLimitEntryDto("admin", 60, 60), new RateLimitEntryDto("auth", 10, 60)]),
+        ["web_sockets"] = new SocketPolicyDto(["https://app.example.com"], 10_000, 100, 65_536, 30, 60, 30, 10),
+        ["exports"] = new ExportPolicyDto(104_857_600, 10_000, 10_000, 2, 2, 20, 604_800),
+        ["audit_chain"] = new AuditChainPolicyDto(
+            "every audit event gets a gap-free seq and hash = SHA-256(canonical(event) || previous hash), sealed after its commit",
+            true, 1, 1_000, 3_600, "ES256", "audit-k1", "generated", "GET /security/audit-log/verify (admin) and the host command verify-audit"),
+        ["csrf"] = new CsrfPolicyDto(
+            "signed double-submit token bound to the session (HMAC-SHA256 over session id, generation, issue time and a random value)",
+            "X-CSRF-Token", 3_600, "generated", ["https://app.example.com"],
+            "an unsafe cookie-authenticated request with Sec-Fetch-Site: cross-site is refused; without that header its Origin must be the API's own or allowed",
+            "requests authenticated by a bearer token or an API key: a browser never attaches them on its own",
+            [new ReportedCookie("__Host-aiprod-refresh", "the refresh token of a browser-mode session", true, true, true, "Strict", "/")]),
+    };
 
     private static BatchItemProblem Refusal(Domain.Common.Error error)
     {

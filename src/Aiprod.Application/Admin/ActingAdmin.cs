@@ -14,5 +14,5 @@ public static class ActingAdmin
     public static async Task<Result<User>> ReadAsync(IUserRepository users, UserId actorId, CancellationToken cancellationToken) =>
         await users.FindByIdAsync(actorId, cancellationToken) is { Role: UserRole.Admin, IsDisabled: false } actor
             ? actor
-            : Error.Forbidden("not_an_admin", "Your account is no longer an active admin; log in again.");
+            : AdminErrors.NotAnAdmin;
 }

@@ -14,4 +14,9 @@ public static class AdminErrors
     public static readonly Error ExportNotFound = Error.NotFound("export_not_found", "No export has this id.");
 
     public static readonly Error WebhookNotFound = Error.NotFound("webhook_not_found", "No webhook subscription has this id.");
+
+    /// <summary>The actor of a change that could take an active admin out is, read again, no longer one.</summary>
+    public static readonly Error NotAnAdmin = Error.Forbidden("not_an_admin", "Your account is no longer an active admin; log in again.");
+
+    public static readonly Error CannotDisableSelf = Error.Conflict("cannot_disable_self", "An admin cannot disable their own account; ask another admin.");
 }

@@ -33,7 +33,7 @@ public sealed class WorkerReports(IJobRepository jobs, IUserRepository users, IO
         {
             if (!await MayServeAsync(workerOwnerId, job, cancellationToken) || job is null)
             {
-                return Error.NotFound("job_not_found", "No job with this id is held by you.");
+                return JobErrors.NotHeld;
             }
         }
 

@@ -110,7 +110,7 @@ public sealed class ApiKey : AggregateRoot
         var status = StatusAt(now);
         if (status != ApiKeyStatus.Active)
         {
-            return Error.Conflict("api_key_not_active", $"Only an active key can be rotated; this one is {status.ToString().ToLowerInvariant()}.");
+            return ApiKeyErrors.NotActive(status);
         }
 
         Status = ApiKeyStatus.Rotated;
@@ -155,7 +155,7 @@ public sealed class ApiKey : AggregateRoot
     {
         if (Status == ApiKeyStatus.Revoked)
         {
-            return Error.Conflict("api_key_already_revoked", "The key is already revoked.");
+            return ApiKeyErrors.AlreadyRevoked;
         }
 
         Status = ApiKeyStatus.Revoked;

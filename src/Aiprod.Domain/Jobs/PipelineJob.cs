@@ -140,7 +140,7 @@ public sealed class PipelineJob : AggregateRoot
 
         if (progress is < 0 or > 100)
         {
-            return Error.Validation("invalid_progress", "Progress is a percentage from 0 to 100.");
+            return JobErrors.InvalidProgress;
         }
 
         Progress = progress;
@@ -221,7 +221,7 @@ public sealed class PipelineJob : AggregateRoot
     {
         if (Status != JobStatus.Failed)
         {
-            return Error.Conflict("job_not_failed", $"Only a failed job can be requeued; this one is {Status.ToString().ToLowerInvariant()}.");
+            return JobErrors.NotFailed(Status);
         }
 
         RetryCount = 0;
@@ -276,12 +276,12 @@ public sealed class PipelineJob : AggregateRoot
     {
         if (Status != JobStatus.Running)
         {
-            return Error.Conflict("job_not_running", $"The job is {Status.ToString().ToLowerInvariant()}, not running; stop working on it.");
+            return JobErrors.NotRunning(Status);
         }
 
         if (WorkerKeyId != workerKeyId)
         {
-            return Error.Conflict("lease_not_held", "Another worker holds this job.");
+            return JobErrors.LeaseNotHeld;
         }
 
         if (claimId is { } claim && claim != ClaimId)
@@ -291,7 +291,7 @@ public sealed class PipelineJob : AggregateRoot
 
         if (LeaseExpiresAt is { } lease && lease <= now)
         {
-            return Error.Conflict("lease_expired", "Your lease on this job has lapsed; it will go back to the queue.");
+            return JobErrors.LeaseExpired;
         }
 
         return Done.Value;

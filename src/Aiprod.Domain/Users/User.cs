@@ -143,7 +143,7 @@ public sealed class User : AggregateRoot
     {
         if (Role == UserRole.Admin)
         {
-            return Error.Conflict("already_admin", "The user is already an admin.");
+            return UserErrors.AlreadyAdmin;
         }
 
         Role = UserRole.Admin;
@@ -155,7 +155,7 @@ public sealed class User : AggregateRoot
     {
         if (IsDisabled)
         {
-            return Error.Conflict("already_disabled", "The user is already disabled.");
+            return UserErrors.AlreadyDisabled;
         }
 
         DisabledAt = now;
@@ -169,7 +169,7 @@ public sealed class User : AggregateRoot
     {
         if (!IsDisabled)
         {
-            return Error.Conflict("not_disabled", "The user is not disabled.");
+            return UserErrors.NotDisabled;
         }
 
         DisabledAt = null;
@@ -182,7 +182,7 @@ public sealed class User : AggregateRoot
     {
         if (FailedLoginCount == 0 && LockoutEndsAt is null)
         {
-            return Error.Conflict("not_locked", "The user is not locked out and has no failed logins to clear.");
+            return UserErrors.NotLocked;
         }
 
         FailedLoginCount = 0;
@@ -206,12 +206,12 @@ public sealed class User : AggregateRoot
 
         if (role == Role)
         {
-            return Error.Conflict("role_unchanged", $"The user already has the role {RoleNames.Of(role)}.");
+            return UserErrors.RoleUnchanged(role);
         }
 
         if (actorId == Id && Role == UserRole.Admin)
         {
-            return Error.Conflict("cannot_demote_self", "An admin cannot demote themself; ask another admin.");
+            return UserErrors.CannotDemoteSelf;
         }
 
         var demoted = Role == UserRole.Admin;

@@ -1,5 +1,4 @@
 using Aiprod.Application.Abstractions;
-using Aiprod.Application.ApiKeys;
 using Aiprod.Application.ApiKeys.Commands.RevokeApiKey;
 using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Audit;

@@ -45,7 +45,7 @@ public sealed class ChangePasswordCommandHandler(
         var user = await users.FindByIdAsync(command.UserId, cancellationToken);
         if (user is null || user.IsDisabled)
         {
-            return Error.Unauthorized("unknown_subject", "The account this token was issued to no longer exists or is disabled.");
+            return UserErrors.UnknownSubject;
         }
 
         var now = clock.GetUtcNow();
@@ -53,7 +53,7 @@ public sealed class ChangePasswordCommandHandler(
         {
             // A stolen access token must not become an unlimited password oracle while the account is locked.
             audit.Record(new AuditEntry(AuditEventTypes.PasswordChangeFailed, AuditOutcome.Failure, Target: user.Id.ToString(), Details: Reason("locked_out")));
-            return Error.Locked("account_locked", "The account is locked after repeated wrong passwords; try again later.");
+            return UserErrors.Locked;
         }
 
         if (current.Check(user.PasswordHash) == PasswordCheck.Failed)
@@ -61,12 +61,12 @@ public sealed class ChangePasswordCommandHandler(
             // Counted like a failed login: whoever holds the token cannot guess the password without locking it.
             var failure = await users.RecordFailedLoginAsync(user.Id, now, lockout.Value.ToPolicy(), cancellationToken);
             FailedLoginAudit.Record(audit, AuditEventTypes.PasswordChangeFailed, "wrong_current_password", user.Id, failure);
-            return Error.Validation("wrong_current_password", "The current password is wrong.");
+            return UserErrors.WrongCurrentPassword;
         }
 
         if (command.NewPassword.Contains(user.Email.Value, StringComparison.OrdinalIgnoreCase))
         {
-            return Error.Validation("password_contains_email", "The password must not be or contain the email address.");
+            return UserErrors.PasswordContainsEmail;
         }
 
         user.ChangePassword(attempt.Carry(() => new PasswordHashing(hasher, command.NewPassword)).Hash(), now);

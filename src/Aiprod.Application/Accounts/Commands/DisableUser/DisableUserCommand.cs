@@ -54,7 +54,7 @@ public sealed class DisableUserCommandHandler(
     {
         if (command.ActorId == command.UserId)
         {
-            return Error.Conflict("cannot_disable_self", "An admin cannot disable their own account; ask another admin.");
+            return AdminErrors.CannotDisableSelf;
         }
 
         var acting = await ActingAdmin.ReadAsync(users, command.ActorId, cancellationToken);

@@ -27,7 +27,7 @@ public sealed class PromoteToAdminCommandHandler(IUserRepository users, IAuditLo
         var user = await users.FindByEmailAsync(email, cancellationToken);
         if (user is null)
         {
-            return Error.NotFound("user_not_found", $"No account has the email address {email}.");
+            return UserErrors.NoAccountWithEmail(email);
         }
 
         var promoted = user.PromoteToAdmin();

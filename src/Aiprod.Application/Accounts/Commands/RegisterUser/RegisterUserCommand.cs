@@ -13,7 +13,7 @@ public sealed record RegisterUserCommand(string Email, string Password, string? 
     : ICommand<Result<UserDto>>, IRefusedByUniqueIndex<Result<UserDto>>
 {
     // Two registrations raced past the existence check; the unique index decided.
-    public Result<UserDto> WhenUniqueIndexRefuses() => RegisterUserCommandHandler.EmailTaken;
+    public Result<UserDto> WhenUniqueIndexRefuses() => UserErrors.EmailTaken;
 }
 
 public sealed class RegisterUserCommandValidator : AbstractValidator<RegisterUserCommand>
@@ -35,18 +35,16 @@ public sealed class RegisterUserCommandHandler(
     IAuditLog audit,
     TimeProvider clock) : ICommandHandler<RegisterUserCommand, Result<UserDto>>
 {
-    internal static readonly Error EmailTaken = Error.Conflict("email_taken", "An account with this email address already exists.");
-
     public async ValueTask<Result<UserDto>> Handle(RegisterUserCommand command, CancellationToken cancellationToken)
     {
         if (!Email.TryCreate(command.Email, out var email))
         {
-            return Error.Validation("invalid_email", "The email address is not valid.");
+            return UserErrors.InvalidEmail;
         }
 
         if (await users.EmailExistsAsync(email, cancellationToken))
         {
-            return EmailTaken;
+            return UserErrors.EmailTaken;
         }
 
         var user = User.Register(email, command.DisplayName, hasher.Hash(command.Password), clock.GetUtcNow());

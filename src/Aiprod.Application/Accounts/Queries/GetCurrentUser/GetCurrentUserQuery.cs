@@ -16,7 +16,7 @@ public sealed class GetCurrentUserQueryHandler(IUserRepository users) : IQueryHa
         if (user is null || user.IsDisabled)
         {
             // The token is valid but its subject is gone: the caller is no longer anyone.
-            return Error.Unauthorized("unknown_subject", "The account this token was issued to no longer exists or is disabled.");
+            return UserErrors.UnknownSubject;
         }
 
         return user.ToDto();

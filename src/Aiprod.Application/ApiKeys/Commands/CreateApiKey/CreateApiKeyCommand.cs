@@ -52,7 +52,7 @@ public sealed class CreateApiKeyCommandHandler(
         var cap = options.Value.MaxActiveKeysPerUser;
         if (await keys.CountActiveAsync(command.OwnerId, now, cancellationToken) >= cap)
         {
-            return Error.Conflict("api_key_limit_reached", $"You already have {cap} active keys, the most allowed. Revoke one first.");
+            return ApiKeyErrors.LimitReached(cap);
         }
 
         var generated = generator.Generate();

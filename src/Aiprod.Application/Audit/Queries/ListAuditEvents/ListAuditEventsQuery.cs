@@ -62,7 +62,7 @@ public sealed class ListAuditEventsQueryHandler(IAuditLogReader reader) : IQuery
     {
         if (query.Actor is not null && !query.CallerIsAdmin && !string.Equals(query.Actor, query.CallerId, StringComparison.Ordinal))
         {
-            return Error.Forbidden("admin_only_filter", "Only an admin may read another actor's events; leave out actor to read your own.");
+            return AuditErrors.AdminOnlyFilter;
         }
 
         var limit = query.Limit ?? ListAuditEventsQueryValidator.DefaultLimit;
