@@ -63,6 +63,7 @@ public sealed class AuthController : ApiControllerBase
     /// <response code="401">The credentials were not accepted.</response>
     /// <response code="403">A browser-mode login from another site (`cross_site_request`).</response>
     [HttpPost("login")]
+    [CsrfGuarded(CsrfChecks.Site)]
     [Answers(typeof(LoginCommandHandler), nameof(LoginCommandHandler.InvalidCredentials))]
     [NoStore]
     [AllowAnonymous]
@@ -96,6 +97,7 @@ public sealed class AuthController : ApiControllerBase
     /// <response code="401">The refresh token is unknown, expired, revoked, or was reused.</response>
     /// <response code="403">A cookie-authenticated refresh failed a CSRF check (`csrf_missing`, `csrf_invalid`, `csrf_expired`, `csrf_session_ended`, `csrf_session_mismatch`, `csrf_superseded`, `cross_site_request`).</response>
     [HttpPost("refresh")]
+    [CsrfGuarded(CsrfChecks.SiteAndToken)]
     [Answers(typeof(RefreshErrors), nameof(RefreshErrors.InvalidRefreshToken))]
     [Answers(typeof(RefreshErrors), nameof(RefreshErrors.TokenReused))]
     [NoStore]
@@ -144,6 +146,7 @@ public sealed class AuthController : ApiControllerBase
     /// <response code="400">No refresh token in the body and no refresh cookie.</response>
     /// <response code="403">A cookie-authenticated logout failed a CSRF check; the problem type says which.</response>
     [HttpPost("logout")]
+    [CsrfGuarded(CsrfChecks.SiteAndToken)]
     [NoStore]
     [AllowAnonymous]
     [Consumes("application/json")]

@@ -85,6 +85,7 @@ public sealed class CsrfController(CsrfGuard guard) : ApiControllerBase
     /// <response code="401">No live session.</response>
     /// <response code="403">A cookie-authenticated call failed a CSRF check; the problem type says which.</response>
     [HttpPost("csrf-refresh")]
+    [CsrfGuarded(CsrfChecks.SiteAndToken)]
     [Answers(typeof(CsrfErrors), nameof(CsrfErrors.SessionRequired))]
     [EnableRateLimiting(RateLimitPolicies.CsrfRefresh)]
     [ProducesResponseType<CsrfTokenResponse>(StatusCodes.Status200OK)]

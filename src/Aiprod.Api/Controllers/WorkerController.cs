@@ -32,7 +32,6 @@ public sealed class WorkerController : ApiControllerBase
     /// <response code="204">No job is waiting; ask again later.</response>
     /// <response code="409">Other workers took every job this one reached for, more often than the server retries (`concurrent_update`): nothing is held; ask again.</response>
     [HttpPost("claim")]
-    [Answers(typeof(PipelineProblems), nameof(PipelineProblems.ConcurrentUpdate))]
     [ProducesResponseType<ClaimedJobDto>(StatusCodes.Status200OK)]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]

@@ -20,8 +20,13 @@ public static class CsrfReasons
     public const string CrossSite = "cross_site_request";
 }
 
-/// <summary>A refused check: the reason (problem type) and what to tell the caller.</summary>
-public sealed record CsrfRefusal(string Reason, string Detail);
+/// <summary>A refused check: its problem (one of <see cref="PipelineProblems"/>' CSRF refusals), whose code is the reason.</summary>
+public sealed record CsrfRefusal(PipelineProblem Problem)
+{
+    public string Reason => Problem.Code;
+
+    public string Detail => Problem.Detail;
+}
 
 /// <summary>A token issued for a session.</summary>
 public sealed record CsrfIssued(string Token, DateTimeOffset ExpiresAt);
@@ -64,7 +69,7 @@ public sealed class CsrfGuard(
         if (site.Length > 0)
         {
             return string.Equals(site, "cross-site", StringComparison.OrdinalIgnoreCase)
-                ? new CsrfRefusal(CsrfReasons.CrossSite, "A cross-site request (Sec-Fetch-Site: cross-site) may not use the session cookie.")
+                ? new CsrfRefusal(PipelineProblems.CrossSiteFetch)
                 : null;
         }
 
@@ -78,7 +83,7 @@ public sealed class CsrfGuard(
         return string.Equals(origin, own, StringComparison.OrdinalIgnoreCase)
             || options.Value.AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase)
             ? null
-            : new CsrfRefusal(CsrfReasons.CrossSite, "The request's Origin is neither this API's nor an allowed one; it may not use the session cookie.");
+            : new CsrfRefusal(PipelineProblems.CrossSiteOrigin);
     }
 
     /// <summary>Checks a presented token against the caller's session; null when it is good.</summary>
@@ -86,44 +91,48 @@ public sealed class CsrfGuard(
     {
         if (string.IsNullOrEmpty(presented))
         {
-            return new CsrfRefusal(CsrfReasons.Missing, $"Send the token from GET /security/csrf-token in the {BrowserCookies.CsrfHeader} header.");
+            return new CsrfRefusal(PipelineProblems.CsrfMissing);
         }
 
         switch (codec.Read(presented, out var content))
         {
             case CsrfTokenReadStatus.Malformed:
-                return new CsrfRefusal(CsrfReasons.Invalid, "The CSRF token is not one this API issues.");
+                return new CsrfRefusal(PipelineProblems.CsrfMalformed);
             case CsrfTokenReadStatus.BadSignature:
-                return new CsrfRefusal(CsrfReasons.Invalid, "The CSRF token's signature does not hold.");
+                return new CsrfRefusal(PipelineProblems.CsrfBadSignature);
         }
 
         var now = clock.GetUtcNow();
         if (now >= content.IssuedAt + options.Value.MaxAge)
         {
-            return new CsrfRefusal(CsrfReasons.Expired, "The CSRF token is older than its maximum age; get a new one from GET /security/csrf-token.");
+            return new CsrfRefusal(PipelineProblems.CsrfExpired);
         }
 
         var tokenSession = content.SessionId;
         if (tokenSession != session)
         {
             return revocations.IsRevoked(tokenSession)
-                ? new CsrfRefusal(CsrfReasons.SessionEnded, "The CSRF token belongs to a session that has ended.")
-                : new CsrfRefusal(CsrfReasons.SessionMismatch, "The CSRF token belongs to another session.");
+                ? new CsrfRefusal(PipelineProblems.CsrfSessionEnded)
+                : new CsrfRefusal(PipelineProblems.CsrfSessionMismatch);
         }
 
         if (revocations.IsRevoked(session))
         {
-            return new CsrfRefusal(CsrfReasons.SessionEnded, "The CSRF token belongs to a session that has ended.");
+            return new CsrfRefusal(PipelineProblems.CsrfSessionEnded);
         }
 
         return await generations.IsCurrentAsync(session, content.Generation)
             ? null
-            : new CsrfRefusal(CsrfReasons.Superseded, "A newer CSRF token was issued for this session (POST /security/csrf-refresh); use that one.");
+            : new CsrfRefusal(PipelineProblems.CsrfSuperseded);
     }
 
-    /// <summary>Both checks for a state-changing request the refresh cookie authenticates; refusals are audited.</summary>
+    /// <summary>
+    /// Both checks for a state-changing request the refresh cookie authenticates; refusals are audited. Only on a route
+    /// marked <c>[CsrfGuarded(CsrfChecks.SiteAndToken)]</c>, whose document names the refusals.
+    /// </summary>
     public async ValueTask<CsrfRefusal?> GuardAsync(HttpContext context, SessionId session, UserId user)
     {
+        RequireMarked(context, CsrfChecks.SiteAndToken);
         var refusal = CheckSite(context)
             ?? await VerifyAsync(context.Request.Headers[BrowserCookies.CsrfHeader].ToString(), session);
         if (refusal is not null)
@@ -134,9 +143,13 @@ public sealed class CsrfGuard(
         return refusal;
     }
 
-    /// <summary>The site check alone, audited, for a cookie request whose session is not known (a login, a dead cookie).</summary>
+    /// <summary>
+    /// The site check alone, audited, for a cookie request whose session is not known (a login, a dead cookie). Only on
+    /// a route marked <see cref="CsrfGuardedAttribute"/>.
+    /// </summary>
     public CsrfRefusal? GuardSite(HttpContext context)
     {
+        RequireMarked(context, CsrfChecks.Site);
         var refusal = CheckSite(context);
         if (refusal is not null)
         {
@@ -158,9 +171,23 @@ public sealed class CsrfGuard(
         return new CsrfIssued(token, now + options.Value.MaxAge);
     }
 
-    /// <summary>The 403 of a refusal, a problem whose type names the check that failed.</summary>
+    /// <summary>The 403 of a refusal, its problem as defined, whose type names the check that failed.</summary>
     public static IActionResult Problem(ControllerBase controller, CsrfRefusal refusal) =>
-        controller.Problem(detail: refusal.Detail, statusCode: StatusCodes.Status403Forbidden, title: "The request failed a CSRF check.", type: ProblemTypes.For(refusal.Reason));
+        controller.Problem(detail: refusal.Problem.Detail, statusCode: refusal.Problem.Status, title: refusal.Problem.Title, type: ProblemTypes.For(refusal.Problem.Code));
+
+    /// <summary>
+    /// The guard runs only where the route says it does (at least <paramref name="checks"/>), so that the OpenAPI
+    /// document, which names the refusals on the marked routes, and the routes that answer them cannot part.
+    /// </summary>
+    private static void RequireMarked(HttpContext context, CsrfChecks checks)
+    {
+        var marked = context.GetEndpoint()?.Metadata.GetMetadata<CsrfGuardedAttribute>();
+        if (marked is null || marked.Checks < checks)
+        {
+            throw new InvalidOperationException(
+                $"{context.GetEndpoint()?.DisplayName ?? context.Request.Path.Value} runs the CSRF checks ({checks}) without [CsrfGuarded(CsrfChecks.{checks})].");
+        }
+    }
 
     public static void AddVary(HttpResponse response)
     {

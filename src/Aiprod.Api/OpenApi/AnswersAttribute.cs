@@ -9,8 +9,9 @@ namespace Aiprod.Api.OpenApi;
 /// nameof(JobErrors.NotFound))]</c>; a factory method gets the <paramref name="arguments"/> its example is made with),
 /// so the document's example is the problem the API writes for it: status from the error's kind, <c>type</c> from its
 /// code, <c>detail</c> from its message. A problem the pipeline writes outside any handler is named the same way,
-/// from <see cref="PipelineProblems"/> (<c>[Answers(typeof(PipelineProblems), nameof(PipelineProblems.ConcurrentUpdate))]</c>),
-/// for the action that answers it where others do not.
+/// from <see cref="PipelineProblems"/> (<c>[Answers(typeof(PipelineProblems), nameof(…))]</c>), for an action that
+/// answers it where others do not (the CSRF refusals and <c>concurrent_update</c> are derived, see
+/// <see cref="ProblemExampleFilter"/>).
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
 public sealed class AnswersAttribute(Type definitions, string name, params object[] arguments) : Attribute

@@ -2,8 +2,10 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Aiprod.Api.Controllers;
+using Aiprod.Api.Csrf;
 using Aiprod.Api.Http;
 using Aiprod.Api.Setup;
+using Aiprod.Application.Common;
 using Aiprod.Domain.Common;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Infrastructure;
@@ -17,7 +19,9 @@ namespace Aiprod.Api.OpenApi;
 /// <summary>
 /// Names, for each problem answer of an operation, the problems it can be, as <c>examples</c> of its
 /// <c>application/problem+json</c> keyed by their code: the action's <see cref="AnswersAttribute"/>s, and the problems
-/// the pipeline answers on every route (400 <c>validation_failed</c>, 401, 403, 413, 415, 429, 500). Each body is
+/// the pipeline answers on every route (400 <c>validation_failed</c>, 401, 403, 413, 415, 429, 500), the CSRF refusals
+/// of a route marked <see cref="CsrfGuardedAttribute"/>, and 409 <c>concurrent_update</c> where the action sends a
+/// message that retries on a conflict and then gives it up (<see cref="ConstructedTypes"/>). Each body is
 /// made by the API's own <see cref="ProblemDetailsFactory"/> (the customisation every answer gets included) and
 /// written with its JSON options; only <c>trace_id</c> is fixed, so the document stays the same from run to run.
 /// </summary>
@@ -40,6 +44,19 @@ internal sealed class ProblemExampleFilter(IServiceProvider services, IOptions<J
             AddExample(operation, status, code, Body(instance, status, title, ProblemTypes.For(code), detail));
         }
 
+        if (context.MethodInfo.GetCustomAttribute<CsrfGuardedAttribute>() is { } guarded)
+        {
+            foreach (var refusal in PipelineProblems.CsrfRefusals(guarded.Checks))
+            {
+                AddStated(refusal, "A cookie-authenticated request failed a CSRF check; the problem type says which.");
+            }
+        }
+
+        if (ConstructedTypes.By(context.MethodInfo).Any(EndsInConflict))
+        {
+            AddStated(PipelineProblems.ConcurrentUpdate, "Other writers changed what this request changes more often than it is retried (`concurrent_update`): nothing was written; ask again.");
+        }
+
         var validation = PipelineProblems.ValidationFailed;
         AddExample(operation, validation.Status, validation.Code, ValidationBody(instance, validation));
         if (operation.Security is { Count: > 0 })
@@ -56,7 +73,22 @@ internal sealed class ProblemExampleFilter(IServiceProvider services, IOptions<J
 
         void AddPipelineExample(PipelineProblem problem) =>
             AddExample(operation, problem.Status, problem.Code, Body(instance, problem.Status, problem.Title, ProblemTypes.For(problem.Code), problem.Detail));
+
+        void AddStated(PipelineProblem problem, string description)
+        {
+            OperationConventionsFilter.AddProblem(operation, context, problem.Status, description);
+            AddPipelineExample(problem);
+        }
     }
+
+    /// <summary>
+    /// A message that <c>ConflictRetryBehaviour</c> runs again on a lost race and, once its runs are spent, lets the
+    /// conflict through as 409 <c>concurrent_update</c>; one with <see cref="IRetryOnConflict{TResponse}"/> answers
+    /// something else instead.
+    /// </summary>
+    private static bool EndsInConflict(Type message) =>
+        typeof(IRetryOnConflict).IsAssignableFrom(message)
+        && !message.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IRetryOnConflict<>));
 
     /// <summary>Files an example under a problem answer the operation already states; an answer it does not give gets none.</summary>
     private static void AddExample(OpenApiOperation operation, int status, string code, JsonNode body)

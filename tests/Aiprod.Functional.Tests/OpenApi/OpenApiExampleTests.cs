@@ -2,7 +2,22 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
+using Aiprod.Api.Controllers;
+using Aiprod.Api.Csrf;
+using Aiprod.Api.Http;
+using Aiprod.Api.OpenApi;
+using Aiprod.Application.Abstractions;
+using Aiprod.Application.Sessions.Commands.Logout;
+using Aiprod.Application.Sessions.Queries.FindRefreshSession;
+using Aiprod.Domain.Common;
+using Aiprod.Domain.Sessions;
+using Aiprod.Domain.Users;
+using Aiprod.Functional.Tests.Csrf;
 using Aiprod.Functional.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.ApiExplorer;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Aiprod.Functional.Tests.OpenApi;
 
@@ -184,6 +199,164 @@ public sealed class OpenApiExampleTests
 
         var noSession = await client.GetAsync("/security/csrf-token", TestContext.Current.CancellationToken);
         AssertMatches(document, "/security/csrf-token", "get", await noSession.AssertProblemAsync(HttpStatusCode.Unauthorized, "session_required"), sameDetail: true);
+    }
+
+    /// <summary>
+    /// The CSRF guard's refusals, provoked in browser mode and compared with the served examples: a cross-site
+    /// login, a cookie refresh without the token, and a logout with a token a csrf-refresh superseded.
+    /// </summary>
+    [Fact]
+    public async Task TheCsrfRefusals_AreTheOnesTheGuardedRoutesAnswer()
+    {
+        await using var factory = new AiprodApiFactory();
+        var document = await OpenApiRepository.ServedDocumentAsync(factory);
+        var browser = new BrowserClient(factory.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false, BaseAddress = new Uri("https://localhost") }));
+        await browser.Http.RegisterAsync("ann@example.com");
+
+        var planted = await browser.SendAsync(HttpMethod.Post, "/auth/login",
+            new { email = "ann@example.com", password = ApiClientExtensions.DefaultPassword, refresh_token_delivery = "cookie" }, fetchSite: "cross-site");
+        AssertMatches(document, "/auth/login", "post", await planted.AssertProblemAsync(HttpStatusCode.Forbidden, "cross_site_request"), sameDetail: true);
+
+        await browser.LoginAsync("ann@example.com");
+        var missing = await browser.RefreshAsync(csrf: null);
+        AssertMatches(document, "/auth/refresh", "post", await missing.AssertProblemAsync(HttpStatusCode.Forbidden, "csrf_missing"), sameDetail: true);
+
+        var stale = await browser.CsrfTokenAsync();
+        Assert.Equal(HttpStatusCode.OK, (await browser.SendAsync(HttpMethod.Post, "/security/csrf-refresh", csrf: stale)).StatusCode);
+        var superseded = await browser.LogoutAsync(stale);
+        AssertMatches(document, "/auth/logout", "post", await superseded.AssertProblemAsync(HttpStatusCode.Forbidden, "csrf_superseded"), sameDetail: true);
+        var again = await browser.SendAsync(HttpMethod.Post, "/security/csrf-refresh", csrf: stale);
+        AssertMatches(document, "/security/csrf-refresh", "post", await again.AssertProblemAsync(HttpStatusCode.Forbidden, "csrf_superseded"), sameDetail: true);
+    }
+
+    /// <summary>
+    /// The routes the guard runs on are the ones marked <see cref="CsrfGuardedAttribute"/> (it refuses to run on any
+    /// other); each names on its 403 every refusal its checks can give, with the definition's body, and no other
+    /// operation names one.
+    /// </summary>
+    [Fact]
+    public async Task EveryRouteTheCsrfGuardCovers_NamesItsRefusals_AndNoOtherDoes()
+    {
+        await using var factory = new AiprodApiFactory();
+        var document = await OpenApiRepository.ServedDocumentAsync(factory);
+        var guarded = factory.Services.GetRequiredService<IApiDescriptionGroupCollectionProvider>().ApiDescriptionGroups.Items
+            .SelectMany(g => g.Items)
+            .Where(d => d.ActionDescriptor.EndpointMetadata.OfType<CsrfGuardedAttribute>().Any())
+            .ToDictionary(d => $"{d.HttpMethod} /{d.RelativePath}", d => d.ActionDescriptor.EndpointMetadata.OfType<CsrfGuardedAttribute>().Single().Checks);
+        Assert.Equal(
+            ["POST /auth/login", "POST /auth/logout", "POST /auth/refresh", "POST /security/csrf-refresh"],
+            guarded.Keys.Order(StringComparer.Ordinal));
+
+        var csrfCodes = PipelineProblems.CsrfRefusals(CsrfChecks.SiteAndToken).Select(p => p.Code).ToHashSet(StringComparer.Ordinal);
+        var checkedRoutes = 0;
+        foreach (var (where, operation) in OpenApiDocumentTests.Operations(document))
+        {
+            var examples = operation["responses"]?["403"]?["content"]?["application/problem+json"]?["examples"]?.AsObject();
+            var named = examples?.Select(e => e.Key).Where(csrfCodes.Contains).ToHashSet(StringComparer.Ordinal) ?? [];
+            if (!guarded.TryGetValue(where, out var checks))
+            {
+                Assert.True(named.Count == 0, $"{where} names CSRF refusals ({string.Join(", ", named)}) but the guard does not run there");
+                continue;
+            }
+
+            checkedRoutes++;
+            var refusals = PipelineProblems.CsrfRefusals(checks);
+            Assert.Equal(refusals.Select(r => r.Code).Order(StringComparer.Ordinal), named.Order(StringComparer.Ordinal));
+            foreach (var refusal in refusals)
+            {
+                var value = examples![refusal.Code]!["value"]!;
+                Assert.Equal(refusal.Title, value["title"]!.GetValue<string>());
+                Assert.Equal(refusal.Detail, value["detail"]!.GetValue<string>());
+                Assert.Equal(ProblemTypes.For(refusal.Code), value["type"]!.GetValue<string>());
+            }
+        }
+
+        Assert.Equal(guarded.Count, checkedRoutes);
+
+        // Run anywhere else, the guard stops the request rather than answer a refusal the document does not name.
+        var guard = factory.Services.GetRequiredService<CsrfGuard>();
+        Assert.Throws<InvalidOperationException>(() => guard.GuardSite(new DefaultHttpContext()));
+        var siteOnly = new DefaultHttpContext();
+        siteOnly.SetEndpoint(new Endpoint(null, new EndpointMetadataCollection(new CsrfGuardedAttribute(CsrfChecks.Site)), "site only"));
+        Assert.Null(guard.GuardSite(siteOnly));
+        await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+            await guard.GuardAsync(siteOnly, new SessionId(Guid.NewGuid()), new UserId(Guid.NewGuid())));
+    }
+
+    /// <summary>
+    /// A command run under the conflict retry whose retries all lose answers 409 <c>concurrent_update</c>: every commit
+    /// of this host conflicts once the switch is on, and a job's cancellation, an API key's revocation and a
+    /// cookie-less refresh are each compared with their served example.
+    /// </summary>
+    [Fact]
+    public async Task ConcurrentUpdate_IsTheAnswerTheRetriedCommandsGive_WhereTheDocumentNamesIt()
+    {
+        var conflicts = new ConflictSwitch();
+        await using var factory = new AiprodApiFactory(replaceServices: services => conflicts.Wrap(services));
+        var client = factory.CreateClient();
+        var document = await OpenApiRepository.ServedDocumentAsync(factory);
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+        var jobId = await client.SubmitAsync(token);
+        var key = (await (await client.SendWithTokenAsync(HttpMethod.Post, "/api-keys/create", token, new { name = "ci" })).ReadJsonAsync())["api_key"]!.AsObject().Str("key_id");
+        var login = await (await client.PostAsJsonAsync("/auth/login", new { email = "ann@example.com", password = ApiClientExtensions.DefaultPassword }, TestContext.Current.CancellationToken)).ReadJsonAsync();
+
+        conflicts.On = true;
+        var cancel = await client.SendWithTokenAsync(HttpMethod.Post, $"/pipeline/job/{jobId}/cancel", token, new { });
+        AssertMatches(document, "/pipeline/job/{job_id}/cancel", "post", await cancel.AssertProblemAsync(HttpStatusCode.Conflict, "concurrent_update"), sameDetail: true);
+        var revoke = await client.SendWithTokenAsync(HttpMethod.Post, $"/api-keys/{key}/revoke", token, new { });
+        AssertMatches(document, "/api-keys/{key_id}/revoke", "post", await revoke.AssertProblemAsync(HttpStatusCode.Conflict, "concurrent_update"), sameDetail: true);
+        var refresh = await client.PostAsJsonAsync("/auth/refresh", new { refresh_token = login.Str("refresh_token") }, TestContext.Current.CancellationToken);
+        AssertMatches(document, "/auth/refresh", "post", await refresh.AssertProblemAsync(HttpStatusCode.Conflict, "concurrent_update"), sameDetail: true);
+        Assert.True(conflicts.Refused >= 9, $"only {conflicts.Refused} commits were refused; each command should have run three times");
+
+        // The document finds the commands in the actions' code, through their async state machines and the private
+        // helpers they await (a logout's session lookup is in one).
+        var logout = ConstructedTypes.By(typeof(AuthController).GetMethod(nameof(AuthController.Logout))!);
+        Assert.Contains(typeof(LogoutCommand), logout);
+        Assert.Contains(typeof(FindRefreshSessionQuery), logout);
+
+        // A login retries too, but answers invalid_credentials when its runs are spent: its 409s, if any, are not this.
+        Assert.Null(document["paths"]!["/auth/login"]!["post"]!["responses"]!["409"]?["content"]?["application/problem+json"]?["examples"]?["concurrent_update"]);
+    }
+
+    /// <summary>Makes every commit of the host lose its race while <see cref="On"/>.</summary>
+    private sealed class ConflictSwitch
+    {
+        private int refused;
+        private volatile bool on;
+
+        public bool On
+        {
+            get => on;
+            set => on = value;
+        }
+
+        public int Refused => refused;
+
+        public void Wrap(IServiceCollection services)
+        {
+            var original = services.Last(d => d.ServiceType == typeof(IUnitOfWork));
+            services.Remove(original);
+            services.AddScoped<IUnitOfWork>(sp => new Conflicting((IUnitOfWork)ActivatorUtilities.CreateInstance(sp, original.ImplementationType!), this));
+        }
+
+        private sealed class Conflicting(IUnitOfWork inner, ConflictSwitch owner) : IUnitOfWork
+        {
+            public Task<IReadOnlyList<IDomainEvent>> SaveChangesAsync(CancellationToken cancellationToken)
+            {
+                if (!owner.On)
+                {
+                    return inner.SaveChangesAsync(cancellationToken);
+                }
+
+                Interlocked.Increment(ref owner.refused);
+                throw new ConcurrencyConflictException("The switch is on.");
+            }
+
+            public Task BeginWriteAsync(CancellationToken cancellationToken) => inner.BeginWriteAsync(cancellationToken);
+
+            public Task AbandonAsync() => inner.AbandonAsync();
+        }
     }
 
     private static Task<HttpResponseMessage> RunAsync(HttpClient client, string token, string key, object body)
