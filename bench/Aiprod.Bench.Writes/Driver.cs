@@ -10,6 +10,7 @@ internal sealed partial class Driver : IAsyncDisposable
     private readonly Process host;
     private readonly string outDir;
     private readonly string dataFolder;
+    private (TimeSpan Host, TimeSpan Driver) cpuAtTake;
 
     private Driver(Process host, string outDir, string dataFolder, HttpClient http)
     {
@@ -21,9 +22,19 @@ internal sealed partial class Driver : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>What the phase that the last <see cref="TakeAsync"/> ended cost.</summary>
+    private Cost LastCost { get; set; } = new(0, TimeSpan.Zero, TimeSpan.Zero);
+
     private static int Rounds => Cli.Env("ROUNDS", 3);
 
     private static TimeSpan Duration => TimeSpan.FromSeconds(Cli.Env("DURATION", 10));
+
+    /// <summary>
+    /// The load before the first round: long enough for tiered compilation to finish (it took about 30 s of
+    /// refresh load on two busy cores; its JIT thread was 16 % of the host's CPU 10 s in), so that round 1's CPU
+    /// per operation is not the compiler's.
+    /// </summary>
+    private static TimeSpan WarmUp => TimeSpan.FromSeconds(Cli.Env("WARMUP", 20));
 
     public static async Task<Driver> StartAsync(string[] args)
     {
@@ -98,7 +109,7 @@ internal sealed partial class Driver : IAsyncDisposable
     {
         var levels = Cli.EnvList("REFRESH_CLIENTS", [1, 4, 16]);
         var sessions = await Setup.SessionsAsync(Http, levels.Max(), "refresh");
-        await Loads.RefreshAsync(Http, sessions.Take(4).ToList(), TimeSpan.FromSeconds(3));
+        await Loads.RefreshAsync(Http, sessions, WarmUp);
         var figures = new Figures("rotations/s");
         var ok = true;
         for (var round = 1; round <= Rounds; round++)
@@ -108,9 +119,10 @@ internal sealed partial class Driver : IAsyncDisposable
             {
                 await TakeAsync();
                 var result = await Loads.RefreshAsync(Http, sessions.Take(n).ToList(), Duration);
-                var allocated = await AllocatedKbPerAsync(result.Ok);
+                var cost = await CostAsync();
                 figures.Add($"refresh, {n} client(s)", round, result.PerSecond);
-                Console.WriteLine($"  round {round}: refresh x{n,-2} {result.PerSecond,8:F0} rotations/s ({100 * result.PerSecond / baseline,5:F1} % of the baseline)  {result}; host allocated {allocated:F0} KB per rotation");
+                figures.AddCost($"refresh, {n} client(s)", cost, result.Ok);
+                Console.WriteLine($"  round {round}: refresh x{n,-2} {result.PerSecond,8:F0} rotations/s ({100 * result.PerSecond / baseline,5:F1} % of the baseline)  {result}; {cost.Per(result.Ok, "rotation")}");
                 ok &= result.Failures == 0;
             }
         }
@@ -123,7 +135,7 @@ internal sealed partial class Driver : IAsyncDisposable
     {
         var n = Cli.Env("SUBMITTERS", 8);
         var owners = await Setup.SessionsAsync(Http, n, "submit");
-        await Loads.SubmitAsync(Http, owners, TimeSpan.FromSeconds(3));
+        await Loads.SubmitAsync(Http, owners, WarmUp);
         var figures = new Figures("submits/s");
         var ok = true;
         for (var round = 1; round <= Rounds; round++)
@@ -131,9 +143,10 @@ internal sealed partial class Driver : IAsyncDisposable
             var baseline = figures.Baseline(round, Baseline.Run(dataFolder, Duration));
             await TakeAsync();
             var result = await Loads.SubmitAsync(Http, owners, Duration);
-            var allocated = await AllocatedKbPerAsync(result.Ok);
+            var cost = await CostAsync();
             figures.Add($"submit, {n} client(s)", round, result.PerSecond);
-            Console.WriteLine($"  round {round}: submit x{n} {result.PerSecond,8:F0} requests/s ({100 * result.PerSecond / baseline,5:F1} % of the baseline)  {result}; host allocated {allocated:F0} KB per submit");
+            figures.AddCost($"submit, {n} client(s)", cost, result.Ok);
+            Console.WriteLine($"  round {round}: submit x{n} {result.PerSecond,8:F0} requests/s ({100 * result.PerSecond / baseline,5:F1} % of the baseline)  {result}; {cost.Per(result.Ok, "submit")}");
             ok &= result.Failures == 0;
         }
 
@@ -148,8 +161,13 @@ internal sealed partial class Driver : IAsyncDisposable
         var owner = (await Setup.SessionsAsync(Http, 1, "workers"))[0];
         var keys = await Setup.WorkerKeysAsync(Http, owner, workers);
         var expectedCompleted = 0;
-        var warm = await Loads.WorkersAsync(Http, owner, keys, 100);
-        expectedCompleted += warm.Completed;
+        var warming = Stopwatch.StartNew();
+        do
+        {
+            var warm = await Loads.WorkersAsync(Http, owner, keys, 200);
+            expectedCompleted += warm.Completed;
+        }
+        while (warming.Elapsed < WarmUp);
         var figures = new Figures("jobs/s");
         var ok = true;
         for (var round = 1; round <= Rounds; round++)
@@ -161,10 +179,11 @@ internal sealed partial class Driver : IAsyncDisposable
                 await TakeAsync();
                 Console.WriteLine($"  round {queuedRound}: {jobs} jobs queued, {workers} workers start");
             });
-            var allocated = await AllocatedKbPerAsync(result.Completed);
+            var cost = await CostAsync();
             expectedCompleted += result.Completed;
             figures.Add($"claim + complete, {workers} workers", round, result.PerSecond);
-            Console.WriteLine($"  round {round}: {workers} workers {result.PerSecond,8:F0} jobs/s ({100 * result.PerSecond / baseline,5:F1} % of the baseline)  {result}; host allocated {allocated:F0} KB per job (claim and complete)");
+            figures.AddCost($"claim + complete, {workers} workers", cost, result.Completed);
+            Console.WriteLine($"  round {round}: {workers} workers {result.PerSecond,8:F0} jobs/s ({100 * result.PerSecond / baseline,5:F1} % of the baseline)  {result}; {cost.Per(result.Completed, "job (claim and complete)")}");
             ok &= result.ExactlyOnce;
         }
 
@@ -175,8 +194,24 @@ internal sealed partial class Driver : IAsyncDisposable
         return ok;
     }
 
-    /// <summary>What the whole host allocated since the last take, per operation of the phase.</summary>
-    private async Task<double> AllocatedKbPerAsync(int operations) => (await TakeAsync()).AllocatedBytes / 1024.0 / Math.Max(1, operations);
+    /// <summary>What the phase since the last take cost: the whole host's allocations and CPU time, and the driver's CPU time.</summary>
+    private async Task<Cost> CostAsync()
+    {
+        await TakeAsync();
+        return LastCost;
+    }
+
+    /// <summary>
+    /// CPU time (user and system, all threads) of the host process and of this one. The host is a child process, so
+    /// its figure is the server's alone: the load-insensitive cost of a request, beside which rates on a shared
+    /// machine mean little.
+    /// </summary>
+    private (TimeSpan Host, TimeSpan Driver) CpuTimes()
+    {
+        host.Refresh();
+        using var self = Process.GetCurrentProcess();
+        return (host.TotalProcessorTime, self.TotalProcessorTime);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -203,11 +238,23 @@ internal sealed partial class Driver : IAsyncDisposable
     }
 }
 
+/// <summary>What a phase cost: bytes the host allocated, CPU time of the host and of the load generator (the driver).</summary>
+internal sealed record Cost(long AllocatedBytes, TimeSpan HostCpu, TimeSpan DriverCpu)
+{
+    public double HostCpuMsPer(int operations) => HostCpu.TotalMilliseconds / Math.Max(1, operations);
+
+    public double KbPer(int operations) => AllocatedBytes / 1024.0 / Math.Max(1, operations);
+
+    public string Per(int operations, string what) =>
+        $"host CPU {HostCpuMsPer(operations):F3} ms and {KbPer(operations):F0} KB allocated per {what} (load generator CPU {DriverCpu.TotalMilliseconds / Math.Max(1, operations):F3} ms)";
+}
+
 /// <summary>Per-round figures of each measurement beside the baseline of the same round; mean and spread at the end.</summary>
 internal sealed class Figures(string unit)
 {
     private readonly Dictionary<int, double> baselines = [];
     private readonly List<(string Name, int Round, double Value)> values = [];
+    private readonly List<(string Name, double CpuMs, double Kb)> costs = [];
 
     public double Baseline(int round, double commitsPerSecond)
     {
@@ -218,6 +265,8 @@ internal sealed class Figures(string unit)
 
     public void Add(string name, int round, double value) => values.Add((name, round, value));
 
+    public void AddCost(string name, Cost cost, int operations) => costs.Add((name, cost.HostCpuMsPer(operations), cost.KbPer(operations)));
+
     public void Print()
     {
         Console.WriteLine($"  -- over {baselines.Count} round(s): mean, standard deviation, min–max");
@@ -226,12 +275,25 @@ internal sealed class Figures(string unit)
         {
             Print($"{group.Key}, {unit}", [.. group.Select(v => v.Value)], [.. group.Select(v => v.Value / baselines[v.Round])]);
         }
+
+        foreach (var group in costs.GroupBy(c => c.Name))
+        {
+            double[] cpu = [.. group.Select(c => c.CpuMs)];
+            double[] kb = [.. group.Select(c => c.Kb)];
+            Console.WriteLine($"  {group.Key + ", host CPU ms per operation",-46} {cpu.Average(),8:F3} ± {Sd(cpu),6:F3}  ({cpu.Min():F3}–{cpu.Max():F3}); KB allocated {kb.Average():F0} ({kb.Min():F0}–{kb.Max():F0})");
+        }
+    }
+
+    private static double Sd(double[] xs)
+    {
+        var mean = xs.Average();
+        return xs.Length > 1 ? Math.Sqrt(xs.Sum(x => (x - mean) * (x - mean)) / (xs.Length - 1)) : 0;
     }
 
     private static void Print(string name, double[] xs, double[]? ratios)
     {
         var mean = xs.Average();
-        var sd = xs.Length > 1 ? Math.Sqrt(xs.Sum(x => (x - mean) * (x - mean)) / (xs.Length - 1)) : 0;
+        var sd = Sd(xs);
         var ratio = ratios is null ? string.Empty : $"   ratio to baseline {100 * ratios.Average():F1} % ({100 * ratios.Min():F1}–{100 * ratios.Max():F1} %)";
         Console.WriteLine($"  {name,-46} {mean,8:F0} ± {sd,6:F0}  ({xs.Min():F0}–{xs.Max():F0}){ratio}");
     }

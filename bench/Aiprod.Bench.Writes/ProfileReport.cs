@@ -26,7 +26,7 @@ internal sealed partial class Driver
             {
                 var clients = Cli.EnvList("REFRESH_CLIENTS", [1, 4, 16]).Max();
                 var sessions = await Setup.SessionsAsync(Http, clients, "refresh");
-                await Loads.RefreshAsync(Http, sessions.Take(4).ToList(), TimeSpan.FromSeconds(3));
+                await Loads.RefreshAsync(Http, sessions, WarmUp);
                 await TakeAsync();
                 await ReportAsync("1 client", await Loads.RefreshAsync(Http, sessions.Take(1).ToList(), TimeSpan.FromSeconds(5)));
                 await ReportAsync($"{clients} clients", await Loads.RefreshAsync(Http, sessions, Duration));
@@ -36,7 +36,7 @@ internal sealed partial class Driver
             case "submit":
             {
                 var owners = await Setup.SessionsAsync(Http, Cli.Env("SUBMITTERS", 8), "submit");
-                await Loads.SubmitAsync(Http, owners, TimeSpan.FromSeconds(3));
+                await Loads.SubmitAsync(Http, owners, WarmUp);
                 await TakeAsync();
                 await ReportAsync("1 client", await Loads.SubmitAsync(Http, owners.Take(1).ToList(), TimeSpan.FromSeconds(5)));
                 await ReportAsync($"{owners.Count} clients", await Loads.SubmitAsync(Http, owners, Duration));
@@ -58,17 +58,25 @@ internal sealed partial class Driver
         return true;
     }
 
+    /// <summary>
+    /// Starts the next phase: the host's allocation counters since the last take, and both processes' CPU time
+    /// since then (<see cref="LastCost"/>).
+    /// </summary>
     private async Task<ProfileSnapshot> TakeAsync()
     {
         using var response = await Http.PostAsync("/bench/profile/take", null);
         response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<ProfileSnapshot>(SnapshotJson))!;
+        var snapshot = (await response.Content.ReadFromJsonAsync<ProfileSnapshot>(SnapshotJson))!;
+        var (hostCpu, driverCpu) = CpuTimes();
+        LastCost = new Cost(snapshot.AllocatedBytes, hostCpu - cpuAtTake.Host, driverCpu - cpuAtTake.Driver);
+        cpuAtTake = (hostCpu, driverCpu);
+        return snapshot;
     }
 
     private async Task ReportAsync(string label, LoadResult load)
     {
         var snapshot = await TakeAsync();
-        Console.WriteLine($"-- {label}: {load.PerSecond:F0}/s as profiled; client side: {load}");
+        Console.WriteLine($"-- {label}: {load.PerSecond:F0}/s as profiled; client side: {load}; {LastCost.Per(load.Ok, "operation")}");
         Console.WriteLine($"   host: thread-pool threads up to {snapshot.MaxThreadPoolThreads}, queued work items up to {snapshot.MaxQueuedWorkItems}; " +
                           $"database commands outside requests (background services): {snapshot.BackgroundCommands} ({snapshot.BackgroundWrites} writes); " +
                           $"allocated {snapshot.AllocatedBytes / 1024.0 / Math.Max(1, snapshot.Requests.Count):F1} KB per request (whole host, all requests of the phase), " +

@@ -8,7 +8,9 @@ public static class DependencyInjection
     /// <summary>Registers the validators. The mediator itself is generated and registered by the host.</summary>
     public static IServiceCollection AddApplication(this IServiceCollection services)
     {
-        services.AddValidatorsFromAssembly(typeof(DependencyInjection).Assembly, ServiceLifetime.Scoped, includeInternalTypes: true);
+        // Singletons: a validator is stateless once built (its constructor reads only options), and building its rules
+        // for every message was a good part of what a request allocated.
+        services.AddValidatorsFromAssembly(typeof(DependencyInjection).Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
         services.AddScoped<Sessions.TokenIssuance>();
         services.AddScoped<Sessions.SessionRevoker>();
         services.AddScoped<Common.ConflictAttempt>();

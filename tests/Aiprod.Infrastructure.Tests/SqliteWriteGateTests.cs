@@ -214,6 +214,97 @@ public sealed class SqliteWriteGateTests : IAsyncLifetime
         await WriteOnceAsync();
     }
 
+    [Fact]
+    public async Task AScopeThatEndsInsideATransaction_LetsGoOfTheGate_AndItsPooledContextStartsFree()
+    {
+        AiprodDbContext first;
+        await using (var scope = services.CreateAsyncScope())
+        {
+            first = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+            // Neither committed nor disposed: the pool takes the context back with its transaction open.
+            await first.Database.BeginTransactionAsync(Ct);
+            await first.Database.ExecuteSqlRawAsync("UPDATE gate_probe SET n = n + 1 WHERE id = 1", Ct);
+            Assert.True(Gate.IsHeld);
+        }
+
+        Assert.False(Gate.IsHeld);
+        await using var next = services.CreateAsyncScope();
+        var again = next.ServiceProvider.GetRequiredService<AiprodDbContext>();
+        Assert.Same(first, again);
+        Assert.Null(again.Database.CurrentTransaction);
+        Assert.Equal(0, await again.Database.SqlQueryRaw<long>("SELECT n AS Value FROM gate_probe WHERE id = 1").SingleAsync(Ct));
+        await again.Database.ExecuteSqlRawAsync("UPDATE gate_probe SET n = n + 1 WHERE id = 1", Ct).WaitAsync(Hang, Ct);
+        Assert.False(Gate.IsHeld);
+        Assert.Equal(1, await ProbeAsync());
+    }
+
+    [Fact]
+    public async Task AScopeThatEndsInsideAWritingStatement_LetsGoOfTheGate()
+    {
+        // A statement that writes outside a transaction holds the gate until its reader is disposed; a scope that
+        // ends first leaves the reader to the pool's reset, which closes the connection without telling the
+        // interceptor: the context's hold must be let go of there.
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+            var rows = db.Database.SqlQueryRaw<long>("UPDATE gate_probe SET n = n + 1 WHERE id = 1 RETURNING n AS Value").AsAsyncEnumerable().GetAsyncEnumerator(Ct);
+            Assert.True(await rows.MoveNextAsync());
+            Assert.True(Gate.IsHeld);
+        }
+
+        Assert.False(Gate.IsHeld);
+        await WriteOnceAsync();
+    }
+
+    [Fact]
+    public async Task ManyScopes_SomeEndingWhileHoldingTheGate_OnPooledContexts_NeverLeaveItHeld()
+    {
+        const int Actors = 8;
+        const int Rounds = 25;
+        long committed = 0;
+        long abandonedStatements = 0;
+        await Task.WhenAll(Enumerable.Range(0, Actors).Select(a => Task.Run(async () =>
+        {
+            for (var i = 0; i < Rounds; i++)
+            {
+                await using var scope = services.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+                switch ((a + i) % 4)
+                {
+                    case 0:
+                        await using (var transaction = await db.Database.BeginTransactionAsync(Ct))
+                        {
+                            await db.Database.ExecuteSqlRawAsync("UPDATE gate_probe SET n = n + 1 WHERE id = 1", Ct);
+                            await transaction.CommitAsync(Ct);
+                        }
+
+                        Interlocked.Increment(ref committed);
+                        break;
+                    case 1:
+                        // Left open: rolled back when the pool takes the context back.
+                        await db.Database.BeginTransactionAsync(Ct);
+                        await db.Database.ExecuteSqlRawAsync("UPDATE gate_probe SET n = n + 1 WHERE id = 1", Ct);
+                        break;
+                    case 2:
+                        var rows = db.Database.SqlQueryRaw<long>("UPDATE gate_probe SET n = n + 1 WHERE id = 1 RETURNING n AS Value").AsAsyncEnumerable().GetAsyncEnumerator(Ct);
+                        await rows.MoveNextAsync();
+                        Interlocked.Increment(ref abandonedStatements);
+                        break;
+                    default:
+                        await db.Database.ExecuteSqlRawAsync("UPDATE gate_probe SET n = n + 1 WHERE id = 1", Ct);
+                        Interlocked.Increment(ref committed);
+                        break;
+                }
+            }
+        }))).WaitAsync(TimeSpan.FromMinutes(2), Ct);
+
+        Assert.False(Gate.IsHeld);
+        // An abandoned RETURNING statement has made its change when its first row is read; whether SQLite keeps it
+        // when the pool closes the connection under it is SQLite's business. Abandoned transactions never count.
+        Assert.InRange(await ProbeAsync(), committed, committed + abandonedStatements);
+        await WriteOnceAsync();
+    }
+
     private async Task WriteOnceAsync()
     {
         await using var next = services.CreateAsyncScope();

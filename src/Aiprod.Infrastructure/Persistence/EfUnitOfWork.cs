@@ -33,6 +33,25 @@ internal sealed class EfUnitOfWork(AiprodDbContext db, WebhookOutbox outbox) : I
 
     public async Task<IReadOnlyList<IDomainEvent>> SaveChangesAsync(CancellationToken cancellationToken)
     {
+        // Changes are detected once, here: the outbox's walk over the entries, SaveChanges and the walk for the
+        // raised events below each detected them again (a pass over every property of every tracked entity). Nothing
+        // in between changes a tracked entity behind the tracker's back: the outbox only adds its deliveries.
+        var tracker = db.ChangeTracker;
+        tracker.DetectChanges();
+        var autoDetect = tracker.AutoDetectChangesEnabled;
+        tracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            return await SaveDetectedChangesAsync(cancellationToken);
+        }
+        finally
+        {
+            tracker.AutoDetectChangesEnabled = autoDetect;
+        }
+    }
+
+    private async Task<IReadOnlyList<IDomainEvent>> SaveDetectedChangesAsync(CancellationToken cancellationToken)
+    {
         try
         {
             await outbox.StageAsync(db, cancellationToken);

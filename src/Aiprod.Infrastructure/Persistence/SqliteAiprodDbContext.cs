@@ -20,6 +20,9 @@ public sealed class SqliteAiprodDbContext : AiprodDbContext
         Database.AutoTransactionBehavior = AutoTransactionBehavior.Always;
     }
 
+    /// <summary>What this context holds of the writer gate (see <see cref="SqliteWriteGateInterceptor"/>).</summary>
+    internal SqliteWriteHold WriteHold { get; } = new();
+
     public override bool IsUniqueConstraintViolation(DbUpdateException exception) =>
         exception.InnerException is SqliteException { SqliteErrorCode: SqliteConstraint, SqliteExtendedErrorCode: 2067 or 1555 };
 

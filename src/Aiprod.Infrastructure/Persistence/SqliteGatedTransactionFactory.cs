@@ -1,15 +1,15 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Aiprod.Infrastructure.Persistence;
 
 /// <summary>
 /// EF Core reports a commit and a rollback to interceptors, but not a transaction disposed without either, which is
-/// how SaveChanges ends one whose statement failed. Its transactions tell the context's
-/// <see cref="SqliteWriteGateInterceptor"/> when they are disposed, so the gate never waits for the connection to close.
+/// how SaveChanges ends one whose statement failed. Its transactions tell the context's <see cref="SqliteWriteHold"/>
+/// when they are disposed, so the gate never waits for the connection to close (nor, with pooled contexts, for the
+/// pool to take the context back).
 /// </summary>
 internal sealed class SqliteGatedTransactionFactory(RelationalTransactionFactoryDependencies dependencies) : IRelationalTransactionFactory
 {
@@ -20,9 +20,8 @@ internal sealed class SqliteGatedTransactionFactory(RelationalTransactionFactory
         IDiagnosticsLogger<DbLoggerCategory.Database.Transaction> logger,
         bool transactionOwned)
     {
-        var gate = connection.Context.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.Interceptors?
-            .OfType<SqliteWriteGateInterceptor>().FirstOrDefault();
-        return new GatedTransaction(connection, transaction, transactionId, logger, transactionOwned, dependencies.SqlGenerationHelper, gate);
+        var hold = (connection.Context as SqliteAiprodDbContext)?.WriteHold;
+        return new GatedTransaction(connection, transaction, transactionId, logger, transactionOwned, dependencies.SqlGenerationHelper, hold);
     }
 
     private sealed class GatedTransaction(
@@ -32,7 +31,7 @@ internal sealed class SqliteGatedTransactionFactory(RelationalTransactionFactory
         IDiagnosticsLogger<DbLoggerCategory.Database.Transaction> logger,
         bool transactionOwned,
         ISqlGenerationHelper sqlGenerationHelper,
-        SqliteWriteGateInterceptor? gate)
+        SqliteWriteHold? hold)
         : RelationalTransaction(connection, transaction, transactionId, logger, transactionOwned, sqlGenerationHelper)
     {
         private readonly DbTransaction held = transaction;
@@ -45,7 +44,7 @@ internal sealed class SqliteGatedTransactionFactory(RelationalTransactionFactory
             }
             finally
             {
-                gate?.TransactionDisposed(held);
+                hold?.ReleaseTransaction(held);
             }
         }
 
@@ -57,7 +56,7 @@ internal sealed class SqliteGatedTransactionFactory(RelationalTransactionFactory
             }
             finally
             {
-                gate?.TransactionDisposed(held);
+                hold?.ReleaseTransaction(held);
             }
         }
     }

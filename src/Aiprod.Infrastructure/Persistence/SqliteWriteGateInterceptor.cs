@@ -3,24 +3,26 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using Aiprod.Application.Abstractions;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Aiprod.Infrastructure.Persistence;
 
 /// <summary>
-/// Puts every write of one DbContext (one DI scope) through the <see cref="SqliteWriteGate"/>: a transaction
+/// Puts every write of one DbContext through the <see cref="SqliteWriteGate"/>: a transaction
 /// (SaveChanges, migrations, an explicit one) holds it from BEGIN to COMMIT/ROLLBACK; a statement that writes
 /// outside a transaction (ExecuteUpdate, ExecuteDelete, raw SQL) holds it around that statement. Whatever ends the
 /// write releases it: commit, rollback, a transaction disposed without either (<see cref="SqliteGatedTransactionFactory"/>), a failed
-/// BEGIN, a failed statement, the connection closing, the scope ending.
-/// Scoped, since what it holds belongs to the scope's one connection. Also sets, once per SQLite connection, the busy
+/// BEGIN, a failed statement, the connection closing, the context going back to the pool (or being disposed).
+/// One for the process, like the pooled contexts' options it is part of: what a context holds is the context's own
+/// <see cref="SqliteWriteHold"/>, found through the event's context. Also sets, once per SQLite connection, the busy
 /// timeout other processes' writers (a second instance, the migrator) are waited for with, and the
 /// <c>synchronous</c> level of <see cref="DatabaseOptions.SqliteDurability"/>; with
 /// <see cref="SqliteDurability.GroupFsync"/> a write that committed waits, after letting go of the gate, until the
 /// <see cref="SqliteCommitFlusher"/> has synced the WAL.
 /// </summary>
 internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCommitFlusher flusher, DatabaseOptions options)
-    : IDbTransactionInterceptor, IDbCommandInterceptor, IDbConnectionInterceptor, IDisposable
+    : IDbTransactionInterceptor, IDbCommandInterceptor, IDbConnectionInterceptor
 {
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
@@ -28,165 +30,133 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     // Pooled connections keep their SQLite handle, and with it their pragmas: set once per handle, not per open.
     private static readonly ConditionalWeakTable<object, ConnectionSettings> Configured = new();
 
-    private Hold hold;
-    private DbCommand? gatedCommand;
-    private DbTransaction? gatedTransaction;
+    private static readonly ConditionalWeakTable<DbConnection, SqliteWriteHold> Contextless = new();
 
-    // The WAL this scope's connection must have synced before a commit of it is reported; null when SQLite syncs
-    // in the COMMIT itself (or nothing is to be synced).
-    private string? walToSync;
-
-    private enum Hold
-    {
-        None,
-        Transaction,
-        Statement,
-    }
+    private readonly string settingsKey = string.Create(CultureInfo.InvariantCulture, $"{(int)options.SqliteBusyTimeout.TotalMilliseconds}/{options.SqliteDurability}");
 
     public InterceptionResult<DbTransaction> TransactionStarting(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
     {
-        if (hold == Hold.None)
+        var hold = HoldOf(eventData.Context);
+        if (!hold.IsHeld)
         {
-            RefuseIfNotDurable();
+            RefuseIfNotDurable(hold);
             gate.Enter(options.SqliteWriteQueueTimeout, CancellationToken.None);
-            RefuseIfNotDurableAtTheGate();
-            hold = Hold.Transaction;
+            RefuseIfNotDurableAtTheGate(hold);
+            hold.HoldForTransaction(gate);
         }
 
-        return Begin(connection, eventData);
+        return Begin(connection, eventData, hold);
     }
 
     public async ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(
         DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result, CancellationToken cancellationToken = default)
     {
-        if (hold == Hold.None)
+        var hold = HoldOf(eventData.Context);
+        if (!hold.IsHeld)
         {
-            RefuseIfNotDurable();
+            RefuseIfNotDurable(hold);
             await gate.EnterAsync(options.SqliteWriteQueueTimeout, cancellationToken);
-            RefuseIfNotDurableAtTheGate();
-            hold = Hold.Transaction;
+            RefuseIfNotDurableAtTheGate(hold);
+            hold.HoldForTransaction(gate);
         }
 
-        return Begin(connection, eventData);
+        return Begin(connection, eventData, hold);
     }
 
     // Begun here rather than by EF Core so that a BEGIN that fails (a busy file another process holds) lets go of
     // the gate: EF Core reports no event for it. Microsoft.Data.Sqlite's BEGIN is synchronous either way.
-    private InterceptionResult<DbTransaction> Begin(DbConnection connection, TransactionStartingEventData eventData)
+    private static InterceptionResult<DbTransaction> Begin(DbConnection connection, TransactionStartingEventData eventData, SqliteWriteHold hold)
     {
         try
         {
             var transaction = connection.BeginTransaction(eventData.IsolationLevel);
-            gatedTransaction = transaction;
+            hold.Began(transaction);
             return InterceptionResult<DbTransaction>.SuppressWithResult(transaction);
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteBusy or SqliteLocked)
         {
-            Release();
+            hold.Release();
             throw new StoreBusyException("Another process held the database's write lock for longer than the busy timeout.", ex);
         }
         catch
         {
-            Release();
+            hold.Release();
             throw;
         }
     }
 
     public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
     {
-        ReleaseTransaction(transaction);
-        WaitDurable();
+        var hold = HoldOf(eventData.Context);
+        hold.ReleaseTransaction(transaction);
+        WaitDurable(hold);
     }
 
     // The gate is let go first: the next writer commits while this one waits for the sync, and may share it.
     public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        ReleaseTransaction(transaction);
-        return WaitDurableAsync();
+        var hold = HoldOf(eventData.Context);
+        hold.ReleaseTransaction(transaction);
+        return WaitDurableAsync(hold);
     }
 
-    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => ReleaseTransaction(transaction);
+    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => HoldOf(eventData.Context).ReleaseTransaction(transaction);
 
     public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        ReleaseTransaction(transaction);
+        HoldOf(eventData.Context).ReleaseTransaction(transaction);
         return Task.CompletedTask;
     }
 
     // A failed COMMIT, or a failed statement in SaveChanges, leaves the transaction open until it is disposed (rolled
-    // back): the gate is held until then, so no other writer meets the open lock. Only the transaction that holds
-    // the gate lets go of it: an older one of the same scope, disposed late, must not free a newer one's hold.
-    internal void TransactionDisposed(DbTransaction transaction) => ReleaseTransaction(transaction);
-
-    private void ReleaseTransaction(DbTransaction transaction)
-    {
-        if (hold == Hold.Transaction && ReferenceEquals(transaction, gatedTransaction))
-        {
-            Release();
-        }
-    }
+    // back): the gate is held until then, so no other writer meets the open lock (SqliteGatedTransactionFactory
+    // reports the disposal to the context's hold).
 
     public InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
     {
-        EnterForStatement(command);
+        EnterForStatement(HoldOf(eventData.Context, command), command);
         return result;
     }
 
     public async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
-        await EnterForStatementAsync(command, cancellationToken);
+        await EnterForStatementAsync(HoldOf(eventData.Context, command), command, cancellationToken);
         return result;
     }
 
     public int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
     {
-        if (ReleaseStatement(command))
-        {
-            WaitDurable();
-        }
-
+        EndStatement(HoldOf(eventData.Context, command), command);
         return result;
     }
 
     public async ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
-        if (ReleaseStatement(command))
-        {
-            await WaitDurableAsync();
-        }
-
+        await EndStatementAsync(HoldOf(eventData.Context, command), command);
         return result;
     }
 
     public InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
     {
-        EnterForStatement(command);
+        EnterForStatement(HoldOf(eventData.Context, command), command);
         return result;
     }
 
     public async ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
     {
-        await EnterForStatementAsync(command, cancellationToken);
+        await EnterForStatementAsync(HoldOf(eventData.Context, command), command, cancellationToken);
         return result;
     }
 
     public object? ScalarExecuted(DbCommand command, CommandExecutedEventData eventData, object? result)
     {
-        if (ReleaseStatement(command))
-        {
-            WaitDurable();
-        }
-
+        EndStatement(HoldOf(eventData.Context, command), command);
         return result;
     }
 
     public async ValueTask<object?> ScalarExecutedAsync(DbCommand command, CommandExecutedEventData eventData, object? result, CancellationToken cancellationToken = default)
     {
-        if (ReleaseStatement(command))
-        {
-            await WaitDurableAsync();
-        }
-
+        await EndStatementAsync(HoldOf(eventData.Context, command), command);
         return result;
     }
 
@@ -194,177 +164,185 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     // reader is disposed, which is also when it commits. EF Core reports the disposal synchronously only.
     public InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {
-        EnterForStatement(command);
+        EnterForStatement(HoldOf(eventData.Context, command), command);
         return result;
     }
 
     public async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
     {
-        await EnterForStatementAsync(command, cancellationToken);
+        await EnterForStatementAsync(HoldOf(eventData.Context, command), command, cancellationToken);
         return result;
     }
 
     public InterceptionResult DataReaderDisposing(DbCommand command, DataReaderDisposingEventData eventData, InterceptionResult result)
     {
-        if (ReleaseStatement(command))
-        {
-            WaitDurable();
-        }
-
+        EndStatement(HoldOf(eventData.Context, command), command);
         return result;
     }
 
-    public void CommandFailed(DbCommand command, CommandErrorEventData eventData) => FailStatement(command, eventData.Exception);
+    public void CommandFailed(DbCommand command, CommandErrorEventData eventData) => FailStatement(HoldOf(eventData.Context, command), command, eventData.Exception);
 
     public Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default)
     {
-        FailStatement(command, eventData.Exception);
+        FailStatement(HoldOf(eventData.Context, command), command, eventData.Exception);
         return Task.CompletedTask;
     }
 
     // A write outside a transaction meets another process's lock in the statement itself (there is no BEGIN to
     // translate it): thrown from here, the translation replaces SQLite's error for every caller of the statement.
     // Inside a transaction the lock was taken by BEGIN IMMEDIATE, which is where a busy file is met.
-    private void FailStatement(DbCommand command, Exception exception)
+    private static void FailStatement(SqliteWriteHold hold, DbCommand command, Exception exception)
     {
-        if (ReleaseStatement(command) && exception is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked })
+        if (hold.ReleaseStatement(command) && exception is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked })
         {
             throw new StoreBusyException("Another process held the database's write lock for longer than the busy timeout.", exception);
         }
     }
 
-    public void CommandCanceled(DbCommand command, CommandEndEventData eventData) => ReleaseStatement(command);
+    public void CommandCanceled(DbCommand command, CommandEndEventData eventData) => HoldOf(eventData.Context, command).ReleaseStatement(command);
 
     public Task CommandCanceledAsync(DbCommand command, CommandEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        ReleaseStatement(command);
+        HoldOf(eventData.Context, command).ReleaseStatement(command);
         return Task.CompletedTask;
     }
 
-    public void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Configure(connection);
+    public void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Configure(HoldOf(eventData.Context), connection);
 
     public Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        Configure(connection);
+        Configure(HoldOf(eventData.Context), connection);
         return Task.CompletedTask;
     }
 
     // A transaction never outlives its connection: whatever was left open is rolled back by the close.
-    public void ConnectionClosed(DbConnection connection, ConnectionEndEventData eventData) => Release();
+    public void ConnectionClosed(DbConnection connection, ConnectionEndEventData eventData) => HoldOf(eventData.Context).Release();
 
     public Task ConnectionClosedAsync(DbConnection connection, ConnectionEndEventData eventData)
     {
-        Release();
+        HoldOf(eventData.Context).Release();
         return Task.CompletedTask;
     }
 
-    public void Dispose() => Release();
+    // The interceptor is only ever added to a SqliteAiprodDbContext's options (SqliteWriteGateOptions), and EF Core
+    // names the context in every event of a transaction or a connection (its RelationalConnection knows it).
+    private static SqliteWriteHold HoldOf(DbContext? context) =>
+        (context as SqliteAiprodDbContext)?.WriteHold
+        ?? throw new InvalidOperationException("The SQLite writer gate runs only in a SqliteAiprodDbContext.");
 
-    private void EnterForStatement(DbCommand command)
+    // A command's event may name no context ("null if not known"): such a statement still goes through the gate,
+    // with a hold of its connection's own and the WAL that connection was configured with. It can never meet the
+    // context's hold on the same connection: inside the context's transaction a command must name that transaction,
+    // and then it does not take the gate.
+    private static SqliteWriteHold HoldOf(DbContext? context, DbCommand command)
     {
-        if (NeedsGate(command))
+        if (context is SqliteAiprodDbContext sqlite)
         {
-            RefuseIfNotDurable();
+            return sqlite.WriteHold;
+        }
+
+        var connection = command.Connection as SqliteConnection
+            ?? throw new InvalidOperationException("A command without a SQLite connection reached the SQLite writer gate.");
+        var hold = Contextless.GetValue(connection, static _ => new SqliteWriteHold());
+        hold.WalToSync = connection.Handle is { } handle && Configured.TryGetValue(handle, out var settings) ? settings.WalToSync : null;
+        return hold;
+    }
+
+    private void EnterForStatement(SqliteWriteHold hold, DbCommand command)
+    {
+        if (NeedsGate(hold, command))
+        {
+            RefuseIfNotDurable(hold);
             gate.Enter(options.SqliteWriteQueueTimeout, CancellationToken.None);
-            RefuseIfNotDurableAtTheGate();
-            hold = Hold.Statement;
-            gatedCommand = command;
+            RefuseIfNotDurableAtTheGate(hold);
+            hold.HoldForStatement(gate, command);
         }
     }
 
-    private async ValueTask EnterForStatementAsync(DbCommand command, CancellationToken cancellationToken)
+    private async ValueTask EnterForStatementAsync(SqliteWriteHold hold, DbCommand command, CancellationToken cancellationToken)
     {
-        if (NeedsGate(command))
+        if (NeedsGate(hold, command))
         {
-            RefuseIfNotDurable();
+            RefuseIfNotDurable(hold);
             await gate.EnterAsync(options.SqliteWriteQueueTimeout, cancellationToken);
-            RefuseIfNotDurableAtTheGate();
-            hold = Hold.Statement;
-            gatedCommand = command;
+            RefuseIfNotDurableAtTheGate(hold);
+            hold.HoldForStatement(gate, command);
+        }
+    }
+
+    private void EndStatement(SqliteWriteHold hold, DbCommand command)
+    {
+        if (hold.ReleaseStatement(command))
+        {
+            WaitDurable(hold);
+        }
+    }
+
+    private async ValueTask EndStatementAsync(SqliteWriteHold hold, DbCommand command)
+    {
+        if (hold.ReleaseStatement(command))
+        {
+            await WaitDurableAsync(hold);
         }
     }
 
     // Inside a transaction the gate is already held. Outside one, every statement but a query may write.
-    private bool NeedsGate(DbCommand command) =>
-        hold == Hold.None && command.Transaction is null && !IsQuery(command.CommandText);
+    private static bool NeedsGate(SqliteWriteHold hold, DbCommand command) =>
+        !hold.IsHeld && command.Transaction is null && !IsQuery(command.CommandText);
 
     private static bool IsQuery(string sql) =>
         sql.AsSpan().TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase);
-
-    // True when it let go of a statement that may have written (and, outside a transaction, committed).
-    private bool ReleaseStatement(DbCommand command)
-    {
-        if (hold == Hold.Statement && ReferenceEquals(command, gatedCommand))
-        {
-            Release();
-            return true;
-        }
-
-        return false;
-    }
 
     // Once an fsync failed no commit can be answered as durable: a write that began anyway would be applied and then
     // answered as a failure (a client retrying it would write it twice). Refused before the gate and BEGIN instead,
     // so it writes nothing.
     // A writer that queued at the gate before the sync failed is refused when it gets there, before BEGIN, like
     // one that came after; the gate it took goes to the next in the queue, which is refused the same way.
-    private void RefuseIfNotDurableAtTheGate()
+    private void RefuseIfNotDurableAtTheGate(SqliteWriteHold hold)
     {
-        if (walToSync is not null && flusher.IsBroken)
+        if (hold.WalToSync is not null && flusher.IsBroken)
         {
             gate.Exit();
             throw new WritesSuspendedException();
         }
     }
 
-    private void RefuseIfNotDurable()
+    private void RefuseIfNotDurable(SqliteWriteHold hold)
     {
-        if (walToSync is not null && flusher.IsBroken)
+        if (hold.WalToSync is not null && flusher.IsBroken)
         {
             throw new WritesSuspendedException();
         }
     }
 
-    private Task WaitDurableAsync() => walToSync is { } wal ? flusher.WaitDurableAsync(wal) : Task.CompletedTask;
+    private Task WaitDurableAsync(SqliteWriteHold hold) => hold.WalToSync is { } wal ? flusher.WaitDurableAsync(wal) : Task.CompletedTask;
 
-    private void WaitDurable()
+    private void WaitDurable(SqliteWriteHold hold)
     {
-        if (walToSync is { } wal)
+        if (hold.WalToSync is { } wal)
         {
             flusher.WaitDurableAsync(wal).GetAwaiter().GetResult();
         }
     }
 
-    private void Release()
-    {
-        if (hold != Hold.None)
-        {
-            hold = Hold.None;
-            gatedCommand = null;
-            gatedTransaction = null;
-            gate.Exit();
-        }
-    }
-
-    private void Configure(DbConnection connection)
+    private void Configure(SqliteWriteHold hold, DbConnection connection)
     {
         var sqlite = (SqliteConnection)connection;
-        var key = string.Create(CultureInfo.InvariantCulture, $"{(int)options.SqliteBusyTimeout.TotalMilliseconds}/{options.SqliteDurability}");
         if (sqlite.Handle is not { } handle)
         {
             return;
         }
 
-        if (!Configured.TryGetValue(handle, out var settings) || settings.Key != key)
+        if (!Configured.TryGetValue(handle, out var settings) || settings.Key != settingsKey)
         {
-            settings = Apply(sqlite, key);
+            settings = Apply(sqlite, settingsKey);
             if (settings.Final)
             {
                 Configured.AddOrUpdate(handle, settings);
             }
         }
 
-        walToSync = settings.WalToSync;
+        hold.WalToSync = settings.WalToSync;
     }
 
     private ConnectionSettings Apply(SqliteConnection connection, string key)
