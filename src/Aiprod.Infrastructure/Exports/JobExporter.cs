@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
 using Aiprod.Application.Exports;
@@ -21,6 +22,9 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock, IO
 {
     /// <summary>Bytes gathered before they go to the destination in one write.</summary>
     private const int DrainThreshold = 64 * 1024;
+
+    /// <summary>Batches of CSV rows read ahead of the one being written (<see cref="ExportJobReader.CsvBatchSize"/> jobs each).</summary>
+    private const int CsvBatchesAhead = 2;
 
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -155,21 +159,73 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock, IO
         await csv.WriteRowAsync(layout.Header, cancellationToken);
         await csv.FlushAsync(cancellationToken);
         await run.Output.FlushAsync(cancellationToken);
-        var written = 0;
-        await foreach (var batch in reader.CsvBatchesAsync(run.Selection, cancellationToken))
+        return await WriteCsvRowsAsync(run.Selection, layout, csv, async (written, ct) =>
         {
-            foreach (var job in batch)
-            {
-                await csv.WriteRowAsync(layout.Row(job), cancellationToken);
-                written++;
-            }
-
-            await csv.FlushAsync(cancellationToken);
-            await run.Output.FlushAsync(cancellationToken);
+            await run.Output.FlushAsync(ct);
             run.Progress.Report(written);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The rows of the selection, on two cores: one task reads the batches from the database while this one lays out
+    /// and encodes the batch before, handed over through a channel of <see cref="CsvBatchesAhead"/> batches, so memory
+    /// holds at most that many batches more than one reader would. After each batch the rows are flushed to the
+    /// destination and <paramref name="afterBatch"/> is told how many were written. The reading task never outlives
+    /// this call: a failure of either side stops the other, and the first failure is the one thrown.
+    /// </summary>
+    private async Task<int> WriteCsvRowsAsync(
+        ExportSelection selection,
+        JobCsvLayout layout,
+        JobCsvWriter csv,
+        Func<int, CancellationToken, ValueTask> afterBatch,
+        CancellationToken cancellationToken)
+    {
+        var batches = Channel.CreateBounded<IReadOnlyList<CsvJob>>(new BoundedChannelOptions(CsvBatchesAhead) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reading = Task.Run(() => ReadCsvBatchesAsync(selection, batches.Writer, stop.Token), CancellationToken.None);
+        var written = 0;
+        try
+        {
+            while (await batches.Reader.WaitToReadAsync(cancellationToken))
+            {
+                while (batches.Reader.TryRead(out var batch))
+                {
+                    foreach (var job in batch)
+                    {
+                        await csv.WriteRowAsync(layout.Row(job), cancellationToken);
+                        written++;
+                    }
+
+                    await csv.FlushAsync(cancellationToken);
+                    await afterBatch(written, cancellationToken);
+                }
+            }
+        }
+        catch
+        {
+            await stop.CancelAsync();
+            await reading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
         }
 
+        // The channel ends when the reading does, failed or not: a failed reading is thrown here.
+        await reading;
         return written;
+    }
+
+    private async Task ReadCsvBatchesAsync(ExportSelection selection, ChannelWriter<IReadOnlyList<CsvJob>> batches, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var batch in reader.CsvBatchesAsync(selection, cancellationToken))
+            {
+                await batches.WriteAsync(batch, cancellationToken);
+            }
+        }
+        finally
+        {
+            batches.Complete();
+        }
     }
 
     /// <summary>
@@ -249,16 +305,7 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock, IO
             : await JobCsvLayout.DiscoverAsync(reader.OutputsAsync(run.Selection), cancellationToken);
         await using var csv = JobCsvWriter.Create(stream, run.Options.Bom);
         await csv.WriteRowAsync(layout.Header, cancellationToken);
-        await foreach (var batch in reader.CsvBatchesAsync(run.Selection, cancellationToken))
-        {
-            foreach (var job in batch)
-            {
-                await csv.WriteRowAsync(layout.Row(job), cancellationToken);
-            }
-
-            await csv.FlushAsync(cancellationToken);
-        }
-
+        await WriteCsvRowsAsync(run.Selection, layout, csv, (_, _) => ValueTask.CompletedTask, cancellationToken);
         await csv.FlushAsync(cancellationToken);
     }
 
