@@ -2,7 +2,6 @@ using System.Buffers;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Common;
 using Aiprod.Application.Exports;
@@ -25,6 +24,9 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock, IO
 
     /// <summary>Batches of CSV rows read ahead of the one being written (<see cref="ExportJobReader.CsvBatchSize"/> jobs each).</summary>
     private const int CsvBatchesAhead = 2;
+
+    /// <summary>Outputs read ahead of the one being parsed in the CSV's first pass.</summary>
+    private const int OutputsAhead = 256;
 
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -152,9 +154,7 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock, IO
 
     private async Task<int> WriteCsvAsync(Run run, CancellationToken cancellationToken)
     {
-        var layout = run.Options.Columns is { } declared
-            ? JobCsvLayout.Declared(declared)
-            : await JobCsvLayout.DiscoverAsync(reader.OutputsAsync(run.Selection), cancellationToken);
+        var layout = await CsvLayoutAsync(run, cancellationToken);
         await using var csv = JobCsvWriter.Create(run.Output, run.Options.Bom);
         await csv.WriteRowAsync(layout.Header, cancellationToken);
         await csv.FlushAsync(cancellationToken);
@@ -167,11 +167,10 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock, IO
     }
 
     /// <summary>
-    /// The rows of the selection, on two cores: one task reads the batches from the database while this one lays out
-    /// and encodes the batch before, handed over through a channel of <see cref="CsvBatchesAhead"/> batches, so memory
-    /// holds at most that many batches more than one reader would. After each batch the rows are flushed to the
-    /// destination and <paramref name="afterBatch"/> is told how many were written. The reading task never outlives
-    /// this call: a failure of either side stops the other, and the first failure is the one thrown.
+    /// The rows of the selection, on two cores: a task of its own reads the batches from the database
+    /// (<see cref="ReadAhead"/>, at most <see cref="CsvBatchesAhead"/> ahead) while this one lays out and encodes the
+    /// batch before. After each batch the rows are flushed to the destination and <paramref name="afterBatch"/> is told
+    /// how many were written.
     /// </summary>
     private async Task<int> WriteCsvRowsAsync(
         ExportSelection selection,
@@ -180,53 +179,27 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock, IO
         Func<int, CancellationToken, ValueTask> afterBatch,
         CancellationToken cancellationToken)
     {
-        var batches = Channel.CreateBounded<IReadOnlyList<CsvJob>>(new BoundedChannelOptions(CsvBatchesAhead) { SingleReader = true, SingleWriter = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var reading = Task.Run(() => ReadCsvBatchesAsync(selection, batches.Writer, stop.Token), CancellationToken.None);
         var written = 0;
-        try
+        await foreach (var batch in ReadAhead.Of(ct => reader.CsvBatchesAsync(selection, ct), CsvBatchesAhead, cancellationToken))
         {
-            while (await batches.Reader.WaitToReadAsync(cancellationToken))
+            foreach (var job in batch)
             {
-                while (batches.Reader.TryRead(out var batch))
-                {
-                    foreach (var job in batch)
-                    {
-                        await csv.WriteRowAsync(layout.Row(job), cancellationToken);
-                        written++;
-                    }
-
-                    await csv.FlushAsync(cancellationToken);
-                    await afterBatch(written, cancellationToken);
-                }
+                await csv.WriteRowAsync(layout.Row(job), cancellationToken);
+                written++;
             }
-        }
-        catch
-        {
-            await stop.CancelAsync();
-            await reading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            throw;
+
+            await csv.FlushAsync(cancellationToken);
+            await afterBatch(written, cancellationToken);
         }
 
-        // The channel ends when the reading does, failed or not: a failed reading is thrown here.
-        await reading;
         return written;
     }
 
-    private async Task ReadCsvBatchesAsync(ExportSelection selection, ChannelWriter<IReadOnlyList<CsvJob>> batches, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (var batch in reader.CsvBatchesAsync(selection, cancellationToken))
-            {
-                await batches.WriteAsync(batch, cancellationToken);
-            }
-        }
-        finally
-        {
-            batches.Complete();
-        }
-    }
+    /// <summary>The declared columns, or the first pass over the outputs: read on a task of its own while this one parses.</summary>
+    private async Task<JobCsvLayout> CsvLayoutAsync(Run run, CancellationToken cancellationToken) =>
+        run.Options.Columns is { } declared
+            ? JobCsvLayout.Declared(declared)
+            : await JobCsvLayout.DiscoverAsync(ReadAhead.Of(_ => reader.OutputsAsync(run.Selection), OutputsAhead, cancellationToken), cancellationToken);
 
     /// <summary>
     /// One job: metadata.json, result.json, logs.txt, job.csv at the root. Many: the same three JSON/text files under
@@ -300,9 +273,7 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock, IO
 
     private async Task WriteCsvEntryAsync(Stream stream, Run run, CancellationToken cancellationToken)
     {
-        var layout = run.Options.Columns is { } declared
-            ? JobCsvLayout.Declared(declared)
-            : await JobCsvLayout.DiscoverAsync(reader.OutputsAsync(run.Selection), cancellationToken);
+        var layout = await CsvLayoutAsync(run, cancellationToken);
         await using var csv = JobCsvWriter.Create(stream, run.Options.Bom);
         await csv.WriteRowAsync(layout.Header, cancellationToken);
         await WriteCsvRowsAsync(run.Selection, layout, csv, (_, _) => ValueTask.CompletedTask, cancellationToken);
