@@ -17,9 +17,17 @@ internal static class ConstructedTypes
         .Select(f => (OpCode)f.GetValue(null)!)
         .ToDictionary(o => o.Value);
 
-    public static IReadOnlySet<Type> By(MethodInfo action)
+    public static IReadOnlySet<Type> By(MethodInfo action) =>
+        Referenced(action).Where(r => r.OpCode == OpCodes.Newobj && r.Method.DeclaringType is not null).Select(r => r.Method.DeclaringType!).ToHashSet();
+
+    /// <summary>
+    /// The methods an action calls (or creates a delegate of), read the same way: its own body, its async state machine,
+    /// its lambdas and every method of this assembly it calls, to any depth.
+    /// </summary>
+    public static IReadOnlySet<MethodBase> Called(MethodInfo action) => Referenced(action).Select(r => r.Method).ToHashSet();
+
+    private static IEnumerable<(OpCode OpCode, MethodBase Method)> Referenced(MethodInfo action)
     {
-        var constructed = new HashSet<Type>();
         var visited = new HashSet<MethodBase>();
         var pending = new Stack<MethodBase>();
         pending.Push(action);
@@ -39,19 +47,13 @@ internal static class ConstructedTypes
 
             foreach (var (opCode, called) in MethodsReferenced(method))
             {
-                if (opCode == OpCodes.Newobj && called.DeclaringType is { } type)
-                {
-                    constructed.Add(type);
-                }
-
+                yield return (opCode, called);
                 if (called.Module.Assembly == typeof(ConstructedTypes).Assembly)
                 {
                     pending.Push(called);
                 }
             }
         }
-
-        return constructed;
     }
 
     /// <summary>The methods and constructors a body calls, creates or takes a delegate of, with the instruction that names each.</summary>

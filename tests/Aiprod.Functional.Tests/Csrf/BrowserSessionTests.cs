@@ -246,6 +246,45 @@ public sealed class BrowserSessionTests(BrowserSessionFixture fixture) : IClassF
         Assert.Equal(HttpStatusCode.OK, (await browser.RefreshAsync(token, fetchSite: "none")).StatusCode);
     }
 
+    /// <summary>
+    /// The site check alone runs on two routes marked for both checks (a refresh whose body token goes into the cookie,
+    /// and a cookie that names no live session): a cross-site request there is a 403 like any other, not the guard's
+    /// "not marked" throw (a 500), and spends nothing.
+    /// </summary>
+    [Fact]
+    public async Task SiteCheckAlone_OnTokenGuardedRoutes_RefusesCrossSite_AndSpendsNothing()
+    {
+        var browser = await fixture.NewBrowserAsync();
+        await browser.Http.RegisterAsync("ann@example.com");
+        var tokens = await browser.Http.LoginForTokensAsync("ann@example.com");
+        var intoCookie = new { refresh_token = tokens.Str("refresh_token"), refresh_token_delivery = "cookie" };
+
+        await (await browser.SendAsync(HttpMethod.Post, "/auth/refresh", intoCookie, fetchSite: "cross-site"))
+            .AssertProblemAsync(HttpStatusCode.Forbidden, "cross_site_request");
+        await (await browser.SendAsync(HttpMethod.Post, "/auth/refresh", intoCookie, fetchSite: null, origin: "https://evil.example"))
+            .AssertProblemAsync(HttpStatusCode.Forbidden, "cross_site_request");
+        Assert.Null(browser.Refresh);
+
+        // A cookie of no live session (one logged out, one never issued): the site check still refuses a cross-site
+        // request before the command looks.
+        var other = fixture.Open();
+        await other.LoginAsync("ann@example.com");
+        var ended = other.Refresh!;
+        Assert.Equal(HttpStatusCode.NoContent, (await other.LogoutAsync(await other.CsrfTokenAsync())).StatusCode);
+        foreach (var dead in new[] { ended, "aiprod-not-a-refresh-token" })
+        {
+            browser.Jar[BrowserClient.RefreshCookie] = dead;
+            await (await browser.RefreshAsync(null, fetchSite: "cross-site")).AssertProblemAsync(HttpStatusCode.Forbidden, "cross_site_request");
+            await (await browser.LogoutAsync(null, fetchSite: "cross-site")).AssertProblemAsync(HttpStatusCode.Forbidden, "cross_site_request");
+        }
+
+        browser.Jar.Remove(BrowserClient.RefreshCookie);
+
+        // The refused requests spent nothing: the body token still moves into the cookie.
+        Assert.Equal(HttpStatusCode.OK, (await browser.SendAsync(HttpMethod.Post, "/auth/refresh", intoCookie)).StatusCode);
+        Assert.NotNull(browser.Refresh);
+    }
+
     [Fact]
     public async Task WithoutFetchMetadata_TheOriginIsChecked()
     {
