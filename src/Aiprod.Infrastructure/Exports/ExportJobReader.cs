@@ -21,8 +21,11 @@ internal sealed class ExportJobReader(AiprodDbContext db)
     /// <summary>Jobs per batch: the rows and their state changes (a handful per job), not their log lines.</summary>
     public const int BatchSize = 200;
 
-    /// <summary>Jobs per batch of the CSV export, whose rows carry no state changes.</summary>
-    public const int CsvBatchSize = 200;
+    /// <summary>
+    /// Jobs per batch of the CSV export, whose rows carry no state changes: about 1 MB of columns, and a fifth of the
+    /// queries batches of 200 took.
+    /// </summary>
+    public const int CsvBatchSize = 1000;
 
     private long logLinesRead;
 
@@ -86,7 +89,10 @@ internal sealed class ExportJobReader(AiprodDbContext db)
             if (afterCreatedAt is { } at)
             {
                 var id = afterId;
-                query = query.Where(j => j.CreatedAt > at || (j.CreatedAt == at && j.Id > id));
+                // The same keyset as "created_at > at OR (created_at = at AND id > id)", spelled so that the database
+                // seeks the (owner, created_at) index to the batch's start: under the OR alone SQLite scans the
+                // owner's entries from the first one at every batch, which made a 100,000-job export quadratic.
+                query = query.Where(j => j.CreatedAt >= at && (j.CreatedAt > at || j.Id > id));
             }
 
             var batch = await query.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id).Take(batchSize).Select(projection).ToListAsync(cancellationToken);

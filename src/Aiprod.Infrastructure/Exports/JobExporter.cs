@@ -22,6 +22,12 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock, IO
     /// <summary>Bytes gathered before they go to the destination in one write.</summary>
     private const int DrainThreshold = 64 * 1024;
 
+    /// <summary>Batches of CSV rows read ahead of the one being written (<see cref="ExportJobReader.CsvBatchSize"/> jobs each).</summary>
+    private const int CsvBatchesAhead = 2;
+
+    /// <summary>Outputs read ahead of the one being parsed in the CSV's first pass.</summary>
+    private const int OutputsAhead = 256;
+
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public Task<int> CountAsync(ExportSelection selection, CancellationToken cancellationToken)
@@ -148,15 +154,33 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock, IO
 
     private async Task<int> WriteCsvAsync(Run run, CancellationToken cancellationToken)
     {
-        var layout = run.Options.Columns is { } declared
-            ? JobCsvLayout.Declared(declared)
-            : await JobCsvLayout.DiscoverAsync(reader.OutputsAsync(run.Selection), cancellationToken);
+        var layout = await CsvLayoutAsync(run, cancellationToken);
         await using var csv = JobCsvWriter.Create(run.Output, run.Options.Bom);
         await csv.WriteRowAsync(layout.Header, cancellationToken);
         await csv.FlushAsync(cancellationToken);
         await run.Output.FlushAsync(cancellationToken);
+        return await WriteCsvRowsAsync(run.Selection, layout, csv, async (written, ct) =>
+        {
+            await run.Output.FlushAsync(ct);
+            run.Progress.Report(written);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The rows of the selection, on two cores: a task of its own reads the batches from the database
+    /// (<see cref="ReadAhead"/>, at most <see cref="CsvBatchesAhead"/> ahead) while this one lays out and encodes the
+    /// batch before. After each batch the rows are flushed to the destination and <paramref name="afterBatch"/> is told
+    /// how many were written.
+    /// </summary>
+    private async Task<int> WriteCsvRowsAsync(
+        ExportSelection selection,
+        JobCsvLayout layout,
+        JobCsvWriter csv,
+        Func<int, CancellationToken, ValueTask> afterBatch,
+        CancellationToken cancellationToken)
+    {
         var written = 0;
-        await foreach (var batch in reader.CsvBatchesAsync(run.Selection, cancellationToken))
+        await foreach (var batch in ReadAhead.Of(ct => reader.CsvBatchesAsync(selection, ct), CsvBatchesAhead, cancellationToken))
         {
             foreach (var job in batch)
             {
@@ -165,12 +189,17 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock, IO
             }
 
             await csv.FlushAsync(cancellationToken);
-            await run.Output.FlushAsync(cancellationToken);
-            run.Progress.Report(written);
+            await afterBatch(written, cancellationToken);
         }
 
         return written;
     }
+
+    /// <summary>The declared columns, or the first pass over the outputs: read on a task of its own while this one parses.</summary>
+    private async Task<JobCsvLayout> CsvLayoutAsync(Run run, CancellationToken cancellationToken) =>
+        run.Options.Columns is { } declared
+            ? JobCsvLayout.Declared(declared)
+            : await JobCsvLayout.DiscoverAsync(ReadAhead.Of(_ => reader.OutputsAsync(run.Selection), OutputsAhead, cancellationToken), cancellationToken);
 
     /// <summary>
     /// One job: metadata.json, result.json, logs.txt, job.csv at the root. Many: the same three JSON/text files under
@@ -244,21 +273,10 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock, IO
 
     private async Task WriteCsvEntryAsync(Stream stream, Run run, CancellationToken cancellationToken)
     {
-        var layout = run.Options.Columns is { } declared
-            ? JobCsvLayout.Declared(declared)
-            : await JobCsvLayout.DiscoverAsync(reader.OutputsAsync(run.Selection), cancellationToken);
+        var layout = await CsvLayoutAsync(run, cancellationToken);
         await using var csv = JobCsvWriter.Create(stream, run.Options.Bom);
         await csv.WriteRowAsync(layout.Header, cancellationToken);
-        await foreach (var batch in reader.CsvBatchesAsync(run.Selection, cancellationToken))
-        {
-            foreach (var job in batch)
-            {
-                await csv.WriteRowAsync(layout.Row(job), cancellationToken);
-            }
-
-            await csv.FlushAsync(cancellationToken);
-        }
-
+        await WriteCsvRowsAsync(run.Selection, layout, csv, (_, _) => ValueTask.CompletedTask, cancellationToken);
         await csv.FlushAsync(cancellationToken);
     }
 
