@@ -118,6 +118,35 @@ public sealed class SqliteDurabilityTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task APooledContext_WhoseConnectionAScopeLeftOpen_StillWaitsForTheSync()
+    {
+        // A scope that opens its context's connection itself and ends without closing it hands the pool a context
+        // whose connection may stay open: the next scope to rent it never sees the connection open again, so what
+        // its writes must wait for cannot be learned then.
+        var services = await StartAsync();
+        AiprodDbContext first;
+        await using (var scope = services.CreateAsyncScope())
+        {
+            first = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+            await first.Database.OpenConnectionAsync(Ct);
+        }
+
+        var write = Task.Run(async () =>
+        {
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+            Assert.Same(first, db);
+            await db.Database.ExecuteSqlRawAsync("UPDATE probe SET n = n + 1 WHERE id = 1", Ct);
+        }, Ct);
+
+        await sync.EnteredAsync();
+        Assert.False(write.IsCompleted);
+        sync.Open = true;
+        sync.Release();
+        await write.WaitAsync(Hang, Ct);
+    }
+
+    [Fact]
     public async Task ACommitMadeWhileASyncRuns_WaitsForTheNextSync()
     {
         var flusher = new SqliteCommitFlusher(sync, Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteCommitFlusher>.Instance);

@@ -27,6 +27,14 @@ internal sealed class ExportJobReader(AiprodDbContext db)
     /// </summary>
     public const int CsvBatchSize = 1000;
 
+    /// <summary>
+    /// Characters of text (content, error, output) after which a CSV batch ends before <see cref="CsvBatchSize"/>
+    /// jobs: an output may hold 256 KB of JSON, so 1,000 of them would be half a gigabyte per batch, and the export
+    /// holds up to four batches at once (two read ahead, the one being read and the one being written). Typical rows
+    /// (about 1 KB) never reach it.
+    /// </summary>
+    public const long CsvBatchChars = 4L * 1024 * 1024;
+
     private long logLinesRead;
 
     /// <summary>Log lines this reader has handed out so far (a seam for tests that check they are not collected).</summary>
@@ -43,7 +51,7 @@ internal sealed class ExportJobReader(AiprodDbContext db)
     /// batches of <see cref="CsvBatchSize"/>.
     /// </summary>
     public IAsyncEnumerable<IReadOnlyList<CsvJob>> CsvBatchesAsync(ExportSelection selection, CancellationToken cancellationToken) =>
-        BatchesAsync(selection, CsvJob.Projection, j => (j.CreatedAt, j.Id), CsvBatchSize, cancellationToken);
+        BatchesAsync(selection, CsvJob.Projection, j => (j.CreatedAt, j.Id), CsvBatchSize, cancellationToken, CsvJob.TextChars, CsvBatchChars);
 
     /// <summary>The batch's jobs with their state changes; progress reports and log lines are not read here.</summary>
     public async Task<IReadOnlyList<ExportedJob>> WithStateChangesAsync(IReadOnlyList<PipelineJob> jobs, CancellationToken cancellationToken)
@@ -79,7 +87,9 @@ internal sealed class ExportJobReader(AiprodDbContext db)
         Expression<Func<PipelineJob, T>> projection,
         Func<T, (DateTimeOffset CreatedAt, JobId Id)> keyOf,
         int batchSize,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        [EnumeratorCancellation] CancellationToken cancellationToken,
+        Func<T, long>? weightOf = null,
+        long maxWeight = long.MaxValue)
     {
         DateTimeOffset? afterCreatedAt = null;
         var afterId = default(JobId);
@@ -95,14 +105,29 @@ internal sealed class ExportJobReader(AiprodDbContext db)
                 query = query.Where(j => j.CreatedAt >= at && (j.CreatedAt > at || j.Id > id));
             }
 
-            var batch = await query.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id).Take(batchSize).Select(projection).ToListAsync(cancellationToken);
+            // Streamed, so that a batch can end at its weight: the rows after it are left unread (the next batch
+            // starts after its last key) instead of being held.
+            var batch = new List<T>();
+            var weight = 0L;
+            var rest = false;
+            await foreach (var row in query.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id).Take(batchSize).Select(projection).AsAsyncEnumerable().WithCancellation(cancellationToken))
+            {
+                batch.Add(row);
+                weight += weightOf?.Invoke(row) ?? 0;
+                if (weight >= maxWeight && batch.Count < batchSize)
+                {
+                    rest = true;
+                    break;
+                }
+            }
+
             if (batch.Count == 0)
             {
                 yield break;
             }
 
             yield return batch;
-            if (batch.Count < batchSize)
+            if (batch.Count < batchSize && !rest)
             {
                 yield break;
             }

@@ -38,6 +38,10 @@ internal sealed record CsvJob(
     private static readonly Func<PipelineJob, CsvJob> FromEntity = Projection.Compile();
 
     public static CsvJob Of(PipelineJob job) => FromEntity(job);
+
+    /// <summary>The characters of the row's free text, which is what can make one row large (a batch's weight).</summary>
+    public static long TextChars(CsvJob job) =>
+        job.Content.Length + (job.ErrorMessage?.Length ?? 0) + (job.ResultOutput?.Length ?? 0);
 }
 
 /// <summary>

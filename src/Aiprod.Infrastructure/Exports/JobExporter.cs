@@ -25,8 +25,11 @@ internal sealed class JobExporter(ExportJobReader reader, TimeProvider clock, IO
     /// <summary>Batches of CSV rows read ahead of the one being written (<see cref="ExportJobReader.CsvBatchSize"/> jobs each).</summary>
     private const int CsvBatchesAhead = 2;
 
-    /// <summary>Outputs read ahead of the one being parsed in the CSV's first pass.</summary>
-    private const int OutputsAhead = 256;
+    /// <summary>
+    /// Outputs read ahead of the one being parsed in the CSV's first pass. An output may hold 256 KB of JSON: 16 of them
+    /// are at most 8 MB held ahead (256 were 128 MB).
+    /// </summary>
+    private const int OutputsAhead = 16;
 
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

@@ -113,6 +113,51 @@ public sealed class CsvPipelineTests
         Assert.Equal(ExportJobReader.CsvBatchSize, ReadRows(file.ToArray()).Count);
     }
 
+    [Fact]
+    public async Task LargeOutputs_AreNotReadFarAheadOfAStalledDestination_AndEveryJobIsWrittenOnce()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await ExportDatabase.CreateAsync(ct);
+        var ann = await database.AddUserAsync("ann@example.com", ct);
+        // Outputs near their limit (256 KB of JSON): a batch of CsvBatchSize of them would be half a gigabyte. Every
+        // third job shares its creation time with the one before, so some batches end inside a run of tied keys.
+        const int Jobs = 150;
+        const int OutputChars = 200_000;
+        var jobs = Enumerable.Range(0, Jobs)
+            .Select(i => ExportDatabase.Job(ann.Id, ExportDatabase.Start.AddSeconds(i - (i % 3 == 2 ? 1 : 0)), $"job {i}", database.WorkerKey.Id,
+                output: $$"""{"n":{{i}},"blob":"{{new string((char)('a' + (i % 26)), OutputChars - 40)}}"}"""))
+            .ToList();
+        await database.AddAsync(jobs, ct);
+        var rows = new RowsRead();
+        await using var db = new SqliteAiprodDbContext(new DbContextOptionsBuilder<SqliteAiprodDbContext>()
+            .UseSqlite(database.Context().Database.GetConnectionString())
+            .AddInterceptors(rows)
+            .Options);
+        var exporter = database.Exporter(new ExportJobReader(db));
+        var destination = new StallingStream(stallAt: 2);
+
+        var export = exporter.WriteAsync(ExportDatabase.All(ann.Id), ExportFormat.Csv, new ExportWriteOptions(Columns: ["n"]), destination, null, ct);
+        await destination.Stalled.WaitAsync(TimeSpan.FromSeconds(60), ct);
+        // Let the reading go as far ahead as it will: until it has read nothing more for a second.
+        var seen = -1L;
+        for (var i = 0; i < 30 && rows.Count != seen; i++)
+        {
+            seen = rows.Count;
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        }
+
+        // Held at once: the batch being written, two read ahead and the one the reading task holds while it waits,
+        // each ending at the first row that passes CsvBatchChars.
+        var bound = 4 * ((ExportJobReader.CsvBatchChars / OutputChars) + 1);
+        Assert.InRange(rows.Count, 1, bound);
+
+        destination.Release();
+        var result = await export.WaitAsync(TimeSpan.FromSeconds(120), ct);
+        Assert.Equal(Jobs, result.JobsWritten);
+        var expected = jobs.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id).Select(j => j.Id.Value.ToString()).ToList();
+        Assert.Equal(expected, ReadRows(destination.Written).Select(r => r.JobId));
+    }
+
     private static async Task<UserId> ManyJobsAsync(ExportDatabase database, int count, CancellationToken ct)
     {
         var ann = await database.AddUserAsync("ann@example.com", ct);
@@ -146,6 +191,79 @@ public sealed class CsvPipelineTests
             var n = Interlocked.Increment(ref readers);
             return n > afterReaders ? throw new ReadFailedException($"read {n} failed") : ValueTask.FromResult(result);
         }
+    }
+
+    /// <summary>Rows the export's batch queries (those with a LIMIT) have read so far.</summary>
+    private sealed class RowsRead : DbCommandInterceptor
+    {
+        private long count;
+
+        public long Count => Interlocked.Read(ref count);
+
+        public override InterceptionResult DataReaderDisposing(DbCommand command, DataReaderDisposingEventData eventData, InterceptionResult result)
+        {
+            if (command.CommandText.Contains("LIMIT", StringComparison.Ordinal))
+            {
+                Interlocked.Add(ref count, eventData.ReadCount);
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary>An asynchronous destination whose <paramref name="stallAt"/>-th write (counted from 1) waits until released.</summary>
+    private sealed class StallingStream(int stallAt) : Stream
+    {
+        private readonly MemoryStream written = new();
+        private readonly TaskCompletionSource stalled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int writes;
+
+        public Task Stalled => stalled.Task;
+
+        public byte[] Written => written.ToArray();
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => written.Length;
+
+        public override long Position
+        {
+            get => written.Length;
+            set => throw new NotSupportedException();
+        }
+
+        public void Release() => released.TrySetResult();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new InvalidOperationException("Synchronous write.");
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (++writes == stallAt)
+            {
+                stalled.TrySetResult();
+                await released.Task.WaitAsync(cancellationToken);
+            }
+
+            written.Write(buffer.Span);
+        }
+
+        public override void Flush() => throw new InvalidOperationException("Synchronous flush.");
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     /// <summary>An asynchronous destination whose <paramref name="failAt"/>-th write (counted from 1) throws.</summary>
