@@ -1,6 +1,5 @@
 using Aiprod.Application.Abstractions;
 using Aiprod.Application.Exports;
-using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Exports;
 using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Users;
@@ -95,27 +94,17 @@ public class CsvExportDatabaseBenchmarks
     private async Task SetupAsync()
     {
         folder = Directory.CreateTempSubdirectory("aiprod-bench-csv-").FullName;
-        var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
         Email.TryCreate("bench@example.com", out var address);
-        var user = User.Register(address, null, "hash", start);
+        var user = User.Register(address, null, "hash", BenchJobs.Start);
         owner = user.Id;
-        var worker = ApiKey.Issue(owner, "bench worker", [ApiKeyScope.PipelineWorker], new string('a', 64), "aip_bench", start, TimeSpan.FromDays(3650));
-        var policy = new JobPolicy(MaxRetries: 3, MaxLogLines: 1000);
-        var lines = Enumerable.Range(0, 10).Select(i => (JobLogLevel.Info, $"Rendering scene {i} of 10: {i * 72} frames encoded, bitrate 8 Mb/s")).ToList();
+        var worker = BenchJobs.Worker(owner);
         await using (var db = Context())
         {
             await db.Database.MigrateAsync();
             db.AddRange(user, worker);
             for (var i = 0; i < Jobs; i++)
             {
-                var at = start.AddSeconds(i).AddTicks(i * 1_234L);
-                var job = PipelineJob.Submit(owner, $"A 30 second teaser for a coffee brand, take {i}", JobPreset.QuickSocial, JobPriority.Normal, "en", 30, at);
-                job.Claim(worker.Id, at, TimeSpan.FromMinutes(5));
-                job.AppendLogs(worker.Id, lines, at.AddSeconds(1), policy);
-                job.Complete(worker.Id,
-                    $$$"""{"video":{"url":"s3://renders/{{{i}}}.mp4","frames":720,"codec":{"name":"h264","profile":"high"}},"thumbnails":["s3://renders/{{{i}}}-1.jpg","s3://renders/{{{i}}}-2.jpg"],"duration_sec":30.0}""",
-                    9000, at.AddSeconds(2));
-                db.Add(job);
+                db.Add(BenchJobs.Completed(owner, worker, i));
             }
 
             await db.SaveChangesAsync();

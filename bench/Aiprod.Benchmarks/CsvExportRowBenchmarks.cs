@@ -1,4 +1,3 @@
-using Aiprod.Domain.ApiKeys;
 using Aiprod.Domain.Jobs;
 using Aiprod.Domain.Users;
 using Aiprod.Infrastructure.Exports;
@@ -29,22 +28,8 @@ public class CsvExportRowBenchmarks
     public void Setup()
     {
         var owner = new UserId(Guid.CreateVersion7());
-        var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var worker = ApiKey.Issue(owner, "bench worker", [ApiKeyScope.PipelineWorker], new string('a', 64), "aip_bench", start, TimeSpan.FromDays(3650));
-        var policy = new JobPolicy(MaxRetries: 3, MaxLogLines: 1000);
-        var lines = Enumerable.Range(0, 10).Select(i => (JobLogLevel.Info, $"Rendering scene {i} of 10: {i * 72} frames encoded, bitrate 8 Mb/s")).ToList();
-        entities = [.. Enumerable.Range(0, Jobs).Select(i =>
-        {
-            // Fractions of a second in the times, as a real clock leaves them.
-            var at = start.AddSeconds(i).AddTicks(i * 1_234L);
-            var job = PipelineJob.Submit(owner, $"A 30 second teaser for a coffee brand, take {i}", JobPreset.QuickSocial, JobPriority.Normal, "en", 30, at);
-            job.Claim(worker.Id, at, TimeSpan.FromMinutes(5));
-            job.AppendLogs(worker.Id, lines, at.AddSeconds(1), policy);
-            job.Complete(worker.Id,
-                $$$"""{"video":{"url":"s3://renders/{{{i}}}.mp4","frames":720,"codec":{"name":"h264","profile":"high"}},"thumbnails":["s3://renders/{{{i}}}-1.jpg","s3://renders/{{{i}}}-2.jpg"],"duration_sec":30.0}""",
-                9000, at.AddSeconds(2));
-            return job;
-        })];
+        var worker = BenchJobs.Worker(owner);
+        entities = [.. Enumerable.Range(0, Jobs).Select(i => BenchJobs.Completed(owner, worker, i))];
         projected = [.. entities.Select(CsvJob.Of)];
         outputs = [.. entities.Select(j => j.ResultOutput!)];
         var layout = JobCsvLayout.ForOutputs(outputs);
