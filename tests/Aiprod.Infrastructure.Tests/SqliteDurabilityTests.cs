@@ -169,6 +169,51 @@ public sealed class SqliteDurabilityTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ManyWritersSyncingForAWhile_ShareOneSyncThread_AndEachIsAnswered()
+    {
+        // A thread started for every sync cost more CPU under load than the syncs: one thread serves a busy period.
+        sync.Open = true;
+        var flusher = new SqliteCommitFlusher(sync, Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteCommitFlusher>.Instance);
+        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                await flusher.WaitDurableAsync(w % 2 == 0 ? "a-wal" : "b-wal").WaitAsync(Hang, Ct);
+            }
+        }, Ct));
+        await Task.WhenAll(writers).WaitAsync(Hang, Ct);
+
+        Assert.Equal(1, flusher.ThreadsStarted);
+        Assert.InRange(sync.Paths.Count, 2, 8 * 300);
+        Assert.Equal(0, flusher.Waiting);
+    }
+
+    [Fact]
+    public async Task ACommitThatComesAsTheIdleSyncThreadEnds_IsStillSynced()
+    {
+        // The thread ends after IdleThreadLifetime without a commit; commits that come just before, at and just
+        // after that moment must each be synced, by the thread that stays or by a new one.
+        sync.Open = true;
+        var lifetime = TimeSpan.FromMilliseconds(20);
+        var flusher = new SqliteCommitFlusher(sync, Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteCommitFlusher>.Instance) { IdleThreadLifetime = lifetime };
+        for (var round = 0; round < 60; round++)
+        {
+            await flusher.WaitDurableAsync("a-wal").WaitAsync(Hang, Ct);
+            var before = sync.Paths.Count;
+            await Task.Delay(lifetime + TimeSpan.FromMilliseconds(round % 7 - 3), Ct);
+            var racing = Enumerable.Range(0, 4).Select(_ => Task.Run(() => flusher.WaitDurableAsync("a-wal"), Ct)).ToArray();
+            await Task.WhenAll(racing).WaitAsync(Hang, Ct);
+            Assert.True(sync.Paths.Count > before, $"Round {round}: a commit was answered without a sync after it.");
+        }
+
+        // Idle for longer than the lifetime: the thread ended, and the next commit started another.
+        var started = flusher.ThreadsStarted;
+        await Task.Delay(lifetime * 10, Ct);
+        await flusher.WaitDurableAsync("a-wal").WaitAsync(Hang, Ct);
+        Assert.Equal(started + 1, flusher.ThreadsStarted);
+    }
+
+    [Fact]
     public async Task AFailedSync_FailsTheWrite_AndEveryLaterOne_AndFreesTheWriteLock()
     {
         var services = await StartAsync();

@@ -67,10 +67,18 @@ internal sealed class FileSqliteWalSync : ISqliteWalSync
 /// </summary>
 public sealed class SqliteCommitFlusher(ISqliteWalSync walSync, ILogger<SqliteCommitFlusher> logger)
 {
-    private readonly Lock sync = new();
+    /// <summary>How long the sync thread waits, idle, for the next commit before it ends (the next commit starts another).</summary>
+    internal TimeSpan IdleThreadLifetime { get; init; } = TimeSpan.FromSeconds(30);
+
+    // An object rather than a Lock: the idle sync thread waits on it (Monitor.Wait) for the next commit.
+    private readonly object sync = new();
     private List<(string WalPath, TaskCompletionSource Done)> waiting = [];
     private bool flushing;
+    private bool threadRunning;
     private Exception? broken;
+
+    /// <summary>How many sync threads were started (for tests and diagnostics): one per busy period, not one per sync.</summary>
+    public int ThreadsStarted { get; private set; }
 
     /// <summary>Whether an fsync has failed; from then on no commit is reported durable.</summary>
     public bool IsBroken => Volatile.Read(ref broken) is not null;
@@ -91,7 +99,7 @@ public sealed class SqliteCommitFlusher(ISqliteWalSync walSync, ILogger<SqliteCo
     public Task WaitDurableAsync(string walPath)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        bool start;
+        bool signal, startThread = false;
         lock (sync)
         {
             if (broken is not null)
@@ -100,33 +108,61 @@ public sealed class SqliteCommitFlusher(ISqliteWalSync walSync, ILogger<SqliteCo
             }
 
             waiting.Add((walPath, done));
-            start = !flushing;
+            signal = !flushing;
             flushing = true;
+            if (signal && !threadRunning)
+            {
+                threadRunning = true;
+                startThread = true;
+                ThreadsStarted++;
+            }
+            else if (signal)
+            {
+                Monitor.Pulse(sync);
+            }
         }
 
-        if (start)
+        if (startThread)
         {
             // Blocking file I/O on a thread of its own: not the caller's (a request does not hold its thread through
-            // the sync), and not one the thread pool would first have to find behind queued requests.
-            _ = Task.Factory.StartNew(FlushLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            // the sync), and not one the thread pool would first have to find behind queued requests. The thread
+            // stays for the next commits while they come: one started per sync cost more CPU under load than
+            // the syncs themselves (a new thread a few hundred times a second).
+            new Thread(Run) { IsBackground = true, Name = "SQLite WAL sync" }.Start();
         }
 
         return done.Task;
     }
 
-    private void FlushLoop()
+    private void Run()
     {
-        try
+        while (true)
         {
-            while (FlushOnce())
+            try
             {
+                while (FlushOnce())
+                {
+                }
             }
-        }
-        catch (Exception ex)
-        {
-            // Never expected (each sync's failure is caught below); without this every later writer would wait
-            // for a loop that no longer runs.
-            Break(ex);
+            catch (Exception ex)
+            {
+                // Never expected (each sync's failure is caught below); without this every later writer would wait
+                // for a loop that no longer runs.
+                Break(ex);
+            }
+
+            // Idle: the next commit that asks sets flushing and wakes this thread; after a while without one it ends.
+            lock (sync)
+            {
+                while (!flushing)
+                {
+                    if (!Monitor.Wait(sync, IdleThreadLifetime) && !flushing)
+                    {
+                        threadRunning = false;
+                        return;
+                    }
+                }
+            }
         }
     }
 

@@ -348,6 +348,10 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     private ConnectionSettings Apply(SqliteConnection connection, string key)
     {
         Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={(int)options.SqliteBusyTimeout.TotalMilliseconds};"));
+
+        // SQLite's temporary tables and indices (a sort, a statement journal) in memory: on disk each was a file
+        // created, unlinked and closed again under the write lock, several times a second per writer.
+        Execute(connection, "PRAGMA temp_store=MEMORY;");
         if (options.SqliteDurability == SqliteDurability.FsyncPerCommit)
         {
             Execute(connection, "PRAGMA synchronous=FULL;");
