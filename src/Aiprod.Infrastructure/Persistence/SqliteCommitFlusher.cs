@@ -128,7 +128,20 @@ public sealed class SqliteCommitFlusher(ISqliteWalSync walSync, ILogger<SqliteCo
             // the sync), and not one the thread pool would first have to find behind queued requests. The thread
             // stays for the next commits while they come: one started per sync cost more CPU under load than
             // the syncs themselves (a new thread a few hundred times a second).
-            new Thread(Run) { IsBackground = true, Name = "SQLite WAL sync" }.Start();
+            try
+            {
+                new Thread(Run) { IsBackground = true, Name = "SQLite WAL sync" }.Start();
+            }
+            catch (Exception ex)
+            {
+                // No thread to sync (out of memory, a thread limit): nothing queued may wait for one forever.
+                lock (sync)
+                {
+                    threadRunning = false;
+                }
+
+                Break(ex);
+            }
         }
 
         return done.Task;
@@ -156,7 +169,7 @@ public sealed class SqliteCommitFlusher(ISqliteWalSync walSync, ILogger<SqliteCo
             {
                 while (!flushing)
                 {
-                    if (!Monitor.Wait(sync, IdleThreadLifetime) && !flushing)
+                    if (!Monitor.Wait(sync, IdleThreadLifetime) && RanOutOfWaiting() && !flushing)
                     {
                         threadRunning = false;
                         return;
@@ -164,6 +177,15 @@ public sealed class SqliteCommitFlusher(ISqliteWalSync walSync, ILogger<SqliteCo
                 }
             }
         }
+    }
+
+    // A test's hook into the moment the idle thread's wait ran out, before it decides to end (under the lock).
+    internal Action? IdleWaitRanOut { get; init; }
+
+    private bool RanOutOfWaiting()
+    {
+        IdleWaitRanOut?.Invoke();
+        return true;
     }
 
     private bool FlushOnce()
@@ -213,20 +235,28 @@ public sealed class SqliteCommitFlusher(ISqliteWalSync walSync, ILogger<SqliteCo
     private void Break(Exception cause)
     {
         List<(string WalPath, TaskCompletionSource Done)> left;
+        bool first;
         lock (sync)
         {
-            if (broken is null)
-            {
-                broken = cause;
-                logger.LogCritical(cause, "An fsync of the SQLite WAL failed: no write is reported durable from now on; restart the process once the disk is sound");
-            }
-
+            first = broken is null;
+            broken ??= cause;
             left = waiting;
             waiting = [];
             flushing = false;
         }
 
         FailAll(left, broken);
+        if (first)
+        {
+            try
+            {
+                logger.LogCritical(cause, "An fsync of the SQLite WAL failed: no write is reported durable from now on; restart the process once the disk is sound");
+            }
+            catch (Exception)
+            {
+                // A logger that throws must not leave the writers of this sync waiting: they are failed above and below.
+            }
+        }
     }
 
     private static void FailAll(IEnumerable<(string WalPath, TaskCompletionSource Done)> waiters, Exception? cause)
