@@ -24,4 +24,14 @@ public interface IUnitOfWork
 
     /// <summary>Rolls back a write begun by <see cref="BeginWriteAsync"/> whose handler failed; nothing when none is open.</summary>
     Task AbandonAsync();
+
+    /// <summary>
+    /// Starts the use case: where the store gains by it, its reads and its commit share one connection until
+    /// <see cref="EndAsync"/> (one open and close per request, not one per statement). Calls nest (a use case that sends
+    /// another in the same scope): only the outermost end lets go.
+    /// </summary>
+    Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Ends what <see cref="StartAsync"/> started; called once for each start, also when the use case failed.</summary>
+    Task EndAsync() => Task.CompletedTask;
 }

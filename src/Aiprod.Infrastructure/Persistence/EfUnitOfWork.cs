@@ -10,6 +10,34 @@ namespace Aiprod.Infrastructure.Persistence;
 internal sealed class EfUnitOfWork(AiprodDbContext db, WebhookOutbox outbox) : IUnitOfWork
 {
     private IDbContextTransaction? write;
+    private int started;
+
+    // SQLite only: each open of a pooled connection registers EF Core's dozen SQL functions on it and each close removes
+    // them again, which a refresh paid twice and a claim three times. SQL Server keeps its own pool and its retrying
+    // execution strategy, which reopens connections as it needs them.
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (db is SqliteAiprodDbContext && started++ == 0)
+        {
+            try
+            {
+                await db.Database.OpenConnectionAsync(cancellationToken);
+            }
+            catch
+            {
+                started = 0;
+                throw;
+            }
+        }
+    }
+
+    public async Task EndAsync()
+    {
+        if (db is SqliteAiprodDbContext && started > 0 && --started == 0)
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
 
     // A retrying execution strategy (SQL Server's EnableRetryOnFailure) refuses every statement inside a transaction
     // the application began. There the command keeps its optimistic check instead (the version); the early write

@@ -22,13 +22,14 @@ public sealed class CommitBehaviour<TMessage, TResponse>(
     {
         TResponse response;
         IReadOnlyList<IDomainEvent> raised;
-        if (message is IDecidesUnderWriteLock && await IsWorthLockingAsync(message, cancellationToken))
-        {
-            await unitOfWork.BeginWriteAsync(cancellationToken);
-        }
-
+        await unitOfWork.StartAsync(cancellationToken);
         try
         {
+            if (message is IDecidesUnderWriteLock && await IsWorthLockingAsync(message, cancellationToken))
+            {
+                await unitOfWork.BeginWriteAsync(cancellationToken);
+            }
+
             response = await next(message, cancellationToken);
 
             // Once the handler has decided, its decision is written and announced whatever the client does next: a
@@ -42,7 +43,14 @@ public sealed class CommitBehaviour<TMessage, TResponse>(
         finally
         {
             // A handler that threw leaves a begun write open: closed here, before a retry runs in a new scope.
-            await unitOfWork.AbandonAsync();
+            try
+            {
+                await unitOfWork.AbandonAsync();
+            }
+            finally
+            {
+                await unitOfWork.EndAsync();
+            }
         }
 
         // Outside the try: what a follow-up throws is not this message's lost race, so it must never make the retry
