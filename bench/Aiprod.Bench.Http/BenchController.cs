@@ -26,6 +26,17 @@ public sealed class BenchController : ControllerBase
     [HttpGet("key-authenticated")]
     [RequireScope(ApiKeyScope.JobsRead)]
     public IActionResult KeyAuthenticated() => Ok(Body);
+
+    /// <summary>The host's allocation and collections so far, for a bench's figures per operation.</summary>
+    [HttpGet("memory")]
+    [AllowAnonymous]
+    public IActionResult Memory() => Ok(new
+    {
+        allocated_bytes = GC.GetTotalAllocatedBytes(precise: true),
+        gen0 = GC.CollectionCount(0),
+        gen1 = GC.CollectionCount(1),
+        gen2 = GC.CollectionCount(2),
+    });
 }
 
 internal static class BenchSetup
