@@ -15,7 +15,7 @@ dotnet bench/Aiprod.Bench.Http/bin/Release/net10.0/Aiprod.Bench.Http.dll --port 
   --RateLimits:Enabled=false --WebSockets:CredentialCheckInterval=00:00:30 \
   --WebSockets:MaxSocketsPerUser=1000000 >"$out/host.log" 2>&1 &  # every bench socket is one user's
 host=$!
-trap 'kill $host 2>/dev/null || true' EXIT
+trap 'kill $host 2>/dev/null; wait $host 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do [ -f "$out/ready" ] && break; sleep 1; done
 [ -f "$out/ready" ] || { cat "$out/host.log"; exit 1; }
 dotnet bench/Aiprod.Bench.WebSockets/bin/Release/net10.0/Aiprod.Bench.WebSockets.dll \
