@@ -24,7 +24,7 @@ internal sealed class JobSocketSession(
     JobSocketOptions options,
     JsonSerializerOptions json,
     TimeProvider clock,
-    ILogger logger)
+    ILogger logger) : IDisposable
 {
     /// <summary>
     /// <c>status</c> is answered from what this socket knows (its last read, then its events); the database is asked
@@ -51,7 +51,7 @@ internal sealed class JobSocketSession(
     public async Task RunAsync(long? lastEventId, CancellationToken aborted)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        link.SendToken = cts.Token;
+        link.Open(cts.Token);
 
         // Subscribe before reading the state, so nothing committed in between is missed; duplicates are skipped by id.
         using var subscription = bus.Subscribe(jobId, e =>
@@ -265,6 +265,8 @@ internal sealed class JobSocketSession(
             overflowed = true;
         }
     }
+
+    public void Dispose() => link.Dispose();
 
     private Task SendAsync(object message) => link.SendAsync(message);
 
