@@ -21,6 +21,7 @@ namespace Aiprod.Api.Controllers;
 /// <summary>Live updates of jobs and exports over WebSockets, and their statistics.</summary>
 public sealed class LiveController(
     IJobEventBus bus,
+    JobEventJson eventJson,
     WebSocketStats stats,
     OpenSocketsPerUser openSockets,
     IServiceScopeFactory scopes,
@@ -74,7 +75,7 @@ public sealed class LiveController(
             owner => reads.SnapshotAsync(owner, jobId, HttpContext.RequestAborted),
             async (socket, owner, watch, _) =>
             {
-                using var session = new JobSocketSession(socket, owner, jobId, watch, bus, reads, stats, options.Value, json.Value.JsonSerializerOptions, clock, logger);
+                using var session = new JobSocketSession(socket, owner, jobId, watch, bus, eventJson, reads, stats, options.Value, json.Value.JsonSerializerOptions, clock, logger);
                 await session.RunAsync(lastEventId, HttpContext.RequestAborted);
             });
     }

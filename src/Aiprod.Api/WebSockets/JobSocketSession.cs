@@ -19,6 +19,7 @@ internal sealed class JobSocketSession(
     JobId jobId,
     ICredentialWatch credential,
     IJobEventBus bus,
+    JobEventJson eventJson,
     JobSocketReads reads,
     WebSocketStats stats,
     JobSocketOptions options,
@@ -146,7 +147,7 @@ internal sealed class JobSocketSession(
                     await FillGapAsync(e, cancellationToken);
                     break;
                 case JobEventDto e:
-                    await SendEventAsync(e);
+                    await SendEventAsync(e, live: true);
                     break;
                 case StatusRequest:
                     await SendAsync(await StatusAsync(cancellationToken));
@@ -170,18 +171,22 @@ internal sealed class JobSocketSession(
         {
             if (e.EventId > lastSent && e.EventId < next.EventId)
             {
-                await SendEventAsync(e);
+                await SendEventAsync(e, live: false);
             }
         }
 
-        await SendEventAsync(next);
+        await SendEventAsync(next, live: true);
     }
 
-    private async Task SendEventAsync(JobEventDto e)
+    /// <summary>
+    /// Sends one event. A <paramref name="live"/> event came from the bus, the same instance to every socket of its
+    /// job, and is serialized once for all of them; one read from the database for this socket is serialized here.
+    /// </summary>
+    private Task SendEventAsync(JobEventDto e, bool live)
     {
         lastSent = e.EventId;
         Remember(e);
-        await SendAsync(e);
+        return live ? link.SendJsonAsync(eventJson.Of(e)) : SendAsync(e);
     }
 
     private void Remember(JobEventDto e)
