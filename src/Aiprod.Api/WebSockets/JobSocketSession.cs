@@ -40,9 +40,11 @@ internal sealed class JobSocketSession(
         FullMode = BoundedChannelFullMode.DropWrite,
     });
 
-    // Written before the loops start, then only by the send loop: no lock.
+    // Written before the loops start, then only by the send loop: no lock. The job as this socket knows it is a
+    // value updated in place: one event reaches 10,000 sockets, and a record copied per socket was a third of what
+    // the fan-out allocated.
     private long lastSent;
-    private JobSnapshotDto known = null!;
+    private KnownJob known;
     private DateTimeOffset knownReadAt;
 
     private volatile bool overflowed;
@@ -70,7 +72,7 @@ internal sealed class JobSocketSession(
             return;
         }
 
-        known = snapshot.Value;
+        known = KnownJob.Of(snapshot.Value);
         knownReadAt = clock.GetUtcNow();
         await SendAsync(new ConnectedMessage(jobId, known.Status, known.Progress, known.LastEventId, known.UpdatedAt));
         lastSent = known.LastEventId;
@@ -131,8 +133,12 @@ internal sealed class JobSocketSession(
 
     private async Task SendLoopAsync(CancellationToken cancellationToken)
     {
-        await foreach (var message in outgoing.Reader.ReadAllAsync(cancellationToken))
+        // Read without the token and ended by completing the queue when the socket ends: a channel waits for a
+        // cancelable read with a new operation each time, one allocation per event and socket.
+        using var ending = cancellationToken.UnsafeRegister(static q => ((ChannelWriter<object>)q!).TryComplete(), outgoing.Writer);
+        await foreach (var message in outgoing.Reader.ReadAllAsync(CancellationToken.None))
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (overflowed)
             {
                 await CloseAsync(WebSocketCloseStatus.PolicyViolation, "Too slow to keep up; reconnect with last_event_id.", cancellationToken);
@@ -230,7 +236,7 @@ internal sealed class JobSocketSession(
             knownReadAt = now;
             if (fresh.Value.LastEventId >= known.LastEventId)
             {
-                known = fresh.Value;
+                known = KnownJob.Of(fresh.Value);
             }
         }
 
@@ -276,6 +282,12 @@ internal sealed class JobSocketSession(
     private Task SendAsync(object message) => link.SendAsync(message);
 
     private Task CloseAsync(WebSocketCloseStatus status, string reason, CancellationToken cancellationToken) => link.CloseAsync(status, reason, cancellationToken);
+
+    /// <summary>The job's state as this socket last read it, with the events it sent since applied.</summary>
+    private record struct KnownJob(JobStatus Status, int Progress, long LastEventId, DateTimeOffset UpdatedAt)
+    {
+        public static KnownJob Of(JobSnapshotDto snapshot) => new(snapshot.Status, snapshot.Progress, snapshot.LastEventId, snapshot.UpdatedAt);
+    }
 
     /// <summary>A client's <c>status</c>, answered in the send loop.</summary>
     private sealed class StatusRequest
