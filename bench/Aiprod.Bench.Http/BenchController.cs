@@ -27,7 +27,10 @@ public sealed class BenchController : ControllerBase
     [RequireScope(ApiKeyScope.JobsRead)]
     public IActionResult KeyAuthenticated() => Ok(Body);
 
-    /// <summary>The host's allocation and collections so far, for a bench's figures per operation.</summary>
+    /// <summary>
+    /// The host's allocation, collections and compilation so far, for a bench's figures per operation (and to see
+    /// whether the JIT was still at work in a measured phase).
+    /// </summary>
     [HttpGet("memory")]
     [AllowAnonymous]
     public IActionResult Memory() => Ok(new
@@ -36,6 +39,8 @@ public sealed class BenchController : ControllerBase
         gen0 = GC.CollectionCount(0),
         gen1 = GC.CollectionCount(1),
         gen2 = GC.CollectionCount(2),
+        methods_compiled = System.Runtime.JitInfo.GetCompiledMethodCount(),
+        compilation_ms = System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds,
     });
 }
 

@@ -9,7 +9,7 @@ namespace Aiprod.Bench.WebSockets;
 
 /// <summary>
 /// Against a running bench host (bench/http/websockets.sh starts one): opens N sockets following one job, then
-/// reports progress as the worker (200 reports before the sockets open, 10 warm-up reports, <c>--warmup</c>, then M
+/// reports progress as the worker (200 reports before the sockets open, 30 warm-up reports, <c>--warmup</c>, then M
 /// measured ones) and measures, for every socket and report, the time from sending the report to receiving the
 /// event, and the CPU both processes spent and the host's allocation per delivery. Then opens sockets in steps up to
 /// a ceiling and reports how many were held at once and the host's resident memory.
@@ -25,7 +25,7 @@ internal static class Program
         var ceiling = int.Parse(Arg(args, "--max-sockets") ?? "10000", CultureInfo.InvariantCulture);
         var hostPid = int.Parse(Arg(args, "--host-pid") ?? "0", CultureInfo.InvariantCulture);
         // Reports before the measured ones, so that the host's compiler has tiered up the fan-out path.
-        var warmup = int.Parse(Arg(args, "--warmup") ?? "10", CultureInfo.InvariantCulture);
+        var warmup = int.Parse(Arg(args, "--warmup") ?? "30", CultureInfo.InvariantCulture);
         if (warmup + reports > 100)
         {
             throw new ArgumentException("--warmup and --reports together at most 100: each report is a progress value");
@@ -86,6 +86,10 @@ internal static class Program
                     await Task.Delay(50);
                 }
 
+                // Tier-up of what the reports and the fan-out ran so far is queued behind a busy machine: let the
+                // host's compiler drain (under 10 methods in a second, or 60 s), or its work lands in the measurement.
+                var settled = await SettleJitAsync(http);
+                Console.WriteLine($"host compiler settled after {settled.TotalSeconds:F0} s");
                 before = await CostAsync(http, hostPid);
                 perf = PerfRecorder.Start(Arg(args, "--perf-out"), hostPid);
             }
@@ -109,7 +113,8 @@ internal static class Program
         var thousands = all.Length / 1000.0;
         Console.WriteLine($"host CPU {spent.HostCpu.TotalMilliseconds / reports:F1} ms per report, {spent.HostCpu.TotalMilliseconds / thousands:F1} ms per 1,000 deliveries; " +
             $"host allocated {spent.AllocatedBytes / 1024.0 / thousands:F0} KB per 1,000 deliveries ({spent.Gen0} gen0, {spent.Gen1} gen1, {spent.Gen2} gen2 collections); " +
-            $"this client's CPU {spent.ClientCpu.TotalMilliseconds / thousands:F1} ms per 1,000 deliveries (the reports' HTTP requests and commits included in the host's)");
+            $"this client's CPU {spent.ClientCpu.TotalMilliseconds / thousands:F1} ms per 1,000 deliveries (the reports' HTTP requests and commits included in the host's); " +
+            $"the host compiled {spent.MethodsCompiled} methods meanwhile ({spent.CompilationMs:F0} ms of JIT)");
 
         // 2. How many sockets one instance holds.
         var held = sockets;
@@ -183,6 +188,25 @@ internal static class Program
         return opened;
     }
 
+    private static async Task<TimeSpan> SettleJitAsync(HttpClient http)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var compiled = (await http.GetFromJsonAsync<JsonElement>("/bench/memory")).GetProperty("methods_compiled").GetInt64();
+        while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(1000);
+            var now = (await http.GetFromJsonAsync<JsonElement>("/bench/memory")).GetProperty("methods_compiled").GetInt64();
+            if (now - compiled < 10)
+            {
+                break;
+            }
+
+            compiled = now;
+        }
+
+        return Stopwatch.GetElapsedTime(started);
+    }
+
     /// <summary>Both processes' CPU time and the host's allocation so far (its /bench/memory).</summary>
     private static async Task<Cost> CostAsync(HttpClient http, int hostPid)
     {
@@ -194,7 +218,9 @@ internal static class Program
             memory.GetProperty("allocated_bytes").GetInt64(),
             memory.GetProperty("gen0").GetInt32(),
             memory.GetProperty("gen1").GetInt32(),
-            memory.GetProperty("gen2").GetInt32());
+            memory.GetProperty("gen2").GetInt32(),
+            memory.GetProperty("methods_compiled").GetInt64(),
+            memory.GetProperty("compilation_ms").GetDouble());
     }
 
     private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
@@ -217,10 +243,11 @@ internal static class Program
     }
 }
 
-internal readonly record struct Cost(TimeSpan HostCpu, TimeSpan ClientCpu, long AllocatedBytes, int Gen0, int Gen1, int Gen2)
+internal readonly record struct Cost(TimeSpan HostCpu, TimeSpan ClientCpu, long AllocatedBytes, int Gen0, int Gen1, int Gen2, long MethodsCompiled, double CompilationMs)
 {
     public static Cost operator -(Cost a, Cost b) => new(
-        a.HostCpu - b.HostCpu, a.ClientCpu - b.ClientCpu, a.AllocatedBytes - b.AllocatedBytes, a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2);
+        a.HostCpu - b.HostCpu, a.ClientCpu - b.ClientCpu, a.AllocatedBytes - b.AllocatedBytes, a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2,
+        a.MethodsCompiled - b.MethodsCompiled, a.CompilationMs - b.CompilationMs);
 }
 
 /// <summary>
