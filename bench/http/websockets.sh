@@ -2,6 +2,7 @@
 # WebSocket capacity and delivery latency of one API instance, on loopback:
 #   bench/http/websockets.sh [subscribers=1000] [reports=50] [max-sockets=10000]
 # PERF=FILE records the host with `perf record -g` while the reports fan out (then: perf report -i FILE).
+# HOST_ENV="NAME=value ..." sets environment variables of the host alone (runtime knobs), not of the client.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 subscribers=${1:-1000}; reports=${2:-50}; ceiling=${3:-10000}; port=${PORT:-5198}
@@ -11,7 +12,7 @@ for p in bench/Aiprod.Bench.Http bench/Aiprod.Bench.WebSockets; do
 done
 ulimit -n "$(ulimit -Hn)" || true
 if [ -n "${PERF:-}" ]; then export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0; fi  # names for perf
-dotnet bench/Aiprod.Bench.Http/bin/Release/net10.0/Aiprod.Bench.Http.dll --port "$port" --out "$out" \
+env ${HOST_ENV:-} dotnet bench/Aiprod.Bench.Http/bin/Release/net10.0/Aiprod.Bench.Http.dll --port "$port" --out "$out" \
   --RateLimits:Enabled=false --WebSockets:CredentialCheckInterval=00:00:30 \
   --WebSockets:MaxSocketsPerUser=1000000 >"$out/host.log" 2>&1 &  # every bench socket is one user's
 host=$!
