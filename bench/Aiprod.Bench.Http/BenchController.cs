@@ -26,6 +26,22 @@ public sealed class BenchController : ControllerBase
     [HttpGet("key-authenticated")]
     [RequireScope(ApiKeyScope.JobsRead)]
     public IActionResult KeyAuthenticated() => Ok(Body);
+
+    /// <summary>
+    /// The host's allocation, collections and compilation so far, for a bench's figures per operation (and to see
+    /// whether the JIT was still at work in a measured phase).
+    /// </summary>
+    [HttpGet("memory")]
+    [AllowAnonymous]
+    public IActionResult Memory() => Ok(new
+    {
+        allocated_bytes = GC.GetTotalAllocatedBytes(precise: true),
+        gen0 = GC.CollectionCount(0),
+        gen1 = GC.CollectionCount(1),
+        gen2 = GC.CollectionCount(2),
+        methods_compiled = System.Runtime.JitInfo.GetCompiledMethodCount(),
+        compilation_ms = System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds,
+    });
 }
 
 internal static class BenchSetup

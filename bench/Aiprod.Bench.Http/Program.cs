@@ -49,7 +49,11 @@ internal static class BenchHost
         await BenchSetup.AfterLoginAsync(client, accessToken, outDir);
         await File.WriteAllTextAsync(Path.Combine(outDir, "ready"), "ready");
         Console.WriteLine($"bench host on http://127.0.0.1:{port}; token files in {outDir}");
-        await Task.Delay(Timeout.Infinite);
+
+        // Serves until the script's kill (SIGTERM): the host's console lifetime takes the signal and stops the
+        // application, and Main must then return, or the process outlives the script, holding its sockets and CPU.
+        var stopping = factory.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping;
+        await Task.Delay(Timeout.Infinite, stopping).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
     private static string? Arg(string[] args, string name)

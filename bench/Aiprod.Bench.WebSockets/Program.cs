@@ -9,9 +9,10 @@ namespace Aiprod.Bench.WebSockets;
 
 /// <summary>
 /// Against a running bench host (bench/http/websockets.sh starts one): opens N sockets following one job, then
-/// reports progress as the worker M times and measures, for every socket and report, the time from sending the
-/// report to receiving the event. Then opens sockets in steps up to a ceiling and reports how many were held
-/// at once and the host's resident memory.
+/// reports progress as the worker (200 reports before the sockets open, 30 warm-up reports, <c>--warmup</c>, then M
+/// measured ones) and measures, for every socket and report, the time from sending the report to receiving the
+/// event, and the CPU both processes spent and the host's allocation per delivery. Then opens sockets in steps up to
+/// a ceiling and reports how many were held at once and the host's resident memory.
 /// </summary>
 internal static class Program
 {
@@ -23,6 +24,13 @@ internal static class Program
         var reports = int.Parse(Arg(args, "--reports") ?? "50", CultureInfo.InvariantCulture);
         var ceiling = int.Parse(Arg(args, "--max-sockets") ?? "10000", CultureInfo.InvariantCulture);
         var hostPid = int.Parse(Arg(args, "--host-pid") ?? "0", CultureInfo.InvariantCulture);
+        // Reports before the measured ones, so that the host's compiler has tiered up the fan-out path.
+        var warmup = int.Parse(Arg(args, "--warmup") ?? "30", CultureInfo.InvariantCulture);
+        if (warmup + reports > 100)
+        {
+            throw new ArgumentException("--warmup and --reports together at most 100: each report is a progress value");
+        }
+
         var reader = await File.ReadAllTextAsync(Path.Combine(dir, "api_key"));
         var worker = await File.ReadAllTextAsync(Path.Combine(dir, "worker_key"));
         var job = await File.ReadAllTextAsync(Path.Combine(dir, "job_id"));
@@ -30,16 +38,25 @@ internal static class Program
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         http.DefaultRequestHeaders.Add("X-API-Key", worker);
 
+        // The report's own path (authentication, the command, its commit) is compiled and tiered up before anyone
+        // listens: reports that nobody follows yet.
+        (await http.PostAsJsonAsync("/pipeline/worker/claim", new { lease_seconds = 600 })).EnsureSuccessStatusCode();
+        for (var i = 0; i < 200; i++)
+        {
+            (await http.PostAsJsonAsync($"/pipeline/worker/jobs/{job}/progress", new { progress = 0 })).EnsureSuccessStatusCode();
+        }
+
         // 1. Latency of one report to N subscribers.
         var sockets = await OpenAsync(wsUri, reader, subscribers);
         Console.WriteLine($"{sockets.Count} subscribers connected");
-        var sentAt = new long[reports + 1];
+        var sentAt = new long[warmup + reports + 1];
         var latencies = new List<double>[sockets.Count];
+        var received = new int[sockets.Count];
         var receivers = sockets.Select((s, i) => Task.Run(async () =>
         {
             latencies[i] = new List<double>(reports);
             var buffer = new byte[16 * 1024];
-            while (latencies[i].Count < reports)
+            while (received[i] < warmup + reports)
             {
                 var result = await s.ReceiveAsync(buffer, CancellationToken.None);
                 var now = Stopwatch.GetTimestamp();
@@ -47,15 +64,36 @@ internal static class Program
                 if (doc.RootElement.GetProperty("type").GetString() == "progress")
                 {
                     var n = doc.RootElement.GetProperty("progress").GetInt32();
-                    latencies[i].Add(Stopwatch.GetElapsedTime(Volatile.Read(ref sentAt[n]), now).TotalMilliseconds);
+                    Interlocked.Increment(ref received[i]);
+                    if (n > warmup)
+                    {
+                        latencies[i].Add(Stopwatch.GetElapsedTime(Volatile.Read(ref sentAt[n]), now).TotalMilliseconds);
+                    }
                 }
             }
         })).ToArray();
 
-        (await http.PostAsJsonAsync("/pipeline/worker/claim", new { lease_seconds = 600 })).EnsureSuccessStatusCode();
         await Task.Delay(500);
-        for (var r = 1; r <= reports; r++)
+        var before = default(Cost);
+        PerfRecorder? perf = null;
+        for (var r = 1; r <= warmup + reports; r++)
         {
+            if (r == warmup + 1)
+            {
+                // Every socket has its warm-up reports: the measured ones start from an idle host.
+                while (Enumerable.Range(0, received.Length).Any(i => Volatile.Read(ref received[i]) < warmup))
+                {
+                    await Task.Delay(50);
+                }
+
+                // Tier-up of what the reports and the fan-out ran so far is queued behind a busy machine: let the
+                // host's compiler drain (under 10 methods in a second, or 60 s), or its work lands in the measurement.
+                var settled = await SettleJitAsync(http);
+                Console.WriteLine($"host compiler settled after {settled.TotalSeconds:F0} s");
+                before = await CostAsync(http, hostPid);
+                perf = PerfRecorder.Start(Arg(args, "--perf-out"), hostPid);
+            }
+
             Volatile.Write(ref sentAt[r], Stopwatch.GetTimestamp());
             (await http.PostAsJsonAsync($"/pipeline/worker/jobs/{job}/progress", new { progress = r })).EnsureSuccessStatusCode();
             await Task.Delay(100);
@@ -67,9 +105,16 @@ internal static class Program
             return 1;
         }
 
+        perf?.Dispose();
+        var spent = (await CostAsync(http, hostPid)) - before;
         var all = latencies.SelectMany(l => l).Order().ToArray();
         Console.WriteLine($"report → delivery on {sockets.Count} sockets, {reports} reports ({all.Length} deliveries): " +
-            $"median {Percentile(all, 0.50):F1} ms, p99 {Percentile(all, 0.99):F1} ms, max {all[^1]:F1} ms");
+            $"median {Percentile(all, 0.50):F1} ms, p90 {Percentile(all, 0.90):F1} ms, p99 {Percentile(all, 0.99):F1} ms, max {all[^1]:F1} ms");
+        var thousands = all.Length / 1000.0;
+        Console.WriteLine($"host CPU {spent.HostCpu.TotalMilliseconds / reports:F1} ms per report, {spent.HostCpu.TotalMilliseconds / thousands:F1} ms per 1,000 deliveries; " +
+            $"host allocated {spent.AllocatedBytes / 1024.0 / thousands:F0} KB per 1,000 deliveries ({spent.Gen0} gen0, {spent.Gen1} gen1, {spent.Gen2} gen2 collections); " +
+            $"this client's CPU {spent.ClientCpu.TotalMilliseconds / thousands:F1} ms per 1,000 deliveries (the reports' HTTP requests and commits included in the host's); " +
+            $"the host compiled {spent.MethodsCompiled} methods meanwhile ({spent.CompilationMs:F0} ms of JIT)");
 
         // 2. How many sockets one instance holds.
         var held = sockets;
@@ -143,6 +188,41 @@ internal static class Program
         return opened;
     }
 
+    private static async Task<TimeSpan> SettleJitAsync(HttpClient http)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var compiled = (await http.GetFromJsonAsync<JsonElement>("/bench/memory")).GetProperty("methods_compiled").GetInt64();
+        while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(1000);
+            var now = (await http.GetFromJsonAsync<JsonElement>("/bench/memory")).GetProperty("methods_compiled").GetInt64();
+            if (now - compiled < 10)
+            {
+                break;
+            }
+
+            compiled = now;
+        }
+
+        return Stopwatch.GetElapsedTime(started);
+    }
+
+    /// <summary>Both processes' CPU time and the host's allocation so far (its /bench/memory).</summary>
+    private static async Task<Cost> CostAsync(HttpClient http, int hostPid)
+    {
+        var memory = await http.GetFromJsonAsync<JsonElement>("/bench/memory");
+        using var host = hostPid == 0 ? null : Process.GetProcessById(hostPid);
+        return new Cost(
+            host?.TotalProcessorTime ?? TimeSpan.Zero,
+            Process.GetCurrentProcess().TotalProcessorTime,
+            memory.GetProperty("allocated_bytes").GetInt64(),
+            memory.GetProperty("gen0").GetInt32(),
+            memory.GetProperty("gen1").GetInt32(),
+            memory.GetProperty("gen2").GetInt32(),
+            memory.GetProperty("methods_compiled").GetInt64(),
+            memory.GetProperty("compilation_ms").GetDouble());
+    }
+
     private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
     private static string Rss(int pid)
@@ -160,5 +240,57 @@ internal static class Program
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}
+
+internal readonly record struct Cost(TimeSpan HostCpu, TimeSpan ClientCpu, long AllocatedBytes, int Gen0, int Gen1, int Gen2, long MethodsCompiled, double CompilationMs)
+{
+    public static Cost operator -(Cost a, Cost b) => new(
+        a.HostCpu - b.HostCpu, a.ClientCpu - b.ClientCpu, a.AllocatedBytes - b.AllocatedBytes, a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2,
+        a.MethodsCompiled - b.MethodsCompiled, a.CompilationMs - b.CompilationMs);
+}
+
+/// <summary>
+/// <c>perf record</c> of the host while the reports fan out (<c>--perf-out FILE</c>); the host needs
+/// <c>DOTNET_PerfMapEnabled=1</c> for the names of its compiled methods.
+/// </summary>
+internal sealed class PerfRecorder : IDisposable
+{
+    private readonly Process perf;
+
+    private PerfRecorder(Process perf) => this.perf = perf;
+
+    public static PerfRecorder? Start(string? output, int hostPid)
+    {
+        if (output is null || hostPid == 0)
+        {
+            return null;
+        }
+
+        var perf = Process.Start(new ProcessStartInfo("perf", ["record", "-F", "499", "-g", "-p", hostPid.ToString(CultureInfo.InvariantCulture), "-o", output])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        })!;
+        Thread.Sleep(500);
+        return new PerfRecorder(perf);
+    }
+
+    /// <summary>SIGINT, as perf expects, so that it writes its file out.</summary>
+    public void Stop()
+    {
+        if (!perf.HasExited)
+        {
+            using var interrupt = Process.Start("kill", ["-INT", perf.Id.ToString(CultureInfo.InvariantCulture)]);
+            interrupt.WaitForExit();
+        }
+
+        perf.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        perf.Dispose();
     }
 }

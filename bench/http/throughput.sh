@@ -12,7 +12,7 @@ out=$(mktemp -d)
 if ! dotnet build -c Release bench/Aiprod.Bench.Http -v q -nologo >"$out/build.log" 2>&1; then cat "$out/build.log"; exit 1; fi
 dotnet bench/Aiprod.Bench.Http/bin/Release/net10.0/Aiprod.Bench.Http.dll --port "$port" --out "$out" "$@" >"$out/host.log" 2>&1 &
 host=$!
-trap 'kill $host 2>/dev/null || true' EXIT
+trap 'kill $host 2>/dev/null; wait $host 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do [ -f "$out/ready" ] && break; sleep 1; done
 [ -f "$out/ready" ] || { cat "$out/host.log"; exit 1; }
 url=http://127.0.0.1:$port/bench

@@ -21,6 +21,7 @@ namespace Aiprod.Api.Controllers;
 /// <summary>Live updates of jobs and exports over WebSockets, and their statistics.</summary>
 public sealed class LiveController(
     IJobEventBus bus,
+    JobEventJson eventJson,
     WebSocketStats stats,
     OpenSocketsPerUser openSockets,
     IServiceScopeFactory scopes,
@@ -72,8 +73,11 @@ public sealed class LiveController(
         var reads = new JobSocketReads(scopes);
         return FollowAsync(
             owner => reads.SnapshotAsync(owner, jobId, HttpContext.RequestAborted),
-            (socket, owner, watch, _) => new JobSocketSession(socket, owner, jobId, watch, bus, reads, stats, options.Value, json.Value.JsonSerializerOptions, clock, logger)
-                .RunAsync(lastEventId, HttpContext.RequestAborted));
+            async (socket, owner, watch, _) =>
+            {
+                using var session = new JobSocketSession(socket, owner, jobId, watch, bus, eventJson, reads, stats, options.Value, json.Value.JsonSerializerOptions, clock, logger);
+                await session.RunAsync(lastEventId, HttpContext.RequestAborted);
+            });
     }
 
     /// <summary>

@@ -55,6 +55,7 @@ internal static class FeatureSetup
                 "WebSockets: MaxSocketsPerUser must be at least 1, SendTimeout and ExportPollInterval positive.")
             .ValidateOnStart();
         services.AddSingleton<WebSocketStats>();
+        services.AddSingleton<JobEventJson>();
         services.AddSingleton<OpenSocketsPerUser>();
         return services;
     }

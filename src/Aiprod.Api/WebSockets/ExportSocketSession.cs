@@ -41,7 +41,7 @@ internal sealed class ExportSocketSession(
     public async Task RunAsync(ExportStateDto first, CancellationToken aborted)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        link.SendToken = cts.Token;
+        link.Open(cts.Token);
         known = first;
         await SendAsync("connected", known);
         if (Ended(known.Status))
@@ -149,7 +149,11 @@ internal sealed class ExportSocketSession(
         }
     }
 
-    public void Dispose() => sending.Dispose();
+    public void Dispose()
+    {
+        link.Dispose();
+        sending.Dispose();
+    }
 
     private async Task SendAsync(string type, ExportStateDto? export, string? message = null)
     {

@@ -1,25 +1,142 @@
 namespace Aiprod.Api.WebSockets;
 
 /// <summary>
-/// Bounds one send to a client that may have stopped reading (its TCP window full, the send waiting forever).
-/// Each send gets a deadline of its own: one shared and disarmed after the send could fire in between, after the
-/// send had succeeded, and stay cancelled, so that the next send of a healthy socket would fail at once.
+/// Bounds each send of one socket to a client that may have stopped reading (its TCP window full, the send waiting
+/// forever). Sends pass <see cref="Token"/>; a send that completes at once (nearly all of them: the transport buffers
+/// what the kernel does not take yet) costs no timer at all. Only a send that waits arms the socket's one timer, and
+/// only the timer's owner state decides: it cancels <see cref="Token"/> only after winning, by compare-and-swap, the
+/// deadline of the send still pending, whose time has passed. A timer that fires late, after its send succeeded (or
+/// for a later send whose time has not come), finds nothing to cancel, so a healthy socket's next send never starts
+/// with its token already cancelled. Once the deadline has won, the token stays cancelled and the socket is dropped.
 /// </summary>
-internal sealed class SendDeadline(TimeSpan timeout, TimeProvider clock)
+internal sealed class SendDeadline : IDisposable
 {
-    /// <summary>Runs <paramref name="send"/>; false when its deadline passed first (the send was cancelled by it).</summary>
-    public async Task<bool> RunAsync(Func<CancellationToken, Task> send, CancellationToken cancellationToken)
+    private const long Idle = 0;
+    private const long Expired = -1;
+
+    private readonly TimeSpan timeout;
+    private readonly long timeoutTicks;
+    private readonly TimeProvider clock;
+    private readonly CancellationTokenSource cancel = new();
+    private readonly CancellationTokenRegistration stopping;
+    private ITimer? timer;
+
+    // Idle, Expired, or the timestamp (clock.GetTimestamp) by which the pending send must have completed.
+    private long deadline;
+
+    /// <param name="timeout">How long one send may wait.</param>
+    /// <param name="clock">The clock of the deadline and its timer.</param>
+    /// <param name="stop">The socket's own end: cancels <see cref="Token"/> too, without counting as a deadline.</param>
+    public SendDeadline(TimeSpan timeout, TimeProvider clock, CancellationToken stop)
     {
-        using var deadline = new CancellationTokenSource(timeout, clock);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        this.timeout = timeout;
+        this.clock = clock;
+        timeoutTicks = (long)(timeout.TotalSeconds * clock.TimestampFrequency);
+        stopping = stop.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), cancel);
+    }
+
+    /// <summary>The token every send of the socket passes: cancelled by a deadline that passed, or by the socket's end.</summary>
+    public CancellationToken Token => cancel.Token;
+
+    /// <summary>
+    /// Waits for <paramref name="send"/>, started with <see cref="Token"/>; false when its deadline passed first (the
+    /// send was cancelled by it, or completed only after it). One send at a time.
+    /// </summary>
+    public ValueTask<bool> WaitAsync(ValueTask send)
+    {
+        if (send.IsCompleted)
+        {
+            // Completed or failed at once: no deadline was armed, so a failure is the socket's own.
+            send.GetAwaiter().GetResult();
+            return new ValueTask<bool>(true);
+        }
+
+        return WaitPendingAsync(send);
+    }
+
+    private async ValueTask<bool> WaitPendingAsync(ValueTask send)
+    {
+        var due = clock.GetTimestamp() + timeoutTicks;
+        Volatile.Write(ref deadline, due);
+        Arm(timeout);
         try
         {
-            await send(linked.Token);
-            return true;
+            await send;
         }
-        catch (Exception) when (deadline.IsCancellationRequested)
+        catch (Exception) when (Volatile.Read(ref deadline) == Expired)
         {
             return false;
         }
+        finally
+        {
+            // Disarmed by state, not by the timer: a timer that fires now finds Idle (or Expired, if it won first).
+            Interlocked.CompareExchange(ref deadline, Idle, due);
+        }
+
+        return Volatile.Read(ref deadline) != Expired;
+    }
+
+    private void Arm(TimeSpan dueIn)
+    {
+        if (timer is null)
+        {
+            // Only a send that waits gets here: most sockets never create a timer. No request context flows into it.
+            using (ExecutionContext.SuppressFlow())
+            {
+                Volatile.Write(ref timer, clock.CreateTimer(static s => ((SendDeadline)s!).OnTimer(), this, dueIn, Timeout.InfiniteTimeSpan));
+            }
+
+            return;
+        }
+
+        timer.Change(dueIn, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnTimer()
+    {
+        var due = Volatile.Read(ref deadline);
+        if (due is Idle or Expired)
+        {
+            return;
+        }
+
+        var now = clock.GetTimestamp();
+        if (now < due)
+        {
+            // Armed for an earlier send, or a timer that rounds its period down: wait out what is left of this one.
+            try
+            {
+                // Whole milliseconds, rounded up: a system timer rounds down, and would fire again too early.
+                var left = TimeSpan.FromMilliseconds(Math.Ceiling((due - now) * 1000.0 / clock.TimestampFrequency));
+                Volatile.Read(ref timer)?.Change(left, Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The socket ended meanwhile.
+            }
+
+            return;
+        }
+
+        if (Interlocked.CompareExchange(ref deadline, Expired, due) == due)
+        {
+            try
+            {
+                cancel.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The socket ended as its deadline passed: nothing left to cancel, and a timer thread must not throw.
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        // A timer that fires from here on finds Expired and does nothing.
+        Volatile.Write(ref deadline, Expired);
+        stopping.Dispose();
+        Volatile.Read(ref timer)?.Dispose();
+        cancel.Dispose();
     }
 }

@@ -8,19 +8,33 @@ namespace Aiprod.Api.WebSockets;
 /// <summary>
 /// What every live socket does the same way, whatever it follows (a job, an export): send JSON with a deadline,
 /// close with a bounded wait, read client messages under the size limit, and close when the credential that opened
-/// it no longer holds.
+/// it no longer holds. <see cref="Open"/> before the first send; dispose after the last.
 /// </summary>
-internal sealed class SocketLink(WebSocket socket, JobSocketOptions options, WebSocketStats stats, JsonSerializerOptions json, TimeProvider clock, ILogger logger)
+internal sealed class SocketLink(WebSocket socket, JobSocketOptions options, WebSocketStats stats, JsonSerializerOptions json, TimeProvider clock, ILogger logger) : IDisposable
 {
-    private readonly SendDeadline sendDeadline = new(options.SendTimeout, clock);
+    private SendDeadline? sendDeadline;
 
     /// <summary>The socket's token: sends stop with it.</summary>
-    public CancellationToken SendToken { get; set; }
+    public CancellationToken SendToken { get; private set; }
 
-    public async Task SendAsync(object message)
+    /// <summary>Starts sending: every send ends with <paramref name="stop"/>, or at its deadline.</summary>
+    public void Open(CancellationToken stop)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(message, message.GetType(), json);
-        if (!await sendDeadline.RunAsync(async token => await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, token), SendToken))
+        SendToken = stop;
+        sendDeadline = new SendDeadline(options.SendTimeout, clock, stop);
+    }
+
+    /// <summary>Sends <paramref name="message"/> as JSON, serialized for this socket alone.</summary>
+    public Task SendAsync(object message) => SendJsonAsync(JsonSerializer.SerializeToUtf8Bytes(message, message.GetType(), json));
+
+    /// <summary>
+    /// Sends a message already serialized: the bytes may be shared with every other socket sending the same
+    /// message, since a send only reads them (the WebSocket copies them into its frame before it returns).
+    /// </summary>
+    public async Task SendJsonAsync(ReadOnlyMemory<byte> utf8Json)
+    {
+        var deadline = sendDeadline ?? throw new InvalidOperationException("Open the link before sending.");
+        if (!await deadline.WaitAsync(socket.SendAsync(utf8Json, WebSocketMessageType.Text, endOfMessage: true, deadline.Token)))
         {
             // A client that stopped reading: its TCP window is full and this send would wait forever.
             socket.Abort();
@@ -133,4 +147,6 @@ internal sealed class SocketLink(WebSocket socket, JobSocketOptions options, Web
             return null;
         }
     }
+
+    public void Dispose() => sendDeadline?.Dispose();
 }

@@ -10,7 +10,8 @@ namespace Aiprod.Functional.Tests.Jobs;
 /// <summary>
 /// Live updates when a message goes missing: Redis dead (the committing instance delivers to its own sockets),
 /// an event that never reached this instance (the gap is read from the database), a send whose deadline fires
-/// after it succeeded, a client that vanished without closing, and the instance-wide cap on sockets.
+/// after it succeeded (and the race between a send's end and its deadline), a client that vanished without closing,
+/// and the instance-wide cap on sockets.
 /// </summary>
 public sealed class LiveResilienceTests
 {
@@ -78,32 +79,101 @@ public sealed class LiveResilienceTests
     {
         var clock = new FakeTimeProvider();
         var timeout = TimeSpan.FromSeconds(10);
-        var deadline = new SendDeadline(timeout, clock);
+        using var deadline = new SendDeadline(timeout, clock, CancellationToken.None);
 
-        // The send completes just as its deadline passes: the timer fires after the send, before it is disarmed.
-        Assert.True(await deadline.RunAsync(_ =>
-        {
-            clock.Advance(timeout);
-            return Task.CompletedTask;
-        }, CancellationToken.None));
+        // A send that completes at once arms nothing: no time that passes after it can cancel the socket.
+        Assert.True(await deadline.WaitAsync(ValueTask.CompletedTask));
+        clock.Advance(2 * timeout);
+        Assert.False(deadline.Token.IsCancellationRequested, "a send that completed at once was cut off later");
 
-        for (var i = 0; i < 3; i++)
+        // A send that waits arms the timer and completes just before its deadline; the timer fires after it.
+        var first = new TaskCompletionSource();
+        var waiting = deadline.WaitAsync(new ValueTask(first.Task));
+        clock.Advance(timeout - TimeSpan.FromMilliseconds(1));
+        first.SetResult();
+        Assert.True(await waiting);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(deadline.Token.IsCancellationRequested, "a deadline that fired after its send succeeded cancelled the next send's token");
+
+        // The next send that waits has a deadline of its own: not cut off before it, cut off at it.
+        var second = new TaskCompletionSource();
+        using var aborts = deadline.Token.Register(() => second.TrySetCanceled());
+        var pending = deadline.WaitAsync(new ValueTask(second.Task));
+        clock.Advance(timeout - TimeSpan.FromMilliseconds(1));
+        Assert.False(deadline.Token.IsCancellationRequested, "a send was cut off before its deadline");
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.False(await pending);
+        Assert.True(deadline.Token.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task TheSocketsOwnEnd_CancelsAWaitingSend_WithoutCountingAsItsDeadline()
+    {
+        var clock = new FakeTimeProvider();
+        using var stop = new CancellationTokenSource();
+        using var deadline = new SendDeadline(TimeSpan.FromSeconds(10), clock, stop.Token);
+        var send = new TaskCompletionSource();
+        using var aborts = deadline.Token.Register(() => send.TrySetCanceled(deadline.Token));
+        var pending = deadline.WaitAsync(new ValueTask(send.Task)).AsTask();
+
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await deadline.WaitAsync(ValueTask.FromException(new InvalidOperationException("broken"))));
+    }
+
+    [Fact]
+    public async Task SendsThatEndAroundTheirDeadline_SucceedWithTheTokenIntact_OrAreCutOff_NeverBoth()
+    {
+        // Three actors race in every round: the sender, a thread that completes the send after a spin of up to
+        // three deadlines, and the timer's thread. A send that succeeded must leave the token intact for the next
+        // one (a late timer must not cancel it); a send reported cut off must have cancelled it.
+        var timeout = TimeSpan.FromMilliseconds(1);
+        var deadline = new SendDeadline(timeout, TimeProvider.System, CancellationToken.None);
+        var (succeeded, cutOff) = (0, 0);
+        try
         {
-            var cancelled = true;
-            Assert.True(await deadline.RunAsync(token =>
+            for (var round = 0; round < 1500; round++)
             {
-                cancelled = token.IsCancellationRequested;
-                return Task.CompletedTask;
-            }, CancellationToken.None));
-            Assert.False(cancelled, "a healthy send started with its token already cancelled");
-        }
+                Assert.False(deadline.Token.IsCancellationRequested, $"round {round}: a send started with its token already cancelled");
+                var send = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                using var aborts = deadline.Token.Register(() => send.TrySetCanceled());
+                var spin = Stopwatch.Frequency * Random.Shared.Next(0, 3000) / 1_000_000;
+                _ = Task.Run(() =>
+                {
+                    var until = Stopwatch.GetTimestamp() + spin;
+                    while (Stopwatch.GetTimestamp() < until)
+                    {
+                        Thread.SpinWait(20);
+                    }
 
-        // A send that does not finish in time is still cut off.
-        Assert.False(await deadline.RunAsync(async token =>
+                    send.TrySetResult();
+                }, TestContext.Current.CancellationToken);
+
+                if (await deadline.WaitAsync(new ValueTask(send.Task)))
+                {
+                    succeeded++;
+                    Assert.True(send.Task.IsCompletedSuccessfully);
+                }
+                else
+                {
+                    cutOff++;
+                    Assert.True(deadline.Token.IsCancellationRequested, $"round {round}: reported cut off, but the token was never cancelled");
+                    // The socket would be dropped here; the next one starts with a deadline of its own.
+                    deadline.Dispose();
+                    deadline = new SendDeadline(timeout, TimeProvider.System, CancellationToken.None);
+                }
+            }
+
+            // Timers still armed by earlier sends fire into an idle deadline.
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+            Assert.False(deadline.Token.IsCancellationRequested, "a timer fired after the last send succeeded and cancelled the token");
+            Assert.True(succeeded > 0 && cutOff > 0, $"the race was not run both ways: {succeeded} succeeded, {cutOff} cut off");
+        }
+        finally
         {
-            clock.Advance(timeout);
-            await Task.Delay(Timeout.InfiniteTimeSpan, token);
-        }, CancellationToken.None));
+            deadline.Dispose();
+        }
     }
 
     [Fact]
