@@ -1,3 +1,4 @@
+using Aiprod.Application.Abstractions;
 using Aiprod.Domain.Audit;
 using Aiprod.Infrastructure.Persistence;
 using Microsoft.Data.Sqlite;
@@ -236,6 +237,45 @@ public sealed class SqliteWriteGateTests : IAsyncLifetime
         await again.Database.ExecuteSqlRawAsync("UPDATE gate_probe SET n = n + 1 WHERE id = 1", Ct).WaitAsync(Hang, Ct);
         Assert.False(Gate.IsHeld);
         Assert.Equal(1, await ProbeAsync());
+    }
+
+    [Fact]
+    public async Task AUseCase_SharesOneConnection_AndLetsItGo_EvenWhenItsWriteWasRefusedAtTheGate()
+    {
+        // Several rounds on the same pooled context: a refused begin must not leave the connection open for the
+        // context's next scopes (EF Core counts the begin's open and does not take it back when the begin throws).
+        var (holder, holding) = await OpenWriterAsync();
+        AiprodDbContext? pooled = null;
+        for (var round = 0; round < 5; round++)
+        {
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+            Assert.True(pooled is null || ReferenceEquals(pooled, db), "The pool handed out another context.");
+            pooled = db;
+            var unitOfWork = scope.ServiceProvider.GetRequiredService<IUnitOfWork>();
+            await unitOfWork.StartAsync(Ct);
+            Assert.Equal(System.Data.ConnectionState.Open, db.Database.GetDbConnection().State);
+
+            // A nested use case ends inside the outer one: the connection stays for the outer one's statements.
+            await unitOfWork.StartAsync(Ct);
+            await unitOfWork.EndAsync();
+            Assert.Equal(System.Data.ConnectionState.Open, db.Database.GetDbConnection().State);
+            Assert.Equal(0, await db.Users.CountAsync(Ct));
+
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(30));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => unitOfWork.BeginWriteAsync(cancel.Token).WaitAsync(Hang, Ct));
+            await unitOfWork.AbandonAsync();
+            await unitOfWork.EndAsync();
+            Assert.Equal(System.Data.ConnectionState.Closed, db.Database.GetDbConnection().State);
+
+            // A query of its own afterwards opens and closes the connection around itself again.
+            Assert.Equal(0, await db.Users.CountAsync(Ct));
+            Assert.Equal(System.Data.ConnectionState.Closed, db.Database.GetDbConnection().State);
+        }
+
+        await holding.CommitAsync(Ct);
+        await holder.DisposeAsync();
+        Assert.False(Gate.IsHeld);
     }
 
     [Fact]

@@ -78,18 +78,21 @@ internal sealed class SendDeadline : IDisposable
 
     private void Arm(TimeSpan dueIn)
     {
-        if (timer is null)
+        var armed = Volatile.Read(ref timer);
+        if (armed is null)
         {
             // Only a send that waits gets here: most sockets never create a timer. No request context flows into it.
+            // Created disarmed and stored before it is armed: a timer that fired (a little early) before it was
+            // stored could not re-arm itself, and the pending send would never be cut off.
             using (ExecutionContext.SuppressFlow())
             {
-                Volatile.Write(ref timer, clock.CreateTimer(static s => ((SendDeadline)s!).OnTimer(), this, dueIn, Timeout.InfiniteTimeSpan));
+                armed = clock.CreateTimer(static s => ((SendDeadline)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             }
 
-            return;
+            Volatile.Write(ref timer, armed);
         }
 
-        timer.Change(dueIn, Timeout.InfiniteTimeSpan);
+        armed.Change(dueIn, Timeout.InfiniteTimeSpan);
     }
 
     private void OnTimer()

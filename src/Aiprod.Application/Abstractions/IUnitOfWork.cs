@@ -30,8 +30,8 @@ public interface IUnitOfWork
     /// <see cref="EndAsync"/> (one open and close per request, not one per statement). Calls nest (a use case that sends
     /// another in the same scope): only the outermost end lets go.
     /// </summary>
-    Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    Task StartAsync(CancellationToken cancellationToken);
 
     /// <summary>Ends what <see cref="StartAsync"/> started; called once for each start, also when the use case failed.</summary>
-    Task EndAsync() => Task.CompletedTask;
+    Task EndAsync();
 }

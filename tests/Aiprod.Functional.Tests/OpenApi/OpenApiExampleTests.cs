@@ -356,6 +356,10 @@ public sealed class OpenApiExampleTests
             public Task BeginWriteAsync(CancellationToken cancellationToken) => inner.BeginWriteAsync(cancellationToken);
 
             public Task AbandonAsync() => inner.AbandonAsync();
+
+            public Task StartAsync(CancellationToken cancellationToken) => inner.StartAsync(cancellationToken);
+
+            public Task EndAsync() => inner.EndAsync();
         }
     }
 
