@@ -75,7 +75,7 @@ public sealed class LiveController(
             owner => reads.SnapshotAsync(owner, jobId, HttpContext.RequestAborted),
             async (socket, owner, watch, _) =>
             {
-                using var session = new JobSocketSession(socket, owner, jobId, watch, bus, eventJson, reads, stats, options.Value, json.Value.JsonSerializerOptions, clock, logger);
+                using var session = new JobSocketSession(socket, owner, jobId, watch, bus, eventJson, reads, stats, options.Value, eventJson.Options, clock, logger);
                 await session.RunAsync(lastEventId, HttpContext.RequestAborted);
             });
     }

@@ -18,9 +18,15 @@ public sealed class JobEventJson
 
     public JobEventJson(IOptions<Microsoft.AspNetCore.Mvc.JsonOptions> json)
     {
-        var options = json.Value.JsonSerializerOptions;
+        var options = Options = json.Value.JsonSerializerOptions;
         serialize = e => JsonSerializer.SerializeToUtf8Bytes(e, options);
     }
+
+    /// <summary>
+    /// The options these bytes are written with. A job socket serializes what it sends alone (a replay, a gap, its
+    /// status) with these same options, so a live event and the same event replayed read alike.
+    /// </summary>
+    public JsonSerializerOptions Options { get; }
 
     /// <summary>The event's UTF-8 JSON. Read-only: every socket that follows the job sends this same array.</summary>
     public ReadOnlyMemory<byte> Of(JobEventDto e) => serialized.TryGetValue(e, out var bytes) ? bytes : serialized.GetValue(e, serialize);
