@@ -240,7 +240,7 @@ public sealed class SqliteWriteGateTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AUseCase_SharesOneConnection_AndLetsItGo_EvenWhenItsWriteWasRefusedAtTheGate()
+    public async Task AUseCase_SharesOneConnection_AndLetsItGo_EvenWhenItsWriteWasRefusedAtTheGate_AsDoesADirectBegin()
     {
         // Several rounds on the same pooled context: a refused begin must not leave the connection open for the
         // context's next scopes (EF Core counts the begin's open and does not take it back when the begin throws).
@@ -269,6 +269,13 @@ public sealed class SqliteWriteGateTests : IAsyncLifetime
             Assert.Equal(System.Data.ConnectionState.Closed, db.Database.GetDbConnection().State);
 
             // A query of its own afterwards opens and closes the connection around itself again.
+            Assert.Equal(0, await db.Users.CountAsync(Ct));
+            Assert.Equal(System.Data.ConnectionState.Closed, db.Database.GetDbConnection().State);
+
+            // The same for a transaction begun directly (the audit sealer, the webhook dispatcher), outside a use case.
+            using var direct = new CancellationTokenSource(TimeSpan.FromMilliseconds(30));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => db.Database.BeginTransactionAsync(direct.Token).WaitAsync(Hang, Ct));
+            Assert.Equal(System.Data.ConnectionState.Closed, db.Database.GetDbConnection().State);
             Assert.Equal(0, await db.Users.CountAsync(Ct));
             Assert.Equal(System.Data.ConnectionState.Closed, db.Database.GetDbConnection().State);
         }

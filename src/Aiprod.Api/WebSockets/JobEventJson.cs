@@ -29,5 +29,5 @@ public sealed class JobEventJson
     public JsonSerializerOptions Options { get; }
 
     /// <summary>The event's UTF-8 JSON. Read-only: every socket that follows the job sends this same array.</summary>
-    public ReadOnlyMemory<byte> Of(JobEventDto e) => serialized.TryGetValue(e, out var bytes) ? bytes : serialized.GetValue(e, serialize);
+    public ReadOnlyMemory<byte> Of(JobEventDto e) => serialized.GetValue(e, serialize);
 }

@@ -29,7 +29,7 @@ internal sealed class SocketLink(WebSocket socket, JobSocketOptions options, Web
 
     /// <summary>
     /// Sends a message already serialized: the bytes may be shared with every other socket sending the same
-    /// message, since a send only reads them (the WebSocket copies them into its frame before it returns).
+    /// message, since a send only reads them (they are never changed once serialized, and never pooled).
     /// </summary>
     public async Task SendJsonAsync(ReadOnlyMemory<byte> utf8Json)
     {

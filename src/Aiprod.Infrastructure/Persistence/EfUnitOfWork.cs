@@ -46,18 +46,7 @@ internal sealed class EfUnitOfWork(AiprodDbContext db, WebhookOutbox outbox) : I
     {
         if (write is null && !db.Database.CreateExecutionStrategy().RetriesOnFailure)
         {
-            try
-            {
-                write = await db.Database.BeginTransactionAsync(cancellationToken);
-            }
-            catch when (db.Database.CurrentTransaction is null)
-            {
-                // EF Core counted an open of the connection for the transaction, and a begin refused after it (the
-                // writer gate's queue timeout, a client gone while queued, writes suspended) does not take it back: the
-                // connection would then stay open past EndAsync, for the pooled context's later scopes too.
-                await db.Database.CloseConnectionAsync();
-                throw;
-            }
+            write = await db.Database.BeginTransactionAsync(cancellationToken);
         }
     }
 

@@ -169,10 +169,14 @@ public sealed class SqliteCommitFlusher(ISqliteWalSync walSync, ILogger<SqliteCo
             {
                 while (!flushing)
                 {
-                    if (!Monitor.Wait(sync, IdleThreadLifetime) && RanOutOfWaiting() && !flushing)
+                    if (!Monitor.Wait(sync, IdleThreadLifetime))
                     {
-                        threadRunning = false;
-                        return;
+                        IdleWaitRanOut?.Invoke();
+                        if (!flushing)
+                        {
+                            threadRunning = false;
+                            return;
+                        }
                     }
                 }
             }
@@ -181,12 +185,6 @@ public sealed class SqliteCommitFlusher(ISqliteWalSync walSync, ILogger<SqliteCo
 
     // A test's hook into the moment the idle thread's wait ran out, before it decides to end (under the lock).
     internal Action? IdleWaitRanOut { get; init; }
-
-    private bool RanOutOfWaiting()
-    {
-        IdleWaitRanOut?.Invoke();
-        return true;
-    }
 
     private bool FlushOnce()
     {

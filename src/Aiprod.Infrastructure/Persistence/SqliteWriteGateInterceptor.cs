@@ -34,33 +34,53 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
 
     private readonly string settingsKey = string.Create(CultureInfo.InvariantCulture, $"{(int)options.SqliteBusyTimeout.TotalMilliseconds}/{options.SqliteDurability}");
 
+    // EF Core counts an open of the connection for the transaction before it asks here, and does not take it back
+    // when a begin is refused (the gate's queue timeout, a caller gone while queued, writes suspended, a busy BEGIN):
+    // the connection would then stay open past its user's close, and for the pooled context's later scopes too. So
+    // a refused begin takes that open back itself, for every caller of BeginTransaction.
     public InterceptionResult<DbTransaction> TransactionStarting(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
     {
         var hold = HoldOf(eventData.Context);
-        if (!hold.IsHeld)
+        try
         {
-            RefuseIfNotDurable(hold);
-            gate.Enter(options.SqliteWriteQueueTimeout, CancellationToken.None);
-            RefuseIfNotDurableAtTheGate(hold);
-            hold.HoldForTransaction(gate);
-        }
+            if (!hold.IsHeld)
+            {
+                RefuseIfNotDurable(hold);
+                gate.Enter(options.SqliteWriteQueueTimeout, CancellationToken.None);
+                RefuseIfNotDurableAtTheGate(hold);
+                hold.HoldForTransaction(gate);
+            }
 
-        return Begin(connection, eventData, hold);
+            return Begin(connection, eventData, hold);
+        }
+        catch
+        {
+            eventData.Context!.Database.CloseConnection();
+            throw;
+        }
     }
 
     public async ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(
         DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result, CancellationToken cancellationToken = default)
     {
         var hold = HoldOf(eventData.Context);
-        if (!hold.IsHeld)
+        try
         {
-            RefuseIfNotDurable(hold);
-            await gate.EnterAsync(options.SqliteWriteQueueTimeout, cancellationToken);
-            RefuseIfNotDurableAtTheGate(hold);
-            hold.HoldForTransaction(gate);
-        }
+            if (!hold.IsHeld)
+            {
+                RefuseIfNotDurable(hold);
+                await gate.EnterAsync(options.SqliteWriteQueueTimeout, cancellationToken);
+                RefuseIfNotDurableAtTheGate(hold);
+                hold.HoldForTransaction(gate);
+            }
 
-        return Begin(connection, eventData, hold);
+            return Begin(connection, eventData, hold);
+        }
+        catch
+        {
+            await eventData.Context!.Database.CloseConnectionAsync();
+            throw;
+        }
     }
 
     // Begun here rather than by EF Core so that a BEGIN that fails (a busy file another process holds) lets go of

@@ -272,7 +272,10 @@ public sealed class SocketHandshakeLimitTests : IAsyncDisposable
     public async ValueTask DisposeAsync() => await factory.DisposeAsync();
 }
 
-/// <summary>A client that stops reading is dropped, even while a send to it is blocked on its full TCP window.</summary>
+/// <summary>
+/// A client that stops reading is dropped, even while a send to it is blocked on its full TCP window, and without
+/// holding up the fast clients of the same job.
+/// </summary>
 public sealed class SlowReaderTests : IAsyncDisposable
 {
     private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(10);
@@ -318,16 +321,7 @@ public sealed class SlowReaderTests : IAsyncDisposable
         Assert.True(sent < Published, $"all {sent} messages were sent: the client's window never filled");
         Assert.Equal(1, stats.Active);
 
-        // Each step passes the timeout of whatever send is in progress; on a loaded machine the first step may fall
-        // between two sends, so a few are allowed. Without the timeout no number of steps drops the socket.
-        for (var step = 0; step < 10 && stats.Active > 0; step++)
-        {
-            clock.Advance(SendTimeout);
-            for (var i = 0; i < 40 && stats.Active > 0; i++)
-            {
-                await Task.Delay(50, TestContext.Current.CancellationToken);
-            }
-        }
+        await PassDeadlinesUntilAsync(stats, active: 0);
 
         Assert.Equal(0, stats.Active);
         Assert.Equal(0, open.OpenBy(userId));
@@ -338,6 +332,96 @@ public sealed class SlowReaderTests : IAsyncDisposable
             {
             }
         });
+    }
+
+    [Fact]
+    public async Task AClientThatNeverReads_AmongFastOnes_DoesNotHoldThemUp_AndIsDroppedAtItsDeadline()
+    {
+        var server = factory.StartOnKestrel();
+        using var client = new HttpClient { BaseAddress = server };
+        var token = await client.RegisterAndLoginAsync("ann@example.com");
+        var userId = new UserId(Guid.Parse((await (await client.GetWithTokenAsync("/auth/me", token)).ReadJsonAsync()).Str("id")));
+        var job = await client.SubmitAsync(token);
+        var stats = factory.Services.GetRequiredService<WebSocketStats>();
+        var open = factory.Services.GetRequiredService<OpenSocketsPerUser>();
+        var bus = factory.Services.GetRequiredService<IJobEventBus>();
+        var cancellation = TestContext.Current.CancellationToken;
+
+        var (stalled, stalledStatus) = await JobTestKit.ConnectOverTcpAsync(server, job, token, receiveBufferBytes: 4096);
+        Assert.Equal(HttpStatusCode.SwitchingProtocols, stalledStatus);
+        using var neverReads = stalled!;
+        var fast = new List<ClientWebSocket>();
+        long first = 0;
+        for (var i = 0; i < 4; i++)
+        {
+            var (socket, status) = await JobTestKit.ConnectOverTcpAsync(server, job, token);
+            Assert.Equal(HttpStatusCode.SwitchingProtocols, status);
+            first = (await socket!.ReceiveTypeAsync("connected"))["event_id"]!.GetValue<long>();
+            fast.Add(socket!);
+        }
+
+        try
+        {
+            // Far more than the stalled client's kernel buffers hold: its send blocks early on.
+            const int Published = 6000;
+            var line = new string('x', 2000);
+            var jobId = new JobId(Guid.Parse(job));
+            var readers = fast.Select(s => Task.Run(async () =>
+            {
+                for (var i = 1; i <= Published; i++)
+                {
+                    var message = await s.ReceiveAsync(TimeSpan.FromSeconds(30));
+                    Assert.Equal(first + i, message?["event_id"]?.GetValue<long>());
+                }
+            }, cancellation)).ToList();
+            for (var id = 1; id <= Published; id += 100)
+            {
+                var batch = Enumerable.Range(id, 100).Select(i => new JobEventDto("log", jobId, first + i, clock.GetUtcNow(), Level: JobLogLevel.Info, Message: line)).ToList();
+                await bus.PublishAsync(batch, cancellation);
+            }
+
+            // The fast clients get everything while the stalled one's send is still blocked: no time has passed on
+            // the host's clock, so its deadline cannot have fired.
+            await Task.WhenAll(readers);
+            Assert.Equal(5, stats.Active);
+            Assert.True(stats.MessagesSent < 5L * Published + 5, $"all {stats.MessagesSent} messages were sent: the stalled client's window never filled");
+
+            await PassDeadlinesUntilAsync(stats, active: 4);
+
+            Assert.Equal(4, stats.Active);
+            Assert.Equal(4, open.OpenBy(userId));
+
+            // The others are untouched: the next event reaches each of them.
+            await bus.PublishAsync([new JobEventDto("log", jobId, first + Published + 1, clock.GetUtcNow(), Level: JobLogLevel.Info, Message: "after")], cancellation);
+            foreach (var s in fast)
+            {
+                Assert.Equal("after", (await s.ReceiveAsync())?.Str("message"));
+            }
+        }
+        finally
+        {
+            foreach (var s in fast)
+            {
+                s.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Passes the send timeout until only <paramref name="active"/> sockets are left. Each step passes the timeout of
+    /// whatever send is in progress; on a loaded machine a step may fall between two sends, so a few are allowed.
+    /// Without the timeout no number of steps drops a socket.
+    /// </summary>
+    private async Task PassDeadlinesUntilAsync(WebSocketStats stats, int active)
+    {
+        for (var step = 0; step < 10 && stats.Active > active; step++)
+        {
+            clock.Advance(SendTimeout);
+            for (var i = 0; i < 40 && stats.Active > active; i++)
+            {
+                await Task.Delay(50, TestContext.Current.CancellationToken);
+            }
+        }
     }
 
     public async ValueTask DisposeAsync() => await factory.DisposeAsync();
