@@ -29,7 +29,7 @@ public sealed class RuntimeSettingsTests
     [Fact]
     public void EveryBenchThatHostsTheApi_RunsItWithTheApisRuntimeSettings()
     {
-        var root = RepositoryRoot();
+        var root = ApiLayerTests.RepositoryRoot();
         var hosts = Directory.GetFiles(Path.Combine(root, "bench"), "*.csproj", SearchOption.AllDirectories)
             .Where(p => !p.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .Select(p => (Path: p, Project: XDocument.Load(p)))
@@ -74,16 +74,4 @@ public sealed class RuntimeSettingsTests
 
     private static bool PathEndsWith(XElement element, string attribute, string suffix) =>
         ((string?)element.Attribute(attribute))?.Replace('\\', '/').EndsWith(suffix, StringComparison.Ordinal) == true;
-
-    private static string RepositoryRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Aiprod.sln")))
-        {
-            folder = folder.Parent;
-        }
-
-        Assert.NotNull(folder);
-        return folder.FullName;
-    }
 }
