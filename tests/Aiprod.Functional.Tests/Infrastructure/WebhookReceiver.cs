@@ -21,6 +21,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>The status <c>/hook</c> answers.</summary>
     public int Status { get; set; } = 200;
 
+    /// <summary>Awaited before each answer of <c>/hook</c>, once the request is recorded: a test holds answers back with it.</summary>
+    public Func<Task>? BeforeAnswer { get; set; }
+
     public Uri BaseAddress { get; private set; } = null!;
 
     public string HookUrl => new Uri(BaseAddress, "/hook").ToString();
@@ -40,6 +43,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var body = await reader.ReadToEndAsync();
             receiver.Requests.Enqueue(new Received(
                 context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body));
+            if (receiver.BeforeAnswer is { } hold)
+            {
+                await hold();
+            }
+
             return Results.StatusCode(receiver.Status);
         });
         app.MapPost("/redirect", () => Results.Redirect("/hook"));

@@ -70,6 +70,21 @@ public sealed class WebhookReliabilityTests
 
         async Task<int> AllFailAtOnceAsync()
         {
+            // Every answer waits until all thirty requests have come, so every claim of the round is made before any
+            // failure is recorded. Otherwise a dispatcher that reads a subscription after another's failure has just
+            // disabled it rightly abandons its deliveries instead of sending them, and the round sends fewer than 30.
+            var expected = receiver.Requests.Count + 30;
+            var allCame = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            receiver.BeforeAnswer = async () =>
+            {
+                if (receiver.Requests.Count >= expected)
+                {
+                    allCame.TrySetResult();
+                }
+
+                // Under the dispatcher's 10 s attempt timeout: if fewer come, they are answered and the count says so.
+                await Task.WhenAny(allCame.Task, Task.Delay(TimeSpan.FromSeconds(5), Ct));
+            };
             var dispatchers = Enumerable.Range(0, 4).Select(_ => ActivatorUtilities.CreateInstance<WebhookDispatcher>(factory.Services)).ToList();
             using var stop = new CancellationTokenSource();
             var edits = Enumerable.Range(0, 3).Select(e => Task.Run(async () =>
