@@ -63,6 +63,12 @@ public static class DependencyInjection
                 services.TryAddSingleton<ISqliteWalSync, FileSqliteWalSync>();
                 services.AddSingleton<SqliteCommitFlusher>();
                 services.AddHealthChecks().AddCheck<SqliteDurabilityHealthCheck>("durability", tags: ["ready"]);
+                if (configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>()?.SqliteWriterConnection ?? true)
+                {
+                    services.AddSingleton(sp => new SqliteWriterConnection(
+                        sp.GetRequiredService<SqliteWriteGate>(), sp.GetRequiredService<SqliteCommitFlusher>(), sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
+                }
+
                 services.AddSingleton(sp => new SqliteWriteGateInterceptor(
                     sp.GetRequiredService<SqliteWriteGate>(), sp.GetRequiredService<SqliteCommitFlusher>(), sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
                 // Pooled: a request rents a context whose internal services (change tracker, connection, the

@@ -84,6 +84,28 @@ public sealed class SqliteDurabilityTests : IAsyncDisposable
             case "execute update":
                 await db.Users.Where(u => u.FailedLoginCount > 1000).ExecuteUpdateAsync(s => s.SetProperty(u => u.FailedLoginCount, 0), Ct);
                 break;
+            case "unit of work" or "unit of work begun early":
+                // On the writer connection, which keeps the gate until it is detached: the sync is waited for after.
+                var unitOfWork = scope.ServiceProvider.GetRequiredService<IUnitOfWork>();
+                await unitOfWork.StartAsync(Ct);
+                try
+                {
+                    if (kind == "unit of work begun early")
+                    {
+                        await unitOfWork.BeginWriteAsync(Ct);
+                        await db.Database.ExecuteSqlRawAsync("UPDATE probe SET n = n + 1 WHERE id = 1", Ct);
+                    }
+
+                    db.AuditEvents.Add(AuditEvent.Record(DateTimeOffset.UtcNow, "test.durable", ActorKind.System, null, null, AuditOutcome.Success, null, null, null, null));
+                    await unitOfWork.SaveChangesAsync(Ct);
+                }
+                finally
+                {
+                    await unitOfWork.AbandonAsync();
+                    await unitOfWork.EndAsync();
+                }
+
+                break;
             default:
                 await db.Database.ExecuteSqlRawAsync("UPDATE probe SET n = n + 1 WHERE id = 1", Ct);
                 break;
@@ -102,6 +124,8 @@ public sealed class SqliteDurabilityTests : IAsyncDisposable
     [InlineData("transaction")]
     [InlineData("execute update")]
     [InlineData("raw sql")]
+    [InlineData("unit of work")]
+    [InlineData("unit of work begun early")]
     public async Task AWrite_IsNotReportedBeforeTheWalIsSynced_AndTheWriteLockIsFreeMeanwhile(string kind)
     {
         var services = await StartAsync();
@@ -244,6 +268,8 @@ public sealed class SqliteDurabilityTests : IAsyncDisposable
         sync.Failure = null;
         await Assert.ThrowsAsync<WritesSuspendedException>(() => WriteAsync(services, "raw sql").WaitAsync(Hang, Ct));
         await Assert.ThrowsAsync<WritesSuspendedException>(() => WriteAsync(services, "transaction").WaitAsync(Hang, Ct));
+        await Assert.ThrowsAsync<WritesSuspendedException>(() => WriteAsync(services, "unit of work begun early").WaitAsync(Hang, Ct));
+        await Assert.ThrowsAsync<WritesSuspendedException>(() => WriteAsync(services, "unit of work").WaitAsync(Hang, Ct));
         Assert.False(services.GetRequiredService<SqliteWriteGate>().IsHeld);
         var health = await services.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>().CheckHealthAsync(Ct);
         Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, health.Entries["durability"].Status);
@@ -261,8 +287,8 @@ public sealed class SqliteDurabilityTests : IAsyncDisposable
         await Assert.ThrowsAsync<CommitNotDurableException>(() => first.WaitAsync(Hang, Ct));
 
         // Every kind of write, at once, while the disk still fails: none may commit a row it then answers as failed.
-        string[] kinds = ["save changes", "transaction", "execute update", "raw sql"];
-        var writers = Enumerable.Range(0, 12).Select(i => WriteAsync(services, kinds[i % kinds.Length])).ToList();
+        string[] kinds = ["save changes", "transaction", "execute update", "raw sql", "unit of work", "unit of work begun early"];
+        var writers = Enumerable.Range(0, 18).Select(i => WriteAsync(services, kinds[i % kinds.Length])).ToList();
         foreach (var writer in writers)
         {
             await Assert.ThrowsAsync<WritesSuspendedException>(() => writer.WaitAsync(Hang, Ct));
@@ -344,8 +370,8 @@ public sealed class SqliteDurabilityTests : IAsyncDisposable
         var holder = holderScope.ServiceProvider.GetRequiredService<AiprodDbContext>();
         var transaction = await holder.Database.BeginTransactionAsync(Ct);
         await holder.Database.ExecuteSqlRawAsync("UPDATE probe SET n = n + 1 WHERE id = 1", Ct);
-        string[] kinds = ["save changes", "transaction", "execute update", "raw sql"];
-        var queued = Enumerable.Range(0, 6).Select(i => WriteAsync(services, kinds[i % kinds.Length])).ToList();
+        string[] kinds = ["save changes", "transaction", "execute update", "raw sql", "unit of work", "unit of work begun early"];
+        var queued = Enumerable.Range(0, 12).Select(i => WriteAsync(services, kinds[i % kinds.Length])).ToList();
         await UntilAsync(() => gate.Waiting >= queued.Count, () => $"Only {gate.Waiting} writers queued at the gate.");
 
         sync.Failure = new IOException("disk gone");

@@ -35,6 +35,13 @@ public sealed class DatabaseOptions
     /// </summary>
     public TimeSpan SqliteWriteQueueTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// SQLite only: run every write transaction of a unit of work on one connection kept for writing
+    /// (<see cref="SqliteWriterConnection"/>), whose page cache survives its own commits, instead of on the pooled
+    /// connection the request happened to get. On by default; off for comparison.
+    /// </summary>
+    public bool SqliteWriterConnection { get; set; } = true;
+
     /// <summary>SQLite only: how a commit reaches the disk before its request is answered (see <see cref="Persistence.SqliteDurability"/>).</summary>
     public SqliteDurability SqliteDurability { get; set; } = SqliteDurability.GroupFsync;
 }

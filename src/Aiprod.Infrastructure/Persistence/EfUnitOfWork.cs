@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Aiprod.Infrastructure.Persistence;
 
-internal sealed class EfUnitOfWork(AiprodDbContext db, WebhookOutbox outbox) : IUnitOfWork
+internal sealed class EfUnitOfWork(AiprodDbContext db, WebhookOutbox outbox, SqliteWriterConnection? writer = null) : IUnitOfWork
 {
     private IDbContextTransaction? write;
     private int started;
@@ -46,18 +46,53 @@ internal sealed class EfUnitOfWork(AiprodDbContext db, WebhookOutbox outbox) : I
     {
         if (write is null && !db.Database.CreateExecutionStrategy().RetriesOnFailure)
         {
-            write = await db.Database.BeginTransactionAsync(cancellationToken);
+            await AttachWriterAsync(cancellationToken);
+            try
+            {
+                write = await db.Database.BeginTransactionAsync(cancellationToken);
+            }
+            catch
+            {
+                await DetachWriterAsync();
+                throw;
+            }
         }
     }
 
     public async Task AbandonAsync()
     {
-        if (write is { } open)
+        try
         {
-            write = null;
-            await open.DisposeAsync();
+            if (write is { } open)
+            {
+                write = null;
+                await open.DisposeAsync();
+            }
+        }
+        finally
+        {
+            await DetachWriterAsync();
         }
     }
+
+    // SQLite: the write runs on the one writer connection (SqliteWriterConnection), which holds the gate from here to
+    // the detach. The pooled connection the unit of work opened goes back to the pool first: EF Core swaps only a
+    // closed connection.
+    private async Task AttachWriterAsync(CancellationToken cancellationToken)
+    {
+        if (writer is not null && db is SqliteAiprodDbContext sqlite && !sqlite.WriteHold.IsHeld)
+        {
+            if (started > 0)
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+
+            await writer.AttachAsync(sqlite, cancellationToken);
+        }
+    }
+
+    private Task DetachWriterAsync() =>
+        writer is not null && db is SqliteAiprodDbContext sqlite ? writer.DetachAsync(sqlite) : Task.CompletedTask;
 
     public async Task<IReadOnlyList<IDomainEvent>> SaveChangesAsync(CancellationToken cancellationToken)
     {
@@ -80,9 +115,18 @@ internal sealed class EfUnitOfWork(AiprodDbContext db, WebhookOutbox outbox) : I
 
     private async Task<IReadOnlyList<IDomainEvent>> SaveDetectedChangesAsync(CancellationToken cancellationToken)
     {
+        var ownWrite = false;
         try
         {
             await outbox.StageAsync(db, cancellationToken);
+
+            // A write the handler did not begin early begins here, after the outbox's reads, on the writer connection.
+            if (write is null && writer is not null && db.ChangeTracker.HasChanges())
+            {
+                ownWrite = true;
+                await BeginWriteAsync(cancellationToken);
+            }
+
             await db.SaveChangesAsync(cancellationToken);
             if (write is { } open)
             {
@@ -91,6 +135,8 @@ internal sealed class EfUnitOfWork(AiprodDbContext db, WebhookOutbox outbox) : I
                 {
                     await open.CommitAsync(cancellationToken);
                 }
+
+                await DetachWriterAsync();
             }
         }
         catch (DbUpdateConcurrencyException ex)
@@ -120,6 +166,13 @@ internal sealed class EfUnitOfWork(AiprodDbContext db, WebhookOutbox outbox) : I
         {
             Discard();
             throw new StoreBusyException("Another writer held the database's write lock for longer than the busy timeout.", ex);
+        }
+        finally
+        {
+            if (ownWrite)
+            {
+                await AbandonAsync();
+            }
         }
 
         // Taken only now: what a failed commit discarded never raised anything. The aggregates stay tracked after

@@ -14,11 +14,15 @@ public sealed class SqliteAiprodDbContext : AiprodDbContext
     public SqliteAiprodDbContext(DbContextOptions<SqliteAiprodDbContext> options)
         : base(options)
     {
+        Options = options;
         // A SaveChanges of one statement would otherwise run without a transaction, and its commit would be reported
         // only by the reader's disposal, which EF Core announces synchronously: the wait for the WAL's fsync would
         // then block the request's thread. In a transaction the commit is reported, and waited for, asynchronously.
         Database.AutoTransactionBehavior = AutoTransactionBehavior.Always;
     }
+
+    /// <summary>The options it was made with (a context of the same kind is made from them to open the writer connection).</summary>
+    internal DbContextOptions<SqliteAiprodDbContext> Options { get; }
 
     /// <summary>What this context holds of the writer gate (see <see cref="SqliteWriteGateInterceptor"/>).</summary>
     internal SqliteWriteHold WriteHold { get; } = new();

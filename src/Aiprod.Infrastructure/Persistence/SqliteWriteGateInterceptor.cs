@@ -108,6 +108,11 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData)
     {
         var hold = HoldOf(eventData.Context);
+        if (OwedOnDetach(hold, transaction))
+        {
+            return;
+        }
+
         hold.ReleaseTransaction(transaction);
         WaitDurable(hold);
     }
@@ -116,8 +121,28 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
         var hold = HoldOf(eventData.Context);
+        if (OwedOnDetach(hold, transaction))
+        {
+            return Task.CompletedTask;
+        }
+
         hold.ReleaseTransaction(transaction);
         return WaitDurableAsync(hold);
+    }
+
+    // On the writer connection the gate stays held until the unit of work detaches it; waiting for the sync before
+    // that would keep the next writer out for the whole fsync. The wait is owed, and paid after the detach
+    // (SqliteWriterConnection).
+    private static bool OwedOnDetach(SqliteWriteHold hold, DbTransaction transaction)
+    {
+        if (!hold.IsWriter)
+        {
+            return false;
+        }
+
+        hold.ReleaseTransaction(transaction);
+        hold.MarkCommitted();
+        return true;
     }
 
     public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => HoldOf(eventData.Context).ReleaseTransaction(transaction);
@@ -296,6 +321,10 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
         {
             WaitDurable(hold);
         }
+        else
+        {
+            OweIfCommittedOnWriter(hold, command);
+        }
     }
 
     private async ValueTask EndStatementAsync(SqliteWriteHold hold, DbCommand command)
@@ -303,6 +332,19 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
         if (hold.ReleaseStatement(command))
         {
             await WaitDurableAsync(hold);
+        }
+        else
+        {
+            OweIfCommittedOnWriter(hold, command);
+        }
+    }
+
+    // A statement on the writer connection outside a transaction commits by itself; its sync is owed on the detach.
+    private static void OweIfCommittedOnWriter(SqliteWriteHold hold, DbCommand command)
+    {
+        if (hold.IsWriter && command.Transaction is null && !IsQuery(command.CommandText))
+        {
+            hold.MarkCommitted();
         }
     }
 

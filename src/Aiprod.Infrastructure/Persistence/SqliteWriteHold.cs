@@ -20,12 +20,15 @@ internal sealed class SqliteWriteHold
     private Kind kind;
     private DbCommand? command;
     private DbTransaction? transaction;
+    private SqliteWriterConnection? writer;
+    private bool committed;
 
     private enum Kind
     {
         None,
         Transaction,
         Statement,
+        Writer,
     }
 
     /// <summary>The WAL this context's connection must have synced before a commit of it is reported; null when
@@ -33,6 +36,54 @@ internal sealed class SqliteWriteHold
     public string? WalToSync { get; set; }
 
     public bool IsHeld => kind != Kind.None;
+
+    /// <summary>The writer connection is attached: the gate is held from before its first statement until the unit of
+    /// work detaches it, across the transaction's end, and the commit's durability is waited for after that.</summary>
+    public bool IsWriter => kind == Kind.Writer;
+
+    /// <summary>The connection string of the pooled connection the writer connection stands in for.</summary>
+    public string? PooledConnectionString { get; private set; }
+
+    /// <summary>The gate was entered and the writer connection put into the context in place of its own.</summary>
+    public void HoldForWriter(SqliteWriteGate entered, SqliteWriterConnection attached, string? pooledConnectionString)
+    {
+        gate = entered;
+        kind = Kind.Writer;
+        writer = attached;
+        committed = false;
+        PooledConnectionString = pooledConnectionString;
+    }
+
+    public bool IsAttached(SqliteWriterConnection candidate) => kind == Kind.Writer && ReferenceEquals(writer, candidate);
+
+    /// <summary>The writer connection the context has in place of its own, if any.</summary>
+    public SqliteWriterConnection? AttachedWriter => kind == Kind.Writer ? writer : null;
+
+    /// <summary>A transaction on the writer connection committed: its durability is owed when the writer is detached.</summary>
+    public void MarkCommitted() => committed = true;
+
+    public bool TakeCommitted()
+    {
+        var was = committed;
+        committed = false;
+        return was;
+    }
+
+    /// <summary>Lets go of the gate held for the writer connection (only the one that detaches it calls this).</summary>
+    public void ReleaseWriter()
+    {
+        if (kind == Kind.Writer)
+        {
+            var held = gate;
+            kind = Kind.None;
+            transaction = null;
+            writer = null;
+            committed = false;
+            PooledConnectionString = null;
+            gate = null;
+            held?.Exit();
+        }
+    }
 
     /// <summary>The gate was entered for a transaction about to begin.</summary>
     public void HoldForTransaction(SqliteWriteGate entered)
@@ -60,6 +111,10 @@ internal sealed class SqliteWriteHold
         {
             Release();
         }
+        else if (kind == Kind.Writer && ReferenceEquals(ended, transaction))
+        {
+            transaction = null;
+        }
     }
 
     /// <summary>True when it let go of a statement that may have written (and, outside a transaction, committed).</summary>
@@ -74,9 +129,11 @@ internal sealed class SqliteWriteHold
         return false;
     }
 
+    /// <summary>Lets go of a transaction's or a statement's hold; the writer connection's is let go of only by its
+    /// detaching (<see cref="ReleaseWriter"/>), since the context still has that connection until then.</summary>
     public void Release()
     {
-        if (kind != Kind.None)
+        if (kind is Kind.Transaction or Kind.Statement)
         {
             var held = gate;
             kind = Kind.None;
@@ -113,7 +170,22 @@ internal sealed class SqliteWriteHoldReset(ICurrentDbContext current) : IResetta
 
     public void Dispose() => Reset();
 
-    private void Reset() => (current.Context as SqliteAiprodDbContext)?.WriteHold.Reset();
+    private void Reset()
+    {
+        if (current.Context is SqliteAiprodDbContext context)
+        {
+            try
+            {
+                // A scope that ended with the writer connection still attached (its unit of work detaches it on every
+                // path it knows of): the pooled context must not keep it for the next scope.
+                context.WriteHold.AttachedWriter?.DetachLeftBehind(context);
+            }
+            finally
+            {
+                context.WriteHold.Reset();
+            }
+        }
+    }
 }
 
 /// <summary>
