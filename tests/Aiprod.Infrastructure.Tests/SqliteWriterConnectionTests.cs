@@ -5,6 +5,7 @@ using Aiprod.Domain.Audit;
 using Aiprod.Infrastructure.Persistence;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -227,9 +228,83 @@ public sealed class SqliteWriterConnectionTests : IAsyncLifetime
         await unitOfWork.SaveChangesAsync(Ct);
         Assert.False(Gate.IsHeld);
         await unitOfWork.AbandonAsync();
-        await db.Database.CloseConnectionAsync();
+
+        // The use case's end leaves the connection to the one that still has it open.
         await unitOfWork.EndAsync();
+        Assert.Equal(System.Data.ConnectionState.Open, own.State);
+        await db.Database.CloseConnectionAsync();
+        Assert.Equal(System.Data.ConnectionState.Closed, own.State);
         Assert.Equal(1, await ProbeAsync());
+    }
+
+    [Fact]
+    public async Task TheWriterAndTheConnectionAContextGetsBack_HaveEfCoresSqlFunctions()
+    {
+        // EF Core registers its functions (regexp, the decimal arithmetic) only on connections it makes itself.
+        const string UsesRegexp = "SELECT count(*) AS Value FROM writer_probe WHERE 'writer' REGEXP '^wr'";
+        for (var round = 0; round < 3; round++)
+        {
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+            var unitOfWork = scope.ServiceProvider.GetRequiredService<IUnitOfWork>();
+            await unitOfWork.StartAsync(Ct);
+            await unitOfWork.BeginWriteAsync(Ct);
+            Assert.Equal(1, await db.Database.SqlQueryRaw<long>(UsesRegexp).SingleAsync(Ct));
+            await db.Database.ExecuteSqlRawAsync("UPDATE writer_probe SET n = n + 1 WHERE id = 1", Ct);
+            await unitOfWork.SaveChangesAsync(Ct);
+            await unitOfWork.AbandonAsync();
+            await unitOfWork.EndAsync();
+            Assert.Equal(1, await db.Database.SqlQueryRaw<long>(UsesRegexp).SingleAsync(Ct));
+        }
+
+        Assert.Equal(3, await ProbeAsync());
+    }
+
+    [Fact]
+    public async Task AWriterLeftWithAStatementRunning_IsReplaced_AndTheNextWriteSucceeds()
+    {
+        // A statement never reset keeps its snapshot: on that connection every later BEGIN IMMEDIATE would fail once
+        // another connection has committed. The writer is not handed on in that state.
+        DbConnection first;
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+            var unitOfWork = scope.ServiceProvider.GetRequiredService<IUnitOfWork>();
+            await unitOfWork.StartAsync(Ct);
+            await unitOfWork.BeginWriteAsync(Ct);
+            first = db.Database.GetDbConnection();
+            var command = first.CreateCommand();
+            command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+            command.CommandText = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10) SELECT x FROM c";
+            var reader = await command.ExecuteReaderAsync(Ct);
+            Assert.True(await reader.ReadAsync(Ct));
+            await unitOfWork.AbandonAsync();
+            await unitOfWork.EndAsync();
+        }
+
+        Assert.False(Gate.IsHeld);
+
+        // Another connection commits, then the next unit of work writes: on a new writer.
+        await using (var other = services.CreateAsyncScope())
+        {
+            await other.ServiceProvider.GetRequiredService<AiprodDbContext>().Database.ExecuteSqlRawAsync("UPDATE writer_probe SET n = n + 10 WHERE id = 1", Ct);
+        }
+
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+            var unitOfWork = scope.ServiceProvider.GetRequiredService<IUnitOfWork>();
+            await unitOfWork.StartAsync(Ct);
+            await unitOfWork.BeginWriteAsync(Ct).WaitAsync(Hang, Ct);
+            Assert.NotSame(first, db.Database.GetDbConnection());
+            await db.Database.ExecuteSqlRawAsync("UPDATE writer_probe SET n = n + 1 WHERE id = 1", Ct);
+            await unitOfWork.SaveChangesAsync(Ct);
+            await unitOfWork.AbandonAsync();
+            await unitOfWork.EndAsync();
+        }
+
+        Assert.False(Gate.IsHeld);
+        Assert.Equal(11, await ProbeAsync());
     }
 
     [Fact]

@@ -51,9 +51,9 @@ internal sealed class EfUnitOfWork(AiprodDbContext db, WebhookOutbox outbox, Sql
             {
                 write = await db.Database.BeginTransactionAsync(cancellationToken);
             }
-            catch
+            catch (Exception ex)
             {
-                await DetachWriterAsync();
+                await DetachWriterAfterAsync(ex);
                 throw;
             }
         }
@@ -87,12 +87,49 @@ internal sealed class EfUnitOfWork(AiprodDbContext db, WebhookOutbox outbox, Sql
                 await db.Database.CloseConnectionAsync();
             }
 
-            await writer.AttachAsync(sqlite, cancellationToken);
+            bool attached;
+            try
+            {
+                attached = await writer.AttachAsync(sqlite, cancellationToken);
+            }
+            catch
+            {
+                attached = false;
+                await ReopenAsync();
+                throw;
+            }
+
+            if (!attached)
+            {
+                await ReopenAsync();
+            }
+        }
+    }
+
+    // Not attached: the unit of work's connection is open again, as StartAsync left it, for its EndAsync to close.
+    private async Task ReopenAsync()
+    {
+        if (started > 0)
+        {
+            await db.Database.OpenConnectionAsync(CancellationToken.None);
         }
     }
 
     private Task DetachWriterAsync() =>
         writer is not null && db is SqliteAiprodDbContext sqlite ? writer.DetachAsync(sqlite) : Task.CompletedTask;
+
+    // On a failure already on its way: the writer is detached (and the gate let go of) whatever happens, and what the
+    // detach throws does not hide that failure (a conflict the retry behaviour answers, a unique index's refusal).
+    private async Task DetachWriterAfterAsync(Exception failure)
+    {
+        try
+        {
+            await AbandonAsync();
+        }
+        catch (Exception ex) when (ex != failure)
+        {
+        }
+    }
 
     public async Task<IReadOnlyList<IDomainEvent>> SaveChangesAsync(CancellationToken cancellationToken)
     {
@@ -116,6 +153,7 @@ internal sealed class EfUnitOfWork(AiprodDbContext db, WebhookOutbox outbox, Sql
     private async Task<IReadOnlyList<IDomainEvent>> SaveDetectedChangesAsync(CancellationToken cancellationToken)
     {
         var ownWrite = false;
+        var saved = false;
         try
         {
             await outbox.StageAsync(db, cancellationToken);
@@ -138,6 +176,8 @@ internal sealed class EfUnitOfWork(AiprodDbContext db, WebhookOutbox outbox, Sql
 
                 await DetachWriterAsync();
             }
+
+            saved = true;
         }
         catch (DbUpdateConcurrencyException ex)
         {
@@ -171,7 +211,15 @@ internal sealed class EfUnitOfWork(AiprodDbContext db, WebhookOutbox outbox, Sql
         {
             if (ownWrite)
             {
-                await AbandonAsync();
+                // A write begun here ends here: after a failure it is rolled back if still open, and detached. What
+                // that throws does not hide the failure (the translations above).
+                try
+                {
+                    await AbandonAsync();
+                }
+                catch (Exception) when (!saved)
+                {
+                }
             }
         }
 

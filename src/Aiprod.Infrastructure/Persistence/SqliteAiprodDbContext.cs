@@ -19,6 +19,11 @@ public sealed class SqliteAiprodDbContext : AiprodDbContext
         // only by the reader's disposal, which EF Core announces synchronously: the wait for the WAL's fsync would
         // then block the request's thread. In a transaction the commit is reported, and waited for, asynchronously.
         Database.AutoTransactionBehavior = AutoTransactionBehavior.Always;
+
+        // A SaveChanges inside a transaction the application began (every unit of work's write, on the writer
+        // connection) would otherwise wrap its statements in a SAVEPOINT and a RELEASE, two more statements under the
+        // write lock, only to roll back to it on failure: every caller rolls back the whole transaction then.
+        Database.AutoSavepointsEnabled = false;
     }
 
     /// <summary>The options it was made with (a context of the same kind is made from them to open the writer connection).</summary>

@@ -42,6 +42,10 @@ internal sealed class SqliteGatedTransactionFactory(RelationalTransactionFactory
             {
                 base.Dispose();
             }
+            catch when (DetachWriterAfterFailedDisposal())
+            {
+                throw;
+            }
             finally
             {
                 hold?.ReleaseTransaction(held);
@@ -54,10 +58,27 @@ internal sealed class SqliteGatedTransactionFactory(RelationalTransactionFactory
             {
                 await base.DisposeAsync();
             }
+            catch when (DetachWriterAfterFailedDisposal())
+            {
+                throw;
+            }
             finally
             {
                 hold?.ReleaseTransaction(held);
             }
+        }
+
+        // A rollback that throws on the writer connection (an I/O error; when the pool's reset disposes it, the
+        // context's own reset may then never run): the writer is detached here, and replaced, since it is still in
+        // the transaction. Never true: the exception goes on.
+        private bool DetachWriterAfterFailedDisposal()
+        {
+            if (hold?.AttachedWriter is { } writer && Connection.Context is SqliteAiprodDbContext context)
+            {
+                writer.DetachLeftBehind(context);
+            }
+
+            return false;
         }
     }
 }

@@ -18,9 +18,13 @@ namespace Aiprod.Infrastructure.Persistence;
 /// </summary>
 internal sealed class SqliteWriterConnection(SqliteWriteGate gate, SqliteCommitFlusher flusher, DatabaseOptions options) : IDisposable
 {
-    // Only the gate's holder reads or changes these.
+    // Only the gate's holder reads or changes these. The owner is a context of its own that created and opened the
+    // connection (so EF Core registered its SQL functions on it and the gate's interceptor set its pragmas, as for
+    // any pooled connection) and keeps it open until the writer is replaced.
+    private SqliteAiprodDbContext? owner;
     private SqliteConnection? connection;
     private string? walToSync;
+    private bool provisional;
     private bool disposed;
 
     /// <summary>Enters the gate and puts the writer connection into <paramref name="db"/>, whose connection must be closed.</summary>
@@ -87,8 +91,8 @@ internal sealed class SqliteWriterConnection(SqliteWriteGate gate, SqliteCommitF
         return true;
     }
 
-    /// <summary>Gives <paramref name="db"/> a fresh pooled connection again, lets go of the gate, and only then waits
-    /// until what was committed on the writer is durable.</summary>
+    /// <summary>Gives <paramref name="db"/> a pooled connection of its own again, lets go of the gate, and only then
+    /// waits until what was committed on the writer is durable.</summary>
     public async Task DetachAsync(SqliteAiprodDbContext db)
     {
         var wal = Detach(db);
@@ -98,23 +102,18 @@ internal sealed class SqliteWriterConnection(SqliteWriteGate gate, SqliteCommitF
         }
     }
 
-    /// <summary>Detaches a writer connection a scope left attached, and waits, blocking, for a commit on it to be durable.</summary>
+    /// <summary>Detaches a writer connection a scope left attached (the pool's reset, a transaction whose disposal
+    /// threw). Nobody is answered from here, so nothing waits for the commit's sync (the next sync covers it).</summary>
     public void DetachLeftBehind(SqliteAiprodDbContext db)
     {
-        string? wal;
         try
         {
-            wal = Detach(db);
+            Detach(db);
         }
         catch (ObjectDisposedException)
         {
-            // A context that is not pooled, disposed: it keeps no connection for anyone, and the gate was let go of.
-            return;
-        }
-
-        if (wal is not null)
-        {
-            flusher.WaitDurableAsync(wal).GetAwaiter().GetResult();
+            // A context that is not pooled, disposed: the gate was let go of, and the writer it may still have
+            // was replaced (Detach).
         }
     }
 
@@ -128,7 +127,8 @@ internal sealed class SqliteWriterConnection(SqliteWriteGate gate, SqliteCommitF
         }
 
         var wal = hold.TakeCommitted() ? walToSync : null;
-        var connectionString = hold.PooledConnectionString;
+        var pooled = hold.PooledConnectionString;
+        var swapped = false;
         try
         {
             try
@@ -137,50 +137,107 @@ internal sealed class SqliteWriterConnection(SqliteWriteGate gate, SqliteCommitF
             }
             finally
             {
-                db.Database.SetDbConnection(new SqliteConnection(connectionString), contextOwnsConnection: true);
+                // EF Core makes the context's next connection itself, from the connection string, as for a fresh
+                // context: with its SQL functions registered.
+                db.Database.SetDbConnection(null, contextOwnsConnection: true);
+                db.Database.SetConnectionString(pooled);
+                swapped = true;
             }
         }
         finally
         {
-            // A write that failed half-way may have left its transaction open (a COMMIT that failed and a rollback
-            // that failed too): that connection is not handed to the next writer.
-            if (connection is not null && (connection.State != ConnectionState.Open || InTransaction(connection)))
+            try
             {
-                connection.Dispose();
-                connection = null;
-                walToSync = null;
+                // Not handed to the next writer: a connection the context may still have (the swap failed), one a
+                // write that failed half-way left inside a transaction (a COMMIT that failed and a rollback that failed
+                // too) or with a statement still running (it would keep an old snapshot, and every later BEGIN
+                // IMMEDIATE would fail), one that is closed, or one opened before the file was in WAL mode (its
+                // settings are looked at again on the next open).
+                if (connection is not null && (!swapped || provisional || connection.State != ConnectionState.Open || InUse(connection)))
+                {
+                    Replace();
+                }
             }
-
-            hold.ReleaseWriter();
+            finally
+            {
+                hold.ReleaseWriter();
+            }
         }
 
         return wal;
     }
 
-    private static bool InTransaction(SqliteConnection open) =>
-        open.Handle is { } handle && SQLitePCL.raw.sqlite3_get_autocommit(handle) == 0;
-
-    // Opened through EF Core once, by a context of its own that does not own it: EF Core registers its SQL functions
-    // and the gate's interceptor sets the pragmas (and tells which WAL to sync) as for any pooled connection, and the
-    // connection stays open when that context is done.
-    private SqliteConnection Open(SqliteAiprodDbContext db)
+    private static bool InUse(SqliteConnection open)
     {
-        var opened = new SqliteConnection(db.Database.GetConnectionString());
+        if (open.Handle is not { } handle)
+        {
+            return false;
+        }
+
+        if (SQLitePCL.raw.sqlite3_get_autocommit(handle) == 0)
+        {
+            return true;
+        }
+
+        for (var statement = SQLitePCL.raw.sqlite3_next_stmt(handle, null); statement is not null; statement = SQLitePCL.raw.sqlite3_next_stmt(handle, statement))
+        {
+            if (SQLitePCL.raw.sqlite3_stmt_busy(statement) != 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // Closed for good, not returned to Microsoft.Data.Sqlite's pool (Pooling=False): closing the handle rolls back
+    // whatever it still had open, where the pool would hand it to the next opener as it is.
+    private void Replace()
+    {
+        var closing = owner;
+        owner = null;
+        connection = null;
+        walToSync = null;
+        provisional = false;
         try
         {
-            using var opener = new SqliteAiprodDbContext(db.Options);
-            opener.Database.SetDbConnection(opened, contextOwnsConnection: false);
+            closing?.Dispose();
+        }
+        catch (Exception ex) when (ex is SqliteException or InvalidOperationException)
+        {
+            // Its rollback failed too: the handle is closed all the same.
+        }
+    }
+
+    private SqliteConnection Open(SqliteAiprodDbContext db)
+    {
+        var opener = new SqliteAiprodDbContext(db.Options);
+        try
+        {
+            opener.Database.SetConnectionString(new SqliteConnectionStringBuilder(db.Database.GetConnectionString()) { Pooling = false }.ToString());
             opener.Database.OpenConnection();
+            var opened = (SqliteConnection)opener.Database.GetDbConnection();
+
+            // SQLitePCLRaw walks a connection's statements (InUse) only where asked to, before they are prepared.
+            opened.Handle!.enable_sqlite3_next_stmt(true);
             walToSync = opener.WriteHold.WalToSync;
+            provisional = options.SqliteDurability != SqliteDurability.FsyncPerCommit && !IsWal(opened);
+            owner = opener;
+            connection = opened;
+            return opened;
         }
         catch
         {
-            opened.Dispose();
+            opener.Dispose();
             throw;
         }
+    }
 
-        connection = opened;
-        return opened;
+    private static bool IsWal(SqliteConnection open)
+    {
+        using var mode = open.CreateCommand();
+        mode.CommandText = "PRAGMA journal_mode;";
+        return string.Equals(mode.ExecuteScalar() as string, "wal", StringComparison.OrdinalIgnoreCase);
     }
 
     public void Dispose()
@@ -198,8 +255,7 @@ internal sealed class SqliteWriterConnection(SqliteWriteGate gate, SqliteCommitF
         try
         {
             disposed = true;
-            connection?.Dispose();
-            connection = null;
+            Replace();
         }
         finally
         {
