@@ -51,9 +51,9 @@ internal sealed class EfUnitOfWork(AiprodDbContext db, WebhookOutbox outbox, Sql
             {
                 write = await db.Database.BeginTransactionAsync(cancellationToken);
             }
-            catch (Exception ex)
+            catch
             {
-                await DetachWriterAfterAsync(ex);
+                await AbandonQuietlyAsync();
                 throw;
             }
         }
@@ -87,46 +87,36 @@ internal sealed class EfUnitOfWork(AiprodDbContext db, WebhookOutbox outbox, Sql
                 await db.Database.CloseConnectionAsync();
             }
 
-            bool attached;
+            var attached = false;
             try
             {
                 attached = await writer.AttachAsync(sqlite, cancellationToken);
             }
-            catch
+            finally
             {
-                attached = false;
-                await ReopenAsync();
-                throw;
+                // Not attached (refused, or it threw): the unit of work's connection is open again, as StartAsync left
+                // it, for its EndAsync to close.
+                if (!attached && started > 0)
+                {
+                    await db.Database.OpenConnectionAsync(CancellationToken.None);
+                }
             }
-
-            if (!attached)
-            {
-                await ReopenAsync();
-            }
-        }
-    }
-
-    // Not attached: the unit of work's connection is open again, as StartAsync left it, for its EndAsync to close.
-    private async Task ReopenAsync()
-    {
-        if (started > 0)
-        {
-            await db.Database.OpenConnectionAsync(CancellationToken.None);
         }
     }
 
     private Task DetachWriterAsync() =>
         writer is not null && db is SqliteAiprodDbContext sqlite ? writer.DetachAsync(sqlite) : Task.CompletedTask;
 
-    // On a failure already on its way: the writer is detached (and the gate let go of) whatever happens, and what the
-    // detach throws does not hide that failure (a conflict the retry behaviour answers, a unique index's refusal).
-    private async Task DetachWriterAfterAsync(Exception failure)
+    // On a failure already on its way: the write is rolled back and the writer detached (the gate let go of) whatever
+    // happens, and what that throws does not hide the failure (a conflict the retry behaviour answers, a unique
+    // index's refusal).
+    private async Task AbandonQuietlyAsync()
     {
         try
         {
             await AbandonAsync();
         }
-        catch (Exception ex) when (ex != failure)
+        catch (Exception)
         {
         }
     }
@@ -209,17 +199,11 @@ internal sealed class EfUnitOfWork(AiprodDbContext db, WebhookOutbox outbox, Sql
         }
         finally
         {
-            if (ownWrite)
+            // A write begun here ends here: once saved it was committed and detached above; after a failure it is
+            // rolled back if still open, and detached.
+            if (ownWrite && !saved)
             {
-                // A write begun here ends here: after a failure it is rolled back if still open, and detached. What
-                // that throws does not hide the failure (the translations above).
-                try
-                {
-                    await AbandonAsync();
-                }
-                catch (Exception) when (!saved)
-                {
-                }
+                await AbandonQuietlyAsync();
             }
         }
 

@@ -321,10 +321,6 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
         {
             WaitDurable(hold);
         }
-        else
-        {
-            OweIfCommittedOnWriter(hold, command);
-        }
     }
 
     private async ValueTask EndStatementAsync(SqliteWriteHold hold, DbCommand command)
@@ -332,19 +328,6 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
         if (hold.ReleaseStatement(command))
         {
             await WaitDurableAsync(hold);
-        }
-        else
-        {
-            OweIfCommittedOnWriter(hold, command);
-        }
-    }
-
-    // A statement on the writer connection outside a transaction commits by itself; its sync is owed on the detach.
-    private static void OweIfCommittedOnWriter(SqliteWriteHold hold, DbCommand command)
-    {
-        if (hold.IsWriter && command.Transaction is null && !IsQuery(command.CommandText))
-        {
-            hold.MarkCommitted();
         }
     }
 
@@ -386,6 +369,11 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
             flusher.WaitDurableAsync(wal).GetAwaiter().GetResult();
         }
     }
+
+    /// <summary>Whether <paramref name="connection"/>'s settings are final: false while the file is not yet in WAL mode
+    /// where the durability wants it (its settings are looked at again on its next open).</summary>
+    internal static bool IsConfiguredForGood(SqliteConnection connection) =>
+        connection.Handle is { } handle && Configured.TryGetValue(handle, out _);
 
     private void Configure(SqliteWriteHold hold, DbConnection connection)
     {

@@ -54,8 +54,6 @@ internal sealed class SqliteWriteHold
         PooledConnectionString = pooledConnectionString;
     }
 
-    public bool IsAttached(SqliteWriterConnection candidate) => kind == Kind.Writer && ReferenceEquals(writer, candidate);
-
     /// <summary>The writer connection the context has in place of its own, if any.</summary>
     public SqliteWriterConnection? AttachedWriter => kind == Kind.Writer ? writer : null;
 

@@ -121,7 +121,7 @@ internal sealed class SqliteWriterConnection(SqliteWriteGate gate, SqliteCommitF
     public string? Detach(SqliteAiprodDbContext db)
     {
         var hold = db.WriteHold;
-        if (!hold.IsAttached(this))
+        if (!ReferenceEquals(hold.AttachedWriter, this))
         {
             return null;
         }
@@ -221,7 +221,7 @@ internal sealed class SqliteWriterConnection(SqliteWriteGate gate, SqliteCommitF
             // SQLitePCLRaw walks a connection's statements (InUse) only where asked to, before they are prepared.
             opened.Handle!.enable_sqlite3_next_stmt(true);
             walToSync = opener.WriteHold.WalToSync;
-            provisional = options.SqliteDurability != SqliteDurability.FsyncPerCommit && !IsWal(opened);
+            provisional = !SqliteWriteGateInterceptor.IsConfiguredForGood(opened);
             owner = opener;
             connection = opened;
             return opened;
@@ -231,13 +231,6 @@ internal sealed class SqliteWriterConnection(SqliteWriteGate gate, SqliteCommitF
             opener.Dispose();
             throw;
         }
-    }
-
-    private static bool IsWal(SqliteConnection open)
-    {
-        using var mode = open.CreateCommand();
-        mode.CommandText = "PRAGMA journal_mode;";
-        return string.Equals(mode.ExecuteScalar() as string, "wal", StringComparison.OrdinalIgnoreCase);
     }
 
     public void Dispose()
