@@ -67,6 +67,36 @@ public sealed class SqliteWriterConnectionTests : IAsyncLifetime
 
     private Task<long> AuditRowsAsync() => ScalarAsync("SELECT count(*) AS Value FROM audit_events WHERE EventType = 'test.writer'");
 
+    /// <summary>One unit of work as CommitBehaviour drives it, beginning its write early: <paramref name="before"/>
+    /// sees the context once the use case started, <paramref name="inside"/> runs in the write, which then adds one to
+    /// the probe and commits. Returns the connection the write ran on.</summary>
+    private async Task<DbConnection> WriteEarlyAsync(Action<AiprodDbContext>? before = null, Func<AiprodDbContext, Task>? inside = null)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
+        var unitOfWork = scope.ServiceProvider.GetRequiredService<IUnitOfWork>();
+        await unitOfWork.StartAsync(Ct);
+        try
+        {
+            before?.Invoke(db);
+            await unitOfWork.BeginWriteAsync(Ct).WaitAsync(Hang, Ct);
+            var written = db.Database.GetDbConnection();
+            if (inside is not null)
+            {
+                await inside(db);
+            }
+
+            await db.Database.ExecuteSqlRawAsync("UPDATE writer_probe SET n = n + 1 WHERE id = 1", Ct);
+            await unitOfWork.SaveChangesAsync(Ct);
+            return written;
+        }
+        finally
+        {
+            await unitOfWork.AbandonAsync();
+            await unitOfWork.EndAsync();
+        }
+    }
+
     private static void AddAudit(AiprodDbContext db) =>
         db.AuditEvents.Add(AuditEvent.Record(DateTimeOffset.UtcNow, "test.writer", ActorKind.System, null, null, AuditOutcome.Success, null, null, null, null));
 
@@ -192,21 +222,11 @@ public sealed class SqliteWriterConnectionTests : IAsyncLifetime
         Assert.False(Gate.IsHeld);
         Assert.Equal(0, await ProbeAsync());
 
-        await using (var scope = services.CreateAsyncScope())
+        Assert.Same(writer, await WriteEarlyAsync(before: db =>
         {
-            var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
             Assert.Same(pooled, db);
             Assert.NotSame(writer, db.Database.GetDbConnection());
-            var unitOfWork = scope.ServiceProvider.GetRequiredService<IUnitOfWork>();
-            await unitOfWork.StartAsync(Ct);
-            await unitOfWork.BeginWriteAsync(Ct).WaitAsync(Hang, Ct);
-            Assert.Same(writer, db.Database.GetDbConnection());
-            await db.Database.ExecuteSqlRawAsync("UPDATE writer_probe SET n = n + 1 WHERE id = 1", Ct);
-            await unitOfWork.SaveChangesAsync(Ct);
-            await unitOfWork.AbandonAsync();
-            await unitOfWork.EndAsync();
-        }
-
+        }));
         Assert.False(Gate.IsHeld);
         Assert.Equal(1, await ProbeAsync());
     }
@@ -244,17 +264,10 @@ public sealed class SqliteWriterConnectionTests : IAsyncLifetime
         const string UsesRegexp = "SELECT count(*) AS Value FROM writer_probe WHERE 'writer' REGEXP '^wr'";
         for (var round = 0; round < 3; round++)
         {
-            await using var scope = services.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
-            var unitOfWork = scope.ServiceProvider.GetRequiredService<IUnitOfWork>();
-            await unitOfWork.StartAsync(Ct);
-            await unitOfWork.BeginWriteAsync(Ct);
-            Assert.Equal(1, await db.Database.SqlQueryRaw<long>(UsesRegexp).SingleAsync(Ct));
-            await db.Database.ExecuteSqlRawAsync("UPDATE writer_probe SET n = n + 1 WHERE id = 1", Ct);
-            await unitOfWork.SaveChangesAsync(Ct);
-            await unitOfWork.AbandonAsync();
-            await unitOfWork.EndAsync();
-            Assert.Equal(1, await db.Database.SqlQueryRaw<long>(UsesRegexp).SingleAsync(Ct));
+            await WriteEarlyAsync(inside: async db => Assert.Equal(1, await db.Database.SqlQueryRaw<long>(UsesRegexp).SingleAsync(Ct)));
+
+            // One actor: the next scope rents the same pooled context, with the connection it got back.
+            Assert.Equal(1, await ScalarAsync(UsesRegexp));
         }
 
         Assert.Equal(3, await ProbeAsync());
@@ -290,21 +303,37 @@ public sealed class SqliteWriterConnectionTests : IAsyncLifetime
             await other.ServiceProvider.GetRequiredService<AiprodDbContext>().Database.ExecuteSqlRawAsync("UPDATE writer_probe SET n = n + 10 WHERE id = 1", Ct);
         }
 
-        await using (var scope = services.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
-            var unitOfWork = scope.ServiceProvider.GetRequiredService<IUnitOfWork>();
-            await unitOfWork.StartAsync(Ct);
-            await unitOfWork.BeginWriteAsync(Ct).WaitAsync(Hang, Ct);
-            Assert.NotSame(first, db.Database.GetDbConnection());
-            await db.Database.ExecuteSqlRawAsync("UPDATE writer_probe SET n = n + 1 WHERE id = 1", Ct);
-            await unitOfWork.SaveChangesAsync(Ct);
-            await unitOfWork.AbandonAsync();
-            await unitOfWork.EndAsync();
-        }
-
+        Assert.NotSame(first, await WriteEarlyAsync());
         Assert.False(Gate.IsHeld);
         Assert.Equal(11, await ProbeAsync());
+    }
+
+    [Fact]
+    public async Task AWriterOpenedBeforeTheFileIsInWalMode_IsReplacedAfterEachWrite_UntilItIs()
+    {
+        // Operators who migrate separately may start the API on a file still in rollback-journal mode: its connections
+        // run at synchronous=FULL and are looked at again on their next open; the writer too.
+        await SetJournalModeAsync("delete");
+        var first = await WriteEarlyAsync();
+        var second = await WriteEarlyAsync();
+        Assert.NotSame(first, second);
+
+        await SetJournalModeAsync("wal");
+        var third = await WriteEarlyAsync();
+        Assert.Same(third, await WriteEarlyAsync());
+        Assert.False(Gate.IsHeld);
+        Assert.Equal(4, await ProbeAsync());
+    }
+
+    private async Task SetJournalModeAsync(string mode)
+    {
+        // Leaving WAL mode takes the file for itself: every pooled connection is closed first.
+        SqliteConnection.ClearAllPools();
+        await using var raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, "aiprod.db"), Pooling = false }.ToString());
+        await raw.OpenAsync(Ct);
+        await using var command = raw.CreateCommand();
+        command.CommandText = $"PRAGMA journal_mode={mode};";
+        Assert.Equal(mode, (string?)await command.ExecuteScalarAsync(Ct));
     }
 
     [Fact]
@@ -314,17 +343,8 @@ public sealed class SqliteWriterConnectionTests : IAsyncLifetime
         services = await StartAsync(writerConnection: false);
         Assert.Null(services.GetService<SqliteWriterConnection>());
 
-        await using var scope = services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AiprodDbContext>();
-        var unitOfWork = scope.ServiceProvider.GetRequiredService<IUnitOfWork>();
-        await unitOfWork.StartAsync(Ct);
-        var own = db.Database.GetDbConnection();
-        await unitOfWork.BeginWriteAsync(Ct);
-        Assert.Same(own, db.Database.GetDbConnection());
-        await db.Database.ExecuteSqlRawAsync("UPDATE writer_probe SET n = n + 1 WHERE id = 1", Ct);
-        await unitOfWork.SaveChangesAsync(Ct);
-        await unitOfWork.AbandonAsync();
-        await unitOfWork.EndAsync();
+        DbConnection? own = null;
+        Assert.Same(await WriteEarlyAsync(before: db => own = db.Database.GetDbConnection()), own);
         Assert.False(Gate.IsHeld);
         Assert.Equal(1, await ProbeAsync());
     }
