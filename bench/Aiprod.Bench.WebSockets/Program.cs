@@ -12,12 +12,25 @@ namespace Aiprod.Bench.WebSockets;
 /// reports progress as the worker (200 reports before the sockets open, 30 warm-up reports, <c>--warmup</c>, then M
 /// measured ones) and measures, for every socket and report, the time from sending the report to receiving the
 /// event, and the CPU both processes spent and the host's allocation per delivery. Then opens sockets in steps up to
-/// a ceiling and reports how many were held at once and the host's resident memory.
+/// a ceiling and reports how many were held at once and the host's resident memory. First of all, the same fan-out
+/// over bare loopback TCP (<see cref="BareFanOut"/>), the floor the figures are compared with.
 /// </summary>
 internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == BareFanOut.SenderFlag)
+        {
+            return BareFanOut.RunSender(args);
+        }
+
+        if (Arg(args, "--bare-only") is { } bareOnly)
+        {
+            var floor = await BareFanOut.MeasureAsync(int.Parse(bareOnly, CultureInfo.InvariantCulture), BareFrameBytes, 50);
+            Console.WriteLine($"bare: median {Percentile(floor, 0.50):F1} ms, p99 {Percentile(floor, 0.99):F1} ms");
+            return 0;
+        }
+
         var dir = Arg(args, "--out") ?? throw new ArgumentException("--out DIR");
         var port = int.Parse(Arg(args, "--port") ?? "5199", CultureInfo.InvariantCulture);
         var subscribers = int.Parse(Arg(args, "--subscribers") ?? "1000", CultureInfo.InvariantCulture);
@@ -26,6 +39,9 @@ internal static class Program
         var hostPid = int.Parse(Arg(args, "--host-pid") ?? "0", CultureInfo.InvariantCulture);
         // Reports before the measured ones, so that the host's compiler has tiered up the fan-out path.
         var warmup = int.Parse(Arg(args, "--warmup") ?? "30", CultureInfo.InvariantCulture);
+        // Each report only once every socket has the one before it: the latency of one report alone, not of reports
+        // queued behind the fan-out of the last one.
+        var isolated = args.Contains("--isolated");
         if (warmup + reports > 100)
         {
             throw new ArgumentException("--warmup and --reports together at most 100: each report is a progress value");
@@ -46,12 +62,18 @@ internal static class Program
             (await http.PostAsJsonAsync($"/pipeline/worker/jobs/{job}/progress", new { progress = 0 })).EnsureSuccessStatusCode();
         }
 
+        // 0. The floor: the same fan-out over bare loopback TCP, in this process, before the host's sockets open.
+        var bare = await BareFanOut.MeasureAsync(subscribers, BareFrameBytes, reports);
+        Console.WriteLine($"bare fan-out of {BareFrameBytes}-byte frames to {subscribers} loopback TCP connections, {reports} rounds one at a time: " +
+            $"median {Percentile(bare, 0.50):F1} ms, p90 {Percentile(bare, 0.90):F1} ms, p99 {Percentile(bare, 0.99):F1} ms, max {bare[^1]:F1} ms");
+
         // 1. Latency of one report to N subscribers.
         var sockets = await OpenAsync(wsUri, reader, subscribers);
         Console.WriteLine($"{sockets.Count} subscribers connected");
         var sentAt = new long[warmup + reports + 1];
         var latencies = new List<double>[sockets.Count];
         var received = new int[sockets.Count];
+        var eventBytes = 0;
         var receivers = sockets.Select((s, i) => Task.Run(async () =>
         {
             latencies[i] = new List<double>(reports);
@@ -64,6 +86,7 @@ internal static class Program
                 if (doc.RootElement.GetProperty("type").GetString() == "progress")
                 {
                     var n = doc.RootElement.GetProperty("progress").GetInt32();
+                    Volatile.Write(ref eventBytes, result.Count);
                     Interlocked.Increment(ref received[i]);
                     if (n > warmup)
                     {
@@ -97,6 +120,10 @@ internal static class Program
             Volatile.Write(ref sentAt[r], Stopwatch.GetTimestamp());
             (await http.PostAsJsonAsync($"/pipeline/worker/jobs/{job}/progress", new { progress = r })).EnsureSuccessStatusCode();
             await Task.Delay(100);
+            while (isolated && Enumerable.Range(0, received.Length).Any(i => Volatile.Read(ref received[i]) < r))
+            {
+                await Task.Delay(5);
+            }
         }
 
         if (!Task.WaitAll(receivers, TimeSpan.FromSeconds(60)))
@@ -110,6 +137,8 @@ internal static class Program
         var all = latencies.SelectMany(l => l).Order().ToArray();
         Console.WriteLine($"report → delivery on {sockets.Count} sockets, {reports} reports ({all.Length} deliveries): " +
             $"median {Percentile(all, 0.50):F1} ms, p90 {Percentile(all, 0.90):F1} ms, p99 {Percentile(all, 0.99):F1} ms, max {all[^1]:F1} ms");
+        Console.WriteLine($"{(isolated ? "one report at a time" : "reports 100 ms apart, queued behind earlier ones when a fan-out takes longer")}; against the bare fan-out of the same run: median {Percentile(all, 0.50) / Percentile(bare, 0.50):F1}×, p99 {Percentile(all, 0.99) / Percentile(bare, 0.99):F1}× " +
+            $"(the event's JSON is {eventBytes} bytes, its frame {eventBytes + 2})");
         var thousands = all.Length / 1000.0;
         Console.WriteLine($"host CPU {spent.HostCpu.TotalMilliseconds / reports:F1} ms per report, {spent.HostCpu.TotalMilliseconds / thousands:F1} ms per 1,000 deliveries; " +
             $"host allocated {spent.AllocatedBytes / 1024.0 / thousands:F0} KB per 1,000 deliveries ({spent.Gen0} gen0, {spent.Gen1} gen1, {spent.Gen2} gen2 collections); " +
@@ -155,6 +184,9 @@ internal static class Program
 
         return 0;
     }
+
+    /// <summary>The bare fan-out's frame: a progress event's JSON (about 150 bytes) and its 2-byte WebSocket header.</summary>
+    private const int BareFrameBytes = 160;
 
     private static async Task<List<ClientWebSocket>> OpenAsync(Uri uri, string key, int count)
     {

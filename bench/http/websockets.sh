@@ -2,6 +2,8 @@
 # WebSocket capacity and delivery latency of one API instance, on loopback:
 #   bench/http/websockets.sh [subscribers=1000] [reports=50] [max-sockets=10000]
 # PERF=FILE records the host with `perf record -g` while the reports fan out (then: perf report -i FILE).
+# ISOLATED=1 sends each report only once every socket has the one before (one report's latency, not reports queued
+# behind the last fan-out).
 # HOST_ENV="NAME=value ..." sets environment variables of the host alone (runtime knobs), not of the client.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,4 +23,4 @@ for _ in $(seq 1 60); do [ -f "$out/ready" ] && break; sleep 1; done
 [ -f "$out/ready" ] || { cat "$out/host.log"; exit 1; }
 dotnet bench/Aiprod.Bench.WebSockets/bin/Release/net10.0/Aiprod.Bench.WebSockets.dll \
   --out "$out" --port "$port" --subscribers "$subscribers" --reports "$reports" --max-sockets "$ceiling" --host-pid "$host" \
-  ${PERF:+--perf-out "$PERF"}
+  ${PERF:+--perf-out "$PERF"} ${ISOLATED:+--isolated}
