@@ -187,18 +187,21 @@ internal static class Loads
         return result;
     }
 
-    /// <summary>Each client submits jobs in a loop with its own access token; a 202 with a job id counts.</summary>
-    public static async Task<LoadResult> SubmitAsync(HttpClient http, IReadOnlyList<Session> owners, TimeSpan duration)
+    /// <summary>
+    /// Each client submits jobs in a loop, in turn as each of its own owners (their access tokens); a 202 with a job
+    /// id counts.
+    /// </summary>
+    public static async Task<LoadResult> SubmitAsync(HttpClient http, IReadOnlyList<Session[]> ownersByClient, TimeSpan duration)
     {
         var result = new LoadResult();
         var ok = 0;
         var clock = Stopwatch.StartNew();
-        await Task.WhenAll(owners.Select(owner => Task.Run(async () =>
+        await Task.WhenAll(ownersByClient.Select(owners => Task.Run(async () =>
         {
-            while (clock.Elapsed < duration)
+            for (var i = 0; clock.Elapsed < duration; i++)
             {
                 var started = Stopwatch.GetTimestamp();
-                var (status, body) = await SubmitOnceAsync(http, owner);
+                var (status, body) = await SubmitOnceAsync(http, owners[i % owners.Length]);
                 result.LatenciesMs.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 if (status == HttpStatusCode.Accepted && JobIdOf(body) is not null)
                 {

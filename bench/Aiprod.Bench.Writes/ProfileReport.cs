@@ -35,11 +35,11 @@ internal sealed partial class Driver
 
             case "submit":
             {
-                var owners = await Setup.SessionsAsync(Http, Cli.Env("SUBMITTERS", 8), "submit");
+                var owners = await SubmitOwnersAsync();
                 await Loads.SubmitAsync(Http, owners, WarmUp);
                 await TakeAsync();
-                await ReportAsync("1 client", await Loads.SubmitAsync(Http, owners.Take(1).ToList(), TimeSpan.FromSeconds(5)));
-                await ReportAsync($"{owners.Count} clients", await Loads.SubmitAsync(Http, owners, Duration));
+                await ReportAsync("1 client", await Loads.SubmitAsync(Http, owners[..1], TimeSpan.FromSeconds(5)));
+                await ReportAsync($"{owners.Length} clients", await Loads.SubmitAsync(Http, owners, Duration));
                 break;
             }
 
