@@ -41,7 +41,7 @@ public sealed class ClaimQueryPlanTests : IDisposable
     }
 
     [Fact]
-    public async Task QueuedCount_ReadsOnlyTheOwnersQueuedEntries_OfACoveringIndex()
+    public async Task QueuedCount_ReadsOnlyTheOwnersQueuedEntries_OfACoveringIndex_UpToTheCap()
     {
         var ct = TestContext.Current.CancellationToken;
         var recorder = new CommandRecorder();
@@ -51,15 +51,34 @@ public sealed class ClaimQueryPlanTests : IDisposable
             .Options;
         await using var db = new SqliteAiprodDbContext(options);
         await db.Database.MigrateAsync(ct);
+
+        // Jobs of owners with no account row: the count reads only the jobs' index.
+        await db.Database.OpenConnectionAsync(ct);
+        await db.Database.ExecuteSqlRawAsync("PRAGMA foreign_keys = OFF;", ct);
+        var now = DateTimeOffset.UtcNow;
+        var owner = Domain.Users.UserId.New(now);
+        var other = Domain.Users.UserId.New(now);
+        foreach (var who in Enumerable.Repeat(owner, 5).Append(other))
+        {
+            db.PipelineJobs.Add(Domain.Jobs.PipelineJob.Submit(who, "a video", Domain.Jobs.JobPreset.QuickSocial, Domain.Jobs.JobPriority.Normal, "en", 30, now));
+        }
+
+        await db.SaveChangesAsync(ct);
+        var jobs = new JobRepository(db);
         recorder.Commands.Clear();
 
-        await new JobRepository(db).QueuedCountAsync(Domain.Users.UserId.New(DateTimeOffset.UtcNow), ct);
-
+        // Counted up to the cap: an owner whose queue grew past it (a cap lowered, leases expired back into the
+        // queue) costs the cap's worth of entries, not the whole queue; below it, the exact count.
+        Assert.Equal(3, await jobs.QueuedCountAsync(owner, 3, ct));
         var count = Assert.Single(recorder.Commands);
+        Assert.Equal(5, await jobs.QueuedCountAsync(owner, 100, ct));
+        Assert.Equal(1, await jobs.QueuedCountAsync(other, 100, ct));
+
         var plan = await ExplainAsync(count, ct);
         // Both columns searched in the index, no row read: the submit's queue-cap check costs the owner's queued
         // jobs, not every queued job of every owner nor every job the owner ever had.
         Assert.Contains("USING COVERING INDEX IX_pipeline_jobs_OwnerId_Status (OwnerId=? AND Status=?)", plan, StringComparison.Ordinal);
+        Assert.Contains("LIMIT", count.Text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -36,8 +36,8 @@ public interface IExportJobRepository
     /// </summary>
     Task<IReadOnlyList<ExportJob>> ClaimableAsync(DateTimeOffset now, int maxRunningPerOwner, int take, CancellationToken cancellationToken);
 
-    /// <summary>How many exports the owner has queued.</summary>
-    Task<int> QueuedCountAsync(UserId ownerId, CancellationToken cancellationToken);
+    /// <summary>How many exports the owner has queued, counted up to <paramref name="upTo"/> (a cap's worth at most).</summary>
+    Task<int> QueuedCountAsync(UserId ownerId, int upTo, CancellationToken cancellationToken);
 
     /// <summary>Succeeded exports whose retention ended.</summary>
     Task<IReadOnlyList<ExportJob>> PastRetentionAsync(DateTimeOffset now, int take, CancellationToken cancellationToken);

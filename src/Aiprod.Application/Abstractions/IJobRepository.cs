@@ -33,8 +33,11 @@ public interface IJobRepository
     /// <summary>Whether any job (of <paramref name="ownerId"/>, or of anyone when null) is queued; reads no row.</summary>
     Task<bool> AnyQueuedAsync(UserId? ownerId, CancellationToken cancellationToken);
 
-    /// <summary>How many of the owner's jobs wait in the queue.</summary>
-    Task<int> QueuedCountAsync(UserId ownerId, CancellationToken cancellationToken);
+    /// <summary>
+    /// How many of the owner's jobs wait in the queue, counted up to <paramref name="upTo"/>: a check against a cap
+    /// reads at most the cap's worth of index entries, however long the owner's queue has grown.
+    /// </summary>
+    Task<int> QueuedCountAsync(UserId ownerId, int upTo, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<PipelineJob>> WithLapsedLeasesAsync(DateTimeOffset now, int take, CancellationToken cancellationToken);
 

@@ -44,8 +44,8 @@ internal sealed class ExportJobRepository(AiprodDbContext db) : IExportJobReposi
     public Task<bool> AnyClaimableAsync(DateTimeOffset now, int maxRunningPerOwner, CancellationToken cancellationToken) =>
         Claimable(db.ExportJobs.AsNoTracking(), now, maxRunningPerOwner).AnyAsync(cancellationToken);
 
-    public Task<int> QueuedCountAsync(UserId ownerId, CancellationToken cancellationToken) =>
-        db.ExportJobs.CountAsync(e => e.OwnerId == ownerId && e.Status == ExportStatus.Queued, cancellationToken);
+    public Task<int> QueuedCountAsync(UserId ownerId, int upTo, CancellationToken cancellationToken) =>
+        db.ExportJobs.Where(e => e.OwnerId == ownerId && e.Status == ExportStatus.Queued).Take(upTo).CountAsync(cancellationToken);
 
     public async Task<IReadOnlyList<ExportJob>> ClaimableAsync(DateTimeOffset now, int maxRunningPerOwner, int take, CancellationToken cancellationToken)
     {

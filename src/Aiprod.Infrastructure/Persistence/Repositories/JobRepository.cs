@@ -92,8 +92,8 @@ internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
             ? db.PipelineJobs.AnyAsync(j => j.Status == JobStatus.Queued && j.OwnerId == owner, cancellationToken)
             : db.PipelineJobs.AnyAsync(j => j.Status == JobStatus.Queued, cancellationToken);
 
-    public Task<int> QueuedCountAsync(UserId ownerId, CancellationToken cancellationToken) =>
-        db.PipelineJobs.CountAsync(j => j.Status == JobStatus.Queued && j.OwnerId == ownerId, cancellationToken);
+    public Task<int> QueuedCountAsync(UserId ownerId, int upTo, CancellationToken cancellationToken) =>
+        db.PipelineJobs.Where(j => j.Status == JobStatus.Queued && j.OwnerId == ownerId).Take(upTo).CountAsync(cancellationToken);
 
     public async Task<IReadOnlyList<PipelineJob>> WithLapsedLeasesAsync(DateTimeOffset now, int take, CancellationToken cancellationToken) =>
         await db.PipelineJobs.Where(j => j.Status == JobStatus.Running && j.LeaseExpiresAt != null && j.LeaseExpiresAt <= now)

@@ -75,7 +75,7 @@ public sealed class CreateExportCommandHandler(IExportJobRepository exports, IAu
 
         // Counted under the write lock, so racing creates cannot all see room for one more.
         var maxQueued = options.Value.MaxQueuedPerUser;
-        if (await exports.QueuedCountAsync(command.OwnerId, cancellationToken) >= maxQueued)
+        if (await exports.QueuedCountAsync(command.OwnerId, maxQueued, cancellationToken) >= maxQueued)
         {
             return ExportErrors.TooManyQueuedExports(maxQueued);
         }

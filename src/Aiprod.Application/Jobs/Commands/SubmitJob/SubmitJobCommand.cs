@@ -71,7 +71,7 @@ public sealed class SubmitJobCommandHandler(IJobRepository jobs, IAuditLog audit
         }
 
         var maxQueued = options.Value.MaxQueuedPerUser;
-        if (await jobs.QueuedCountAsync(command.OwnerId, cancellationToken) >= maxQueued)
+        if (await jobs.QueuedCountAsync(command.OwnerId, maxQueued, cancellationToken) >= maxQueued)
         {
             return JobErrors.TooManyQueued(maxQueued);
         }
