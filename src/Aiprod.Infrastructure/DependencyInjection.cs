@@ -38,6 +38,8 @@ public static class DependencyInjection
                 $"Database:SqliteBusyTimeout must be between 1 ms and {DatabaseOptions.MaxSqliteBusyTimeout}.")
             .Validate(o => o.SqliteWriteQueueTimeout >= TimeSpan.FromMilliseconds(1) && o.SqliteWriteQueueTimeout <= DatabaseOptions.MaxSqliteBusyTimeout,
                 $"Database:SqliteWriteQueueTimeout must be between 1 ms and {DatabaseOptions.MaxSqliteBusyTimeout}.")
+            .Validate(o => o.SqliteWriterCacheMiB is >= 0 and <= DatabaseOptions.MaxSqliteWriterCacheMiB,
+                $"Database:SqliteWriterCacheMiB must be between 0 (SQLite's default) and {DatabaseOptions.MaxSqliteWriterCacheMiB}.")
             .ValidateOnStart();
         services.AddOptions<JwtOptions>()
             .Bind(configuration.GetSection(JwtOptions.SectionName))

@@ -29,13 +29,19 @@ public sealed class SqliteWriterConnectionTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync() => services = await StartAsync(writerConnection: true);
 
-    private async Task<ServiceProvider> StartAsync(bool writerConnection)
+    private async Task<ServiceProvider> StartAsync(bool writerConnection, int? writerCacheMiB = null)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["DataFolder:Path"] = folder,
             ["Database:SqliteWriterConnection"] = writerConnection ? "true" : "false",
-        }).Build();
+        };
+        if (writerCacheMiB is { } cache)
+        {
+            settings["Database:SqliteWriterCacheMiB"] = cache.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var collection = new ServiceCollection().AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         collection.AddInfrastructure(configuration, folder);
         var provider = collection.BuildServiceProvider();
@@ -271,6 +277,24 @@ public sealed class SqliteWriterConnectionTests : IAsyncLifetime
         }
 
         Assert.Equal(3, await ProbeAsync());
+    }
+
+    [Fact]
+    public async Task TheWriter_HasTheConfiguredPageCache_AndPooledConnectionsSqlitesDefault()
+    {
+        const string CacheSize = "SELECT cache_size AS Value FROM pragma_cache_size";
+        long onWriter = 0;
+        await WriteEarlyAsync(inside: async db => onWriter = await db.Database.SqlQueryRaw<long>(CacheSize).SingleAsync(Ct));
+
+        // Negative: KiB. Only the writer keeps its cache across commits; a pooled connection's would be dropped at the
+        // next write by anyone, so it keeps SQLite's 2 MiB.
+        Assert.Equal(-new DatabaseOptions().SqliteWriterCacheMiB * 1024L, onWriter);
+        Assert.Equal(-2000, await ScalarAsync(CacheSize));
+
+        await services.DisposeAsync();
+        services = await StartAsync(writerConnection: true, writerCacheMiB: 0);
+        await WriteEarlyAsync(inside: async db => onWriter = await db.Database.SqlQueryRaw<long>(CacheSize).SingleAsync(Ct));
+        Assert.Equal(-2000, onWriter);
     }
 
     [Fact]

@@ -42,6 +42,17 @@ public sealed class DatabaseOptions
     /// </summary>
     public bool SqliteWriterConnection { get; set; } = true;
 
+    /// <summary>
+    /// SQLite only: the page cache of the writer connection, in MiB (SQLite's own default is 2). Only the writer keeps
+    /// its cache from one write to the next (every pooled connection drops its own whenever another commits), and a
+    /// write reads the index pages it inserts into: with 2 MiB those were read again from the file system once the
+    /// tables outgrew it. Filled only as far as the database is read; 0 leaves SQLite's default.
+    /// </summary>
+    public int SqliteWriterCacheMiB { get; set; } = 64;
+
+    /// <summary>The largest <see cref="SqliteWriterCacheMiB"/> accepted: 4 GiB.</summary>
+    public const int MaxSqliteWriterCacheMiB = 4096;
+
     /// <summary>SQLite only: how a commit reaches the disk before its request is answered (see <see cref="Persistence.SqliteDurability"/>).</summary>
     public SqliteDurability SqliteDurability { get; set; } = SqliteDurability.GroupFsync;
 }

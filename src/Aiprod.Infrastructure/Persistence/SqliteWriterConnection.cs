@@ -1,4 +1,5 @@
 using System.Data;
+using System.Globalization;
 using Aiprod.Application.Abstractions;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -220,6 +221,13 @@ internal sealed class SqliteWriterConnection(SqliteWriteGate gate, SqliteCommitF
 
             // SQLitePCLRaw walks a connection's statements (InUse) only where asked to, before they are prepared.
             opened.Handle!.enable_sqlite3_next_stmt(true);
+            if (options.SqliteWriterCacheMiB > 0)
+            {
+                // Negative: a size in KiB rather than a number of pages.
+                using var cacheSize = opened.CreateCommand();
+                cacheSize.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA cache_size=-{options.SqliteWriterCacheMiB * 1024L};");
+                cacheSize.ExecuteNonQuery();
+            }
             walToSync = opener.WriteHold.WalToSync;
             provisional = !SqliteWriteGateInterceptor.IsConfiguredForGood(opened);
             owner = opener;
