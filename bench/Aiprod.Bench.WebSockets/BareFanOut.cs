@@ -9,7 +9,7 @@ namespace Aiprod.Bench.WebSockets;
 /// The floor of a fan-out on this machine, measured in the same run: N loopback TCP connections between a child
 /// process (the sender, in place of the host) and this one, with no HTTP, no WebSocket library and no database. On
 /// each round the sender writes the same frame to every connection (blocking sends, the cheapest a sender can do,
-/// from one thread per core over its share of the connections); this process reads every connection on the thread pool, as the real client does. A round's latencies run
+/// from one thread per core over its share of the connections); this process reads every connection on the thread pool, as the real client does. After five warm-up rounds, a round's latencies run
 /// from telling the sender to go (in place of the report) to each receipt; the next round starts 100 ms after every
 /// connection has the last one (a round alone: without that wait a sender that never slows down queues rounds behind
 /// each other, which the host's reports, paced by their HTTP answers, do far less). Both processes share the machine's cores,
@@ -19,18 +19,26 @@ internal static class BareFanOut
 {
     public const string SenderFlag = "--bare-sender";
 
+    /// <summary>Rounds before the measured ones, as the host gets warm-up reports: the sender's first sends are not the floor.</summary>
+    private const int WarmUpRounds = 5;
+
+    /// <summary>How long one round may take before the measurement gives up.</summary>
+    private static readonly TimeSpan RoundDeadline = TimeSpan.FromSeconds(60);
+
     public static async Task<double[]> MeasureAsync(int connections, int frameBytes, int rounds)
     {
-        using var sender = Process.Start(new ProcessStartInfo(Environment.ProcessPath!,
+        // The child runs this same assembly through the dotnet host, however this process was started.
+        var runner = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
+        using var sender = Process.Start(new ProcessStartInfo(runner,
             [typeof(BareFanOut).Assembly.Location, SenderFlag, connections.ToString(CultureInfo.InvariantCulture), frameBytes.ToString(CultureInfo.InvariantCulture)])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
         })!;
+        var receivers = new List<Socket>(connections);
         try
         {
             var port = int.Parse(await sender.StandardOutput.ReadLineAsync() ?? throw new IOException("bare sender: no port"), CultureInfo.InvariantCulture);
-            var receivers = new List<Socket>(connections);
             for (var i = 0; i < connections; i++)
             {
                 var receiver = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -43,13 +51,14 @@ internal static class BareFanOut
                 throw new IOException("bare sender: did not accept every connection");
             }
 
-            var startedAt = new long[rounds];
-            var latencies = new double[connections * rounds];
-            var receipts = new int[rounds];
+            var total = WarmUpRounds + rounds;
+            var startedAt = new long[total];
+            var latencies = new double[connections * total];
+            var receipts = new int[total];
             var reading = receivers.Select((s, i) => Task.Run(async () =>
             {
                 var buffer = new byte[4096];
-                for (var round = 0; round < rounds; round++)
+                for (var round = 0; round < total; round++)
                 {
                     var got = 0;
                     while (got < frameBytes)
@@ -69,29 +78,42 @@ internal static class BareFanOut
             })).ToArray();
 
             await Task.Delay(500);
-            for (var round = 0; round < rounds; round++)
+            for (var round = 0; round < total; round++)
             {
                 Volatile.Write(ref startedAt[round], Stopwatch.GetTimestamp());
                 await sender.StandardInput.WriteLineAsync("go");
                 await sender.StandardInput.FlushAsync();
                 await Task.Delay(100);
+                var deadline = Stopwatch.StartNew();
                 while (Volatile.Read(ref receipts[round]) < connections)
                 {
+                    // A receiver that failed, or a sender that died, never completes the round.
+                    if (reading.FirstOrDefault(t => t.IsFaulted) is { } failed)
+                    {
+                        await failed;
+                    }
+
+                    if (sender.HasExited || deadline.Elapsed > RoundDeadline)
+                    {
+                        throw new IOException($"bare fan-out: round {round} reached {Volatile.Read(ref receipts[round])} of {connections} connections");
+                    }
+
                     await Task.Delay(5);
                 }
             }
 
-            await Task.WhenAll(reading).WaitAsync(TimeSpan.FromSeconds(60));
+            await Task.WhenAll(reading).WaitAsync(RoundDeadline);
+            var measured = latencies[(WarmUpRounds * connections)..];
+            Array.Sort(measured);
+            return measured;
+        }
+        finally
+        {
             foreach (var s in receivers)
             {
                 s.Dispose();
             }
 
-            Array.Sort(latencies);
-            return latencies;
-        }
-        finally
-        {
             sender.StandardInput.Close();
             if (!sender.WaitForExit(10_000))
             {
@@ -110,9 +132,11 @@ internal static class BareFanOut
         listener.Listen(4096);
         Console.WriteLine(((IPEndPoint)listener.LocalEndPoint!).Port.ToString(CultureInfo.InvariantCulture));
         var senders = new List<Socket>(connections);
+        // A parent that died while connecting must not leave this process waiting for ever.
+        using var connecting = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         for (var i = 0; i < connections; i++)
         {
-            var s = listener.Accept();
+            var s = listener.AcceptAsync(connecting.Token).AsTask().GetAwaiter().GetResult();
             s.NoDelay = true;
             senders.Add(s);
         }

@@ -40,11 +40,11 @@ internal static class WriteHost
             b.UseSetting("Logging:LogLevel:Default", "Warning");
             // The bench's sessions outlive the default 15 minutes of a long run; the write path is the same.
             b.UseSetting("Jwt:AccessTokenLifetime", "01:00:00");
-            // Submitters queue hundreds of jobs a round for each owner and nothing drains them; the cap (100 by
-            // default) would refuse all past the first hundred. Ten times the default: its count still runs on every
-            // submit, over at most this many of the owner's queued jobs. The workers bench queues JOBS (2,000) for one
-            // owner, so it raises the cap to that.
-            b.UseSetting("Jobs:MaxQueuedPerUser", "1000");
+            // Submitters queue hundreds of jobs for each owner and nothing drains them; the cap (100 by default) would
+            // refuse all past the first hundred. Its count still runs on every submit, over the owner's queued jobs (at
+            // most the cap's worth): a high cap costs nothing until a queue is that long, and leaves room for runs
+            // longer or faster than the default (64 owners: 640,000 submits). The workers bench sets it to JOBS.
+            b.UseSetting("Jobs:MaxQueuedPerUser", "10000");
             foreach (var (key, value) in Cli.Overrides(args))
             {
                 b.UseSetting(key, value);

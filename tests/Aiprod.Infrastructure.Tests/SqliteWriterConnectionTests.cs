@@ -287,7 +287,7 @@ public sealed class SqliteWriterConnectionTests : IAsyncLifetime
         await WriteEarlyAsync(inside: async db => onWriter = await db.Database.SqlQueryRaw<long>(CacheSize).SingleAsync(Ct));
 
         // Negative: KiB. Only the writer keeps its cache across commits; a pooled connection's would be dropped at the
-        // next write by anyone, so it keeps SQLite's 2 MiB.
+        // next write by anyone, so it keeps SQLite's 2,000 KiB.
         Assert.Equal(-new DatabaseOptions().SqliteWriterCacheMiB * 1024L, onWriter);
         Assert.Equal(-2000, await ScalarAsync(CacheSize));
 

@@ -43,10 +43,11 @@ public sealed class DatabaseOptions
     public bool SqliteWriterConnection { get; set; } = true;
 
     /// <summary>
-    /// SQLite only: the page cache of the writer connection, in MiB (SQLite's own default is 2). Only the writer keeps
-    /// its cache from one write to the next (every pooled connection drops its own whenever another commits), and a
-    /// write reads the index pages it inserts into: with 2 MiB those were read again from the file system once the
-    /// tables outgrew it. Filled only as far as the database is read; 0 leaves SQLite's default.
+    /// SQLite only: the page cache of the writer connection, in MiB (SQLite's own default is 2,000 KiB). Only the writer
+    /// keeps its cache from one write to the next (every pooled connection drops its own whenever another commits), and
+    /// a write reads the index pages it inserts into: with the default those were read again from the file system once
+    /// the tables outgrew it. Filled only as far as the database is read, and held for as long as the process runs
+    /// (one writer per process); 0 leaves SQLite's default.
     /// </summary>
     public int SqliteWriterCacheMiB { get; set; } = 64;
 
