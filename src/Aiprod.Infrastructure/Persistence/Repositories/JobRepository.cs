@@ -20,6 +20,12 @@ internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
         (AiprodDbContext db, UserId ownerId, int take) => db.PipelineJobs.Where(j => j.Status == JobStatus.Queued && j.OwnerId == ownerId)
             .OrderByDescending(j => j.Priority).ThenBy(j => j.CreatedAt).Take(take));
 
+    // Every submit runs it under the write lock: compiled, it skips the expression's parameter extraction and cache
+    // lookup there.
+    private static readonly Func<AiprodDbContext, UserId, int, CancellationToken, Task<int>> QueuedCount = EF.CompileAsyncQuery(
+        (AiprodDbContext db, UserId ownerId, int upTo, CancellationToken cancellationToken) =>
+            db.PipelineJobs.Where(j => j.Status == JobStatus.Queued && j.OwnerId == ownerId).Take(upTo).Count());
+
     public void Add(PipelineJob job) => db.PipelineJobs.Add(job);
 
     public Task<PipelineJob?> FindOwnedAsync(UserId ownerId, JobId jobId, bool withEvents, CancellationToken cancellationToken)
@@ -93,7 +99,7 @@ internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
             : db.PipelineJobs.AnyAsync(j => j.Status == JobStatus.Queued, cancellationToken);
 
     public Task<int> QueuedCountAsync(UserId ownerId, int upTo, CancellationToken cancellationToken) =>
-        db.PipelineJobs.Where(j => j.Status == JobStatus.Queued && j.OwnerId == ownerId).Take(upTo).CountAsync(cancellationToken);
+        QueuedCount(db, ownerId, upTo, cancellationToken);
 
     public async Task<IReadOnlyList<PipelineJob>> WithLapsedLeasesAsync(DateTimeOffset now, int take, CancellationToken cancellationToken) =>
         await db.PipelineJobs.Where(j => j.Status == JobStatus.Running && j.LeaseExpiresAt != null && j.LeaseExpiresAt <= now)
