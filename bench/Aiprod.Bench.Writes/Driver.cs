@@ -29,6 +29,9 @@ internal sealed partial class Driver : IAsyncDisposable
 
     private static TimeSpan Duration => TimeSpan.FromSeconds(Cli.Env("DURATION", 10));
 
+    /// <summary>Jobs queued for one owner per workers round (JOBS).</summary>
+    public static int Jobs => Cli.Env("JOBS", 2000);
+
     /// <summary>
     /// The load before the first round: long enough for tiered compilation to finish (it took about 30 s of
     /// refresh load on two busy cores; its JIT thread was 16 % of the host's CPU 10 s in), so that round 1's CPU
@@ -173,7 +176,7 @@ internal sealed partial class Driver : IAsyncDisposable
     private async Task<bool> WorkersBenchAsync()
     {
         var workers = Cli.Env("WORKERS", 8);
-        var jobs = Cli.Env("JOBS", 2000);
+        var jobs = Jobs;
         var owner = (await Setup.SessionsAsync(Http, 1, "workers"))[0];
         var keys = await Setup.WorkerKeysAsync(Http, owner, workers);
         var expectedCompleted = 0;

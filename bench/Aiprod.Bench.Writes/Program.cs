@@ -32,7 +32,7 @@ internal static class Program
             // Each operation on a fresh host and data folder: the queue one leaves behind must not slow the next.
             // The workers queue a whole round (JOBS) for one owner before they claim: that owner's cap is raised to
             // it. Arguments given on the command line come after, so they win.
-            string[] hostDefaults = m == "workers" ? [$"--Jobs:MaxQueuedPerUser={Cli.Env("JOBS", 2000)}"] : [];
+            string[] hostDefaults = m == "workers" ? [$"--Jobs:MaxQueuedPerUser={Driver.Jobs}"] : [];
             await using var driver = await Driver.StartAsync([.. hostDefaults, .. args]);
             failed |= !(args.Contains("--profile") ? await driver.ProfileAsync(m) : await driver.BenchAsync(m));
         }

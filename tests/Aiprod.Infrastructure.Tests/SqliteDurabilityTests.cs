@@ -19,6 +19,9 @@ public sealed class SqliteDurabilityTests : IAsyncDisposable
     // Only a bound on a hang: what should happen happens at once.
     private static readonly TimeSpan Hang = TimeSpan.FromSeconds(20);
 
+    /// <summary>Every way of writing that <see cref="WriteAsync"/> knows.</summary>
+    private static readonly string[] WriteKinds = ["save changes", "transaction", "execute update", "raw sql", "unit of work", "unit of work begun early"];
+
     private readonly string folder = Directory.CreateTempSubdirectory("aiprod-durability-").FullName;
     private readonly HeldSync sync = new();
     private ServiceProvider? services;
@@ -287,8 +290,7 @@ public sealed class SqliteDurabilityTests : IAsyncDisposable
         await Assert.ThrowsAsync<CommitNotDurableException>(() => first.WaitAsync(Hang, Ct));
 
         // Every kind of write, at once, while the disk still fails: none may commit a row it then answers as failed.
-        string[] kinds = ["save changes", "transaction", "execute update", "raw sql", "unit of work", "unit of work begun early"];
-        var writers = Enumerable.Range(0, 18).Select(i => WriteAsync(services, kinds[i % kinds.Length])).ToList();
+        var writers = Enumerable.Range(0, 18).Select(i => WriteAsync(services, WriteKinds[i % WriteKinds.Length])).ToList();
         foreach (var writer in writers)
         {
             await Assert.ThrowsAsync<WritesSuspendedException>(() => writer.WaitAsync(Hang, Ct));
@@ -370,8 +372,7 @@ public sealed class SqliteDurabilityTests : IAsyncDisposable
         var holder = holderScope.ServiceProvider.GetRequiredService<AiprodDbContext>();
         var transaction = await holder.Database.BeginTransactionAsync(Ct);
         await holder.Database.ExecuteSqlRawAsync("UPDATE probe SET n = n + 1 WHERE id = 1", Ct);
-        string[] kinds = ["save changes", "transaction", "execute update", "raw sql", "unit of work", "unit of work begun early"];
-        var queued = Enumerable.Range(0, 12).Select(i => WriteAsync(services, kinds[i % kinds.Length])).ToList();
+        var queued = Enumerable.Range(0, 12).Select(i => WriteAsync(services, WriteKinds[i % WriteKinds.Length])).ToList();
         await UntilAsync(() => gate.Waiting >= queued.Count, () => $"Only {gate.Waiting} writers queued at the gate.");
 
         sync.Failure = new IOException("disk gone");

@@ -135,7 +135,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
     // (SqliteWriterConnection).
     private static bool OwedOnDetach(SqliteWriteHold hold, DbTransaction transaction)
     {
-        if (!hold.IsWriter)
+        if (hold.AttachedWriter is null)
         {
             return false;
         }
@@ -425,7 +425,8 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
             WalToSync: options.SqliteDurability == SqliteDurability.GroupFsync && connection.DataSource is { Length: > 0 } file ? file + "-wal" : null);
     }
 
-    private static void Execute(SqliteConnection connection, string sql)
+    /// <summary>Runs one statement that returns nothing (a PRAGMA) on <paramref name="connection"/>.</summary>
+    internal static void Execute(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;

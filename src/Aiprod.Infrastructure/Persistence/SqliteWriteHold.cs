@@ -37,10 +37,6 @@ internal sealed class SqliteWriteHold
 
     public bool IsHeld => kind != Kind.None;
 
-    /// <summary>The writer connection is attached: the gate is held from before its first statement until the unit of
-    /// work detaches it, across the transaction's end, and the commit's durability is waited for after that.</summary>
-    public bool IsWriter => kind == Kind.Writer;
-
     /// <summary>The connection string of the pooled connection the writer connection stands in for.</summary>
     public string? PooledConnectionString { get; private set; }
 
@@ -54,7 +50,9 @@ internal sealed class SqliteWriteHold
         PooledConnectionString = pooledConnectionString;
     }
 
-    /// <summary>The writer connection the context has in place of its own, if any.</summary>
+    /// <summary>The writer connection the context has in place of its own, if any: while it is attached the gate is held
+    /// from before its first statement until the unit of work detaches it, across the transaction's end, and the
+    /// commit's durability is waited for after that.</summary>
     public SqliteWriterConnection? AttachedWriter => kind == Kind.Writer ? writer : null;
 
     /// <summary>A transaction on the writer connection committed: its durability is owed when the writer is detached.</summary>

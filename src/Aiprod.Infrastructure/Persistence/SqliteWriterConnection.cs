@@ -224,10 +224,9 @@ internal sealed class SqliteWriterConnection(SqliteWriteGate gate, SqliteCommitF
             if (options.SqliteWriterCacheMiB > 0)
             {
                 // Negative: a size in KiB rather than a number of pages.
-                using var cacheSize = opened.CreateCommand();
-                cacheSize.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA cache_size=-{options.SqliteWriterCacheMiB * 1024L};");
-                cacheSize.ExecuteNonQuery();
+                SqliteWriteGateInterceptor.Execute(opened, string.Create(CultureInfo.InvariantCulture, $"PRAGMA cache_size=-{options.SqliteWriterCacheMiB * 1024L};"));
             }
+
             walToSync = opener.WriteHold.WalToSync;
             provisional = !SqliteWriteGateInterceptor.IsConfiguredForGood(opened);
             owner = opener;
