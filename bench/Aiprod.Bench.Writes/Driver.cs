@@ -29,8 +29,13 @@ internal sealed partial class Driver : IAsyncDisposable
 
     private static TimeSpan Duration => TimeSpan.FromSeconds(Cli.Env("DURATION", 10));
 
-    /// <summary>Jobs queued for one owner per workers round (JOBS).</summary>
-    public static int Jobs => Cli.Env("JOBS", 2000);
+    /// <summary>
+    /// Jobs queued for one owner per workers round (JOBS): by default 800 per second of DURATION, so that a round
+    /// lasts about as long as the other operations' rounds (some 13 s at 600 jobs/s). Each round ramps up over its
+    /// first second or so from about half its rate (with the audit sealer running or held off alike); rounds of 2,000
+    /// jobs (the default until 1 December) lasted 3–4 s, and that ramp weighed a quarter to a third of them.
+    /// </summary>
+    public static int Jobs => Cli.Env("JOBS", 800 * (int)Math.Ceiling(Duration.TotalSeconds));
 
     /// <summary>
     /// The load before the first round: long enough for tiered compilation to finish (it took about 30 s of
@@ -202,7 +207,7 @@ internal sealed partial class Driver : IAsyncDisposable
             expectedCompleted += result.Completed;
             figures.Add($"claim + complete, {workers} workers", round, result.PerSecond);
             figures.AddCost($"claim + complete, {workers} workers", cost, result.Completed);
-            Console.WriteLine($"  round {round}: {workers} workers {result.PerSecond,8:F0} jobs/s ({100 * result.PerSecond / baseline,5:F1} % of the baseline)  {result}; {cost.Per(result.Completed, "job (claim and complete)")}");
+            Console.WriteLine($"  round {round}: {workers} workers {result.PerSecond,8:F0} jobs/s ({100 * result.PerSecond / baseline,5:F1} % of the baseline) in {result.Elapsed.TotalSeconds:F1} s  {result}; {cost.Per(result.Completed, "job (claim and complete)")}");
             ok &= result.ExactlyOnce;
         }
 
