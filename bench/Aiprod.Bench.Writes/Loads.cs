@@ -270,7 +270,13 @@ internal static class Loads
 
                 if (status == HttpStatusCode.Conflict)
                 {
-                    Interlocked.Increment(ref conflicts);
+                    // A claim that lost its races (documented); a host answering nothing else would spin forever.
+                    if (Interlocked.Increment(ref conflicts) > 10 * Math.Max(1, jobs))
+                    {
+                        result.Fail("claim 409", body);
+                        strikes++;
+                    }
+
                     continue;
                 }
 

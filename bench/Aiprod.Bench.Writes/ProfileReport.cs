@@ -50,7 +50,7 @@ internal sealed partial class Driver
                 await Loads.WorkersAsync(Http, owner, keys, 100);
                 await TakeAsync();
                 await ReportAsync("1 worker (the submits before it included)", await Loads.WorkersAsync(Http, owner, keys.Take(1).ToList(), 300));
-                await ReportAsync($"{keys.Count} workers (the submits before them included)", await Loads.WorkersAsync(Http, owner, keys, Jobs));
+                await ReportAsync($"{keys.Count} workers (the submits before them included)", await Loads.WorkersAsync(Http, owner, keys, ProfileJobs));
                 break;
             }
         }

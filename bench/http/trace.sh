@@ -15,7 +15,7 @@ if ! dotnet build -c Release bench/Aiprod.Bench.Writes -v q -nologo >"$out/build
 case "$mode" in
   refresh) roots=("AuthController+<Refresh>"); marker="round 1: bare SQLite"; export DURATION=$((seconds + 10)) ;;
   submit)  roots=("PipelineController+<Run>"); marker="round 1: bare SQLite"; export DURATION=$((seconds + 10)) ;;
-  workers) roots=("WorkerController+<Claim>" "WorkerController+<Complete>"); marker="workers start"; export DURATION=3 JOBS=${JOBS:-4000} ;;
+  workers) roots=("WorkerController+<Claim>" "WorkerController+<Complete>"); marker="workers start"; export DURATION=3 JOBS=${JOBS:-$(( (seconds + 5) * 800 ))} ;;
   *) echo "mode: refresh, submit or workers"; exit 2 ;;
 esac
 # The trace must end while the host lives: a trace cut by the host's exit has no method names.
