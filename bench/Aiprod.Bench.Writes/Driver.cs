@@ -25,9 +25,12 @@ internal sealed partial class Driver : IAsyncDisposable
     /// <summary>What the phase that the last <see cref="TakeAsync"/> ended cost.</summary>
     private Cost LastCost { get; set; } = new(0, TimeSpan.Zero, TimeSpan.Zero);
 
-    private static int Rounds => Cli.Env("ROUNDS", 3);
+    internal static int Rounds => Cli.Env("ROUNDS", 3);
 
-    private static TimeSpan Duration => TimeSpan.FromSeconds(Cli.Env("DURATION", 10));
+    /// <summary>Seconds per measurement (DURATION).</summary>
+    internal static int DurationSeconds => Cli.Env("DURATION", 10);
+
+    private static TimeSpan Duration => TimeSpan.FromSeconds(DurationSeconds);
 
     /// <summary>
     /// Jobs queued for one owner per workers round (JOBS): by default 800 per second of DURATION (8,000 at 10 s, a round
@@ -35,7 +38,7 @@ internal sealed partial class Driver : IAsyncDisposable
     /// <see cref="MaxDefaultJobs"/>. Rounds of 2,000 jobs (the default until 1 December) lasted 3–4.5 s, and each
     /// round ramps up over its first second or so from about half its rate.
     /// </summary>
-    public static int Jobs => Cli.Env("JOBS", Math.Min(800 * Math.Max(1, Cli.Env("DURATION", 10)), MaxDefaultJobs));
+    public static int Jobs => Cli.Env("JOBS", Math.Min(800 * DurationSeconds, MaxDefaultJobs));
 
     /// <summary>
     /// The largest default JOBS: every submit counts its owner's queue under the write lock up to the cap (JOBS), so

@@ -25,7 +25,8 @@ internal static class Program
             return 2;
         }
 
-        if (Cli.Env("DURATION", 10) < 1 || Cli.Env("ROUNDS", 3) < 1 || Driver.Jobs < 1)
+        // DURATION first: the default JOBS is derived from it.
+        if (Driver.DurationSeconds < 1 || Driver.Rounds < 1 || Driver.Jobs < 1)
         {
             await Console.Error.WriteLineAsync("DURATION, ROUNDS and JOBS must be at least 1.");
             return 2;
