@@ -95,7 +95,9 @@ internal static class WriteHost
         var connection = db.Database.GetDbConnection();
         // Opened by EF Core, as a request's connection is: the interceptor sets its pragmas.
         await db.Database.OpenConnectionAsync();
-        info["Database:SqliteDurability"] = scope.ServiceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value.SqliteDurability.ToString();
+        var database = scope.ServiceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        info["Database:SqliteDurability"] = database.SqliteDurability.ToString();
+        info["Database:SqliteCheckpointInterval (0: SQLite checkpoints inside the writes)"] = database.SqliteCheckpointInterval.TotalMilliseconds.ToString(CultureInfo.InvariantCulture) + " ms";
         foreach (var (name, sql) in new[]
         {
             ("sqlite_version", "SELECT sqlite_version()"),

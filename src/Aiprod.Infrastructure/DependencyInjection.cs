@@ -18,6 +18,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 
@@ -40,6 +41,8 @@ public static class DependencyInjection
                 $"Database:SqliteWriteQueueTimeout must be between 1 ms and {DatabaseOptions.MaxSqliteBusyTimeout}.")
             .Validate(o => o.SqliteWriterCacheMiB is >= 0 and <= DatabaseOptions.MaxSqliteWriterCacheMiB,
                 $"Database:SqliteWriterCacheMiB must be between 0 (SQLite's default) and {DatabaseOptions.MaxSqliteWriterCacheMiB}.")
+            .Validate(o => o.SqliteCheckpointInterval == TimeSpan.Zero || (o.SqliteCheckpointInterval >= DatabaseOptions.MinSqliteCheckpointInterval && o.SqliteCheckpointInterval <= DatabaseOptions.MaxSqliteCheckpointInterval),
+                $"Database:SqliteCheckpointInterval must be 0 (SQLite checkpoints inside the writes) or between {DatabaseOptions.MinSqliteCheckpointInterval} and {DatabaseOptions.MaxSqliteCheckpointInterval}.")
             .ValidateOnStart();
         services.AddOptions<JwtOptions>()
             .Bind(configuration.GetSection(JwtOptions.SectionName))
@@ -71,8 +74,12 @@ public static class DependencyInjection
                         sp.GetRequiredService<SqliteWriteGate>(), sp.GetRequiredService<SqliteCommitFlusher>(), sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
                 }
 
+                services.TryAddSingleton(sp => new SqliteCheckpointer(
+                    sp.GetRequiredService<SqliteWriteGate>(), sp.GetRequiredService<SqliteCommitFlusher>(), sp.GetRequiredService<IOptions<DatabaseOptions>>().Value,
+                    sp.GetRequiredService<ILogger<SqliteCheckpointer>>()));
                 services.AddSingleton(sp => new SqliteWriteGateInterceptor(
-                    sp.GetRequiredService<SqliteWriteGate>(), sp.GetRequiredService<SqliteCommitFlusher>(), sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
+                    sp.GetRequiredService<SqliteWriteGate>(), sp.GetRequiredService<SqliteCommitFlusher>(), sp.GetRequiredService<SqliteCheckpointer>(),
+                    sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));
                 // Pooled: a request rents a context whose internal services (change tracker, connection, the
                 // model's caches) were built for an earlier one, instead of building them and the options anew
                 // (about a third of what a refresh allocated). What the writer gate holds lives on the context

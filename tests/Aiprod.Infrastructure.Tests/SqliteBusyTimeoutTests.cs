@@ -109,6 +109,9 @@ public sealed class SqliteBusyTimeoutTests : IAsyncLifetime
     [InlineData("SqliteBusyTimeout", "1.00:00:00")]
     [InlineData("SqliteWriteQueueTimeout", "00:00:00")]
     [InlineData("SqliteWriteQueueTimeout", "1.00:00:00")]
+    [InlineData("SqliteCheckpointInterval", "-00:00:00.050")]
+    [InlineData("SqliteCheckpointInterval", "00:00:00.005")]
+    [InlineData("SqliteCheckpointInterval", "00:00:11")]
     public void AnOutOfRangeTimeout_IsRefusedAtStart(string option, string value)
     {
         using var refused = Build(new Dictionary<string, string?> { ["Database:" + option] = value });

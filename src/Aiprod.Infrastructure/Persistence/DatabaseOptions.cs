@@ -54,6 +54,20 @@ public sealed class DatabaseOptions
     /// <summary>The largest <see cref="SqliteWriterCacheMiB"/> accepted: 4 GiB.</summary>
     public const int MaxSqliteWriterCacheMiB = 4096;
 
+    /// <summary>
+    /// SQLite only: how often, after writes, the WAL is copied into the database file by a thread of its own
+    /// (<see cref="SqliteCheckpointer"/>) instead of inside the write that takes it past 1,000 pages. Zero leaves the
+    /// checkpoints to SQLite, in that write, as before. Zero, or between <see cref="MinSqliteCheckpointInterval"/> and
+    /// <see cref="MaxSqliteCheckpointInterval"/> (each pass after writes opens a connection).
+    /// </summary>
+    public TimeSpan SqliteCheckpointInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The shortest <see cref="SqliteCheckpointInterval"/> accepted, other than zero.</summary>
+    public static readonly TimeSpan MinSqliteCheckpointInterval = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>The longest <see cref="SqliteCheckpointInterval"/> accepted.</summary>
+    public static readonly TimeSpan MaxSqliteCheckpointInterval = TimeSpan.FromSeconds(10);
+
     /// <summary>SQLite only: how a commit reaches the disk before its request is answered (see <see cref="Persistence.SqliteDurability"/>).</summary>
     public SqliteDurability SqliteDurability { get; set; } = SqliteDurability.GroupFsync;
 }

@@ -230,7 +230,8 @@ public sealed class SqliteCommitFlusher(ISqliteWalSync walSync, ILogger<SqliteCo
         return true;
     }
 
-    private void Break(Exception cause)
+    /// <summary>Fails every write from now on; also when a checkpoint's own fsync of the WAL failed (<see cref="SqliteCheckpointer"/>).</summary>
+    internal void Break(Exception cause)
     {
         List<(string WalPath, TaskCompletionSource Done)> left;
         bool first;

@@ -18,6 +18,8 @@ public sealed class SqliteWriteGate : IDisposable
 
     private int waiting;
 
+    private long exits;
+
     /// <summary>Whether a writer is inside now (for tests and diagnostics).</summary>
     public bool IsHeld => gate.CurrentCount == 0;
 
@@ -58,7 +60,14 @@ public sealed class SqliteWriteGate : IDisposable
         }
     }
 
-    public void Exit() => gate.Release();
+    /// <summary>How many holds have ended: a writer that committed has let go of the gate (<see cref="SqliteCheckpointer"/>).</summary>
+    public long Exits => Interlocked.Read(ref exits);
+
+    public void Exit()
+    {
+        Interlocked.Increment(ref exits);
+        gate.Release();
+    }
 
     public void Dispose() => gate.Dispose();
 

@@ -19,9 +19,10 @@ namespace Aiprod.Infrastructure.Persistence;
 /// timeout other processes' writers (a second instance, the migrator) are waited for with, and the
 /// <c>synchronous</c> level of <see cref="DatabaseOptions.SqliteDurability"/>; with
 /// <see cref="SqliteDurability.GroupFsync"/> a write that committed waits, after letting go of the gate, until the
-/// <see cref="SqliteCommitFlusher"/> has synced the WAL.
+/// <see cref="SqliteCommitFlusher"/> has synced the WAL. Connections of a file in WAL mode leave their checkpoints
+/// to the <see cref="SqliteCheckpointer"/>.
 /// </summary>
-internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCommitFlusher flusher, DatabaseOptions options)
+internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCommitFlusher flusher, SqliteCheckpointer checkpointer, DatabaseOptions options)
     : IDbTransactionInterceptor, IDbCommandInterceptor, IDbConnectionInterceptor
 {
     private const int SqliteBusy = 5;
@@ -32,7 +33,7 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
 
     private static readonly ConditionalWeakTable<DbConnection, SqliteWriteHold> Contextless = new();
 
-    private readonly string settingsKey = string.Create(CultureInfo.InvariantCulture, $"{(int)options.SqliteBusyTimeout.TotalMilliseconds}/{options.SqliteDurability}");
+    private readonly string settingsKey = string.Create(CultureInfo.InvariantCulture, $"{(int)options.SqliteBusyTimeout.TotalMilliseconds}/{options.SqliteDurability}/{checkpointer.Instance}");
 
     // EF Core counts an open of the connection for the transaction before it asks here, and does not take it back
     // when a begin is refused (the gate's queue timeout, a caller gone while queued, writes suspended, a busy BEGIN):
@@ -402,17 +403,23 @@ internal sealed class SqliteWriteGateInterceptor(SqliteWriteGate gate, SqliteCom
         // SQLite's temporary tables and indices (a sort, a statement journal) in memory: on disk each was a file
         // created, unlinked and closed again under the write lock, several times a second per writer.
         Execute(connection, "PRAGMA temp_store=MEMORY;");
+
+        // Until the migrator has switched the file to WAL, the connection is looked at again on its next open: NORMAL is
+        // safe against power loss only with the WAL (a rollback journal may be left inconsistent), and there is no WAL
+        // to checkpoint.
+        using var mode = connection.CreateCommand();
+        mode.CommandText = "PRAGMA journal_mode;";
+        var wal = string.Equals(mode.ExecuteScalar() as string, "wal", StringComparison.OrdinalIgnoreCase);
+        // Set either way: a pooled connection may come from an earlier host of the process that took them over.
+        Execute(connection, wal && checkpointer.Watch(connection) ? "PRAGMA wal_autocheckpoint=0;" : "PRAGMA wal_autocheckpoint=1000;");
+
         if (options.SqliteDurability == SqliteDurability.FsyncPerCommit)
         {
             Execute(connection, "PRAGMA synchronous=FULL;");
-            return new ConnectionSettings(key, Final: true, WalToSync: null);
+            return new ConnectionSettings(key, Final: wal, WalToSync: null);
         }
 
-        // NORMAL is safe against power loss only with the WAL (a rollback journal may be left inconsistent): until the
-        // migrator has switched the file to WAL, the connection keeps FULL and is looked at again on its next open.
-        using var mode = connection.CreateCommand();
-        mode.CommandText = "PRAGMA journal_mode;";
-        if (!string.Equals(mode.ExecuteScalar() as string, "wal", StringComparison.OrdinalIgnoreCase))
+        if (!wal)
         {
             Execute(connection, "PRAGMA synchronous=FULL;");
             return new ConnectionSettings(key, Final: false, WalToSync: null);
