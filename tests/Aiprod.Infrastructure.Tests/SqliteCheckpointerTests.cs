@@ -31,7 +31,8 @@ public sealed class SqliteCheckpointerTests : IAsyncDisposable
     private string Wal => Path.Combine(folder, "aiprod.db-wal");
 
     private async Task<ServiceProvider> StartAsync(
-        string interval, int restartPages = 8192, Action? beforeCheckpoint = null, SqliteDurability durability = SqliteDurability.NoFsync)
+        string interval, int restartPages = 8192, Action? beforeCheckpoint = null, SqliteDurability durability = SqliteDurability.NoFsync,
+        TimeSpan? degradedAfter = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -47,6 +48,7 @@ public sealed class SqliteCheckpointerTests : IAsyncDisposable
         {
             RestartPages = restartPages,
             BeforeCheckpoint = beforeCheckpoint,
+            DegradedAfter = degradedAfter ?? TimeSpan.FromSeconds(5),
         });
         collection.AddInfrastructure(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), folder);
         services = collection.BuildServiceProvider();
@@ -176,13 +178,15 @@ public sealed class SqliteCheckpointerTests : IAsyncDisposable
     {
         var services = await StartAsync("00:00:00.010");
         await using var keeper = await KeepOpenAsync();
+        var checkpointer = services.GetRequiredService<SqliteCheckpointer>();
+        var before = checkpointer.Passes;
         for (var i = 0; i < 50; i++)
         {
             await WriteAsync(services);
         }
 
-        var checkpointer = services.GetRequiredService<SqliteCheckpointer>();
-        await UntilAsync(() => checkpointer.Passes >= 1, () => "No checkpoint ran after the writes.");
+        // Fewer writes than make the next interval's pass: theirs comes within a second.
+        await UntilAsync(() => checkpointer.Passes > before, () => "No checkpoint ran after the writes.");
 
         // Everything is in the database file: a checkpoint now finds no frame left to copy.
         await using var probe = new SqliteConnection($"Data Source={Path.Combine(folder, "aiprod.db")};Pooling=False");
@@ -215,11 +219,16 @@ public sealed class SqliteCheckpointerTests : IAsyncDisposable
     {
         using var entered = new SemaphoreSlim(0);
         using var release = new ManualResetEventSlim();
-        var services = await StartAsync("00:00:00.010", beforeCheckpoint: () =>
+        var armed = 0;
+        var services = await StartAsync("00:00:00.010", degradedAfter: TimeSpan.FromMilliseconds(200), beforeCheckpoint: () =>
         {
-            entered.Release();
-            release.Wait(Hang);
+            if (Volatile.Read(ref armed) == 1)
+            {
+                entered.Release();
+                release.Wait(Hang);
+            }
         });
+        Volatile.Write(ref armed, 1);
 
         await WriteAsync(services);
         Assert.True(await entered.WaitAsync(Hang, Ct), "No checkpoint began after a write.");
@@ -235,16 +244,23 @@ public sealed class SqliteCheckpointerTests : IAsyncDisposable
         Assert.False(services.GetRequiredService<SqliteWriteGate>().IsHeld);
         Assert.Equal(201, await ScalarAsync(services, "SELECT COUNT(*) FROM filler"));
 
+        // The WAL grows while the pass hangs: the instance says so.
+        var health = services.GetRequiredService<HealthCheckService>();
         var checkpointer = services.GetRequiredService<SqliteCheckpointer>();
+        await UntilAsync(() => checkpointer.Trouble is not null, () => "A pass that hangs was not reported.");
+        Assert.Equal(HealthStatus.Degraded, (await health.CheckHealthAsync(Ct)).Entries["durability"].Status);
+
         var before = checkpointer.Passes;
+        Volatile.Write(ref armed, 0);
         release.Set();
         await UntilAsync(() => checkpointer.Passes > before, () => "The checkpoint thread did not go on once let go of.");
+        Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync(Ct)).Entries["durability"].Status);
     }
 
     [Fact]
     public async Task AFailedCheckpoint_IsTriedAgain_AndTheWritesGoOn()
     {
-        var failuresLeft = 3;
+        var failuresLeft = 0;
         var services = await StartAsync("00:00:00.010", beforeCheckpoint: () =>
         {
             if (Interlocked.Decrement(ref failuresLeft) >= 0)
@@ -252,23 +268,23 @@ public sealed class SqliteCheckpointerTests : IAsyncDisposable
                 throw new IOException("The disk went away.");
             }
         });
-
         var checkpointer = services.GetRequiredService<SqliteCheckpointer>();
-        for (var i = 0; i < 100 && checkpointer.Passes == 0; i++)
-        {
-            await WriteAsync(services);
-            await Task.Delay(5, Ct);
-        }
+        var before = checkpointer.Passes;
+        Volatile.Write(ref failuresLeft, 3);
 
-        await UntilAsync(() => checkpointer.Passes >= 1, () => $"No checkpoint succeeded after {checkpointer.Failures} failures.");
+        // One write, then none: the failed passes are tried again on their own (once a second), until one succeeds.
+        await WriteAsync(services);
+        await UntilAsync(() => checkpointer.Passes > before, () => $"No checkpoint succeeded after {checkpointer.Failures} failures.");
         Assert.Equal(3, checkpointer.Failures);
+        Assert.Equal(0, checkpointer.FailedInARow);
+        await WriteAsync(services);
     }
 
     [Fact]
     public async Task CheckpointsThatKeepFailing_ReportTheInstanceDegraded_UntilOneSucceeds()
     {
-        var failing = 1;
-        var services = await StartAsync("00:00:00.010", beforeCheckpoint: () =>
+        var failing = 0;
+        var services = await StartAsync("00:00:00.010", degradedAfter: TimeSpan.FromMilliseconds(200), beforeCheckpoint: () =>
         {
             if (Volatile.Read(ref failing) == 1)
             {
@@ -277,12 +293,15 @@ public sealed class SqliteCheckpointerTests : IAsyncDisposable
         });
         var health = services.GetRequiredService<HealthCheckService>();
         var checkpointer = services.GetRequiredService<SqliteCheckpointer>();
+        Volatile.Write(ref failing, 1);
 
-        // A failed pass is tried again at the next interval, writes or not.
+        // One failure is not yet trouble; failing for longer than DegradedAfter is.
         await WriteAsync(services);
-        await UntilAsync(() => checkpointer.FailedInARow >= SqliteCheckpointer.DegradedAfterFailures, () => $"Only {checkpointer.FailedInARow} passes failed in a row.");
+        await UntilAsync(() => checkpointer.FailedInARow >= 1, () => "No pass failed.");
+        await UntilAsync(() => checkpointer.Trouble is not null, () => $"Passes failing for a while ({checkpointer.FailedInARow}) were not reported.");
         var degraded = await health.CheckHealthAsync(Ct);
         Assert.Equal(HealthStatus.Degraded, degraded.Entries["durability"].Status);
+        Assert.Contains("failed", degraded.Entries["durability"].Description, StringComparison.Ordinal);
         await WriteAsync(services);
 
         Volatile.Write(ref failing, 0);
@@ -295,7 +314,8 @@ public sealed class SqliteCheckpointerTests : IAsyncDisposable
     {
         // The pass's own fsync of the WAL failed: Linux reports such an error once, so the group commit's next fsync
         // could succeed without those frames on disk. Writes are refused from then on, as after a failed group fsync.
-        const int SqliteIoErrFsync = 10 | (4 << 8);
+        const int SqliteIoErr = 10;
+        const int SqliteIoErrFsync = SqliteIoErr | (4 << 8);
         var failed = 0;
         var armed = 0;
         var services = await StartAsync("00:00:00.010", durability: SqliteDurability.GroupFsync, beforeCheckpoint: () =>
@@ -304,13 +324,15 @@ public sealed class SqliteCheckpointerTests : IAsyncDisposable
             if (Volatile.Read(ref armed) == 1)
             {
                 Interlocked.Increment(ref failed);
-                throw new SqliteException("disk I/O error", SqliteIoErrFsync);
+                throw new SqliteException("disk I/O error", SqliteIoErr, SqliteIoErrFsync);
             }
         });
         var flusher = services.GetRequiredService<SqliteCommitFlusher>();
         Volatile.Write(ref armed, 1);
 
-        await WriteAsync(services);
+        // This write's own sync may come after the failure (and fail), or before it.
+        var first = await Record.ExceptionAsync(() => WriteAsync(services));
+        Assert.True(first is null or CommitNotDurableException or WritesSuspendedException, first?.ToString());
         await UntilAsync(() => flusher.IsBroken, () => "A checkpoint whose I/O failed left the writes going on.");
 
         // One thread runs the passes one after the other: any begun before the failing one has ended.
@@ -321,6 +343,29 @@ public sealed class SqliteCheckpointerTests : IAsyncDisposable
         await Task.Delay(200, Ct);
         Assert.Equal(1, Volatile.Read(ref failed));
         Assert.Equal(passesBefore, services.GetRequiredService<SqliteCheckpointer>().Passes);
+    }
+
+    [Fact]
+    public async Task AnotherIoError_IsTriedAgain_AndLeavesTheWritesAlone()
+    {
+        // A read or a lock that failed (a full disk growing the -shm file): nothing was reported synced that is not.
+        const int SqliteIoErrRead = 10 | (1 << 8);
+        var failuresLeft = 0;
+        var services = await StartAsync("00:00:00.010", durability: SqliteDurability.GroupFsync, beforeCheckpoint: () =>
+        {
+            if (Interlocked.Decrement(ref failuresLeft) >= 0)
+            {
+                throw new SqliteException("disk I/O error", 10, SqliteIoErrRead);
+            }
+        });
+        var checkpointer = services.GetRequiredService<SqliteCheckpointer>();
+        var before = checkpointer.Passes;
+        Volatile.Write(ref failuresLeft, 1);
+
+        await WriteAsync(services);
+        await UntilAsync(() => checkpointer.Passes > before, () => "No pass succeeded after the I/O error.");
+        Assert.False(services.GetRequiredService<SqliteCommitFlusher>().IsBroken);
+        await WriteAsync(services);
     }
 
     [Fact]

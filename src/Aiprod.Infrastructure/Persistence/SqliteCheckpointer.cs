@@ -26,8 +26,11 @@ public sealed partial class SqliteCheckpointer(SqliteWriteGate gate, SqliteCommi
     /// <summary>Runs on the checkpoint thread before each checkpoint outside the gate (tests stall or fail it here).</summary>
     internal Action? BeforeCheckpoint { get; init; }
 
-    /// <summary>Passes failed in a row from which the health check reports the instance degraded.</summary>
-    internal const int DegradedAfterFailures = 20;
+    /// <summary>
+    /// How long passes may keep failing, or one pass may run, before the health check reports the instance degraded:
+    /// the WAL grows meanwhile.
+    /// </summary>
+    internal TimeSpan DegradedAfter { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Writes since the last pass that make the next interval's pass run; fewer wait for <see cref="QuietPassEvery"/>.</summary>
     internal const int WritesForNextPass = 100;
@@ -38,7 +41,9 @@ public sealed partial class SqliteCheckpointer(SqliteWriteGate gate, SqliteCommi
     // How long the pass under the gate waits for readers of the frames it copied before it leaves the restart for later.
     private const int ReadersWaitMs = 20;
 
-    private const int SqliteIoErr = 10;
+    // SQLITE_IOERR_FSYNC: an fsync failed. Linux reports a failed write-back once, so a later fsync of the WAL (the
+    // group commit's) could succeed without those frames on disk. Any other I/O error leaves the pass to be tried again.
+    private const int SqliteIoErrFsync = 10 | (4 << 8);
 
     private static readonly TimeSpan LogEvery = TimeSpan.FromMinutes(1);
 
@@ -53,6 +58,9 @@ public sealed partial class SqliteCheckpointer(SqliteWriteGate gate, SqliteCommi
     private long gatedPasses;
     private long failures;
     private int failedInARow;
+    private long failingSince;
+    private long passStarted;
+    private int retryGateAt;
 
     /// <summary>
     /// Tells this instance from an earlier one of the same process (a second host on the same file, in tests): a pooled
@@ -76,6 +84,28 @@ public sealed partial class SqliteCheckpointer(SqliteWriteGate gate, SqliteCommi
     public int FailedInARow => Volatile.Read(ref failedInARow);
 
     /// <summary>
+    /// Why the WAL may be growing unchecked, or null: passes have failed for <see cref="DegradedAfter"/>, or one has run
+    /// that long (a disk that does not answer). For the health check.
+    /// </summary>
+    public string? Trouble
+    {
+        get
+        {
+            var now = Environment.TickCount64;
+            var since = Interlocked.Read(ref failingSince);
+            if (since != 0 && now - since >= (long)DegradedAfter.TotalMilliseconds)
+            {
+                return $"Checkpoints of the database's WAL have failed for {(now - since) / 1000} s ({FailedInARow} in a row); the WAL grows until one succeeds.";
+            }
+
+            var started = Interlocked.Read(ref passStarted);
+            return started != 0 && now - started >= (long)DegradedAfter.TotalMilliseconds
+                ? $"A checkpoint of the database's WAL has run for {(now - started) / 1000} s; the WAL grows until it ends."
+                : null;
+        }
+    }
+
+    /// <summary>
     /// Takes the checkpoints of <paramref name="connection"/>'s file over, starting the thread on the first call.
     /// False (the connection keeps SQLite's automatic checkpoint): turned off, shut down, the connection has no file or
     /// is read-only, or it is another file than the one this instance watches.
@@ -89,8 +119,9 @@ public sealed partial class SqliteCheckpointer(SqliteWriteGate gate, SqliteCommi
 
         // The pass opens the file as the API does (its password, cache and URI parameters kept), unpooled, and never
         // creates it: a file removed (a restore) is not made again empty by this thread.
-        var configured = new SqliteConnectionStringBuilder(connection.ConnectionString) { Pooling = false };
-        if (configured.Mode == SqliteOpenMode.ReadOnly)
+        // A private cache: a checkpoint is refused (SQLITE_LOCKED) while any connection sharing its cache is in a transaction.
+        var configured = new SqliteConnectionStringBuilder(connection.ConnectionString) { Pooling = false, Cache = SqliteCacheMode.Private };
+        if (configured.Mode == SqliteOpenMode.ReadOnly || raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
         {
             return false;
         }
@@ -111,7 +142,17 @@ public sealed partial class SqliteCheckpointer(SqliteWriteGate gate, SqliteCommi
             {
                 connectionString = configured.ToString();
                 var started = new Thread(Run) { IsBackground = true, Name = "SQLite checkpoint" };
-                started.Start();
+                try
+                {
+                    started.Start();
+                }
+                catch (Exception ex) when (ex is OutOfMemoryException or ThreadStartException)
+                {
+                    // The connection keeps SQLite's own checkpoint; the next one to be configured tries again.
+                    TryLogNotStarted(ex);
+                    return false;
+                }
+
                 thread = started;
                 watchedFile = file;
             }
@@ -124,53 +165,66 @@ public sealed partial class SqliteCheckpointer(SqliteWriteGate gate, SqliteCommi
     {
         var stop = stopping.Token;
         long seen = -1;
-        var lastPass = DateTime.UtcNow;
-        var lastLogged = DateTime.MinValue;
+        var lastPass = Environment.TickCount64;
+        var lastLogged = long.MinValue;
+        var quietMs = (long)QuietPassEvery.TotalMilliseconds;
         while (!stop.WaitHandle.WaitOne(options.SqliteCheckpointInterval))
         {
-            // Nothing written since the last pass (every write lets go of the gate): nothing to copy. A few writes
-            // wait for their pass a while longer. After a failed pass (seen is -1) the next one runs at once.
+            // Nothing written since the last pass (every write lets go of the gate): nothing to copy. A few writes wait
+            // a while longer, and so does the next try after a failed pass (a file gone for good is not opened twenty
+            // times a second).
             var exits = gate.Exits;
-            if (exits == seen || (seen >= 0 && exits - seen < WritesForNextPass && DateTime.UtcNow - lastPass < QuietPassEvery))
+            var waited = Environment.TickCount64 - lastPass;
+            var due = FailedInARow > 0
+                ? waited >= quietMs
+                : exits != seen && (exits - seen >= WritesForNextPass || waited >= quietMs);
+            if (!due)
             {
                 continue;
             }
 
             // An fsync of the WAL failed (the group commit's or a pass's own): frames may be missing under the ones
             // that follow, and none is copied into the database from now on. Writes fail until the process restarts.
-            if (flusher.IsBroken)
+            if (flusher.IsBroken && options.SqliteDurability == SqliteDurability.GroupFsync)
             {
                 return;
             }
 
             seen = exits;
-            lastPass = DateTime.UtcNow;
+            lastPass = Environment.TickCount64;
+            Interlocked.Exchange(ref passStarted, lastPass);
             try
             {
                 Pass(stop, ref seen);
                 Interlocked.Increment(ref passes);
                 Volatile.Write(ref failedInARow, 0);
+                Interlocked.Exchange(ref failingSince, 0);
             }
-            catch (Exception ex) when (!stop.IsCancellationRequested)
+            catch (Exception ex)
             {
-                Interlocked.Increment(ref failures);
-                Interlocked.Increment(ref failedInARow);
-                seen = -1;
-                if (ex is SqliteException { SqliteErrorCode: var code } && (code & 0xFF) == SqliteIoErr && options.SqliteDurability == SqliteDurability.GroupFsync)
+                if (ex is SqliteException { SqliteExtendedErrorCode: SqliteIoErrFsync } && options.SqliteDurability == SqliteDurability.GroupFsync)
                 {
                     flusher.Break(ex);
                 }
 
-                // When it starts failing, then at most once a minute: not twenty times a second.
-                if (FailedInARow == 1 || DateTime.UtcNow - lastLogged >= LogEvery)
+                // Shutting down (queued at the gate, or a pass that failed meanwhile): nothing to report.
+                if (!stop.IsCancellationRequested)
                 {
-                    lastLogged = DateTime.UtcNow;
-                    TryLogFailed(ex);
+                    Interlocked.Increment(ref failures);
+                    Interlocked.Increment(ref failedInARow);
+                    Interlocked.CompareExchange(ref failingSince, Environment.TickCount64, 0);
+
+                    // When it starts failing, then at most once a minute.
+                    if (FailedInARow == 1 || Environment.TickCount64 - lastLogged >= (long)LogEvery.TotalMilliseconds)
+                    {
+                        lastLogged = Environment.TickCount64;
+                        TryLogFailed(ex);
+                    }
                 }
             }
-            catch (Exception)
+            finally
             {
-                // Shutting down (queued at the gate, or a pass that failed meanwhile): nothing to report.
+                Interlocked.Exchange(ref passStarted, 0);
             }
         }
     }
@@ -181,23 +235,32 @@ public sealed partial class SqliteCheckpointer(SqliteWriteGate gate, SqliteCommi
         // the way of what needs the file to itself (leaving WAL mode, a restore).
         using var connection = Open();
         BeforeCheckpoint?.Invoke();
-        var (frames, copied) = Checkpoint(connection, raw.SQLITE_CHECKPOINT_PASSIVE);
+        var (frames, copied, _) = Checkpoint(connection, raw.SQLITE_CHECKPOINT_PASSIVE);
 
         // Only once nearly everything is copied: readers keep the frames committed after their snapshot from being
         // copied until they end (requests' reads, a few milliseconds), and the pass under the gate copies those and
         // what was written meanwhile, no more. A reader holding an old snapshot for long (an export) keeps many from
         // being copied, and the WAL from starting again: no gate is taken for nothing while it does.
-        if (frames < RestartPages || frames - copied > RestartPages / 8)
+        if (frames < RestartPages)
+        {
+            // The WAL started again since: the next time it is long, the gate is taken as soon as it may.
+            retryGateAt = 0;
+            return;
+        }
+
+        if (frames - copied > RestartPages / 8 || frames < retryGateAt)
         {
             return;
         }
 
         gate.Enter(options.SqliteWriteQueueTimeout, stop);
+        bool restarted;
         try
         {
             // RESTART: copies the rest, then waits (the busy timeout, briefly) until no reader is left in the WAL, so
-            // that the next writer starts it again. Readers that stay longer leave the restart to a later pass.
-            Checkpoint(connection, raw.SQLITE_CHECKPOINT_RESTART);
+            // that the next writer starts it again. A reader that stays longer leaves the restart to a later pass,
+            // once the WAL has grown by an eighth of RestartPages more: not the gate and 20 ms every interval for it.
+            restarted = !Checkpoint(connection, raw.SQLITE_CHECKPOINT_RESTART).Busy;
 
             // Nobody else can let go of the gate while this pass holds it: its own exit is not a write.
             seen = gate.Exits + 1;
@@ -207,7 +270,22 @@ public sealed partial class SqliteCheckpointer(SqliteWriteGate gate, SqliteCommi
             gate.Exit();
         }
 
-        Interlocked.Increment(ref gatedPasses);
+        retryGateAt = restarted ? 0 : frames + RestartPages / 8;
+        if (restarted)
+        {
+            Interlocked.Increment(ref gatedPasses);
+        }
+    }
+
+    private void TryLogNotStarted(Exception exception)
+    {
+        try
+        {
+            LogNotStarted(logger, exception);
+        }
+        catch (Exception)
+        {
+        }
     }
 
     // The thread is the process's own: a logger that throws must not end the process through it.
@@ -244,19 +322,21 @@ public sealed partial class SqliteCheckpointer(SqliteWriteGate gate, SqliteCommi
         }
     }
 
-    /// <returns>The frames in the WAL, and how many of them are in the database file now (-1 and -1: not in WAL mode).</returns>
-    private static (int Frames, int Copied) Checkpoint(SqliteConnection connection, int mode)
+    /// <returns>
+    /// The frames in the WAL, how many of them are in the database file now (-1 and -1: not in WAL mode), and whether it
+    /// was busy: another process's checkpoint runs now (and copies the same frames), or readers stayed in the WAL longer
+    /// than a RESTART waits for them (what could be copied was).
+    /// </returns>
+    private static (int Frames, int Copied, bool Busy) Checkpoint(SqliteConnection connection, int mode)
     {
         var rc = raw.sqlite3_wal_checkpoint_v2(connection.Handle, null, mode, out var frames, out var copied);
-
-        // Busy: another process's checkpoint runs now (and copies the same frames), or readers stayed in the WAL
-        // longer than a RESTART waits for them (what could be copied was).
-        if (rc != raw.SQLITE_OK && (rc & 0xFF) != raw.SQLITE_BUSY)
+        var busy = (rc & 0xFF) == raw.SQLITE_BUSY;
+        if (rc != raw.SQLITE_OK && !busy)
         {
             SqliteException.ThrowExceptionForRC(rc, connection.Handle);
         }
 
-        return (frames, copied);
+        return (frames, copied, busy);
     }
 
     public void Dispose()
@@ -264,6 +344,11 @@ public sealed partial class SqliteCheckpointer(SqliteWriteGate gate, SqliteCommi
         Thread? running;
         lock (sync)
         {
+            if (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
             stopping.Cancel();
             running = thread;
         }
@@ -277,4 +362,7 @@ public sealed partial class SqliteCheckpointer(SqliteWriteGate gate, SqliteCommi
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A checkpoint of the SQLite WAL failed ({FailedInARow} in a row); the next pass tries again, and the WAL grows meanwhile")]
     private static partial void LogFailed(ILogger logger, int failedInARow, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The SQLite checkpoint thread could not start; SQLite checkpoints inside the writes meanwhile")]
+    private static partial void LogNotStarted(ILogger logger, Exception exception);
 }
