@@ -117,9 +117,9 @@ public sealed partial class SqliteCheckpointer(SqliteWriteGate gate, SqliteCommi
             return false;
         }
 
-        // The pass opens the file as the API does (its password, cache and URI parameters kept), unpooled, and never
-        // creates it: a file removed (a restore) is not made again empty by this thread.
-        // A private cache: a checkpoint is refused (SQLITE_LOCKED) while any connection sharing its cache is in a transaction.
+        // The pass opens the file as the API does (its password and URI parameters kept), unpooled, and never creates
+        // it: a file removed (a restore) is not made again empty by this thread. With a private cache: a checkpoint is
+        // refused (SQLITE_LOCKED) while any connection sharing its cache is in a transaction.
         var configured = new SqliteConnectionStringBuilder(connection.ConnectionString) { Pooling = false, Cache = SqliteCacheMode.Private };
         if (configured.Mode == SqliteOpenMode.ReadOnly || raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
         {
