@@ -55,7 +55,7 @@ public sealed class SqliteCheckpointerTests : IAsyncDisposable
         await using var scope = services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
         await scope.ServiceProvider.GetRequiredService<AiprodDbContext>().Database.ExecuteSqlRawAsync(
-            "CREATE TABLE filler(id INTEGER PRIMARY KEY, data BLOB NOT NULL);", Ct);
+            "CREATE TABLE IF NOT EXISTS filler(id INTEGER PRIMARY KEY, data BLOB NOT NULL);", Ct);
         return services;
     }
 
@@ -92,6 +92,16 @@ public sealed class SqliteCheckpointerTests : IAsyncDisposable
             .ExecuteSqlRawAsync("INSERT INTO filler(data) VALUES (randomblob(3000))", Ct);
     }
 
+    private async Task<long> WalFramesAfterOnePageCommitsAsync(IServiceProvider services, int commits)
+    {
+        for (var i = 0; i < commits; i++)
+        {
+            await WriteAsync(services);
+        }
+
+        return new FileInfo(Wal).Length / FrameBytes;
+    }
+
     private static async Task<long> ScalarAsync(IServiceProvider services, string sql)
     {
         await using var scope = services.CreateAsyncScope();
@@ -118,12 +128,7 @@ public sealed class SqliteCheckpointerTests : IAsyncDisposable
         Assert.Equal(0, await ScalarAsync(services, "PRAGMA wal_autocheckpoint"));
 
         // SQLite's own checkpoint would have copied the WAL and started it again after 1,000 pages.
-        for (var i = 0; i < 1600; i++)
-        {
-            await WriteAsync(services);
-        }
-
-        var frames = new FileInfo(Wal).Length / FrameBytes;
+        var frames = await WalFramesAfterOnePageCommitsAsync(services, 1600);
         Assert.True(frames >= 1600, $"The WAL holds {frames} frames after 1,600 commits of a page each: a writer checkpointed it.");
     }
 
@@ -374,14 +379,31 @@ public sealed class SqliteCheckpointerTests : IAsyncDisposable
         var services = await StartAsync("00:00:00");
         await using var keeper = await KeepOpenAsync();
         Assert.Equal(1000, await ScalarAsync(services, "PRAGMA wal_autocheckpoint"));
-        for (var i = 0; i < 1600; i++)
-        {
-            await WriteAsync(services);
-        }
-
-        var frames = new FileInfo(Wal).Length / FrameBytes;
+        var frames = await WalFramesAfterOnePageCommitsAsync(services, 1600);
         Assert.True(frames < 1200, $"The WAL holds {frames} frames: SQLite's own checkpoint did not start it again.");
         Assert.Equal(0, services.GetRequiredService<SqliteCheckpointer>().Passes);
+    }
+
+    [Fact]
+    public async Task ALaterHostOfTheProcess_ConfiguresThePooledConnectionsAnew()
+    {
+        // Pooled connections outlive a host (tests, a restart in-process). One the first host's thread took over must
+        // get SQLite's checkpoint back under a host that has it off, and be taken over again by the next one's thread.
+        var first = await StartAsync("00:00:00.010");
+        await WriteAsync(first);
+        await first.DisposeAsync();
+
+        // The same settings: only the host is new.
+        var second = await StartAsync("00:00:00.010");
+        Assert.Equal(0, await ScalarAsync(second, "PRAGMA wal_autocheckpoint"));
+        var checkpointer = second.GetRequiredService<SqliteCheckpointer>();
+        var before = checkpointer.Passes;
+        await WriteAsync(second);
+        await UntilAsync(() => checkpointer.Passes > before, () => "The later host's thread never took the file's checkpoints over.");
+        await second.DisposeAsync();
+
+        var off = await StartAsync("00:00:00");
+        Assert.Equal(1000, await ScalarAsync(off, "PRAGMA wal_autocheckpoint"));
     }
 
     private static async Task UntilAsync(Func<bool> reached, Func<string> otherwise)
