@@ -81,6 +81,11 @@ builder.Services.AddHealthChecks().AddDbContextCheck<AiprodDbContext>("database"
 
 var app = builder.Build();
 
+// However the entry point ends, the SQLite checkpoint thread ends with it: a start that fails after the migrations
+// opened the file (a bad setting read while the pipeline is built) leaves no thread behind retrying the file. Only
+// that thread, not the app: a test host may still be reporting the failure from the app's services.
+using var checkpoints = app.Services.GetService<SqliteCheckpointer>();
+
 // Load (or create) the signing keys now: a bad key configuration must stop the start, not the first login or checkpoint.
 _ = app.Services.GetRequiredService<SigningKeyStore>();
 _ = app.Services.GetRequiredService<Aiprod.Infrastructure.Csrf.CsrfKeyStore>();

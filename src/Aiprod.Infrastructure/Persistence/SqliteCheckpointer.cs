@@ -68,6 +68,30 @@ public sealed partial class SqliteCheckpointer(SqliteWriteGate gate, SqliteCommi
     /// </summary>
     internal long Instance { get; } = Interlocked.Increment(ref instances);
 
+    /// <summary>The file whose checkpoints this instance took over, or null (for tests and diagnostics).</summary>
+    internal string? WatchedFile
+    {
+        get
+        {
+            lock (sync)
+            {
+                return watchedFile;
+            }
+        }
+    }
+
+    /// <summary>Whether the checkpoint thread runs (for tests and diagnostics): from the first watched connection until disposal.</summary>
+    internal bool Running
+    {
+        get
+        {
+            lock (sync)
+            {
+                return thread is { IsAlive: true };
+            }
+        }
+    }
+
     /// <summary>Whether connections of the file leave checkpoints to this thread.</summary>
     public bool Enabled => options.SqliteCheckpointInterval > TimeSpan.Zero;
 
@@ -293,7 +317,7 @@ public sealed partial class SqliteCheckpointer(SqliteWriteGate gate, SqliteCommi
     {
         try
         {
-            LogFailed(logger, FailedInARow, exception);
+            LogFailed(logger, watchedFile, FailedInARow, exception);
         }
         catch (Exception)
         {
@@ -360,8 +384,8 @@ public sealed partial class SqliteCheckpointer(SqliteWriteGate gate, SqliteCommi
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "A checkpoint of the SQLite WAL failed ({FailedInARow} in a row); the next pass tries again, and the WAL grows meanwhile")]
-    private static partial void LogFailed(ILogger logger, int failedInARow, Exception exception);
+    [LoggerMessage(Level = LogLevel.Error, Message = "A checkpoint of the SQLite WAL of {File} failed ({FailedInARow} in a row); the next pass tries again, and the WAL grows meanwhile")]
+    private static partial void LogFailed(ILogger logger, string? file, int failedInARow, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The SQLite checkpoint thread could not start; SQLite checkpoints inside the writes meanwhile")]
     private static partial void LogNotStarted(ILogger logger, Exception exception);
