@@ -164,7 +164,9 @@ public sealed partial class SqliteCheckpointer(SqliteWriteGate gate, SqliteCommi
 
             if (watchedFile is null)
             {
+                // Set before the start, which publishes them to the thread (its failure log names the file).
                 connectionString = configured.ToString();
+                watchedFile = file;
                 var started = new Thread(Run) { IsBackground = true, Name = "SQLite checkpoint" };
                 try
                 {
@@ -173,12 +175,12 @@ public sealed partial class SqliteCheckpointer(SqliteWriteGate gate, SqliteCommi
                 catch (Exception ex) when (ex is OutOfMemoryException or ThreadStartException)
                 {
                     // The connection keeps SQLite's own checkpoint; the next one to be configured tries again.
+                    watchedFile = null;
                     TryLogNotStarted(ex);
                     return false;
                 }
 
                 thread = started;
-                watchedFile = file;
             }
 
             return string.Equals(watchedFile, file, StringComparison.Ordinal);

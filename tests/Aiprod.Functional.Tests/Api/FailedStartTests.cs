@@ -15,11 +15,13 @@ public sealed class FailedStartTests
         var factory = new AiprodApiFactory(
             // Read after the migrations ran (the middleware's setup): the file's connections were configured by then.
             new Dictionary<string, string?> { ["ForwardedHeaders:TrustedProxies:0"] = "proxy.example" },
-            replaceServices: services => services.Replace(ServiceDescriptor.Singleton(sp => checkpointer = new SqliteCheckpointer(
-                sp.GetRequiredService<SqliteWriteGate>(),
-                sp.GetRequiredService<SqliteCommitFlusher>(),
-                sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value,
-                sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SqliteCheckpointer>>()))));
+            // The host's own registration, with the instance it makes kept for the test (the host's services are out
+            // of reach once its start failed).
+            replaceServices: services =>
+            {
+                var registered = services.Single(d => d.ServiceType == typeof(SqliteCheckpointer)).ImplementationFactory!;
+                services.Replace(ServiceDescriptor.Singleton(sp => checkpointer = (SqliteCheckpointer)registered(sp)));
+            });
         var folder = factory.DataFolder;
         try
         {
