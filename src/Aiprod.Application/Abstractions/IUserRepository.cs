@@ -6,6 +6,12 @@ public interface IUserRepository
 {
     Task<User?> FindByIdAsync(UserId id, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Whether the account holds the admin role as stored (false for an unknown one): one column read, nothing tracked,
+    /// for the paths that ask only that (every worker claim asks it, twice).
+    /// </summary>
+    Task<bool> IsAdminAsync(UserId id, CancellationToken cancellationToken);
+
     Task<User?> FindByEmailAsync(Email email, CancellationToken cancellationToken);
 
     Task<bool> EmailExistsAsync(Email email, CancellationToken cancellationToken);

@@ -49,7 +49,7 @@ public sealed class WorkerReports(IJobRepository jobs, IUserRepository users, IO
     // cost no extra query; and then always with the same read, whether the job is missing, queued, or another user's, so its cost tells a stranger nothing.
     private async ValueTask<bool> MayServeAsync(UserId workerOwnerId, PipelineJob? job, CancellationToken cancellationToken)
     {
-        var isAdmin = (await users.FindByIdAsync(workerOwnerId, cancellationToken))?.Role == UserRole.Admin;
+        var isAdmin = await users.IsAdminAsync(workerOwnerId, cancellationToken);
         return job is { Status: not JobStatus.Queued } && (job.OwnerId == workerOwnerId || isAdmin);
     }
 }

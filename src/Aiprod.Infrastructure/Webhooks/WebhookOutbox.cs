@@ -20,6 +20,11 @@ namespace Aiprod.Infrastructure.Webhooks;
 /// </summary>
 public sealed class WebhookOutbox(TimeProvider clock)
 {
+    // A save nearly always announces events of one owner (a worker's completion, a revoked key): compiled, that query
+    // skips building and looking up its expression and SQL on every completed job.
+    private static readonly PerModelQuery<Func<AiprodDbContext, UserId, IAsyncEnumerable<WebhookSubscription>>> EnabledOf = new(() => EF.CompileAsyncQuery(
+        (AiprodDbContext db, UserId ownerId) => db.WebhookSubscriptions.AsNoTracking().Where(s => s.OwnerId == ownerId && s.Enabled)));
+
     public Task StageAsync(AiprodDbContext db, CancellationToken cancellationToken) =>
         StageAsync(db, Announced(db.ChangeTracker), cancellationToken);
 
@@ -32,9 +37,11 @@ public sealed class WebhookOutbox(TimeProvider clock)
         }
 
         var owners = events.Select(e => e.OwnerId).Distinct().ToList();
-        var subscriptions = await db.WebhookSubscriptions.AsNoTracking()
-            .Where(s => owners.Contains(s.OwnerId) && s.Enabled)
-            .ToListAsync(cancellationToken);
+        var subscriptions = owners.Count == 1
+            ? await EnabledOf.For(db)(db, owners[0]).ToListAsync(cancellationToken)
+            : await db.WebhookSubscriptions.AsNoTracking()
+                .Where(s => owners.Contains(s.OwnerId) && s.Enabled)
+                .ToListAsync(cancellationToken);
         if (subscriptions.Count == 0)
         {
             return;

@@ -24,7 +24,7 @@ public sealed class ClaimJobCommandHandlerTests
     {
         ann = Given.AUser(clock);
         annsWorker = Given.AWorkerKey(ann, clock);
-        users.FindByIdAsync(ann.Id, Arg.Any<CancellationToken>()).Returns(ann);
+        users.IsAdminAsync(ann.Id, Arg.Any<CancellationToken>()).Returns(ann.Role == UserRole.Admin);
     }
 
     private ClaimJobCommandHandler Handler(ConflictAttempt? attempt = null) => new(jobs, users, Options.Create(options), attempt ?? new ConflictAttempt(), clock);
@@ -85,7 +85,7 @@ public sealed class ClaimJobCommandHandlerTests
     public async Task ThePrecheck_LooksAtTheQueueTheKeyMayTakeFrom()
     {
         var admin = Given.AnAdmin(clock);
-        users.FindByIdAsync(admin.Id, Arg.Any<CancellationToken>()).Returns(admin);
+        users.IsAdminAsync(admin.Id, Arg.Any<CancellationToken>()).Returns(admin.Role == UserRole.Admin);
         jobs.AnyQueuedAsync(ann.Id, Arg.Any<CancellationToken>()).Returns(false);
         jobs.AnyQueuedAsync(null, Arg.Any<CancellationToken>()).Returns(true);
         var precheck = new ClaimJobPrecheck(jobs, users);
@@ -123,7 +123,7 @@ public sealed class ClaimJobCommandHandlerTests
     {
         var ops = Given.AnAdmin(clock);
         var platformWorker = Given.AWorkerKey(ops, clock);
-        users.FindByIdAsync(ops.Id, Arg.Any<CancellationToken>()).Returns(ops);
+        users.IsAdminAsync(ops.Id, Arg.Any<CancellationToken>()).Returns(ops.Role == UserRole.Admin);
         var annsJob = Given.AJob(ann, clock);
         jobs.NextQueuedAsync(null, Arg.Any<int>(), Arg.Any<CancellationToken>()).Returns([annsJob]);
 
@@ -131,6 +131,28 @@ public sealed class ClaimJobCommandHandlerTests
 
         Assert.Equal(annsJob.Id, claimed?.JobId);
         Assert.Equal(platformWorker.Id, annsJob.WorkerKeyId);
+    }
+
+    [Fact]
+    public async Task Handle_ForAnAdminDemotedAfterThePrecheck_LooksOnlyAtTheirOwnQueue()
+    {
+        // The precheck runs before the write lock and the handler under it: the handler must ask again, not reuse the
+        // precheck's answer (a demotion committed in between would otherwise still serve every user's queue).
+        var ops = Given.AnAdmin(clock);
+        var platformWorker = Given.AWorkerKey(ops, clock);
+        users.IsAdminAsync(ops.Id, Arg.Any<CancellationToken>()).Returns(true, false);
+        jobs.AnyQueuedAsync(null, Arg.Any<CancellationToken>()).Returns(true);
+        var annsJob = Given.AJob(ann, clock);
+        jobs.NextQueuedAsync(null, Arg.Any<int>(), Arg.Any<CancellationToken>()).Returns([annsJob]);
+        var command = new ClaimJobCommand(platformWorker.Id, ops.Id, null);
+
+        Assert.True(await new ClaimJobPrecheck(jobs, users).IsWorthLockingAsync(command, TestContext.Current.CancellationToken));
+        var claimed = await Handler().Handle(command, TestContext.Current.CancellationToken);
+
+        Assert.Null(claimed);
+        Assert.Equal(JobStatus.Queued, annsJob.Status);
+        await jobs.Received(1).NextQueuedAsync(ops.Id, Arg.Any<int>(), Arg.Any<CancellationToken>());
+        await jobs.DidNotReceive().NextQueuedAsync(null, Arg.Any<int>(), Arg.Any<CancellationToken>());
     }
 
     [Fact]

@@ -181,6 +181,8 @@ public sealed class LoginVersionCheckTests : IAsyncDisposable
 
         public Task<User?> FindByIdAsync(UserId id, CancellationToken cancellationToken) => inner.FindByIdAsync(id, cancellationToken);
 
+        public Task<bool> IsAdminAsync(UserId id, CancellationToken cancellationToken) => inner.IsAdminAsync(id, cancellationToken);
+
         public Task<bool> EmailExistsAsync(Email email, CancellationToken cancellationToken) => inner.EmailExistsAsync(email, cancellationToken);
 
         public void Add(User user) => inner.Add(user);

@@ -8,23 +8,24 @@ namespace Aiprod.Infrastructure.Persistence.Repositories;
 
 internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
 {
-    // The queries every worker report and claim runs, compiled once instead of looked up by expression each time.
-    private static readonly Func<AiprodDbContext, JobId, CancellationToken, Task<PipelineJob?>> ById = EF.CompileAsyncQuery(
-        (AiprodDbContext db, JobId jobId, CancellationToken cancellationToken) => db.PipelineJobs.FirstOrDefault(j => j.Id == jobId));
+    // The queries every worker report and claim runs, compiled once (per model: PerModelQuery) instead of looked up by
+    // expression each time.
+    private static readonly PerModelQuery<Func<AiprodDbContext, JobId, CancellationToken, Task<PipelineJob?>>> ById = new(() => EF.CompileAsyncQuery(
+        (AiprodDbContext db, JobId jobId, CancellationToken cancellationToken) => db.PipelineJobs.FirstOrDefault(j => j.Id == jobId)));
 
-    private static readonly Func<AiprodDbContext, int, IAsyncEnumerable<PipelineJob>> Queued = EF.CompileAsyncQuery(
+    private static readonly PerModelQuery<Func<AiprodDbContext, int, IAsyncEnumerable<PipelineJob>>> Queued = new(() => EF.CompileAsyncQuery(
         (AiprodDbContext db, int take) => db.PipelineJobs.Where(j => j.Status == JobStatus.Queued)
-            .OrderByDescending(j => j.Priority).ThenBy(j => j.CreatedAt).Take(take));
+            .OrderByDescending(j => j.Priority).ThenBy(j => j.CreatedAt).Take(take)));
 
-    private static readonly Func<AiprodDbContext, UserId, int, IAsyncEnumerable<PipelineJob>> QueuedOf = EF.CompileAsyncQuery(
+    private static readonly PerModelQuery<Func<AiprodDbContext, UserId, int, IAsyncEnumerable<PipelineJob>>> QueuedOf = new(() => EF.CompileAsyncQuery(
         (AiprodDbContext db, UserId ownerId, int take) => db.PipelineJobs.Where(j => j.Status == JobStatus.Queued && j.OwnerId == ownerId)
-            .OrderByDescending(j => j.Priority).ThenBy(j => j.CreatedAt).Take(take));
+            .OrderByDescending(j => j.Priority).ThenBy(j => j.CreatedAt).Take(take)));
 
     // Every submit runs it under the write lock: compiled, it skips the expression's parameter extraction and cache
     // lookup there.
-    private static readonly Func<AiprodDbContext, UserId, int, CancellationToken, Task<int>> QueuedCount = EF.CompileAsyncQuery(
+    private static readonly PerModelQuery<Func<AiprodDbContext, UserId, int, CancellationToken, Task<int>>> QueuedCount = new(() => EF.CompileAsyncQuery(
         (AiprodDbContext db, UserId ownerId, int upTo, CancellationToken cancellationToken) =>
-            db.PipelineJobs.Where(j => j.Status == JobStatus.Queued && j.OwnerId == ownerId).Take(upTo).Count());
+            db.PipelineJobs.Where(j => j.Status == JobStatus.Queued && j.OwnerId == ownerId).Take(upTo).Count()));
 
     public void Add(PipelineJob job) => db.PipelineJobs.Add(job);
 
@@ -34,7 +35,7 @@ internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
         return (withEvents ? query.Include(j => j.Events) : query).FirstOrDefaultAsync(cancellationToken);
     }
 
-    public Task<PipelineJob?> FindAsync(JobId jobId, CancellationToken cancellationToken) => ById(db, jobId, cancellationToken);
+    public Task<PipelineJob?> FindAsync(JobId jobId, CancellationToken cancellationToken) => ById.For(db)(db, jobId, cancellationToken);
 
     public async Task<(IReadOnlyList<PipelineJob> Items, int Total)> ListAsync(JobListFilter filter, CancellationToken cancellationToken)
     {
@@ -85,7 +86,7 @@ internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
         // SQL Server, whose retrying strategy allows no transaction of ours, the read locks nothing: the claim's
         // version check decides between workers that read the same job. Both run the same compiled query.
         var found = new List<PipelineJob>(take);
-        await foreach (var job in (ownerId is { } only ? QueuedOf(db, only, take) : Queued(db, take)).WithCancellation(cancellationToken))
+        await foreach (var job in (ownerId is { } only ? QueuedOf.For(db)(db, only, take) : Queued.For(db)(db, take)).WithCancellation(cancellationToken))
         {
             found.Add(job);
         }
@@ -99,7 +100,7 @@ internal sealed class JobRepository(AiprodDbContext db) : IJobRepository
             : db.PipelineJobs.AnyAsync(j => j.Status == JobStatus.Queued, cancellationToken);
 
     public Task<int> QueuedCountAsync(UserId ownerId, int upTo, CancellationToken cancellationToken) =>
-        QueuedCount(db, ownerId, upTo, cancellationToken);
+        QueuedCount.For(db)(db, ownerId, upTo, cancellationToken);
 
     public async Task<IReadOnlyList<PipelineJob>> WithLapsedLeasesAsync(DateTimeOffset now, int take, CancellationToken cancellationToken) =>
         await db.PipelineJobs.Where(j => j.Status == JobStatus.Running && j.LeaseExpiresAt != null && j.LeaseExpiresAt <= now)

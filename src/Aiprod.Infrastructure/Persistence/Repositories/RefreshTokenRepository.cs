@@ -10,7 +10,7 @@ internal sealed class RefreshTokenRepository(AiprodDbContext db) : IRefreshToken
     // The family's user comes in the same statement: every caller asks for it next (a refresh to check the account
     // and sign for it), and UserRepository.FindByIdAsync answers a tracked user without a query. Compiled once: a
     // refresh does not pay for the LINQ expression's cache look-up.
-    private static readonly Func<AiprodDbContext, string, CancellationToken, Task<TokenWithOwner?>> ByHash = EF.CompileAsyncQuery(
+    private static readonly PerModelQuery<Func<AiprodDbContext, string, CancellationToken, Task<TokenWithOwner?>>> ByHash = new(() => EF.CompileAsyncQuery(
         (AiprodDbContext db, string tokenHash, CancellationToken cancellationToken) => (
                 from token in db.RefreshTokens
                 where token.TokenHash == tokenHash
@@ -18,10 +18,10 @@ internal sealed class RefreshTokenRepository(AiprodDbContext db) : IRefreshToken
                 join user in db.Users on family.UserId equals user.Id into owners
                 from owner in owners.DefaultIfEmpty()
                 select new TokenWithOwner(token, family, owner))
-            .FirstOrDefault());
+            .FirstOrDefault()));
 
     public async Task<RefreshToken?> FindByHashAsync(string tokenHash, CancellationToken cancellationToken) =>
-        (await ByHash(db, tokenHash, cancellationToken))?.Token;
+        (await ByHash.For(db)(db, tokenHash, cancellationToken))?.Token;
 
     public Task<RefreshTokenFamily?> FindFamilyAsync(SessionId familyId, CancellationToken cancellationToken) =>
         db.RefreshTokenFamilies.FirstOrDefaultAsync(f => f.Id == familyId, cancellationToken);

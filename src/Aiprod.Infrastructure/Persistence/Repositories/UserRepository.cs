@@ -6,10 +6,17 @@ namespace Aiprod.Infrastructure.Persistence.Repositories;
 
 internal sealed class UserRepository(AiprodDbContext db) : IUserRepository
 {
+    // Compiled: a claim asks it twice (before the write lock and under it), and a tracked lookup by key builds and
+    // looks up its query expression on every call.
+    private static readonly PerModelQuery<Func<AiprodDbContext, UserId, CancellationToken, Task<bool>>> IsAdmin = new(() => EF.CompileAsyncQuery(
+        (AiprodDbContext db, UserId id, CancellationToken cancellationToken) => db.Users.Any(u => u.Id == id && u.Role == UserRole.Admin)));
+
     // A user this scope already tracks is the one a query would return (a tracking query never overwrites it), so
     // it is answered from the change tracker without a round trip.
     public async Task<User?> FindByIdAsync(UserId id, CancellationToken cancellationToken) =>
         await db.Users.FindAsync([id], cancellationToken);
+
+    public Task<bool> IsAdminAsync(UserId id, CancellationToken cancellationToken) => IsAdmin.For(db)(db, id, cancellationToken);
 
     public Task<User?> FindByEmailAsync(Email email, CancellationToken cancellationToken) =>
         db.Users.FirstOrDefaultAsync(u => u.Email == email, cancellationToken);

@@ -73,11 +73,8 @@ public sealed class ClaimJobCommandHandler(
     }
 
     /// <summary>Whose jobs a worker key may take: every user's for an admin's key, otherwise only its owner's.</summary>
-    internal static async Task<UserId?> QueueOfAsync(IUserRepository users, ClaimJobCommand command, CancellationToken cancellationToken)
-    {
-        var owner = await users.FindByIdAsync(command.WorkerOwnerId, cancellationToken);
-        return owner?.Role == UserRole.Admin ? null : command.WorkerOwnerId;
-    }
+    internal static async Task<UserId?> QueueOfAsync(IUserRepository users, ClaimJobCommand command, CancellationToken cancellationToken) =>
+        await users.IsAdminAsync(command.WorkerOwnerId, cancellationToken) ? null : command.WorkerOwnerId;
 
     /// <summary>
     /// After a lost race every loser would otherwise go for the same next job and all but one lose again; spread over
