@@ -65,7 +65,7 @@ internal sealed class SendDeadline : IDisposable
         }
         catch (Exception) when (Volatile.Read(ref deadline) == Expired)
         {
-            return false;
+            return CutOff();
         }
         finally
         {
@@ -73,7 +73,15 @@ internal sealed class SendDeadline : IDisposable
             Interlocked.CompareExchange(ref deadline, Idle, due);
         }
 
-        return Volatile.Read(ref deadline) != Expired;
+        return Volatile.Read(ref deadline) != Expired || CutOff();
+    }
+
+    // The timer that won the deadline cancels the token, but the send can end between its win and its Cancel: the
+    // token is cancelled here too before the send is reported cut off (Cancel is idempotent and thread-safe).
+    private bool CutOff()
+    {
+        cancel.Cancel();
+        return false;
     }
 
     private void Arm(TimeSpan dueIn)
