@@ -9,6 +9,16 @@ namespace Aiprod.Infrastructure;
 /// </summary>
 public abstract class PeriodicWorkService(TimeProvider clock) : BackgroundService
 {
+    private readonly TaskCompletionSource running = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Completes once <see cref="ExecuteAsync"/> has begun. A test that stops one service of a running host must wait
+    /// for it first: since .NET 10 the base class starts <c>ExecuteAsync</c> through <c>Task.Run</c> with the stopping
+    /// token, so a service stopped before that ends <em>canceled</em>, and the host, not itself stopping, takes that
+    /// for a crash and stops the whole application (<c>BackgroundServiceExceptionBehavior.StopHost</c>).
+    /// </summary>
+    internal Task Running => running.Task;
+
     /// <summary>The host's clock, for the work too.</summary>
     protected TimeProvider Clock => clock;
 
@@ -23,6 +33,7 @@ public abstract class PeriodicWorkService(TimeProvider clock) : BackgroundServic
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        running.TrySetResult();
         if (!Enabled)
         {
             return;

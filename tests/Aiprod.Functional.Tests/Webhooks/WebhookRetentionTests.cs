@@ -24,7 +24,9 @@ public sealed class WebhookRetentionTests
         await using var factory = WebhookTestKit.Host(clock, more: Quiet("2.00:00:00"));
         var sweeper = factory.Services.GetRequiredService<WebhookDeliverySweeper>();
 
-        // The host's own sweeps would run on the clock's steps; this test sweeps when it means to.
+        // The host's own sweeps would run on the clock's steps; this test sweeps when it means to. Stopped before its
+        // loop has begun, the service would end canceled and the host would stop the whole app (PeriodicWorkService.Running).
+        await sweeper.Running.WaitAsync(Ct);
         await sweeper.StopAsync(Ct);
         var client = factory.CreateClient();
         var ann = await client.RegisterAndLoginAsync("ann@example.com");
