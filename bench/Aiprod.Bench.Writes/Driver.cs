@@ -83,6 +83,20 @@ internal sealed partial class Driver : IAsyncDisposable
             start.ArgumentList.Add(a);
         }
 
+        // HOST_ENV="NAME=value NAME2=value" sets environment variables of the host alone (runtime knobs such as
+        // DOTNET_gcServer), so that the load generator keeps its own settings and the host's CPU per operation stays
+        // comparable between runs.
+        foreach (var pair in (Environment.GetEnvironmentVariable("HOST_ENV") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new ArgumentException($"HOST_ENV: '{pair}' is not NAME=value.");
+            }
+
+            start.Environment[pair[..eq]] = pair[(eq + 1)..];
+        }
+
         var host = Process.Start(start) ?? throw new InvalidOperationException("Could not start the host.");
         var log = new System.Text.StringBuilder();
         host.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };

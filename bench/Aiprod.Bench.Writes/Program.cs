@@ -6,7 +6,7 @@ namespace Aiprod.Bench.Writes;
 ///   dotnet run -c Release --project bench/Aiprod.Bench.Writes -- refresh|submit|workers|all [--profile] [--Key=Value ...]
 /// </code>
 /// Environment: ROUNDS (3), DURATION seconds per measurement (10), WARMUP seconds of load before the first round (20), REFRESH_CLIENTS (1,4,16), SUBMITTERS (8),
-/// WORKERS (8), JOBS per workers round (800 per second of DURATION, at most 24,000: 8,000 at DURATION=10), SUBMIT_OWNERS (8 per submitter: the users whose jobs they queue, in turn), PORT (5197), KEEP_DATA=1 to keep the data folder. <c>--Key=Value</c> arguments go to the API host as
+/// WORKERS (8), JOBS per workers round (800 per second of DURATION, at most 24,000: 8,000 at DURATION=10), SUBMIT_OWNERS (8 per submitter: the users whose jobs they queue, in turn), PORT (5197), KEEP_DATA=1 to keep the data folder, HOST_ENV="NAME=value ..." for environment variables of the host alone. <c>--Key=Value</c> arguments go to the API host as
 /// configuration. The host runs as a child process of this one (role <c>host</c>).
 /// </summary>
 internal static class Program
