@@ -28,6 +28,15 @@ public sealed class UserRepositoryTests : IDisposable
         Assert.False(await users.IsAdminAsync(ann.Id, ct));
         Assert.True(await users.IsAdminAsync(ops.Id, ct));
         Assert.False(await users.IsAdminAsync(UserId.New(now), ct));
+
+        // A disabled admin serves no other user's queue, whatever key of theirs another instance still has cached.
+        var stored = await db.Users.SingleAsync(u => u.Id == ops.Id, ct);
+        Assert.True(stored.Disable(now).IsSuccess);
+        await db.SaveChangesAsync(ct);
+        Assert.False(await users.IsAdminAsync(ops.Id, ct));
+        Assert.True(stored.Enable().IsSuccess);
+        await db.SaveChangesAsync(ct);
+        Assert.True(await users.IsAdminAsync(ops.Id, ct));
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);

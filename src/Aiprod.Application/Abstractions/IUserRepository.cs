@@ -7,7 +7,7 @@ public interface IUserRepository
     Task<User?> FindByIdAsync(UserId id, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Whether the account holds the admin role as stored (false for an unknown one): one column read, nothing tracked,
+    /// Whether the account holds the admin role as stored and is not disabled (false for an unknown one): one row read, nothing tracked,
     /// for the paths that ask only that (every worker claim asks it, twice).
     /// </summary>
     Task<bool> IsAdminAsync(UserId id, CancellationToken cancellationToken);

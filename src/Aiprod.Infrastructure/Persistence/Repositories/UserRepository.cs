@@ -7,9 +7,10 @@ namespace Aiprod.Infrastructure.Persistence.Repositories;
 internal sealed class UserRepository(AiprodDbContext db) : IUserRepository
 {
     // Compiled: a claim asks it twice (before the write lock and under it), and a tracked lookup by key builds and
-    // looks up its query expression on every call.
+    // looks up its query expression on every call. A disabled admin is no admin (as for ActingAdmin): disabling revokes
+    // the account's keys, but another instance may serve a cached key for up to its cache lifetime while Redis is down.
     private static readonly PerModelQuery<Func<AiprodDbContext, UserId, CancellationToken, Task<bool>>> IsAdmin = new(() => EF.CompileAsyncQuery(
-        (AiprodDbContext db, UserId id, CancellationToken cancellationToken) => db.Users.Any(u => u.Id == id && u.Role == UserRole.Admin)));
+        (AiprodDbContext db, UserId id, CancellationToken cancellationToken) => db.Users.Any(u => u.Id == id && u.Role == UserRole.Admin && u.DisabledAt == null)));
 
     // A user this scope already tracks is the one a query would return (a tracking query never overwrites it), so
     // it is answered from the change tracker without a round trip.
