@@ -53,6 +53,12 @@ public abstract class PeriodicWorkService(TimeProvider clock) : BackgroundServic
                     // Also a cancellation not caused by shutdown (a query's timeout): the loop must outlive it.
                     LogRunFailed(ex, Period);
                 }
+                catch (Exception) when (stoppingToken.IsCancellationRequested)
+                {
+                    // A run the stop cut short, whatever it threw (a provider's error from an interrupted command):
+                    // the service ends as stopped, not as failed, which the host would take for a crash.
+                    return;
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

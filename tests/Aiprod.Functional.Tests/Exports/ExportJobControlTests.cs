@@ -230,7 +230,9 @@ public sealed class ExportJobControlTests
         var client = factory.CreateClient();
         var ann = await client.RegisterAndLoginAsync("ann@example.com");
         var ids = new[] { await client.CreateExportAsync(ann), await client.CreateExportAsync(ann) };
-        await factory.Services.GetRequiredService<ExportRunner>().StopAsync(Ct);
+        var runner = factory.Services.GetRequiredService<ExportRunner>();
+        await runner.Started.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await runner.StopAsync(Ct);
 
         // Under the test's own token, which never fires: only the runner's stop can hold the round back.
         await factory.RunExportRoundAsync();

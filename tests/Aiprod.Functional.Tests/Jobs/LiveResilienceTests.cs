@@ -189,13 +189,16 @@ public sealed class LiveResilienceTests
         using var client = new HttpClient { BaseAddress = server };
         var token = await client.RegisterAndLoginAsync("ann@example.com");
         var jobId = await client.SubmitAsync(token);
+        var userId = new Aiprod.Domain.Users.UserId(Guid.Parse((await (await client.GetWithTokenAsync("/auth/me", token)).ReadJsonAsync()).Str("id")));
         var stats = factory.Services.GetRequiredService<WebSocketStats>();
+        var open = factory.Services.GetRequiredService<OpenSocketsPerUser>();
 
         // A client that never reads again answers no ping, as one whose network vanished.
         var (socket, status) = await JobTestKit.ConnectOverTcpAsync(server, jobId, token);
         Assert.Equal(HttpStatusCode.SwitchingProtocols, status);
         using var _ = socket;
         Assert.True(await UntilAsync(() => stats.Active == 0), $"the silent socket is still open ({stats.Active} active)");
+        Assert.True(await UntilAsync(() => open.OpenBy(userId) == 0), $"the silent socket's slot is still held ({open.OpenBy(userId)})");
     }
 
     [Fact]
