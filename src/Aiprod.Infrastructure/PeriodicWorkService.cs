@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Hosting;
-
 namespace Aiprod.Infrastructure;
 
 /// <summary>
@@ -7,18 +5,8 @@ namespace Aiprod.Infrastructure;
 /// it). A run that fails, a provider's own timeout included, is logged and the next tick tries again: only the host
 /// stopping ends the loop.
 /// </summary>
-public abstract class PeriodicWorkService(TimeProvider clock) : BackgroundService
+public abstract class PeriodicWorkService(TimeProvider clock) : SignalledBackgroundService
 {
-    private readonly TaskCompletionSource running = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>
-    /// Completes once <see cref="ExecuteAsync"/> has begun. A test that stops one service of a running host must wait
-    /// for it first: since .NET 10 the base class starts <c>ExecuteAsync</c> through <c>Task.Run</c> with the stopping
-    /// token, so a service stopped before that ends <em>canceled</em>, and the host, not itself stopping, takes that
-    /// for a crash and stops the whole application (<c>BackgroundServiceExceptionBehavior.StopHost</c>).
-    /// </summary>
-    internal Task Running => running.Task;
-
     /// <summary>The host's clock, for the work too.</summary>
     protected TimeProvider Clock => clock;
 
@@ -31,9 +19,8 @@ public abstract class PeriodicWorkService(TimeProvider clock) : BackgroundServic
 
     protected abstract void LogRunFailed(Exception exception, TimeSpan period);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
-        running.TrySetResult();
         if (!Enabled)
         {
             return;
@@ -53,17 +40,13 @@ public abstract class PeriodicWorkService(TimeProvider clock) : BackgroundServic
                     // Also a cancellation not caused by shutdown (a query's timeout): the loop must outlive it.
                     LogRunFailed(ex, Period);
                 }
-                catch (Exception) when (stoppingToken.IsCancellationRequested)
-                {
-                    // A run the stop cut short, whatever it threw (a provider's error from an interrupted command):
-                    // the service ends as stopped, not as failed, which the host would take for a crash.
-                    return;
-                }
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down; the next run of any instance picks up what this one left.
+            // Shutting down; the next run of any instance picks up what this one left. Also a run the stop cut short,
+            // whatever it threw (a provider's error from an interrupted command): the service ends as stopped, not as
+            // failed, which the host would take for a crash.
         }
     }
 }

@@ -10,7 +10,6 @@ using Aiprod.Application.Exports.Dtos;
 using Aiprod.Domain.Exports;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -28,7 +27,7 @@ internal sealed partial class ExportRunner(
     IExportStorage storage,
     IOptions<ExportOptions> options,
     TimeProvider clock,
-    ILogger<ExportRunner> logger) : BackgroundService
+    ILogger<ExportRunner> logger) : SignalledBackgroundService
 {
     private readonly ConcurrentDictionary<ExportId, Task> running = new();
 
@@ -37,19 +36,11 @@ internal sealed partial class ExportRunner(
     // Never disposed: it holds no timer, and a token of a disposed source could not be linked by a late round.
     private readonly CancellationTokenSource shutdown = new();
 
-    private readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     /// <summary>Exports this instance is writing now (for tests and diagnostics).</summary>
     public int Running => running.Count;
 
-    /// <summary>Completes once <see cref="ExecuteAsync"/> has begun: a test that stops the runner alone waits for it
-    /// first, as for <see cref="PeriodicWorkService.Running"/> (stopped before, the service ends canceled and the host
-    /// stops the whole application).</summary>
-    internal Task Started => started.Task;
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
-        started.TrySetResult();
         var settings = options.Value;
         using var timer = new PeriodicTimer(settings.PollInterval, clock);
         try

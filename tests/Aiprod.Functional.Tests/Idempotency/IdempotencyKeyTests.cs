@@ -108,8 +108,8 @@ public sealed class IdempotencyKeyTests
         var sweeper = factory.Services.GetRequiredService<IdempotencySweeper>();
 
         // The host's own sweeps would run on the clock's steps; this test sweeps when it means to. Stopped before its
-        // loop has begun, the service would end canceled and the host would stop the whole app (PeriodicWorkService.Running).
-        await sweeper.Running.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        // loop has begun, the service would end canceled and the host would stop the whole app (SignalledBackgroundService.Started).
+        await sweeper.Started.WaitAsync(TimeSpan.FromSeconds(10), Ct);
         await sweeper.StopAsync(Ct);
 
         var swept = await PostAsync(client, "/pipeline/run", ann, Job, "swept");

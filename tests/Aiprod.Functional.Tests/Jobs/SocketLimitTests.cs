@@ -216,7 +216,7 @@ public sealed class SocketCapTests : IAsyncDisposable
     }
 
     /// <summary>A socket's count is released when its request ends, a moment after the client sees the end.</summary>
-    private static async Task<bool> WaitUntilAsync(Func<bool> condition)
+    internal static async Task<bool> WaitUntilAsync(Func<bool> condition)
     {
         for (var i = 0; i < 200 && !condition(); i++)
         {
@@ -324,7 +324,8 @@ public sealed class SlowReaderTests : IAsyncDisposable
         await PassDeadlinesUntilAsync(stats, active: 0);
 
         Assert.Equal(0, stats.Active);
-        Assert.Equal(0, await OpenByOnceSettledAsync(open, userId, 0));
+        // The request lets go of its activity count just before its user's slot (taken first, released last).
+        Assert.True(await SocketCapTests.WaitUntilAsync(() => open.OpenBy(userId) == 0), $"{open.OpenBy(userId)} sockets still counted for the user");
         // The client finds its connection cut, not closed: what was in flight, then an error.
         await Assert.ThrowsAsync<WebSocketException>(async () =>
         {
@@ -389,7 +390,7 @@ public sealed class SlowReaderTests : IAsyncDisposable
             await PassDeadlinesUntilAsync(stats, active: 4);
 
             Assert.Equal(4, stats.Active);
-            Assert.Equal(4, await OpenByOnceSettledAsync(open, userId, 4));
+            Assert.True(await SocketCapTests.WaitUntilAsync(() => open.OpenBy(userId) == 4), $"{open.OpenBy(userId)} sockets counted for the user, not 4");
 
             // The others are untouched: the next event reaches each of them.
             await bus.PublishAsync([new JobEventDto("log", jobId, first + Published + 1, clock.GetUtcNow(), Level: JobLogLevel.Info, Message: "after")], cancellation);
@@ -405,21 +406,6 @@ public sealed class SlowReaderTests : IAsyncDisposable
                 s.Dispose();
             }
         }
-    }
-
-    /// <summary>
-    /// The user's count of open sockets, once it has reached <paramref name="expected"/> or 5 s have passed. A socket's
-    /// request lets go of its activity count just before its user's slot (the slot was taken first), so the two differ
-    /// for a moment after the drop.
-    /// </summary>
-    private static async Task<int> OpenByOnceSettledAsync(OpenSocketsPerUser open, UserId userId, int expected)
-    {
-        for (var i = 0; i < 100 && open.OpenBy(userId) != expected; i++)
-        {
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-
-        return open.OpenBy(userId);
     }
 
     /// <summary>

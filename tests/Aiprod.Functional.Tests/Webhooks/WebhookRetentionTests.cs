@@ -25,8 +25,8 @@ public sealed class WebhookRetentionTests
         var sweeper = factory.Services.GetRequiredService<WebhookDeliverySweeper>();
 
         // The host's own sweeps would run on the clock's steps; this test sweeps when it means to. Stopped before its
-        // loop has begun, the service would end canceled and the host would stop the whole app (PeriodicWorkService.Running).
-        await sweeper.Running.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        // loop has begun, the service would end canceled and the host would stop the whole app (SignalledBackgroundService.Started).
+        await sweeper.Started.WaitAsync(TimeSpan.FromSeconds(10), Ct);
         await sweeper.StopAsync(Ct);
         var client = factory.CreateClient();
         var ann = await client.RegisterAndLoginAsync("ann@example.com");
